@@ -1,0 +1,224 @@
+"""Settings: the environment over ``.env`` over defaults, read once at start.
+
+Every setting is a field of :class:`Settings` whose metadata names its environment key and holds
+its documentation; ``.env.example`` lists the same keys (a test keeps the two in step). Loading
+collects every missing or malformed value and reports them together in one
+:class:`~bot.errors.SettingsError`. Secrets are wrapped in :class:`Secret`, which never prints.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+from bot.errors import SettingsError
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class Secret:
+    """A string that shows as ``'**********'`` in reprs, logs and tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def _parse_int(raw: str) -> int:
+    return int(raw.strip())
+
+
+def _parse_positive_int(raw: str) -> int:
+    value = int(raw.strip())
+    if value < 1:
+        raise ValueError("must be at least 1")
+    return value
+
+
+def _parse_positive_float(raw: str) -> float:
+    value = float(raw.strip())
+    if not value > 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+def _parse_networks(raw: str) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip())
+
+
+def _parse_ports(raw: str) -> frozenset[int]:
+    ports = frozenset(int(part) for part in raw.split(",") if part.strip())
+    if not ports or any(not 0 < p < 65536 for p in ports):
+        raise ValueError("must be a comma-separated list of ports 1-65535")
+    return ports
+
+
+def _parse_secret(raw: str) -> Secret | None:
+    return Secret(raw.strip()) if raw.strip() else None
+
+
+def _parse_str(raw: str) -> str:
+    return raw.strip()
+
+
+def _parse_url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if "://" not in value:
+        raise ValueError("must be a URL with a scheme")
+    return value
+
+
+def _parse_log_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+    return value
+
+
+_EXPECTS: dict[Callable[[str], Any], str] = {
+    _parse_int: "must be a whole number",
+    _parse_positive_int: "must be a whole number of at least 1",
+    _parse_positive_float: "must be a number greater than 0",
+    _parse_networks: "must be comma-separated CIDRs such as 127.0.0.0/8",
+    _parse_ports: "must be a comma-separated list of ports 1-65535",
+}
+
+
+def _setting(key: str, default: Any, parse: Callable[[str], Any], doc: str) -> Any:
+    """A field read from environment key ``key``; ``default`` is given as its ``.env`` text."""
+    return field(default=parse(default), metadata={"key": key, "parse": parse, "doc": doc, "raw_default": default})
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Discord
+    discord_token: Secret | None = _setting(
+        "DISCORD_TOKEN", "", _parse_secret,
+        "The bot token from the Discord developer portal (Bot > Reset Token). Required to run the bot.")
+    discord_api_base: str = _setting(
+        "DISCORD_API_BASE", "https://discord.com/api/v10", _parse_url,
+        "Discord's REST API base URL. Change only to run against a local fake Discord.")
+    discord_gateway_url: str = _setting(
+        "DISCORD_GATEWAY_URL", "wss://gateway.discord.gg/", _parse_url,
+        "Discord's gateway websocket URL. Change only to run against a local fake Discord.")
+
+    # Storage and logs
+    database_url: str = _setting(
+        "DATABASE_URL", "sqlite+aiosqlite:///newslink.db", _parse_str,
+        "SQLAlchemy URL of the database: sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER:PASS@HOST/DB.")
+    log_level: str = _setting("LOG_LEVEL", "INFO", _parse_log_level, "DEBUG, INFO, WARNING or ERROR.")
+
+    # Links and briefs
+    max_links_per_message: int = _setting(
+        "MAX_LINKS_PER_MESSAGE", "3", _parse_positive_int, "At most this many links of one message are briefed.")
+    rebrief_window_days: int = _setting(
+        "REBRIEF_WINDOW_DAYS", "7", _parse_positive_int,
+        "A link briefed in a server within this many days gets a pointer to the earlier brief, not a new one.")
+    max_topics_per_member: int = _setting(
+        "MAX_TOPICS_PER_MEMBER", "25", _parse_positive_int, "How many topics one member may follow in a server.")
+
+    # Fetching (see SECURITY.md for where the defaults come from)
+    fetch_allowed_networks: tuple[Network, ...] = _setting(
+        "FETCH_ALLOWED_NETWORKS", "", _parse_networks,
+        "Comma-separated CIDRs exempted from the private/reserved address block list (empty: none).")
+    fetch_allowed_ports: frozenset[int] = _setting(
+        "FETCH_ALLOWED_PORTS", "80,443", _parse_ports, "Comma-separated ports links may use.")
+    fetch_connect_timeout: float = _setting(
+        "FETCH_CONNECT_TIMEOUT", "5", _parse_positive_float, "Seconds to connect to a site.")
+    fetch_first_byte_timeout: float = _setting(
+        "FETCH_FIRST_BYTE_TIMEOUT", "10", _parse_positive_float, "Seconds until the response headers arrive.")
+    fetch_total_timeout: float = _setting(
+        "FETCH_TOTAL_TIMEOUT", "15", _parse_positive_float, "Seconds for the whole fetch, redirects included.")
+    brief_timeout: float = _setting(
+        "BRIEF_TIMEOUT", "20", _parse_positive_float, "Seconds for fetch plus extraction of one link.")
+    fetch_max_declared_bytes: int = _setting(
+        "FETCH_MAX_DECLARED_BYTES", "5242880", _parse_positive_int,
+        "Refuse a response whose Content-Length is over this many bytes.")
+    fetch_max_bytes: int = _setting(
+        "FETCH_MAX_BYTES", "2097152", _parse_positive_int,
+        "Stop reading a body after this many bytes (counted after decompression).")
+    parse_max_bytes: int = _setting(
+        "PARSE_MAX_BYTES", "1048576", _parse_positive_int, "Parse at most this many bytes of HTML.")
+    fetch_max_redirects: int = _setting(
+        "FETCH_MAX_REDIRECTS", "5", _parse_int, "Follow at most this many redirects.")
+    fetch_pool_size: int = _setting(
+        "FETCH_POOL_SIZE", "20", _parse_positive_int, "Connections in the shared HTTP pool.")
+    fetch_pool_per_host: int = _setting(
+        "FETCH_POOL_PER_HOST", "2", _parse_positive_int, "Connections to one host at once.")
+    fetch_cache_seconds: float = _setting(
+        "FETCH_CACHE_SECONDS", "3600", _parse_positive_float, "How long a fetched page is reused.")
+    fetch_failure_cache_seconds: float = _setting(
+        "FETCH_FAILURE_CACHE_SECONDS", "300", _parse_positive_float, "How long a failed fetch is remembered.")
+    fetch_user_agent: str = _setting(
+        "FETCH_USER_AGENT", "newslink/0.1 (Discord news-link bot; +https://github.com/newslink)", _parse_str,
+        "User-Agent sent with every fetch.")
+    parse_workers: int = _setting(
+        "PARSE_WORKERS", "2", _parse_positive_int, "Processes that parse pages off the event loop.")
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [f.metadata["key"] for f in fields(cls)]
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: str | os.PathLike[str] | None = ".env"
+) -> Settings:
+    """Read settings from ``environ`` (default: ``os.environ``) over ``env_file`` over defaults.
+
+    Raises :class:`SettingsError` naming every malformed value; values are never echoed, since a
+    malformed line may hold a secret.
+    """
+    environ = os.environ if environ is None else environ
+    from_file: dict[str, str | None] = {}
+    if env_file is not None and Path(env_file).is_file():
+        from_file = dotenv_values(env_file)
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for f in fields(Settings):
+        key = f.metadata["key"]
+        raw = environ.get(key)
+        if raw is None:
+            raw = from_file.get(key)
+        if raw is None:
+            continue
+        try:
+            values[f.name] = f.metadata["parse"](raw)
+        except (ValueError, TypeError) as exc:
+            # Built-in parsers quote the bad value; a malformed line may be a secret, so don't.
+            reason = str(exc) if raw.strip() not in str(exc) else _EXPECTS.get(f.metadata["parse"], "is malformed")
+            problems.append(f"{key}: {reason}")
+    unknown = sorted(k for k in from_file if k not in Settings.keys())
+    problems.extend(f"{k}: unknown setting in {env_file}" for k in unknown)
+    if problems:
+        raise SettingsError(problems)
+    return Settings(**values)
+
+
+def default_text(f_name: str) -> str:
+    """The default of field ``f_name`` as it would be written in ``.env``."""
+    for f in fields(Settings):
+        if f.name == f_name:
+            return str(f.metadata["raw_default"])
+    raise KeyError(f_name)
+
