@@ -1,0 +1,94 @@
+"""Worker processes for CPU-bound parsing, with a deadline per job.
+
+HTML parsing would stall Discord heartbeats if it ran on the event loop, and a hostile page can make
+a parser slow (Synapse CVE-2022-31052: a deeply nested page). Threads cannot be stopped; processes
+can, so a job that overruns its deadline gets its worker killed and the pool replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, ParamSpec, TypeVar
+
+from bot.errors import ExtractionError
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class ParsePool:
+    """A small pool of worker processes with a deadline per job.
+
+    ``spawn`` rather than ``fork``: the parent runs an event loop and threads, which must not be
+    forked. Workers are started lazily and replaced when a job overruns or a worker dies.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self._workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self._executor
+
+    async def run(self, timeout: float, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn(*args, **kwargs)`` in a worker; ExtractionError if it takes over ``timeout``."""
+        loop = asyncio.get_running_loop()
+        executor = self._pool()
+        future = loop.run_in_executor(executor, _call, fn, args, kwargs)
+        try:
+            async with asyncio.timeout(timeout):
+                return await future
+        except TimeoutError:
+            log.warning("parse worker overran %.1fs running %s; restarting the pool", timeout, fn.__name__)
+            self._restart(executor)
+            raise ExtractionError("That page took too long to read.") from None
+        except BrokenProcessPool:
+            log.error("parse worker died running %s; restarting the pool", fn.__name__)
+            self._restart(executor)
+            raise ExtractionError(detail="parse worker died") from None
+
+    def _restart(self, executor: ProcessPoolExecutor) -> None:
+        if self._executor is not executor:
+            return  # another caller already replaced it
+        self._executor = None
+        # ProcessPoolExecutor cannot cancel a running job (terminate_workers() is Python 3.14+):
+        # kill the processes so a runaway parse stops using CPU and memory.
+        for process in list(getattr(executor, "_processes", {}).values()):
+            process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    async def warm_up(self) -> None:
+        """Start the workers and import the parsers in them, so the first brief is not slow."""
+        await asyncio.gather(*(self.run(60.0, _ready) for _ in range(self._workers)))
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
+def _call(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    return fn(*args, **kwargs)
+
+
+def _ready() -> bool:
+    return True
+
+
+def _call(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    return fn(*args, **kwargs)
+
+
+def _ready() -> bool:
+    return True

@@ -1,0 +1,74 @@
+"""The worker-process pool that keeps parsing off the event loop."""
+
+import asyncio
+import os
+import time
+
+import pytest
+
+from bot.errors import ExtractionError
+from bot.workers import ParsePool
+
+
+@pytest.fixture
+def pool():
+    p = ParsePool(1)
+    yield p
+    p.close()
+
+
+async def test_runs_in_another_process(pool: ParsePool) -> None:
+    assert await pool.run(30, os.getpid) != os.getpid()
+
+
+async def test_overrun_is_killed_and_pool_recovers(pool: ParsePool) -> None:
+    first_pid = await pool.run(30, os.getpid)
+    started = time.monotonic()
+    with pytest.raises(ExtractionError, match="too long"):
+        await pool.run(0.5, time.sleep, 30)
+    assert time.monotonic() - started < 5
+    # The stuck worker was killed, not left running; a fresh one answers.
+    second_pid = await pool.run(30, os.getpid)
+    assert second_pid != first_pid
+    assert await _gone(first_pid)
+
+
+async def _gone(pid: int) -> bool:
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_worker_death_is_an_extraction_error(pool: ParsePool) -> None:
+    with pytest.raises(ExtractionError):
+        await pool.run(30, os._exit, 3)
+    assert await pool.run(30, sum, [1, 2]) == 3
+
+
+async def test_event_loop_keeps_beating_while_workers_parse(pool: ParsePool) -> None:
+    gaps: list[float] = []
+
+    async def heartbeat() -> None:
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(0.01)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    beat = asyncio.create_task(heartbeat())
+    await pool.run(30, _burn, 0.5)
+    beat.cancel()
+    assert gaps and max(gaps) < 0.1
+
+
+def _burn(seconds: float) -> int:
+    end = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < end:
+        n += 1
+    return n
