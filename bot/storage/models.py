@@ -1,0 +1,221 @@
+"""The tables: server and channel settings, articles, briefs, subscriptions, link claims and
+delivered notifications.
+
+Discord ids are 64-bit snowflakes (``BigInteger``). Every timestamp is timezone-aware UTC on the
+way in and on the way out: :class:`UTCDateTime` is the one place that normalises, because SQLite
+hands back naive datetimes while PostgreSQL hands back aware ones. Relationships never load lazily
+by accident (``lazy="raise"``): load them with ``selectinload`` where they are needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import DateTime, TypeDecorator
+
+LENGTHS = ("compact", "standard", "long")
+ON_FAILURE = ("react", "reply", "ignore")
+DELIVERIES = ("thread", "dm")
+CLAIM_STATES = ("claimed", "posted", "failed", "given_up")
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """``DateTime(timezone=True)`` that refuses naive datetimes and always returns aware UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware UTC datetime")
+        value = value.astimezone(dt.UTC)
+        # SQLite keeps no offset; store naive UTC so text comparisons order correctly.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    # Named constraints make migrations reproducible and let downgrades drop them by name.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map: dict[Any, Any] = {dt.datetime: UTCDateTime()}
+
+
+class GuildSettingsRecord(Base):
+    """A server's defaults for channels that have no settings of their own."""
+
+    __tablename__ = "guild_settings"
+    __table_args__ = (
+        CheckConstraint(_one_of("default_length", LENGTHS), name="default_length"),
+        CheckConstraint(_one_of("default_on_failure", ON_FAILURE), name="default_on_failure"),
+    )
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    watch_by_default: Mapped[bool] = mapped_column(Boolean, default=True)
+    default_length: Mapped[str] = mapped_column(String(16), default="standard")
+    default_on_failure: Mapped[str] = mapped_column(String(16), default="react")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ChannelSettingsRecord(Base):
+    __tablename__ = "channel_settings"
+    __table_args__ = (
+        CheckConstraint(_one_of("length", LENGTHS), name="length"),
+        CheckConstraint(_one_of("on_failure", ON_FAILURE), name="on_failure"),
+    )
+
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    guild_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    watched: Mapped[bool] = mapped_column(Boolean, default=True)
+    length: Mapped[str] = mapped_column(String(16), default="standard")
+    quotes: Mapped[bool] = mapped_column(Boolean, default=True)
+    threads: Mapped[bool] = mapped_column(Boolean, default=True)
+    on_failure: Mapped[str] = mapped_column(String(16), default="react")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ArticleRecord(Base):
+    """One article, shared by every brief of it; ``url_key`` is the normalised URL."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    url_key: Mapped[str] = mapped_column(Text, unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    site_name: Mapped[str | None] = mapped_column(Text)
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    published: Mapped[dt.date | None] = mapped_column(Date)
+    image_url: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(35))
+    kind: Mapped[str] = mapped_column(String(32), default="article")
+    fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    briefs: Mapped[list[BriefRecord]] = relationship(back_populates="article", lazy="raise")
+
+
+class BriefRecord(Base):
+    """A posted brief: where it is, who shared what, and whether it is pinned."""
+
+    __tablename__ = "briefs"
+    __table_args__ = (
+        Index("ix_briefs_guild_article_created", "guild_id", "article_id", "created_at"),
+        Index("ix_briefs_guild_channel_created", "guild_id", "channel_id", "created_at"),
+        Index("ix_briefs_guild_pinned", "guild_id", "pinned_at"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    # None when the brief came from /brief rather than from a member's message.
+    source_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    brief_message_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    sharer_id: Mapped[int] = mapped_column(BigInteger)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    pinned_by: Mapped[int | None] = mapped_column(BigInteger)
+    pinned_at: Mapped[dt.datetime | None] = mapped_column()
+
+    article: Mapped[ArticleRecord] = relationship(back_populates="briefs", lazy="raise")
+
+
+class Subscription(Base):
+    """A member follows a topic in a server; ``topic`` is stored normalised (see bot.topics)."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "user_id", "topic"),
+        Index("ix_subscriptions_guild_topic", "guild_id", "topic"),
+        CheckConstraint(_one_of("delivery", DELIVERIES), name="delivery"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    topic: Mapped[str] = mapped_column(String(50))
+    delivery: Mapped[str] = mapped_column(String(16), default="thread")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LinkClaim(Base):
+    """Who is briefing a (message, URL): Discord may deliver a message twice; it is briefed once.
+
+    ``owner`` names the process that claimed it, so a crashed process's claims (still ``claimed``
+    long after ``claimed_at``) can be found and retried or given up.
+    """
+
+    __tablename__ = "link_claims"
+    __table_args__ = (
+        UniqueConstraint("source_message_id", "url_key"),
+        Index("ix_link_claims_state_claimed_at", "state", "claimed_at"),
+        CheckConstraint(_one_of("state", CLAIM_STATES), name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    source_message_id: Mapped[int] = mapped_column(BigInteger)
+    url_key: Mapped[str] = mapped_column(Text)
+    guild_id: Mapped[int | None] = mapped_column(BigInteger)
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16), default="claimed")
+    owner: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
+    brief_id: Mapped[int | None] = mapped_column(ForeignKey("briefs.id", ondelete="SET NULL"))
+
+
+class DeliveredNotification(Base):
+    """A member was told about a brief; the unique key makes it at most once."""
+
+    __tablename__ = "delivered_notifications"
+    __table_args__ = (UniqueConstraint("brief_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    brief_id: Mapped[int] = mapped_column(ForeignKey("briefs.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    notified_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
