@@ -1,12 +1,27 @@
 """Article metadata (headline, outlet, authors, date, image, description, language) from a page's
-JSON-LD, Open Graph, meta tags and markup."""
+JSON-LD, Open Graph, meta tags and markup.
+
+Every field is optional and a wrong value is worse than none (the attribution line of a brief shows
+only what is known with confidence), so each extractor prefers structured sources, cross-checks
+them where it can, and gives up rather than guess. ``extract_metadata`` reads the parsed document
+without changing it and never raises on hostile or broken markup.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -20,22 +35,522 @@ class Metadata:
     language: str | None = None
 
 
-def _meta(doc: lxml.html.HtmlElement, *names: str) -> str | None:
-    for name in names:
-        for el in doc.xpath("//meta[@property=$n or @name=$n]", n=name):
-            content = (el.get("content") or "").strip()
-            if content:
-                return content
+# --- reading the page ---------------------------------------------------------------------------
+
+_ARTICLE_TYPES = ("article", "posting", "report", "newsarticle", "blogposting", "liveblog")
+# JSON-LD nests deeper than this only in hostile pages; the limit keeps recursion bounded
+_MAX_JSON_DEPTH = 12
+_MAX_JSON_NODES = 2000
+
+
+def _clean_text(text: str | None) -> str:
+    if not text:
+        return ""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@dataclass
+class _Page:
+    """What the extractors read, gathered in one pass over the document."""
+
+    doc: lxml.html.HtmlElement
+    url: str
+    meta: dict[str, list[str]]
+    ld_nodes: list[dict[str, Any]]
+    ld_articles: list[dict[str, Any]]
+    ld_by_id: dict[str, dict[str, Any]]
+
+    def first(self, *keys: str) -> str | None:
+        for key in keys:
+            for value in self.meta.get(key, ()):
+                if value:
+                    return value
+        return None
+
+    def all(self, *keys: str) -> list[str]:
+        return [v for key in keys for v in self.meta.get(key, ()) if v]
+
+
+def _read_meta(doc: lxml.html.HtmlElement) -> dict[str, list[str]]:
+    meta: dict[str, list[str]] = {}
+    for el in doc.iter("meta"):
+        content = el.get("content")
+        if content is None:
+            continue
+        content = _clean_text(content)
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = el.get(attr)
+            if key:
+                meta.setdefault(key.strip().lower(), []).append(content)
+    return meta
+
+
+def _walk_json(value: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    if depth > _MAX_JSON_DEPTH:
+        return
+    if isinstance(value, list):
+        for item in value:
+            yield from _walk_json(item, depth + 1)
+    elif isinstance(value, dict):
+        yield value
+        for key, item in value.items():
+            # authors and publishers are read from their parent; walking into them would make a
+            # Person look like a page-level node
+            if key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement", "hasPart"):
+                yield from _walk_json(item, depth + 1)
+
+
+def _types(node: dict[str, Any]) -> list[str]:
+    value = node.get("@type")
+    values = value if isinstance(value, list) else [value]
+    return [v.lower() for v in values if isinstance(v, str)]
+
+
+def _read_json_ld(doc: lxml.html.HtmlElement) -> list[dict[str, Any]]:
+    nodes: list[dict[str, Any]] = []
+    for script in doc.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        text = (script.text or "").strip()
+        if not text:
+            continue
+        try:
+            data = json.loads(text)
+        except ValueError:
+            # a common breakage is raw newlines inside strings; retry once without them
+            try:
+                data = json.loads(text.replace("\n", " ").replace("\r", " "))
+            except ValueError:
+                log.debug("skipping invalid JSON-LD block")
+                continue
+        for node in _walk_json(data):
+            nodes.append(node)
+            if len(nodes) >= _MAX_JSON_NODES:
+                return nodes
+    return nodes
+
+
+def _read_page(doc: lxml.html.HtmlElement, url: str) -> _Page:
+    nodes = _read_json_ld(doc)
+    articles = [n for n in nodes if any(t.endswith(_ARTICLE_TYPES) for t in _types(n))]
+    by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
+    return _Page(doc, url, _read_meta(doc), nodes, articles, by_id)
+
+
+def _ld_values(page: _Page, key: str) -> list[Any]:
+    """The key's values from article nodes first, then from any node (WebPage, etc.)."""
+    seen = page.ld_articles + [n for n in page.ld_nodes if n not in page.ld_articles]
+    return [n[key] for n in seen if key in n and n[key]]
+
+
+def _as_str(value: Any) -> str:
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, dict):
+        for key in ("name", "@value", "url"):
+            if isinstance(value.get(key), str):
+                return _clean_text(value[key])
+    if isinstance(value, list) and value:
+        return _as_str(value[0])
+    return ""
+
+
+# --- site name and brand ------------------------------------------------------------------------
+
+_SECOND_LEVEL = {"co", "com", "org", "net", "gov", "ac", "edu", "or", "ne", "go"}
+
+
+def _host_brand(url: str) -> str | None:
+    """The registrable label of the host: "theguardian" for www.theguardian.com."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return None
+    labels = [label for label in host.split(".") if label]
+    if len(labels) < 2:
+        return None
+    labels = labels[:-1]
+    if len(labels) >= 2 and labels[-1] in _SECOND_LEVEL:
+        labels = labels[:-1]
+    return labels[-1] or None
+
+
+def _squash(text: str) -> str:
+    """Letters and digits only, case-folded, for comparing brands and titles loosely."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text).casefold() if ch.isalnum())
+
+
+def _is_brand(part: str, brands: Iterable[str]) -> bool:
+    squashed = _squash(part)
+    if not squashed:
+        return False
+    for brand in brands:
+        b = _squash(brand)
+        if len(b) < 3:
+            continue
+        if squashed == b or (len(squashed) >= 4 and (squashed in b or b in squashed)):
+            return True
+    return False
+
+
+def _site_name(page: _Page) -> str | None:
+    candidates = [page.first("og:site_name")]
+    for publisher in _ld_values(page, "publisher"):
+        candidates.append(_as_str(publisher))
+    candidates.append(page.first("application-name", "apple-mobile-web-app-title"))
+    for candidate in candidates:
+        if candidate and len(candidate) <= 80:
+            return candidate
+    return None
+
+
+# --- title ---------------------------------------------------------------------------------------
+
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—•·»«:/]{1,2}|::)\s+")
+
+
+def _split_brand(title: str, brands: list[str]) -> str:
+    """Drop a site-name prefix or suffix ("Reuters: …", "… | The Guardian")."""
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        # "Reuters: headline" without spaces around the colon on the left
+        head, sep, tail = title.partition(": ")
+        if sep and tail and _is_brand(head, brands):
+            return tail.strip()
+        return title
+    seps = _TITLE_SEPARATORS.findall(title)
+    # strip brand parts from both ends, keep whatever is in the middle joined as written
+    start, end = 0, len(parts)
+    while end - start > 1 and _is_brand(parts[end - 1], brands):
+        end -= 1
+    while end - start > 1 and _is_brand(parts[start], brands):
+        start += 1
+    if (start, end) == (0, len(parts)):
+        return title
+    out = parts[start]
+    for i in range(start + 1, end):
+        out += seps[i - 1] + parts[i]
+    return out.strip()
+
+
+def _h1_texts(doc: lxml.html.HtmlElement) -> list[str]:
+    texts = []
+    for h1 in doc.iter("h1"):
+        text = _clean_text(h1.text_content())
+        if text and len(text) < 300:
+            texts.append(text)
+        if len(texts) >= 5:
+            break
+    return texts
+
+
+def _title(page: _Page, site_name: str | None) -> str | None:
+    brands = [b for b in (site_name, _host_brand(page.url)) if b]
+    meta_titles = [
+        t
+        for t in (
+            *(_as_str(v) for v in _ld_values(page, "headline")),
+            page.first("og:title"),
+            page.first("twitter:title"),
+            page.first("dc.title"),
+        )
+        if t
+    ]
+    title_el = page.doc.find(".//title")
+    tag_title = _clean_text(title_el.text_content()) if title_el is not None else ""
+    h1s = _h1_texts(page.doc)
+
+    candidates = [_split_brand(t, brands) for t in meta_titles]
+    if tag_title:
+        candidates.append(_split_brand(tag_title, brands))
+    squashed = {_squash(c) for c in candidates + meta_titles + [tag_title] if c}
+
+    # an <h1> that agrees with what the page declares is the headline as the reader sees it
+    for h1 in h1s:
+        if _squash(h1) in squashed:
+            return h1
+    for h1 in h1s:
+        s = _squash(h1)
+        if len(s) >= 15 and any(s in c for c in squashed):
+            return h1
+    if candidates:
+        return candidates[0]
+    return h1s[0] if h1s else None
+
+
+# --- authors -------------------------------------------------------------------------------------
+
+_BYLINE_PREFIX = re.compile(
+    r"^(?:(?:written|posted|published|reported|text|story|words|photos?)\s+by|"
+    r"geschrieben\s+von|ein\s+beitrag\s+von|ver[öo]ffentlicht\s+von|publi[ée]\s+par|"
+    r"publicado\s+por|pubblicato\s+da|mehr\s+von|more\s+(?:from|by)|about|[üu]ber|"
+    r"by|von|par|por|door|di|da|av|af|"
+    r"autor(?:in)?|author|auteur|texte?|redakteur(?:in)?)\s*[:\-–]?\s+",
+    re.IGNORECASE,
+)
+_NAME_SPLIT = re.compile(r"\s*[,;/|•·]\s*|\s+(?:and|und|&|et|y|e|og|en|i)\s+", re.IGNORECASE)
+_EMAIL_OR_HANDLE = re.compile(r"\S+@\S+|(?<!\w)@\w+")
+_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_NOT_NAME_WORDS = frozenset(
+    """
+    staff editorial editor editors team redaktion redaktionen news newsroom desk online web admin
+    administrator webmaster guest gast unknown anonymous anonym autor author autoren authors user
+    support service agency agentur press presse media medien verlag zeitung magazin magazine journal
+    group gruppe gmbh ag inc ltd llc kg ev e.v. corp company university universität universite
+    institut institute ministry ministerium department office association verband verein stadt
+    gemeinde council foundation stiftung partei party club bureau büro contributor contributors
+    correspondent reporter writer publisher report reports wire wires daily weekly times post
+    tribune herald digital radio tv television channel network netzwerk blog official
+    sponsored gesponsert gesponserte inhalte anzeige advertorial werbung partner
+    dpa afp ap apa kna epd sid ots reuters efe ansa upi ddp rtr xinhua tass sda ats keystone
+    afp/dpa dpa/afp
+    """.split()
+)
+_PARTICLES = frozenset(
+    "von van der den de del della di da du le la al el bin ibn zu ten ter dos das do y e st st.".split()
+)
+_MAX_NAME_WORDS = 4
+_MAX_AUTHORS = 6
+
+
+def _plausible_name(name: str, brands: list[str]) -> bool:
+    if not name or len(name) > 60 or any(ch.isdigit() for ch in name):
+        return False
+    if "://" in name or name.lower().startswith("www.") or "@" in name or "/" in name:
+        return False
+    words = name.split()
+    if len(words) > _MAX_NAME_WORDS:
+        return False
+    lowered = {w.strip(".,").casefold() for w in words}
+    if lowered & _NOT_NAME_WORDS:
+        return False
+    if _is_brand(name, brands):
+        return False
+    core = [w for w in words if w.casefold() not in _PARTICLES]
+    if not core:
+        return False
+    for word in core:
+        # "NH." is a citation's initials, not a byline
+        if word.endswith(".") and len(word) > 2 and word[:-1].isupper() and "." not in word[:-1]:
+            return False
+        letters = word.replace("-", "").replace(".", "").replace("'", "").replace("’", "")
+        if not letters.isalpha():
+            return False
+        # names are capitalised in every Latin-script language we see; lower-case words are
+        # usually nicknames or phrases ("admin", "the team")
+        if word[0].isalpha() and word[0].isascii() and not word[0].isupper():
+            return False
+    if len(core) == 1:
+        # a lone word is a nickname or an outlet far more often than a person's name
+        return False
+    return True
+
+
+def _clean_author(raw: str, brands: list[str]) -> list[str]:
+    text = _clean_text(raw)
+    text = _EMAIL_OR_HANDLE.sub(" ", text)
+    text = _PAREN.sub(" ", text)
+    names = []
+    for part in _NAME_SPLIT.split(text):
+        part = part.strip(" .:-–—")
+        # the prefix can repeat after a split ("By A and by B")
+        while True:
+            stripped = _BYLINE_PREFIX.sub("", part).strip(" .:-–—")
+            if stripped == part:
+                break
+            part = stripped
+        if part.isupper() and len(part) > 3:
+            part = part.title()
+        if _plausible_name(part, brands):
+            names.append(part)
+    return names
+
+
+def _ld_author_names(page: _Page, brands: list[str]) -> list[str]:
+    names: list[str] = []
+    nodes = page.ld_articles or [n for n in page.ld_nodes if "author" in n]
+    for node in nodes[:1]:
+        authors = node.get("author")
+        for author in authors if isinstance(authors, list) else [authors]:
+            if isinstance(author, dict) and "name" not in author:
+                author = page.ld_by_id.get(author.get("@id", ""), author)
+            if isinstance(author, dict):
+                types = _types(author)
+                if types and "person" not in types:
+                    continue
+                names += _clean_author(_as_str(author.get("name")), brands)
+            elif isinstance(author, str):
+                names += _clean_author(author, brands)
+    return names
+
+
+def _byline_elements(doc: lxml.html.HtmlElement) -> Iterator[str]:
+    for el in doc.xpath(
+        "//*[@rel='author'] | //*[@itemprop='author'] | "
+        "//*[contains(translate(@class, 'BYLINEAUTHOR', 'bylineauthor'), 'byline')] | "
+        "//*[contains(translate(@class, 'BYLINEAUTHOR', 'bylineauthor'), 'author')]"
+    )[:20]:
+        if not isinstance(el.tag, str) or el.tag in ("meta", "link", "script", "style", "img"):
+            continue
+        # comment sections mark every commenter as an author
+        if el.xpath("ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')]"):
+            continue
+        name_el = el.find(".//*[@itemprop='name']")
+        if name_el is not None:
+            el = name_el
+        # itertext, not text_content: "<span>By</span><a>Name</a>" must not become "ByName"
+        text = _clean_text(" ".join(el.itertext()))
+        if 0 < len(text) <= 80:
+            yield text
+
+
+def _organisations(page: _Page, site_name: str | None) -> list[str]:
+    """Names of the outlet and of every organisation the page mentions in its metadata: an
+    "author" equal to one of these is the publisher, not a person."""
+    names = [site_name, _host_brand(page.url)]
+    names += page.all("og:site_name", "publisher", "copyright", "application-name",
+                      "article:publisher", "dc.publisher")
+    names += [_as_str(p) for p in _ld_values(page, "publisher")]
+    names += [
+        _as_str(n.get("name"))
+        for n in page.ld_nodes
+        # WordPress marks a one-person blog's owner as both Person and Organization
+        if "person" not in _types(n)
+        and any(t.endswith(("organization", "corporation")) or t == "website" for t in _types(n))
+    ]
+    return [n for n in names if n and "://" not in n]
+
+
+def _authors(page: _Page, site_name: str | None) -> list[str]:
+    brands = _organisations(page, site_name)
+    found = _ld_author_names(page, brands)
+    if not found:
+        for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
+                    "citation_author", "byl"):
+            names = [n for raw in page.all(key) for n in _clean_author(raw, brands)]
+            # a long list under one key is a citation list or a site's contributor roll
+            if 0 < len(names) <= _MAX_AUTHORS:
+                found = names
+                break
+    if not found:
+        for raw in _byline_elements(page.doc):
+            found += _clean_author(raw, brands)
+            if found:
+                break
+    unique: dict[str, str] = {}
+    for name in found:
+        unique.setdefault(_squash(name), name)
+    return list(unique.values())
+
+
+# --- publication date ----------------------------------------------------------------------------
+
+_EARLIEST = dt.date(1995, 1, 1)
+_ISO_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)")
+_DMY_DATE = re.compile(r"(?<!\d)(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.\s?((?:19|20)\d\d)(?!\d)")
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d\d)[/_-](0[1-9]|1[0-2])[/_-](0[1-9]|[12]\d|3[01])(?:/|[_-]|$)"
+)
+
+
+def _plausible_date(date: dt.date, today: dt.date) -> bool:
+    return _EARLIEST <= date <= today + dt.timedelta(days=1)
+
+
+def _parse_date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_DMY_DATE, (2, 1, 0))):
+        match = pattern.search(text)
+        if match:
+            groups = match.groups()
+            try:
+                return dt.date(*(int(groups[i]) for i in order))
+            except ValueError:
+                continue
+    return None
+
+
+def _structured_dates(page: _Page) -> Iterator[dt.date | None]:
+    for value in _ld_values(page, "datePublished"):
+        yield _parse_date(_as_str(value))
+    for value in page.all(
+        "article:published_time", "og:published_time", "datepublished", "parsely-pub-date",
+        "sailthru.date", "publish-date", "publish_date", "pubdate", "dc.date.issued", "dc.date",
+        "dcterms.date", "dcterms.created", "citation_publication_date", "date",
+    ):
+        yield _parse_date(value)
+    for el in page.doc.xpath(
+        "//time[@pubdate or @itemprop='datePublished'] | //*[@itemprop='datePublished']"
+    )[:3]:
+        yield _parse_date(el.get("datetime") or el.get("content") or el.text_content())
+
+
+def _htmldate(page: _Page, extensive: bool) -> dt.date | None:
+    from htmldate import find_date
+
+    try:
+        found = find_date(page.doc, extensive_search=extensive, original_date=True, url=page.url)
+    except Exception:  # noqa: BLE001 - a third-party parser on hostile input
+        log.debug("htmldate failed on %s", page.url, exc_info=True)
+        return None
+    return _parse_date(found)
+
+
+def _published(page: _Page, today: dt.date) -> dt.date | None:
+    structured = [d for d in _structured_dates(page) if d and _plausible_date(d, today)]
+    if structured:
+        return structured[0]
+    found = _htmldate(page, extensive=False)
+    if found and _plausible_date(found, today):
+        return found
+    return None
+
+
+# --- the rest ------------------------------------------------------------------------------------
+
+
+def _image_url(page: _Page) -> str | None:
+    candidates = page.all("og:image", "og:image:url", "og:image:secure_url", "twitter:image",
+                          "twitter:image:src")
+    for image in _ld_values(page, "image"):
+        candidates.append(_as_str(image))
+    for candidate in candidates:
+        try:
+            absolute = urljoin(page.url, candidate.strip())
+            scheme = urlsplit(absolute).scheme
+        except ValueError:
+            continue
+        if scheme in ("http", "https"):
+            return absolute
+    return None
+
+
+def _language(page: _Page) -> str | None:
+    for raw in (page.doc.get("lang"), page.doc.get("xml:lang"), page.first("og:locale"),
+                page.first("content-language", "language", "dc.language")):
+        if not raw:
+            continue
+        primary = re.split(r"[-_,;\s]", raw.strip())[0].lower()
+        if 2 <= len(primary) <= 3 and primary.isascii() and primary.isalpha():
+            return primary
     return None
 
 
 def extract_metadata(doc: lxml.html.HtmlElement, url: str) -> Metadata:
-    """Placeholder: Open Graph and <title> only (replaced by the full extractor)."""
-    title = _meta(doc, "og:title") or (doc.findtext(".//title") or "").strip() or None
-    return Metadata(
-        title=title,
-        site_name=_meta(doc, "og:site_name"),
-        image_url=_meta(doc, "og:image"),
-        description=_meta(doc, "og:description", "description"),
-        language=(doc.get("lang") or None),
-    )
+    """Read the article's metadata from a parsed page (``doc`` is not modified)."""
+    try:
+        page = _read_page(doc, url)
+        site_name = _site_name(page)
+        return Metadata(
+            title=_title(page, site_name),
+            site_name=site_name,
+            authors=_authors(page, site_name),
+            published=_published(page, dt.date.today()),
+            image_url=_image_url(page),
+            description=page.first("og:description", "description", "twitter:description"),
+            language=_language(page),
+        )
+    except Exception:  # noqa: BLE001 - metadata is optional; a broken page still gets a brief
+        log.warning("metadata extraction failed for %s", url, exc_info=True)
+        return Metadata()
