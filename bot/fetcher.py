@@ -1,0 +1,422 @@
+"""The safe fetcher: the security boundary between links anyone can paste and our network.
+
+A :class:`Fetcher` turns a URL into a :class:`Page` or a :class:`~bot.errors.FetchError`:
+
+1. :func:`check_url` refuses what is not a plain http(s) URL on an allowed port (userinfo,
+   backslashes, odd numeric hosts, other schemes), before anything touches the network;
+2. the session from :func:`create_session` checks every address a host resolves to inside the
+   connector, and connects to exactly those addresses (IP literals included, no second lookup);
+3. redirects are followed by hand, each hop going through 1 and 2 again;
+4. time (connect, first byte, a total deadline) and size (declared, then counted after
+   decompression) are bounded, and only HTML is read;
+5. concurrent fetches of one page (same :func:`~bot.urls.url_key`) share one request, and the
+   outcome, success or failure, is cached for a while.
+
+SECURITY.md lists the threats and where each limit comes from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import ipaddress
+import logging
+import re
+import time
+import urllib.parse
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
+
+from bot.addresses import Network, is_forbidden
+from bot.errors import (
+    BlockedAddress,
+    ConnectionFailed,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    InvalidURL,
+    NotHTML,
+    ResolutionFailed,
+    TooLarge,
+    TooManyRedirects,
+)
+from bot.settings import Settings
+from bot.urls import url_key
+
+if TYPE_CHECKING:
+    from aiohttp.tracing import Trace
+
+log = logging.getLogger(__name__)
+
+MAX_URL_LENGTH = 2048
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+ACCEPT = "text/html,application/xhtml+xml"
+
+# The cache holds whole bodies (up to fetch_max_bytes each); these bound its memory.
+CACHE_MAX_BYTES = 64 * 1024 * 1024
+CACHE_MAX_ENTRIES = 4096
+
+_READ_CHUNK = 64 * 1024
+_SNIFF_BYTES = 1024
+_HOST_CHARACTERS = re.compile(r"[a-z0-9_.-]+")
+_NUMERIC_LABEL = re.compile(r"(0x[0-9a-f]*|[0-9]+)")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched HTML page.
+
+    ``body`` is decompressed and at most ``fetch_max_bytes`` long; ``truncated`` says reading
+    stopped at that limit. ``charset`` is the Content-Type header's, as the server wrote it
+    (decoding is the extractor's job).
+    """
+
+    url: str
+    final_url: str
+    status: int
+    content_type: str
+    charset: str | None
+    body: bytes
+    truncated: bool
+
+
+def check_url(url: str, settings: Settings) -> URL:
+    """Parse ``url`` and refuse what newslink never fetches, with :class:`InvalidURL`.
+
+    Refused: schemes other than http(s), userinfo, backslashes in the authority or path, control
+    characters or spaces, odd numeric hosts (``127.1``, ``2130706433``, ``0x7f.1``), empty hosts,
+    ports outside ``fetch_allowed_ports`` and URLs over 2048 characters. Canonical IP literals
+    pass: whether the address may be reached is the connector's check.
+    """
+    if len(url) > MAX_URL_LENGTH:
+        raise InvalidURL(detail=f"URL longer than {MAX_URL_LENGTH} characters")
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        raise InvalidURL(detail="control character or space in URL")
+    # Backslashes and "@" are where Python's and browsers' parsers disagree about the host, so
+    # they are judged on the raw text, before any parser normalises them away.
+    before_query = url.split("#", 1)[0].split("?", 1)[0]
+    if "\\" in before_query:
+        raise InvalidURL(detail="backslash in URL")
+    try:
+        raw = urllib.parse.urlsplit(url)
+    except ValueError as exc:
+        raise InvalidURL(detail=f"unparsable URL: {exc}") from None
+    if raw.scheme.lower() not in {"http", "https"}:
+        raise InvalidURL(detail=f"scheme {raw.scheme!r} not allowed")
+    if "@" in raw.netloc:
+        raise InvalidURL(detail="userinfo in URL")
+    try:
+        parsed = URL(url)
+        host = parsed.raw_host
+        port = parsed.port
+    except (ValueError, UnicodeError) as exc:
+        raise InvalidURL(detail=f"unparsable URL: {exc}") from None
+    if parsed.raw_user is not None or parsed.raw_password is not None:
+        raise InvalidURL(detail="userinfo in URL")
+    if not host:
+        raise InvalidURL(detail="no host in URL")
+    _check_host(host.lower())
+    if port is None or port not in settings.fetch_allowed_ports:
+        raise InvalidURL(detail=f"port {port} not allowed")
+    return parsed
+
+
+def _check_host(host: str) -> None:
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            # Zone ids (fe80::1%eth0) and anything else that is not a plain IPv6 literal.
+            raise InvalidURL(detail=f"malformed IPv6 host {host!r}") from None
+        return
+    if not _HOST_CHARACTERS.fullmatch(host):
+        raise InvalidURL(detail=f"unexpected characters in host {host!r}")
+    # The WHATWG URL standard reads a host whose last label is a number as an IPv4 address in
+    # any of its legacy forms (127.1, 0x7f.1, 0177.0.0.1, 2130706433); only the canonical
+    # dotted quad, which every parser reads the same way, is let through.
+    labels = host.split(".")
+    last = labels[-1] if labels[-1] or len(labels) == 1 else labels[-2]
+    if _NUMERIC_LABEL.fullmatch(last):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            raise InvalidURL(detail=f"non-canonical numeric host {host!r}") from None
+
+
+class _GuardedConnector(aiohttp.TCPConnector):
+    """A TCP connector that connects only to addresses outside the block list.
+
+    The check sits in ``_resolve_host`` (aiohttp's documented place for it) because that is the
+    one path every connection takes: the resolver is skipped for IP-literal hosts, and the
+    addresses returned here are the ones connected to, so a DNS answer cannot change in between.
+    """
+
+    def __init__(self, allowed_networks: Sequence[Network], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._allowed_networks = tuple(allowed_networks)
+
+    async def _resolve_host(
+        self, host: str, port: int, traces: Sequence[Trace] | None = None
+    ) -> list[ResolveResult]:
+        results = await super()._resolve_host(host, port, traces=traces)
+        addresses = [r["host"] for r in results]
+        try:
+            forbidden = [a for a in addresses if is_forbidden(a, self._allowed_networks)]
+        except ValueError:
+            raise BlockedAddress(detail=f"{host} resolved to a non-address: {addresses}") from None
+        # One bad address among good ones is refused too: which one gets connected to is not
+        # ours to choose, and a rebinding attacker would answer with both.
+        if forbidden or not addresses:
+            raise BlockedAddress(detail=f"{host} resolves to forbidden {forbidden or addresses}")
+        return results
+
+
+def create_session(
+    settings: Settings, *, resolver: AbstractResolver | None = None
+) -> aiohttp.ClientSession:
+    """The one HTTP session of the process, with the address check in its connector.
+
+    ``resolver`` replaces DNS (tests make names resolve to chosen addresses with it). The session
+    ignores proxy variables (``trust_env=False``), keeps no cookies between sites, and sends the
+    configured User-Agent.
+    """
+    connector = _GuardedConnector(
+        settings.fetch_allowed_networks,
+        limit=settings.fetch_pool_size,
+        limit_per_host=settings.fetch_pool_per_host,
+        resolver=resolver,
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        trust_env=False,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        headers={"User-Agent": settings.fetch_user_agent, "Accept": ACCEPT},
+        timeout=aiohttp.ClientTimeout(
+            total=None,
+            sock_connect=settings.fetch_connect_timeout,
+            sock_read=settings.fetch_first_byte_timeout,
+        ),
+    )
+
+
+@dataclass
+class _Cached:
+    expires: float
+    outcome: Page | FetchError
+    size: int
+
+
+class Fetcher:
+    """Fetches pages safely, once per page at a time, and remembers the outcome.
+
+    Successes are kept ``fetch_cache_seconds``, failures ``fetch_failure_cache_seconds``. The cache
+    is bounded to :data:`CACHE_MAX_BYTES` (64 MiB) of bodies and :data:`CACHE_MAX_ENTRIES` entries,
+    least recently used first out. ``clock`` (monotonic seconds) is injectable for tests.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        cache_max_bytes: int = CACHE_MAX_BYTES,
+    ) -> None:
+        self._session = session
+        self._settings = settings
+        self._clock = clock
+        self._cache_max_bytes = cache_max_bytes
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
+        self._cache_bytes = 0
+        self._in_flight: dict[str, asyncio.Task[Page]] = {}
+
+    async def fetch(self, url: str) -> Page:
+        """The page at ``url``, fetched as given; raises a :class:`FetchError` subclass."""
+        try:
+            check_url(url, self._settings)
+        except InvalidURL as exc:
+            log.info("refused %s: %s", url, exc.detail)
+            raise
+        key = url_key(url)
+        cached = self._cached(key)
+        if isinstance(cached, Page):
+            return cached
+        if cached is not None:
+            raise cached.with_traceback(None)
+        task = self._in_flight.get(key)
+        if task is None:
+            task = asyncio.create_task(self._fetch_and_remember(key, url), name=f"fetch {key}")
+            self._in_flight[key] = task
+            task.add_done_callback(functools.partial(self._task_done, key))
+        # Shielded: one caller giving up (a cancelled command) must not cancel the others' fetch.
+        return await asyncio.shield(task)
+
+    async def close(self) -> None:
+        """Cancel fetches still in flight (at shutdown)."""
+        tasks = list(self._in_flight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _task_done(self, key: str, task: asyncio.Task[Page]) -> None:
+        if self._in_flight.get(key) is task:
+            del self._in_flight[key]
+        if not task.cancelled():
+            # Retrieved here so a failure whose callers all gave up is not reported as never
+            # retrieved; _fetch_and_remember has logged it already.
+            task.exception()
+
+    def _cached(self, key: str) -> Page | FetchError | None:
+        entry = self._cache.get(key)
+        if entry is None:
+            return None
+        if entry.expires <= self._clock():
+            self._forget(key)
+            return None
+        self._cache.move_to_end(key)
+        return entry.outcome
+
+    def _remember(self, key: str, outcome: Page | FetchError) -> None:
+        if isinstance(outcome, Page):
+            seconds, size = self._settings.fetch_cache_seconds, len(outcome.body)
+        else:
+            seconds, size = self._settings.fetch_failure_cache_seconds, 0
+        if size > self._cache_max_bytes:
+            return
+        self._forget(key)
+        self._cache[key] = _Cached(self._clock() + seconds, outcome, size)
+        self._cache_bytes += size
+        while self._cache_bytes > self._cache_max_bytes or len(self._cache) > CACHE_MAX_ENTRIES:
+            self._forget(next(iter(self._cache)))
+
+    def _forget(self, key: str) -> None:
+        entry = self._cache.pop(key, None)
+        if entry is not None:
+            self._cache_bytes -= entry.size
+
+    async def _fetch_and_remember(self, key: str, url: str) -> Page:
+        try:
+            page = await self._fetch(url)
+        except FetchError as exc:
+            level = logging.WARNING if isinstance(exc, BlockedAddress) else logging.INFO
+            log.log(level, "fetch of %s failed: %s (%s)", url, type(exc).__name__, exc.detail)
+            self._remember(key, exc)
+            raise
+        self._remember(key, page)
+        return page
+
+    async def _fetch(self, url: str) -> Page:
+        try:
+            async with asyncio.timeout(self._settings.fetch_total_timeout):
+                return await self._follow(url)
+        except TimeoutError:
+            raise FetchTimeout(
+                detail=f"over the {self._settings.fetch_total_timeout} s deadline"
+            ) from None
+
+    async def _follow(self, url: str) -> Page:
+        current = check_url(url, self._settings)
+        for hops in range(self._settings.fetch_max_redirects + 1):
+            location = await self._get(url, current)
+            if isinstance(location, Page):
+                return location
+            if "\\" in location.split("#", 1)[0].split("?", 1)[0]:
+                raise InvalidURL(detail="backslash in redirect")
+            try:
+                target = current.join(URL(location))
+            except ValueError as exc:
+                raise InvalidURL(detail=f"unparsable redirect: {exc}") from None
+            log.debug("%s redirects to %s (hop %s)", current, target, hops + 1)
+            current = check_url(str(target), self._settings)
+        raise TooManyRedirects(detail=f"more than {self._settings.fetch_max_redirects} redirects")
+
+    async def _get(self, url: str, target: URL) -> Page | str:
+        """One request: the Page, or the Location of a redirect to follow."""
+        try:
+            async with self._session.get(target, allow_redirects=False) as response:
+                return await self._read(url, response)
+        except FetchError:
+            raise
+        except aiohttp.ClientConnectorDNSError as exc:
+            raise ResolutionFailed(detail=f"{target.host}: {exc}") from None
+        except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
+            raise FetchTimeout(detail=f"{target.host}: {type(exc).__name__} {exc}") from None
+        except aiohttp.InvalidURL as exc:
+            raise InvalidURL(detail=f"{type(exc).__name__}: {exc}") from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise ConnectionFailed(detail=f"{target.host}: {type(exc).__name__} {exc}") from None
+
+    async def _read(self, url: str, response: aiohttp.ClientResponse) -> Page | str:
+        status = response.status
+        if status in REDIRECT_STATUSES and response.headers.get("Location"):
+            response.close()
+            return response.headers["Location"]
+        if not 200 <= status < 300:
+            response.close()
+            raise HTTPStatusError(status, detail=f"{response.url}")
+        declared = response.content_length
+        if declared is not None and declared > self._settings.fetch_max_declared_bytes:
+            response.close()
+            raise TooLarge(detail=f"Content-Length {declared}")
+        content_type, charset = _media_type(response.headers.get("Content-Type"))
+        limit = self._settings.fetch_max_bytes
+        body = bytearray()
+        if content_type is None:
+            while len(body) < _SNIFF_BYTES:
+                chunk = await response.content.read(_SNIFF_BYTES - len(body))
+                if not chunk:
+                    break
+                body += chunk
+            if not _looks_like_html(bytes(body)):
+                response.close()
+                raise NotHTML(detail="no Content-Type and no HTML start")
+            content_type = "text/html"
+        elif content_type not in HTML_TYPES:
+            response.close()
+            raise NotHTML(detail=f"Content-Type {content_type}")
+        truncated = False
+        while True:
+            # One byte past the limit tells a body of exactly the limit from a longer one.
+            chunk = await response.content.read(min(_READ_CHUNK, limit + 1 - len(body)))
+            if not chunk:
+                break
+            body += chunk
+            if len(body) > limit:
+                truncated = True
+                del body[limit:]
+                response.close()
+                break
+        return Page(
+            url=url,
+            final_url=str(response.url),
+            status=status,
+            content_type=content_type,
+            charset=charset,
+            body=bytes(body),
+            truncated=truncated,
+        )
+
+
+def _media_type(header: str | None) -> tuple[str | None, str | None]:
+    """The lower-cased media type and the charset parameter (as given) of a Content-Type."""
+    if header is None or not header.strip():
+        return None, None
+    media_type, _, params = header.partition(";")
+    charset = None
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').strip() or None
+    return media_type.strip().lower(), charset
+
+
+def _looks_like_html(start: bytes) -> bool:
+    text = start.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    return text.startswith((b"<!doctype html", b"<html"))
