@@ -96,8 +96,10 @@ def _reference_names(value: str | list[str]) -> list[str] | None:
 
 def load_date_pages(root: Path) -> list[Page]:
     entries = json.loads((root / "dates" / "dates.json").read_text(encoding="utf-8"))
+    # a few references are "nan": the annotators found no date, so none is the right answer
     return [
-        Page(url, decode((root / "dates" / "html" / e["file"]).read_bytes()), None, None, e["date"])
+        Page(url, decode((root / "dates" / "html" / e["file"]).read_bytes()), None, None,
+             e["date"] if e["date"] not in ("", "nan") else None)
         for url, e in entries.items()
     ]
 
@@ -105,7 +107,14 @@ def load_date_pages(root: Path) -> list[Page]:
 def parse(html: str) -> lxml.html.HtmlElement | None:
     try:
         return lxml.html.document_fromstring(html)
-    except Exception:  # noqa: BLE001 - an unparseable page scores as "nothing found"
+    except ValueError:
+        # lxml refuses str input that carries an XML encoding declaration: hand it UTF-8 bytes
+        parser = lxml.html.HTMLParser(encoding="utf-8")
+        try:
+            return lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
+        except Exception:  # noqa: BLE001 - an unparseable page scores as "nothing found"
+            return None
+    except Exception:  # noqa: BLE001
         return None
 
 

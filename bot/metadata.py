@@ -500,9 +500,16 @@ def _htmldate(page: _Page, extensive: bool) -> dt.date | None:
 def _published(page: _Page, today: dt.date) -> dt.date | None:
     structured = [d for d in _structured_dates(page) if d and _plausible_date(d, today)]
     if structured:
-        return structured[0]
-    found = _htmldate(page, extensive=False)
-    if found and _plausible_date(found, today):
+        declared = structured[0]
+        # A UTC timestamp near midnight names the wrong day for half the world; htmldate weighs
+        # the page's other date sources (URL, article:published_time) and settles such cases.
+        found = _htmldate(page, extensive=False)
+        if found and found != declared and abs(found - declared) <= dt.timedelta(days=1):
+            return found
+        return declared
+    found = _htmldate(page, extensive=True)
+    # htmldate answers January 1st when it found only a year: that is not a publication date
+    if found and _plausible_date(found, today) and (found.month, found.day) != (1, 1):
         return found
     return None
 
