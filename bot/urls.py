@@ -1,5 +1,11 @@
 """Links in a Discord message: finding them, keying them, and showing their host.
 
+``find_links`` reads a message the way Discord renders it: links in code (inline or fenced), in
+spoilers, or wrapped in ``<...>`` ("no preview", DISCORD.md) are not shared links; a masked link
+``[text](url)`` shares its URL; punctuation and markdown that end a sentence are not part of the
+URL, but balanced parentheses (Wikipedia) are. Each link is returned exactly as posted, because
+that is what is fetched. ``sharer_words`` is the rest of the message, the sharer's commentary.
+
 ``url_key`` turns a URL into the key used for caching and de-duplication. It never changes what
 is fetched (the URL as posted is fetched, SECURITY.md); it only decides when two links are "the
 same article". Normalisation, in order: lower-case scheme and host, IDN host to punycode, default
@@ -32,6 +38,8 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
+from dataclasses import dataclass, field
 from urllib.parse import SplitResult, unquote_plus, urlsplit
 
 log = logging.getLogger(__name__)
@@ -164,3 +172,238 @@ def url_key(url: str) -> str:
     except (ValueError, UnicodeError):
         log.debug("cannot normalise %r: keyed as written", stripped)
         return stripped
+
+
+# --------------------------------------------------------------------------- finding links
+
+# Discord's precedence: code first (nothing inside it is markdown), then spoilers, then links.
+_FENCED_CODE = re.compile(r"```.*?```", re.DOTALL)
+_INLINE_CODE = re.compile(r"``(?!`).+?``|`[^`]+`", re.DOTALL)
+_SPOILER = re.compile(r"\|\|.+?\|\|", re.DOTALL)
+_MASKED_LINK = re.compile(
+    r"\[(?P<label>[^\[\]\n]*)\]\(\s*(?P<open><)?"
+    r"(?P<url>https?://(?:[^\s()<>]|\([^\s()<>]*\))+)(?P<close>>)?\s*\)",
+    re.IGNORECASE,
+)
+_SUPPRESSED_LINK = re.compile(r"<https?://[^\s<>]+>", re.IGNORECASE)
+# Not glued to a preceding letter or digit ("xhttps://" is not a link); after "_" or "*" it is.
+_BARE_LINK = re.compile(r"(?<![^\W_])https?://[^\s<>]+", re.IGNORECASE)
+
+# Sentence punctuation, closing quotes and emphasis markers that end prose rather than a URL.
+_TRAILING_JUNK = frozenset(
+    ".,;:!?'\"*~\u201d\u2019\u00bb\u203a\u3002\uff0c\u3001\uff01\uff1f\uff1a\uff1b\u2026"
+)
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
+@dataclass
+class _Found:
+    """Where a link sits in the message: ``url`` is ``text[start:end]``, as posted."""
+
+    url: str
+    start: int
+    end: int
+    # For a masked link, the whole ``[label](url)`` construct and its label.
+    outer: tuple[int, int] | None = None
+    label: str = ""
+
+
+@dataclass
+class _Scan:
+    links: list[_Found] = field(default_factory=list)
+    # Code, spoilers and ``<...>`` links: not shared, and not the sharer's commentary either.
+    hidden: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    # Same length, so offsets into the blanked copy are offsets into the message.
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _trim(url: str, after_underscore: bool) -> str:
+    while url:
+        last = url[-1]
+        if last in _TRAILING_JUNK or (last == "_" and after_underscore):
+            url = url[:-1]
+        elif last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last]):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def _has_host(url: str) -> bool:
+    try:
+        return bool(urlsplit(url).hostname)
+    except ValueError:
+        return False
+
+
+def _scan(text: str) -> _Scan:
+    scan = _Scan()
+    work = text
+    for pattern in (_FENCED_CODE, _INLINE_CODE, _SPOILER):
+        for match in pattern.finditer(work):
+            scan.hidden.append(match.span())
+            work = _blank(work, *match.span())
+    for match in _MASKED_LINK.finditer(work):
+        if match.group("open") and match.group("close"):
+            scan.hidden.append(match.span())
+        else:
+            scan.links.append(
+                _Found(
+                    url=match.group("url"),
+                    start=match.start("url"),
+                    end=match.end("url"),
+                    outer=match.span(),
+                    label=match.group("label"),
+                )
+            )
+        work = _blank(work, *match.span())
+    for match in _SUPPRESSED_LINK.finditer(work):
+        scan.hidden.append(match.span())
+        work = _blank(work, *match.span())
+    for match in _BARE_LINK.finditer(work):
+        start = match.start()
+        url = _trim(match.group(), after_underscore=start > 0 and text[start - 1] == "_")
+        if _has_host(url):
+            scan.links.append(_Found(url=url, start=start, end=start + len(url)))
+    scan.links.sort(key=lambda found: found.start)
+    return scan
+
+
+def find_links(text: str, limit: int = 3) -> list[str]:
+    """The http(s) links shared in a Discord message, as posted, in order, without repeats.
+
+    Two links with the same ``url_key`` count once (the first is kept as written); at most
+    ``limit`` links are returned.
+    """
+    links: list[str] = []
+    seen: set[str] = set()
+    for found in _scan(text).links:
+        if len(links) >= limit:
+            break
+        key = url_key(found.url)
+        if key not in seen:
+            seen.add(key)
+            links.append(found.url)
+    return links
+
+
+# --------------------------------------------------------------------------- the sharer's words
+
+_LINE_MARKUP = re.compile(r"^[ \t]*(?:>>> |> |#{1,3} |[-*] )", re.MULTILINE)
+_EMPTY_PAIR = re.compile(
+    r"\*\*\s*\*\*|__\s*__|~~\s*~~|\*\s*\*|(?<!\w)_\s*_(?!\w)|\(\s*\)|\[\s*\]|\"\s*\"|\u201c\s*\u201d"
+)
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)\]])")
+_PUNCT_BEFORE_STOP = re.compile(r"[,;:]+(?=[.!?])")
+_REPEATED_SEPARATOR = re.compile(r"([,;:])[,;:]+")
+_LEADING_JUNK = " ,.;:!?)]|-\u2013\u2014>"
+_TRAILING_SEPARATORS = " ,;:([|-\u2013\u2014"
+
+
+def _is_emoji(char: str) -> bool:
+    return unicodedata.category(char) == "So"
+
+
+def sharer_words(text: str, links: list[str]) -> str | None:
+    """What the sharer wrote around ``links``: their commentary, or ``None`` if they wrote none.
+
+    Those links, ``<...>`` links, code and spoilers are removed (a masked link leaves its label),
+    whitespace is collapsed, and markdown or punctuation orphaned by the removal is trimmed.
+    """
+    scan = _scan(text)
+    keys = {url_key(link) for link in links}
+    edits: list[tuple[int, int, str]] = [(start, end, " ") for start, end in scan.hidden]
+    for found in scan.links:
+        if url_key(found.url) not in keys:
+            continue
+        if found.outer is not None:
+            edits.append((*found.outer, found.label))
+        else:
+            edits.append((found.start, found.end, " "))
+    words = text
+    for start, end, replacement in sorted(edits, reverse=True):
+        words = words[:start] + replacement + words[end:]
+    words = _LINE_MARKUP.sub("", words)
+    words = " ".join(words.split())
+    previous = None
+    while previous != words:
+        previous = words
+        words = " ".join(_EMPTY_PAIR.sub(" ", words).split())
+    words = _SPACE_BEFORE_PUNCT.sub(r"\1", words)
+    words = _PUNCT_BEFORE_STOP.sub("", words)
+    words = _REPEATED_SEPARATOR.sub(r"\1", words)
+    words = words.lstrip(_LEADING_JUNK).rstrip(_TRAILING_SEPARATORS)
+    if not any(char.isalnum() or _is_emoji(char) for char in words):
+        return None
+    if len(words) < 2 and not _is_emoji(words):
+        return None
+    return words
+
+
+# --------------------------------------------------------------------------- showing the host
+
+# Scripts that legitimately share one label: Japanese, Korean and Chinese names mix Han with their
+# own scripts and Latin (the combinations browsers allow); any other mix is a homograph risk.
+_ALLOWED_MIXES = (
+    frozenset({"LATIN", "HAN", "HIRAGANA", "KATAKANA"}),
+    frozenset({"LATIN", "HAN", "HANGUL"}),
+    frozenset({"LATIN", "HAN", "BOPOMOFO"}),
+)
+_SCRIPT_WORDS = {
+    "CJK": "HAN",
+    "IDEOGRAPHIC": "HAN",
+    **{
+        name: name
+        for name in (
+            "LATIN GREEK CYRILLIC ARMENIAN HEBREW ARABIC SYRIAC THAANA DEVANAGARI BENGALI "
+            "GURMUKHI GUJARATI ORIYA TAMIL TELUGU KANNADA MALAYALAM SINHALA THAI LAO TIBETAN "
+            "MYANMAR GEORGIAN HANGUL ETHIOPIC CHEROKEE KHMER MONGOLIAN HIRAGANA KATAKANA BOPOMOFO"
+        ).split()
+    },
+}
+# Cyrillic letters that pass for Latin ones: a label made only of these under a non-Cyrillic
+# top-level domain ("аррӏе.com") is a whole-script homograph, shown as punycode like Chrome does.
+_CYRILLIC_LOOKALIKES = frozenset(
+    "\u0430\u0441\u0501\u0435\u04bb\u0456\u0458\u04cf\u043e\u0440\u051b\u0455\u051d\u0445\u0443\u044a\u044c\u04bd\u043f\u0433\u0475\u0461"
+)
+
+
+def _script(char: str) -> str | None:
+    """The script of ``char`` from its Unicode name; ``None`` for digits, hyphens and marks."""
+    if char in "-0123456789" or unicodedata.category(char).startswith("M"):
+        return None
+    words = re.split(r"[ -]", unicodedata.name(char, "UNKNOWN"))
+    return next((_SCRIPT_WORDS[w] for w in words if w in _SCRIPT_WORDS), "OTHER:" + words[0])
+
+
+def _single_script(label: str) -> bool:
+    scripts = {s for s in map(_script, label) if s is not None}
+    return len(scripts) <= 1 or any(scripts <= mix for mix in _ALLOWED_MIXES)
+
+
+def display_host(url: str) -> str:
+    """The host of ``url`` as users should see it, without port.
+
+    Unicode when every label is in one script (or an allowed CJK mix), punycode (``xn--``) when a
+    label mixes scripts or is a Cyrillic look-alike of a Latin name; ``""`` if there is no host.
+    """
+    try:
+        _, host, _ = _split_netloc(urlsplit(url.strip()).netloc)
+        ascii_host = _ascii_host(host)
+    except (ValueError, UnicodeError):
+        return ""
+    labels = ascii_host.split(".")
+    try:
+        shown = [label.encode("ascii").decode("idna") for label in labels]
+    except UnicodeError:
+        return ascii_host
+    tld_is_cyrillic = "CYRILLIC" in {_script(char) for char in shown[-1]}
+    for label in shown:
+        if not _single_script(label):
+            return ascii_host
+        if not tld_is_cyrillic and label and set(label) <= _CYRILLIC_LOOKALIKES:
+            return ascii_host
+    return ".".join(shown)
