@@ -234,9 +234,10 @@ def _trim(url: str, after_underscore: bool) -> str:
 
 def _has_host(url: str) -> bool:
     try:
-        return bool(urlsplit(url).hostname)
+        host = urlsplit(url).hostname or ""
     except ValueError:
         return False
+    return any(char.isalnum() for char in host)
 
 
 def _scan(text: str) -> _Scan:
@@ -247,6 +248,8 @@ def _scan(text: str) -> _Scan:
             scan.hidden.append(match.span())
             work = _blank(work, *match.span())
     for match in _MASKED_LINK.finditer(work):
+        if not _has_host(match.group("url")):
+            continue
         if match.group("open") and match.group("close"):
             scan.hidden.append(match.span())
         else:

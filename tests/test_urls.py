@@ -198,6 +198,8 @@ FIND_LINKS_CASES = [
     ("https:// and http://", []),
     ("xhttps://example.com/glued", []),
     ("https://.", []),
+    ("https://(((", []),
+    ("[x](https://-._~)", []),
     ("example.com/no-scheme www.example.com", []),
     # duplicates by url_key count once, the first kept as written
     (
