@@ -1,16 +1,78 @@
-"""Briefs: the commentary lead and the verbatim quoted runs chosen from an article."""
+"""Briefs: the commentary lead and the verbatim quoted runs chosen from an article.
+
+A brief quotes whole paragraphs of the article, verbatim and in article order, grouped into runs of
+consecutive paragraphs. Which paragraphs is decided by one ranking of the article (see
+:func:`rank_paragraphs`), computed without regard to length, and a budget of quoted characters
+(:data:`LENGTHS`): a longer brief adds passages to a shorter one and never swaps them.
+
+The commentary around the quotes (the lead and the bridges between runs) is never set as a quote and
+never says more than the publisher did: it is the sharer's own ``take``, or the publisher's own
+description or lede sentence with attribution, or a neutral "From {outlet}:".
+"""
 
 from __future__ import annotations
 
+import bisect
+import logging
+import math
+import re
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
+from bot import extract
 from bot.extract import Article
+
+log = logging.getLogger(__name__)
+
+# Characters of quoted paragraph text per preset. ``long`` leaves measured room in Discord's
+# 4096-character description for the lead (at most LEAD_MAX_CHARS), bridges, `* * *`, `> ` markers,
+# markdown escaping and the "Read the full article" line; render.py still drops whole runs if a
+# pathological page needs more.
+LENGTHS: dict[str, int] = {"compact": 700, "standard": 1500, "long": 3000}
+# Compact is a single quoted paragraph however short the candidates are.
+_MAX_PARAGRAPHS: dict[str, int | None] = {"compact": 1, "standard": None, "long": None}
+
+LEAD_MAX_CHARS = 450
+_BRIDGE_PHRASE_MAX = 60
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_DIGIT = re.compile(r"\d")
+# A capitalised word that does not start a sentence: a cheap stand-in for a named entity.
+_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*")
+_QUOTE_MARKS = re.compile(r"[\"“”]|(?:^|\s)'|'(?:\s|$)")
+_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|told|according to|stated|added|explained|warned|announced|wrote|tweeted)\b",
+    re.IGNORECASE,
+)
+# Page furniture that readability sometimes keeps: calls to action, credits, bylines, share bars.
+_BOILERPLATE = re.compile(
+    r"click here|sign up|subscribe|newsletter|read more|read next|related:|follow us|"
+    r"all rights reserved|copyright|©|photo(?:graph)?:|image:|credit:|getty images|"
+    r"\bap photo\b|reuters/|advertisement|share this|cookies?\b|terms of (?:use|service)|"
+    r"privacy policy|^by\s+[A-Z]|^updated\b|^published\b|e-?mail us|download (?:the|our) app",
+    re.IGNORECASE,
+)
+_STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it its
+    itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them themselves
+    then there these they this those through to too under until up very was we were what when
+    where which while who whom why will with would you your yours yourself yourselves said says
+    say one two new would could may might must also like get got s t n't 's re ve ll d""".split()
+)
 
 
 @dataclass(frozen=True)
 class QuoteRun:
     paragraphs: list[str]
     bridge: str | None = None
+    # Index of the run's first paragraph in ``article.paragraphs``.
+    start: int = 0
 
 
 @dataclass(frozen=True)
@@ -19,7 +81,345 @@ class Brief:
     url: str
     lead: str
     runs: list[QuoteRun] = field(default_factory=list)
+    # True when ``lead`` is the sharer's own words: rendering keeps their markdown.
+    lead_is_take: bool = False
 
     @property
     def kind(self) -> str:
         return self.article.kind
+
+    @property
+    def quoted(self) -> list[str]:
+        return [p for run in self.runs for p in run.paragraphs]
+
+    def to_dict(self) -> dict[str, Any]:
+        a = self.article
+        return {
+            "article": {
+                "url": a.url,
+                "title": a.title,
+                "site_name": a.site_name,
+                "authors": list(a.authors),
+                "published": a.published.isoformat() if a.published else None,
+                "image_url": a.image_url,
+                "description": a.description,
+                "language": a.language,
+                "paragraphs": list(a.paragraphs),
+                "text": a.text,
+                "kind": a.kind,
+            },
+            "url": self.url,
+            "lead": self.lead,
+            "lead_is_take": self.lead_is_take,
+            "runs": [{"paragraphs": list(r.paragraphs), "bridge": r.bridge} for r in self.runs],
+            "kind": self.kind,
+        }
+
+
+def build_brief(
+    html: bytes,
+    url: str,
+    *,
+    take: str | None = None,
+    length: str = "long",
+    budget: int | None = None,
+    charset: str | None = None,
+) -> Brief:
+    """Extract the article from ``html`` and compose its brief."""
+    return compose_brief(extract.extract_article(html, url, charset=charset), url, take=take, length=length,
+                         budget=budget)
+
+
+def compose_brief(
+    article: Article, url: str, *, take: str | None = None, length: str = "long",
+    budget: int | None = None,
+) -> Brief:
+    """The brief of ``article``: quotes within the ``length`` preset (or ``budget`` characters of
+    quoted text), a lead, and a bridge before every run after the first."""
+    if length not in LENGTHS:
+        raise ValueError(f"unknown length {length!r}; expected one of {sorted(LENGTHS)}")
+    limit = LENGTHS[length] if budget is None else max(0, budget)
+    take_text = _collapse(take) if take else ""
+    outlet = _outlet(article, url)
+    if article.kind != "article":
+        lead = take_text or _not_article_lead(article)
+        return Brief(article=article, url=url, lead=lead, runs=[], lead_is_take=bool(take_text))
+
+    chosen = select_paragraphs(article, limit, max_paragraphs=_MAX_PARAGRAPHS[length])
+    runs = _runs(article, chosen)
+    if take_text:
+        lead, is_take = take_text, True
+    else:
+        lead, is_take = _generated_lead(article, outlet, chosen, has_quotes=bool(runs)), False
+    return Brief(article=article, url=url, lead=lead, runs=runs, lead_is_take=is_take)
+
+
+# --- ranking -----------------------------------------------------------------------------------
+
+
+def _terms(text: str) -> list[str]:
+    # A crude plural strip merges "missile"/"missiles" without a stemmer dependency.
+    out = []
+    for w in _WORD.findall(text.lower()):
+        if w in _STOPWORDS or len(w) < 2 or w.isdigit():
+            continue
+        if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
+            w = w[:-1]
+        out.append(w)
+    return out
+
+
+# Weights of the ranking, tuned on SummEval (bench/quotes.py) with the position prior dominant,
+# as it is for news; the other signals reorder paragraphs of similar standing.
+_POSITION_DECAY = 0.5
+_W_CENTRAL = 1.0
+_W_HEADLINE = 0.6
+
+
+def rank_paragraphs(article: Article) -> list[int]:
+    """Paragraph indices, best first. Unsupervised and deterministic: a lead-position prior plus
+    similarity to the headline and description, centrality in the article and newsworthy signals,
+    less boilerplate. Paragraphs that look like page furniture (calls to action, credits, fragments)
+    and near-duplicates of a better paragraph (pull quotes, repeated captions) are left out."""
+    paras = article.paragraphs
+    n = len(paras)
+    if n == 0:
+        return []
+    term_lists = [_terms(p) for p in paras]
+    term_sets = [set(t) for t in term_lists]
+    doc_freq: dict[str, int] = {}
+    for s in term_sets:
+        for w in s:
+            doc_freq[w] = doc_freq.get(w, 0) + 1
+    headline = set(_terms(" ".join(x for x in (article.title, article.description) if x)))
+
+    scores: list[float] = []
+    unquotable: set[int] = set()
+    for i, (text, terms, tset) in enumerate(zip(paras, term_lists, term_sets, strict=True)):
+        score = (1.0 + i) ** -_POSITION_DECAY  # news is written lead-first
+        if tset:
+            # Words this paragraph shares with the rest of the article, per distinct word, saturating.
+            shared = sum(min(doc_freq[w] - 1, 3) for w in tset) / (3.0 * len(tset))
+            score += _W_CENTRAL * shared
+            if headline:
+                score += _W_HEADLINE * len(tset & headline) / math.sqrt(len(tset) * len(headline))
+        if _DIGIT.search(text):
+            score += 0.03
+        if _QUOTE_MARKS.search(text) and _ATTRIBUTION.search(text):
+            score += 0.05
+        if _PROPER.search(text):
+            score += 0.03
+        penalty = _boilerplate_penalty(text, len(terms))
+        score -= penalty
+        scores.append(score)
+        if penalty >= _UNQUOTABLE:
+            unquotable.add(i)
+
+    order = sorted((k for k in range(n) if k not in unquotable), key=lambda k: (-scores[k], k))
+    kept: list[int] = []
+    seen_exact: set[str] = set()
+    for k in order:
+        norm = _collapse(paras[k]).lower()
+        # Comparing with the best 40 only keeps this linear on pages of thousands of paragraphs.
+        if norm in seen_exact or any(_jaccard(term_sets[k], term_sets[j]) > 0.7 for j in kept[:40]):
+            continue
+        seen_exact.add(norm)
+        kept.append(k)
+    return kept
+
+
+_UNQUOTABLE = 0.5
+
+
+def _boilerplate_penalty(text: str, n_terms: int) -> float:
+    penalty = 0.0
+    stripped = text.strip()
+    if len(stripped) < 25 or n_terms < 3:
+        penalty += 0.6
+    elif len(stripped) < 60:
+        penalty += 0.2
+    if _BOILERPLATE.search(stripped[:200]):
+        penalty += 0.5
+    if stripped and stripped[-1] not in ".!?\"'”’)…:;":
+        # Captions, headings and credits rarely end like a sentence.
+        penalty += 0.1
+    letters = [c for c in stripped if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        penalty += 0.3
+    return penalty
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def entry_budgets(ranked: list[int], lengths: list[int]) -> dict[int, int]:
+    """For each paragraph, the smallest budget at which it is quoted.
+
+    Plain greedy filling with skips is not nested (budget 500 might take paragraphs 1 and 3, budget
+    700 paragraphs 1 and 2). Instead each paragraph, in rank order, joins at the smallest budget
+    where it fits beside every better paragraph at that budget and at every larger one, so for any
+    budget B the quoted set is ``{p: entry[p] <= B}``: within B and a subset of any larger budget's.
+    """
+    points: list[int] = []  # sorted entry budgets so far
+    sizes: list[int] = []  # paragraph length at the same position
+    total = 0
+    entry: dict[int, int] = {}
+    for k in ranked:
+        size = lengths[k]
+        # Walk down from the largest budget: below it the cumulative size is total minus what's above.
+        cumulative = total
+        base = 0
+        for t in range(len(points) - 1, -1, -1):
+            if points[t] - cumulative < size:
+                base = cumulative
+                break
+            cumulative -= sizes[t]
+        e = base + size
+        entry[k] = e
+        pos = bisect.bisect_right(points, e)
+        points.insert(pos, e)
+        sizes.insert(pos, size)
+        total += size
+    return entry
+
+
+def select_paragraphs(article: Article, budget: int, *, max_paragraphs: int | None = None) -> list[int]:
+    """Indices (in article order) of the paragraphs quoted within ``budget`` characters."""
+    ranked = rank_paragraphs(article)
+    lengths = [len(p) for p in article.paragraphs]
+    # Every paragraph takes part, even one longer than this budget: leaving it out here but not
+    # at a larger budget would break the nesting.
+    entry = entry_budgets(ranked, lengths)
+    chosen = [k for k in ranked if entry[k] <= budget]
+    if max_paragraphs is not None:
+        chosen = chosen[:max_paragraphs]
+    return sorted(chosen)
+
+
+def _runs(article: Article, chosen: list[int]) -> list[QuoteRun]:
+    groups: list[list[int]] = []
+    for k in chosen:
+        if groups and groups[-1][-1] == k - 1:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    runs: list[QuoteRun] = []
+    mentioned = " ".join(x for x in (article.title, article.description) if x).lower()
+    for g, group in enumerate(groups):
+        paras = [article.paragraphs[k] for k in group]
+        bridge = None if g == 0 else _bridge(paras, article, mentioned)
+        if bridge is not None and bridge.startswith("Further on, about "):
+            mentioned += " " + bridge.lower()
+        for p in paras:
+            mentioned += " " + p.lower()
+        runs.append(QuoteRun(paragraphs=paras, bridge=bridge, start=group[0]))
+    return runs
+
+
+def _bridge(paras: list[str], article: Article, mentioned: str) -> str:
+    """'Further on, about {a name the run is about}:' when a name in the run recurs in the article and
+    was not already mentioned, else 'Later in the article:'. Only names the text itself uses."""
+    text = article.text
+    best: tuple[bool, int, int, str] | None = None
+    for order, p in enumerate(paras):
+        for sentence in _sentences(p):
+            for m in _PROPER.finditer(sentence):
+                phrase = m.group(0).strip(" '’-")
+                if len(phrase) < 3 or len(phrase) > _BRIDGE_PHRASE_MAX or phrase.lower() in mentioned:
+                    continue
+                if phrase.lower() in _STOPWORDS:
+                    continue
+                count = text.count(phrase)
+                multiword = " " in phrase
+                # A lone capitalised word is often an adjective ("Syrian"): demand it recur more.
+                if count < (2 if multiword else 3):
+                    continue
+                key = (not multiword, -count, order, phrase)
+                if best is None or key < best:
+                    best = key
+    if best is None:
+        return "Later in the article:"
+    return f"Further on, about {best[3]}:"
+
+
+# --- the lead ----------------------------------------------------------------------------------
+
+
+def _collapse(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def _host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _outlet(article: Article, url: str) -> str:
+    name = _collapse(article.site_name or "")
+    return name or _host(article.url or url) or _host(url) or "the source"
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(_collapse(text)) if s]
+
+
+def _two_sentences(text: str) -> str:
+    """At most two sentences and LEAD_MAX_CHARS; a cut mid-sentence is marked with an ellipsis."""
+    sentences = _sentences(text)
+    out = ""
+    for s in sentences[:2]:
+        candidate = f"{out} {s}".strip()
+        if len(candidate) > LEAD_MAX_CHARS:
+            break
+        out = candidate
+    if not out and sentences:
+        cut = sentences[0][: LEAD_MAX_CHARS - 1]
+        cut = cut.rsplit(" ", 1)[0] if " " in cut else cut
+        out = cut.rstrip(" ,;:") + "…"
+    if out and out[-1] not in ".!?…\"'”’)":
+        out += "."
+    return out
+
+
+def _generated_lead(article: Article, outlet: str, chosen: list[int], *, has_quotes: bool) -> str:
+    quoted = {_collapse(article.paragraphs[k]).lower() for k in chosen}
+    summary = ""
+    description = _collapse(article.description or "")
+    if len(description) >= 30 and not any(description.lower() in q for q in quoted):
+        summary = _two_sentences(description)
+    elif article.paragraphs and 0 not in chosen:
+        lede = _sentences(article.paragraphs[0])
+        if lede and len(lede[0]) >= 30:
+            summary = _two_sentences(lede[0])
+    if not summary:
+        return f"From {outlet}:" if has_quotes else f"From {outlet}."
+    lead = f"{outlet} reports: {summary}"
+    return f"{lead} From the article:" if has_quotes else lead
+
+
+_NOT_ARTICLE_REASONS: dict[str, str] = {
+    "paywall": "Paywalled: showing the publisher's summary only.",
+    "paywalled": "Paywalled: showing the publisher's summary only.",
+    "login": "This page asks for a login: showing the publisher's summary only.",
+    "cookie_wall": "This page hides its text behind a cookie wall: showing the publisher's summary only.",
+    "too_short": "Too little text to quote.",
+    "short": "Too little text to quote.",
+    "empty": "Too little text to quote.",
+    "error": "This page looks like an error page, not an article.",
+}
+
+
+def _not_article_lead(article: Article) -> str:
+    kind = article.kind.lower()
+    reason = _NOT_ARTICLE_REASONS.get(kind)
+    if reason is None:
+        reason = next((r for key, r in _NOT_ARTICLE_REASONS.items() if key in kind),
+                      "This page does not look like a news article.")
+    description = _collapse(article.description or "")
+    # Only a wall's own summary is worth showing; an error page's description is not the story.
+    if description and reason.endswith("summary only."):
+        return f"{reason} {_two_sentences(description)}"
+    return reason

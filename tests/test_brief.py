@@ -1,0 +1,306 @@
+"""Quote selection and commentary of bot.brief, over constructed articles and saved pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.brief import LENGTHS, Brief, build_brief, compose_brief, rank_paragraphs, select_paragraphs
+from bot.extract import Article
+
+PAGES = sorted((Path(__file__).parent / "pages").glob("*.html"))
+
+NATO = [
+    "NATO foreign ministers, meeting for the first time this week since Russia appointed a new "
+    "ambassador to the military alliance, are hoping to improve ties with Moscow despite a fresh row "
+    "over plans to send anti-aircraft missiles to Turkey.",
+    "A NATO spokeswoman said the meeting aimed to \u201cre-energize\u201d relations with Russia, whose "
+    "cooperation is needed both on ending the conflict in Syria and on Afghanistan.",
+    "Russia appointed a new ambassador to NATO in October after a 10-month gap, raising hopes for an "
+    "improvement in ties, strained by U.S. and NATO plans to construct a missile shield around Europe.",
+    "NATO and Russia have, however, been at odds over how to end the 20-month revolt in Syria. Russia "
+    "has vetoed U.N. Security Council resolutions aimed at increasing pressure on Bashar al-Assad.",
+    "Russian Foreign Minister Sergei Lavrov, who meets NATO ministers on Tuesday, is expected to raise "
+    "concerns over plans to deploy Patriot missiles on NATO member Turkey's border with Syria.",
+    "\u201cWe will tell them that this is defensive and not there to establish a no-fly zone,\u201d a "
+    "senior NATO official, speaking on condition of anonymity, said.",
+    "The NATO meeting coincides with a visit by Russian President Vladimir Putin to Turkey, where he is "
+    "expected to face fresh calls to help bring an end to the war in Syria.",
+    "Meanwhile, little progress is seen at the Brussels talks on the row between NATO and Russia over "
+    "Washington's plans for the missile shield, due to be completed in four phases by roughly 2020.",
+    "Moscow says the system will undermine its nuclear deterrent by making its missiles vulnerable.",
+    "The senior NATO official said it was too early to expect any new initiative. \u201cI think you "
+    "still need to give it a little time,\u201d he said.",
+    "Afghan security forces are due to take the lead across the country next year, and ministers will "
+    "review how NATO trains and funds them after most foreign combat troops leave by the end of 2014.",
+    "Diplomats said Hillary Clinton would urge allies to keep their pledges of money for the Afghan "
+    "army, which will cost about $4.1 billion a year to sustain.",
+    "Turkey asked NATO last month for the Patriot batteries after Syrian shells landed in Turkish "
+    "towns, killing five civilians in the border town of Akcakale in October.",
+    "Germany, the Netherlands and the United States are the only NATO members with the latest "
+    "version of the Patriot system, and German lawmakers must approve any deployment.",
+    "Lavrov told reporters in Moscow last week that the deployment could draw NATO into the Syrian "
+    "conflict and would only increase tension on the border.",
+    "NATO officials dismiss that view, saying the missiles will be under NATO command, will be "
+    "strictly defensive and will not be used to support any no-fly zone over Syria.",
+    "The alliance and Moscow resumed military cooperation in 2010 after a freeze that followed "
+    "Russia's brief war with Georgia in 2008, a conflict that still colours relations.",
+    "Since then the NATO-Russia Council has met regularly, though envoys say the talks on missile "
+    "defence have been going in circles for more than a year.",
+    "Russia wants a legally binding guarantee that the shield will not be aimed at its forces, a "
+    "demand the United States and its allies have repeatedly rejected.",
+    "Alliance ministers will also discuss Kosovo, where NATO still keeps about 6,000 peacekeepers "
+    "more than a decade after its air war against Serbian forces in 1999.",
+]  # twenty paragraphs: enough that even the long preset must leave some out
+
+# The story (a dam failure) starts after four paragraphs of unrelated site furniture and chatter.
+LATE_STORY = [
+    "Photo: Getty Images",
+    "Sign up for our morning newsletter and never miss a story. Click here to subscribe today.",
+    "Our town has always loved its summer fair, with its pies, its music and its long warm evenings "
+    "on the green behind the old library.",
+    "The weather this weekend will be mild, with light winds and a chance of drizzle on Sunday "
+    "afternoon, forecasters at the local station said.",
+    "The Millbrook dam failed early on Tuesday, flooding 300 homes in the valley below and forcing "
+    "the evacuation of 1,200 residents, county officials said.",
+    "\u201cThe dam failure came without warning,\u201d said county emergency director Ana Ruiz. "
+    "\u201cWater reached the first homes within twenty minutes.\u201d",
+    "Engineers had flagged cracks in the Millbrook dam spillway in 2019, according to inspection "
+    "reports seen by the paper, but repairs were postponed twice for lack of funds.",
+]
+
+
+def _article(paragraphs: list[str], **kw: object) -> Article:
+    fields: dict[str, object] = {"url": "https://www.example.com/news/1", "title": "A headline"}
+    fields.update(kw)
+    return Article(paragraphs=list(paragraphs), **fields)  # type: ignore[arg-type]
+
+
+ARTICLES = {
+    "nato": _article(NATO, title="NATO aims to repair Russia ties despite Patriot row",
+                     site_name="Reuters", authors=["Adrian Croft"], published=dt.date(2012, 12, 2),
+                     description="NATO ministers hope to improve ties with Moscow."),
+    "late-story": _article(LATE_STORY, title="Millbrook dam fails, flooding 300 homes",
+                           site_name="Valley News"),
+    "one-paragraph": _article([NATO[0]]),
+    "empty": _article([]),
+    "one-huge-paragraph": _article(["word " * 2000]),
+    "many-tiny": _article([f"Line {i} of the list, with a few more words." for i in range(3000)]),
+    "duplicates": _article([NATO[0], NATO[0], NATO[1], NATO[1] + " ", NATO[2]]),
+}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _briefs() -> list[tuple[str, Brief]]:
+    out = [(f"{name}/{length}", compose_brief(a, a.url, length=length))
+           for name, a in ARTICLES.items() for length in LENGTHS]
+    for page in PAGES:
+        for length in LENGTHS:
+            out.append((f"{page.name}/{length}", build_brief(page.read_bytes(), f"https://example.com/{page.stem}", length=length)))
+    return out
+
+
+BRIEFS = _briefs()
+
+
+@pytest.mark.parametrize(("name", "brief"), BRIEFS, ids=[n for n, _ in BRIEFS])
+def test_every_quote_is_verbatim_article_text(name: str, brief: Brief) -> None:
+    text = _norm(brief.article.text)
+    for paragraph in brief.quoted:
+        assert _norm(paragraph) in text
+
+
+@pytest.mark.parametrize(("name", "brief"), BRIEFS, ids=[n for n, _ in BRIEFS])
+def test_runs_are_consecutive_paragraphs_in_article_order(name: str, brief: Brief) -> None:
+    paragraphs = brief.article.paragraphs
+    previous_end = -2
+    for i, run in enumerate(brief.runs):
+        assert run.paragraphs == paragraphs[run.start:run.start + len(run.paragraphs)]
+        assert run.start > previous_end + 1  # separate runs are not adjacent
+        previous_end = run.start + len(run.paragraphs) - 1
+        assert (run.bridge is None) == (i == 0)
+
+
+@pytest.mark.parametrize(("name", "brief"), BRIEFS, ids=[n for n, _ in BRIEFS])
+def test_quotes_stay_within_the_length_budget(name: str, brief: Brief) -> None:
+    length = name.rsplit("/", 1)[1]
+    assert sum(len(p) for p in brief.quoted) <= LENGTHS[length]
+    if length == "compact":
+        assert len(brief.quoted) <= 1
+
+
+def _chosen(article: Article, **kw: object) -> set[int]:
+    brief = compose_brief(article, article.url, **kw)  # type: ignore[arg-type]
+    return {run.start + i for run in brief.runs for i in range(len(run.paragraphs))}
+
+
+_NESTING_CASES = [(name, a) for name, a in ARTICLES.items()]
+
+
+@pytest.mark.parametrize(("name", "article"), _NESTING_CASES, ids=[n for n, _ in _NESTING_CASES])
+def test_longer_briefs_add_passages_without_changing_shorter_ones(name: str, article: Article) -> None:
+    compact, standard, long = (_chosen(article, length=n) for n in ("compact", "standard", "long"))
+    assert compact <= standard <= long
+
+
+def test_the_presets_quote_different_amounts() -> None:
+    article = ARTICLES["nato"]
+    sizes = [len(_chosen(article, length=n)) for n in ("compact", "standard", "long")]
+    assert sizes[0] == 1 and sizes[0] < sizes[1] < sizes[2] < len(article.paragraphs)
+
+
+def test_saved_pages_nest_too() -> None:
+    for page in PAGES:
+        from bot.extract import extract_article
+
+        article = extract_article(page.read_bytes(), f"https://example.com/{page.stem}")
+        sets = [_chosen(article, length=n) for n in ("compact", "standard", "long")]
+        assert sets[0] <= sets[1] <= sets[2], page.name
+
+
+paragraph_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
+                         min_size=0, max_size=300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(paragraphs=st.lists(paragraph_text, max_size=40),
+       budgets=st.lists(st.integers(min_value=0, max_value=5000), min_size=2, max_size=4))
+def test_any_larger_budget_quotes_a_superset(paragraphs: list[str], budgets: list[int]) -> None:
+    article = _article(paragraphs)
+    chosen = [(b, select_paragraphs(article, b)) for b in sorted(budgets)]
+    for (b1, small), (_, large) in zip(chosen, chosen[1:], strict=False):
+        assert set(small) <= set(large)
+        assert sum(len(paragraphs[k]) for k in small) <= b1
+
+
+def test_later_key_paragraphs_are_chosen_over_the_opening_chatter() -> None:
+    article = ARTICLES["late-story"]
+    assert rank_paragraphs(article)[0] == 4
+    compact = compose_brief(article, article.url, length="compact")
+    assert compact.quoted == [LATE_STORY[4]]
+    standard = set(compose_brief(article, article.url, length="standard").quoted)
+    assert {LATE_STORY[4], LATE_STORY[5], LATE_STORY[6]} <= standard
+    assert not standard & {LATE_STORY[0], LATE_STORY[1]}  # furniture is never quoted
+
+
+def test_near_duplicate_paragraphs_are_quoted_once() -> None:
+    article = ARTICLES["duplicates"]
+    quoted = compose_brief(article, article.url, length="long").quoted
+    assert len({_norm(p) for p in quoted}) == len(quoted)
+
+
+def test_ranking_is_fast_on_a_hundred_paragraphs() -> None:
+    article = _article(NATO * 5)
+    started = time.perf_counter()
+    compose_brief(article, article.url, length="long")
+    assert time.perf_counter() - started < 0.05
+
+
+@pytest.mark.parametrize(
+    ("take", "lead"),
+    [
+        ("  This is  worth\n reading.  ", "This is worth reading."),
+        ("**Big** news, @everyone", "**Big** news, @everyone"),  # render neutralises the mention
+    ],
+)
+def test_a_take_becomes_the_lead(take: str, lead: str) -> None:
+    article = ARTICLES["nato"]
+    brief = compose_brief(article, article.url, take=take)
+    assert brief.lead == lead
+    assert brief.lead_is_take
+
+
+def test_generated_lead_restates_the_description_with_attribution() -> None:
+    article = ARTICLES["nato"]
+    brief = compose_brief(article, article.url, length="standard")
+    assert brief.lead == "Reuters reports: NATO ministers hope to improve ties with Moscow. From the article:"
+    assert not brief.lead_is_take
+    assert brief.lead not in brief.quoted
+
+
+def test_generated_lead_without_a_summary_is_neutral() -> None:
+    article = _article(NATO[:3], title=None)
+    brief = compose_brief(article, article.url)
+    assert brief.lead == "From example.com:"
+
+
+def test_lead_uses_the_lede_sentence_when_the_lede_is_not_quoted() -> None:
+    article = ARTICLES["late-story"]
+    long_lede = _article(LATE_STORY[2:3] + LATE_STORY[4:], site_name="Valley News",
+                         title="Millbrook dam fails")
+    brief = compose_brief(long_lede, long_lede.url, length="compact")
+    assert 0 not in {r.start for r in brief.runs}
+    assert brief.lead.startswith("Valley News reports: Our town has always loved its summer fair")
+    assert brief.lead.endswith("From the article:")
+    assert article.kind == "article"
+
+
+@pytest.mark.parametrize(
+    ("kind", "description", "lead"),
+    [
+        ("paywall", "Ministers meet in Brussels.",
+         "Paywalled: showing the publisher's summary only. Ministers meet in Brussels."),
+        ("paywall", None, "Paywalled: showing the publisher's summary only."),
+        ("too_short", None, "Too little text to quote."),
+        ("not_article", "Home page of a site.", "This page does not look like a news article."),
+        ("something_new", None, "This page does not look like a news article."),
+    ],
+)
+def test_pages_that_are_not_articles_get_a_metadata_only_brief(
+    kind: str, description: str | None, lead: str
+) -> None:
+    article = _article(NATO, kind=kind, description=description)
+    brief = compose_brief(article, article.url)
+    assert brief.runs == []
+    assert brief.lead == lead
+    assert brief.kind == kind
+
+
+def test_unknown_length_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown length"):
+        compose_brief(ARTICLES["nato"], "https://example.com/", length="huge")
+
+
+def test_budget_overrides_the_preset() -> None:
+    article = ARTICLES["nato"]
+    brief = compose_brief(article, article.url, length="long", budget=len(NATO[0]) + 10)
+    assert brief.quoted == [NATO[0]]
+    assert compose_brief(article, article.url, budget=0).runs == []
+
+
+def test_to_dict_is_json_with_the_article_nested() -> None:
+    article = ARTICLES["nato"]
+    data = compose_brief(article, article.url, length="standard").to_dict()
+    round_trip = json.loads(json.dumps(data))
+    assert round_trip["article"]["published"] == "2012-12-02"
+    assert round_trip["article"]["paragraphs"] == NATO
+    assert round_trip["article"]["text"] == article.text
+    assert round_trip["article"]["kind"] == "article"
+    assert round_trip["kind"] == "article"
+    assert round_trip["url"] == article.url
+    assert round_trip["runs"][0]["bridge"] is None
+    assert all(set(r) == {"paragraphs", "bridge"} for r in round_trip["runs"])
+    assert [p for r in round_trip["runs"] for p in r["paragraphs"]] == compose_brief(
+        article, article.url, length="standard").quoted
+
+
+def test_bridges_name_something_the_article_says() -> None:
+    brief = compose_brief(ARTICLES["nato"], ARTICLES["nato"].url, length="long")
+    bridges = [r.bridge for r in brief.runs[1:]]
+    assert bridges
+    for bridge in bridges:
+        assert bridge is not None
+        if bridge.startswith("Further on, about "):
+            assert bridge.removeprefix("Further on, about ").removesuffix(":") in brief.article.text
+        else:
+            assert bridge == "Later in the article:"
