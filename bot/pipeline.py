@@ -1,0 +1,94 @@
+"""From a link to a brief: fetch safely, then parse and compose off the event loop.
+
+:class:`Briefer` is the one door the Discord side uses. For each link it
+
+1. fetches the page through the shared :class:`~bot.fetcher.Fetcher` (SSRF checks, size and time
+   limits, in-flight de-duplication and caching all live there);
+2. extracts the article in a worker *process* (:class:`~bot.workers.ParsePool`): HTML parsing is CPU work that
+   would stall Discord heartbeats on the event loop, and a hostile page can make a parser slow, so a
+   worker that overruns its deadline is killed and replaced rather than waited for;
+3. composes the brief (quote selection) in the same pool, for the same reasons.
+
+Extracted articles are shared: simultaneous requests for one URL extract it once, and the result is
+kept for as long as the fetcher keeps the page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from bot.brief import Brief, compose_brief
+from bot.errors import FetchTimeout
+from bot.extract import Article, extract_article
+from bot.fetcher import Fetcher
+from bot.settings import Settings
+from bot.urls import url_key
+from bot.workers import ParsePool
+
+log = logging.getLogger(__name__)
+
+# Extracted articles kept in memory; each is at most a few hundred KB of text.
+_ARTICLE_CACHE_ENTRIES = 256
+
+
+class Briefer:
+    """Turns a URL into a :class:`~bot.brief.Brief`; see the module docstring for the pipeline."""
+
+    def __init__(self, fetcher: Fetcher, pool: ParsePool, settings: Settings,
+                 *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._fetcher = fetcher
+        self._pool = pool
+        self._settings = settings
+        self._clock = clock
+        self._articles: OrderedDict[str, tuple[float, Article]] = OrderedDict()
+        self._extracting: dict[str, asyncio.Future[Article]] = {}
+
+    async def brief(self, url: str, *, take: str | None = None, length: str = "standard") -> Brief:
+        """The brief for ``url``. Raises FetchError or ExtractionError (both user-facing)."""
+        deadline = self._clock() + self._settings.brief_timeout
+        try:
+            async with asyncio.timeout(self._settings.brief_timeout):
+                article = await self.article(url, deadline=deadline)
+                return await self._pool.run(self._remaining(deadline), compose_brief, article,
+                                            article.url, take=take, length=length)
+        except TimeoutError:
+            raise FetchTimeout("That page took too long to fetch and read.") from None
+
+    async def article(self, url: str, *, deadline: float | None = None) -> Article:
+        """The extracted article for ``url``, shared between simultaneous and recent callers."""
+        key = url_key(url)
+        cached = self._articles.get(key)
+        if cached is not None and cached[0] > self._clock():
+            self._articles.move_to_end(key)
+            return cached[1]
+        running = self._extracting.get(key)
+        if running is None:
+            running = asyncio.ensure_future(self._extract(url, deadline))
+            self._extracting[key] = running
+            running.add_done_callback(lambda done: self._forget(key, done))
+        # shield: one impatient caller must not cancel the work the others wait for.
+        return await asyncio.shield(running)
+
+    def _forget(self, key: str, done: asyncio.Future[Article]) -> None:
+        self._extracting.pop(key, None)
+        if not done.cancelled():
+            done.exception()  # retrieved here, so a failure nobody awaits is not logged as lost
+
+    async def _extract(self, url: str, deadline: float | None) -> Article:
+        if deadline is None:
+            deadline = self._clock() + self._settings.brief_timeout
+        page = await self._fetcher.fetch(url)
+        article = await self._pool.run(self._remaining(deadline), extract_article, page.body,
+                                       page.final_url, charset=page.charset,
+                                       max_bytes=self._settings.parse_max_bytes)
+        self._articles[url_key(url)] = (self._clock() + self._settings.fetch_cache_seconds, article)
+        while len(self._articles) > _ARTICLE_CACHE_ENTRIES:
+            self._articles.popitem(last=False)
+        return article
+
+    def _remaining(self, deadline: float) -> float:
+        return max(0.1, deadline - self._clock())

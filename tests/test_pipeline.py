@@ -1,0 +1,106 @@
+"""The Briefer: fetch through the safe fetcher, extract and compose in worker processes."""
+
+import asyncio
+import dataclasses
+import ipaddress
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.errors import BlockedAddress, FetchTimeout
+from bot.fetcher import Fetcher, create_session
+from bot.pipeline import Briefer
+from bot.settings import Settings
+from bot.workers import ParsePool
+from tests._article_page import article_html
+
+
+class ArticleServer:
+    def __init__(self) -> None:
+        self.hits = 0
+        self.delay = 0.0
+
+    async def article(self, request: web.Request) -> web.Response:
+        self.hits += 1
+        await asyncio.sleep(self.delay)
+        return web.Response(body=article_html(), content_type="text/html", charset="utf-8")
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[ArticleServer, TestServer]]:
+    state = ArticleServer()
+    app = web.Application()
+    app.router.add_get("/news/nato", state.article)
+    srv = TestServer(app, host="127.0.0.1")
+    await srv.start_server()
+    yield state, srv
+    await srv.close()
+
+
+@pytest.fixture(scope="module")
+def pool() -> ParsePool:
+    p = ParsePool(1)
+    yield p
+    p.close()
+
+
+def _settings(port: int, **changes: object) -> Settings:
+    return dataclasses.replace(Settings(), fetch_allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),),
+                               fetch_allowed_ports=frozenset({port}), **changes)
+
+
+async def test_brief_from_a_served_page(server, pool) -> None:
+    state, srv = server
+    settings = _settings(srv.port)
+    async with create_session(settings) as http:
+        briefer = Briefer(Fetcher(http, settings), pool, settings)
+        brief = await briefer.brief(str(srv.make_url("/news/nato")), length="long")
+    assert brief.article.title == "NATO aims to repair Russia ties despite Patriot row"
+    assert brief.runs
+    text = " ".join(brief.article.text.split())
+    for run in brief.runs:
+        for paragraph in run.paragraphs:
+            assert " ".join(paragraph.split()) in text
+
+
+async def test_simultaneous_requests_fetch_and_extract_once(server, pool) -> None:
+    state, srv = server
+    settings = _settings(srv.port)
+    url = str(srv.make_url("/news/nato"))
+    async with create_session(settings) as http:
+        briefer = Briefer(Fetcher(http, settings), pool, settings)
+        briefs = await asyncio.gather(*(briefer.brief(url + ("?utm_source=x" if i % 2 else ""))
+                                        for i in range(30)))
+    assert state.hits == 1
+    assert len({b.article.title for b in briefs}) == 1
+
+
+async def test_take_becomes_the_lead(server, pool) -> None:
+    state, srv = server
+    settings = _settings(srv.port)
+    async with create_session(settings) as http:
+        briefer = Briefer(Fetcher(http, settings), pool, settings)
+        brief = await briefer.brief(str(srv.make_url("/news/nato")), take="Worth reading on NATO.")
+    assert brief.lead.startswith("Worth reading on NATO.")
+
+
+async def test_whole_brief_has_a_deadline(server, pool) -> None:
+    state, srv = server
+    state.delay = 5
+    settings = _settings(srv.port, brief_timeout=0.5)
+    async with create_session(settings) as http:
+        briefer = Briefer(Fetcher(http, settings), pool, settings)
+        with pytest.raises(FetchTimeout):
+            await briefer.brief(str(srv.make_url("/news/nato")))
+
+
+async def test_default_settings_refuse_loopback(server, pool) -> None:
+    state, srv = server
+    settings = dataclasses.replace(Settings(), fetch_allowed_ports=frozenset({srv.port}))
+    async with create_session(settings) as http:
+        briefer = Briefer(Fetcher(http, settings), pool, settings)
+        with pytest.raises(BlockedAddress):
+            await briefer.brief(f"http://127.0.0.1:{srv.port}/news/nato")
+    assert state.hits == 0
