@@ -1,0 +1,228 @@
+"""The fake Discord, exercised by plain discord.py 2.7 clients (not the newslink bot)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import discord  # noqa: E402,I001  (after fixtures, which import it with the audioop warning silenced)
+import pytest
+
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.fixtures import fake_discord, running  # noqa: F401  (fixture; imports discord safely)
+
+GUILD, NEWS, OTHER, ALICE, BOB, OWNER = 100, 200, 201, 300, 301, 5
+
+
+def world(fake: FakeDiscord) -> None:
+    fake.add_guild(GUILD, "Guild", owner_id=OWNER)
+    fake.add_channel(GUILD, NEWS, "news")
+    fake.add_channel(GUILD, OTHER, "other")
+    fake.add_member(GUILD, ALICE, "alice")
+    fake.add_member(GUILD, BOB, "bob")
+
+
+def intents(*, message_content: bool = True, members: bool = False) -> discord.Intents:
+    value = discord.Intents.default()
+    value.message_content = message_content
+    value.members = members
+    return value
+
+
+def client(**options: object) -> discord.Client:
+    options.setdefault("intents", intents())
+    return discord.Client(guild_ready_timeout=0.05, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def fake(fake_discord: FakeDiscord) -> FakeDiscord:  # noqa: F811
+    world(fake_discord)
+    return fake_discord
+
+
+@pytest.fixture
+async def bot(fake: FakeDiscord) -> AsyncIterator[discord.Client]:
+    c = client()
+    async with running(c, fake):
+        yield c
+
+
+# ---------------------------------------------------------------------- (1) login and gateway
+async def test_client_logs_in_and_sees_the_world(fake: FakeDiscord, bot: discord.Client) -> None:
+    assert bot.user is not None and bot.user.id == fake.bot_user_id
+    guild = bot.get_guild(GUILD)
+    assert guild is not None and guild.name == "Guild"
+    assert {c.id for c in guild.text_channels} == {NEWS, OTHER}
+    assert guild.me is not None and fake.bot_role_id(GUILD) in [r.id for r in guild.me.roles]
+    assert guild.me.guild_permissions.pin_messages
+    assert fake.intents is not None and fake.intents & discord.Intents(message_content=True).value
+    assert fake.identify_count == 1
+
+
+async def test_heartbeats_are_acknowledged(fake: FakeDiscord, bot: discord.Client) -> None:
+    # The client beats once on HELLO, then every heartbeat_interval; each ACK sets its latency.
+    await fake.wait_for(lambda: fake.gateway.heartbeats >= 2, timeout=3)
+    assert bot.latency < 1.0
+    assert bot.is_ready() and not bot.is_closed()
+
+
+async def test_wrong_token_is_refused(fake: FakeDiscord) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(
+            f"{fake.api_base}/users/@me", headers={"Authorization": "Bot nope"}
+        ) as resp:
+            assert resp.status == 401
+    assert any("Authorization" in p for p in fake.problems())
+    fake._problems.clear()
+
+
+async def test_unknown_route_is_recorded(fake: FakeDiscord) -> None:
+    async with aiohttp.ClientSession() as session:
+        headers = {"Authorization": f"Bot {fake.token}"}
+        async with session.get(
+            f"{fake.api_base}/channels/{NEWS}/webhooks", headers=headers
+        ) as resp:
+            assert resp.status == 404
+            assert resp.headers["Content-Type"] == "application/json"
+    with pytest.raises(AssertionError, match="unknown route GET /channels/200/webhooks"):
+        fake.assert_clean()
+    fake._problems.clear()
+
+
+async def test_member_chunks_answer_request_guild_members(fake: FakeDiscord) -> None:
+    c = client(intents=intents(members=True))
+    async with running(c, fake):
+        guild = c.get_guild(GUILD)
+        assert guild is not None and guild.chunked
+        found = await guild.query_members("ali")
+        assert [m.id for m in found] == [ALICE]
+
+
+async def test_world_changes_after_connect_reach_the_client(
+    fake: FakeDiscord, bot: discord.Client
+) -> None:
+    fake.add_channel(GUILD, 202, "late")
+    fake.add_guild(101, "Second", owner_id=OWNER)
+    await fake.wait_for(lambda: bot.get_guild(101) is not None and bot.get_channel(202) is not None)
+
+
+# ---------------------------------------------------------------------- (2) messages
+async def test_injected_message_reaches_on_message(fake: FakeDiscord) -> None:
+    c = client()
+    seen: list[discord.Message] = []
+
+    @c.event
+    async def on_message(message: discord.Message) -> None:
+        seen.append(message)
+
+    async with running(c, fake):
+        sent = await fake.send_message(NEWS, ALICE, "look https://example.org/a")
+        await fake.wait_for(lambda: len(seen) == 1)
+    assert seen[0].content == "look https://example.org/a"
+    assert seen[0].id == int(sent["id"])
+    assert isinstance(seen[0].author, discord.Member) and seen[0].author.id == ALICE
+
+
+async def test_message_content_is_blanked_without_the_intent(fake: FakeDiscord) -> None:
+    c = client(intents=intents(message_content=False))
+    seen: list[str] = []
+
+    @c.event
+    async def on_message(message: discord.Message) -> None:
+        seen.append(message.content)
+
+    async with running(c, fake):
+        await fake.send_message(NEWS, ALICE, "secret")
+        await fake.send_message(
+            NEWS, ALICE, f"hey <@{fake.bot_user_id}>", mentions=[fake.bot_user_id]
+        )
+        await fake.wait_for(lambda: len(seen) == 2)
+    assert seen == ["", f"hey <@{fake.bot_user_id}>"]
+
+
+async def test_reply_with_embed_is_recorded_and_dispatched(
+    fake: FakeDiscord, bot: discord.Client
+) -> None:
+    original = await fake.send_message(NEWS, ALICE, "a link")
+    channel = bot.get_channel(NEWS)
+    assert isinstance(channel, discord.TextChannel)
+    target = await channel.fetch_message(int(original["id"]))
+    embed = discord.Embed(title="Headline", description="Lead").add_field(
+        name="Quote", value="text"
+    )
+    reply = await target.reply(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+    [recorded] = fake.messages(NEWS)
+    assert int(recorded["id"]) == reply.id
+    assert recorded["embeds"][0]["title"] == "Headline"
+    assert recorded["message_reference"]["message_id"] == original["id"]
+    assert recorded["allowed_mentions"] == {"parse": []}
+    assert recorded["type"] == 19
+    await fake.wait_for(lambda: bot.get_channel(NEWS).last_message_id == reply.id)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"content": "x" * 2001}, "content"),
+        ({"embed": discord.Embed(title="t" * 257)}, "title"),
+        (
+            {
+                "embeds": [
+                    discord.Embed(description="d" * 4000),
+                    discord.Embed(description="d" * 2001),
+                ]
+            },
+            "6000",
+        ),
+        ({"embed": discord.Embed(title="t").add_field(name="n", value="v" * 1025)}, "value"),
+    ],
+)
+async def test_over_limit_messages_get_400_and_are_recorded(
+    fake: FakeDiscord, bot: discord.Client, kwargs: dict[str, object], field: str
+) -> None:
+    channel = bot.get_channel(NEWS)
+    assert isinstance(channel, discord.TextChannel)
+    with pytest.raises(discord.HTTPException) as caught:
+        await channel.send(**kwargs)  # type: ignore[arg-type]
+    assert caught.value.status == 400 and caught.value.code == 50035
+    assert fake.messages(NEWS) == []
+    with pytest.raises(AssertionError, match=field):
+        fake.assert_clean()
+    fake._problems.clear()
+
+
+async def test_enforce_nonce_returns_the_earlier_message(
+    fake: FakeDiscord, bot: discord.Client
+) -> None:
+    channel = bot.get_channel(NEWS)
+    assert isinstance(channel, discord.TextChannel)
+    first = await channel.send("brief", nonce="claim-1")
+    second = await channel.send("brief", nonce="claim-1")
+    assert first.id == second.id
+    assert len(fake.messages(NEWS)) == 1
+
+
+async def test_edit_and_delete(fake: FakeDiscord, bot: discord.Client) -> None:
+    channel = bot.get_channel(NEWS)
+    assert isinstance(channel, discord.TextChannel)
+    message = await channel.send("draft")
+    await message.edit(content="final")
+    assert fake.messages(NEWS)[0]["content"] == "final"
+    await message.delete()
+    assert fake.messages(NEWS) == []
+    assert fake.deleted_messages[0]["content"] == "final"
+
+
+async def test_bot_without_send_permission_gets_403(fake: FakeDiscord, bot: discord.Client) -> None:
+    fake.add_channel(GUILD, 203, "readonly", overwrites=[{"id": GUILD, "type": 0, "deny": 1 << 11}])
+    await fake.wait_for(lambda: bot.get_channel(203) is not None)
+    channel = bot.get_channel(203)
+    assert (
+        isinstance(channel, discord.TextChannel)
+        and not channel.permissions_for(channel.guild.me).send_messages
+    )
+    with pytest.raises(discord.Forbidden):
+        await channel.send("hello")
+    with pytest.raises(AssertionError, match="Missing Permissions"):
+        fake.assert_clean()
+    fake._problems.clear()
