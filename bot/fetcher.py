@@ -129,11 +129,13 @@ def check_url(url: str, settings: Settings) -> URL:
 
 
 def _check_host(host: str) -> None:
+    if "%" in host:
+        # Percent-escapes and IPv6 zone ids name hosts differently to different parsers.
+        raise InvalidURL(detail=f"percent sign in host {host!r}")
     if ":" in host:
         try:
             ipaddress.IPv6Address(host)
         except ValueError:
-            # Zone ids (fe80::1%eth0) and anything else that is not a plain IPv6 literal.
             raise InvalidURL(detail=f"malformed IPv6 host {host!r}") from None
         return
     if not _HOST_CHARACTERS.fullmatch(host):

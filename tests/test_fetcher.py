@@ -74,17 +74,19 @@ class RawServer:
     one request head, then ``respond`` writes whatever it likes and the connection closes.
     """
 
-    def __init__(self, respond: Responder = html_response, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, respond: Responder = html_response, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.respond = respond
         self.host = host
-        self.port = 0
+        self.port = port
         self.connections = 0
         self.requests: list[bytes] = []
         self._handlers: set[asyncio.Task[Any]] = set()
         self._server: asyncio.Server | None = None
 
     async def __aenter__(self) -> RawServer:
-        self._server = await asyncio.start_server(self._handle, self.host, 0)
+        self._server = await asyncio.start_server(self._handle, self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -152,9 +154,8 @@ class ConnectCounter:
         self.addresses: list[Any] = []
 
 
-@pytest.fixture
-async def connects(monkeypatch: pytest.MonkeyPatch) -> ConnectCounter:
-    """Counts the loop's ``sock_connect`` calls: the edge every aiohttp connection passes."""
+def count_connects(monkeypatch: pytest.MonkeyPatch) -> ConnectCounter:
+    """Count the running loop's ``sock_connect`` calls: the edge every aiohttp connection passes."""
     loop = asyncio.get_running_loop()
     real = loop.sock_connect
     counter = ConnectCounter()
@@ -165,6 +166,11 @@ async def connects(monkeypatch: pytest.MonkeyPatch) -> ConnectCounter:
 
     monkeypatch.setattr(loop, "sock_connect", counting)
     return counter
+
+
+@pytest.fixture
+async def connects(monkeypatch: pytest.MonkeyPatch) -> ConnectCounter:
+    return count_connects(monkeypatch)
 
 
 class FakeClock:
