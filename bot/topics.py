@@ -50,10 +50,23 @@ _NOT_PLURAL = frozenset(
     "jesus chaos ethos cosmos kudos always perhaps whereas overseas sometimes".split()
 )
 _IRREGULAR = {
-    "buses": "bus", "viruses": "virus", "gases": "gas", "lenses": "lens", "crises": "crisis",
-    "analyses": "analysis", "theses": "thesis", "diagnoses": "diagnosis", "biases": "bias",
-    "movies": "movie", "cookies": "cookie", "zombies": "zombie", "rookies": "rookie",
-    "calories": "calorie", "selfies": "selfie", "goalies": "goalie", "species": "species",
+    "buses": "bus",
+    "viruses": "virus",
+    "gases": "gas",
+    "lenses": "lens",
+    "crises": "crisis",
+    "analyses": "analysis",
+    "theses": "thesis",
+    "diagnoses": "diagnosis",
+    "biases": "bias",
+    "movies": "movie",
+    "cookies": "cookie",
+    "zombies": "zombie",
+    "rookies": "rookie",
+    "calories": "calorie",
+    "selfies": "selfie",
+    "goalies": "goalie",
+    "species": "species",
     "series": "series",
 }
 
@@ -168,8 +181,11 @@ class TopicIndex:
         """``{topic: where}`` for every topic the brief is about, ``where`` being the first of
         ``headline``, ``description``, ``lead``, ``body`` that qualifies (see the module rule)."""
         found: dict[str, str] = {}
-        for where, value in (("headline", text.headline), ("description", text.description),
-                             ("lead", text.lead)):
+        for where, value in (
+            ("headline", text.headline),
+            ("description", text.description),
+            ("lead", text.lead),
+        ):
             counts: Counter[tuple[str, ...]] = Counter()
             self._count(tokens(value), counts)
             for key in counts:

@@ -29,8 +29,20 @@ def test_normalize_topic(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "a", "  b  ", "x" * 51, "nato|otan", "(a+)+$", ".*", "c++", "#news", "--", "a_b",
-     "<@123>"],
+    [
+        "",
+        "a",
+        "  b  ",
+        "x" * 51,
+        "nato|otan",
+        "(a+)+$",
+        ".*",
+        "c++",
+        "#news",
+        "--",
+        "a_b",
+        "<@123>",
+    ],
 )
 def test_normalize_topic_refuses(raw: str) -> None:
     with pytest.raises(InvalidTopic):
@@ -40,13 +52,32 @@ def test_normalize_topic_refuses(raw: str) -> None:
 @pytest.mark.parametrize(
     ("word", "expected"),
     [
-        ("missiles", "missile"), ("missile", "missile"), ("policies", "policy"),
-        ("boxes", "box"), ("churches", "church"), ("classes", "class"), ("taxes", "tax"),
-        ("tariffs", "tariff"), ("days", "day"), ("causes", "cause"), ("houses", "house"),
-        ("news", "news"), ("bus", "bus"), ("buses", "bus"), ("analysis", "analysis"),
-        ("analyses", "analysis"), ("crisis", "crisis"), ("crises", "crisis"), ("boss", "boss"),
-        ("status", "status"), ("series", "series"), ("movies", "movie"), ("gas", "gas"),
-        ("us", "us"), ("is", "is"), ("f35s", "f35s"),
+        ("missiles", "missile"),
+        ("missile", "missile"),
+        ("policies", "policy"),
+        ("boxes", "box"),
+        ("churches", "church"),
+        ("classes", "class"),
+        ("taxes", "tax"),
+        ("tariffs", "tariff"),
+        ("days", "day"),
+        ("causes", "cause"),
+        ("houses", "house"),
+        ("news", "news"),
+        ("bus", "bus"),
+        ("buses", "bus"),
+        ("analysis", "analysis"),
+        ("analyses", "analysis"),
+        ("crisis", "crisis"),
+        ("crises", "crisis"),
+        ("boss", "boss"),
+        ("status", "status"),
+        ("series", "series"),
+        ("movies", "movie"),
+        ("gas", "gas"),
+        ("us", "us"),
+        ("is", "is"),
+        ("f35s", "f35s"),
     ],
 )
 def test_fold(word: str, expected: str) -> None:
@@ -111,15 +142,27 @@ def test_index_reports_first_field_and_subscribers() -> None:
         body=["Turkey wants Patriot missiles.", "NATO will decide on missiles."],
     )
     found = index.match(text)
-    assert found == {"nato": "headline", "turkey": "description", "missile": "description",
-                     "missiles": "description"}
-    assert index.subscribers_of(found) == {1: ["nato"], 2: ["nato", "turkey"], 3: ["missile"],
-                                           4: ["missiles"]}
+    assert found == {
+        "nato": "headline",
+        "turkey": "description",
+        "missile": "description",
+        "missiles": "description",
+    }
+    assert index.subscribers_of(found) == {
+        1: ["nato"],
+        2: ["nato", "turkey"],
+        3: ["missile"],
+        4: ["missiles"],
+    }
 
 
 def test_brief_text_from_brief() -> None:
-    article = Article(url="https://example.org/a", title="Title NATO", description="Desc",
-                      paragraphs=["one", "two"])
+    article = Article(
+        url="https://example.org/a",
+        title="Title NATO",
+        description="Desc",
+        paragraphs=["one", "two"],
+    )
     text = BriefText.from_brief(Brief(article=article, url=article.url, lead="Lead"))
     assert text == BriefText("Title NATO", "Desc", "Lead", ("one", "two"))
 
