@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncIterator
 
 import aiohttp
-import discord  # noqa: E402,I001  (after fixtures, which import it with the audioop warning silenced)
 import pytest
 
-from tests.fakediscord import FakeDiscord
-from tests.fakediscord.fixtures import fake_discord, running  # noqa: F401  (fixture; imports discord safely)
+# discord.py 2.7 imports the deprecated stdlib audioop for voice; warnings are errors here.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
+    import discord
+
+from tests.fakediscord import FakeDiscord  # noqa: E402
+from tests.fakediscord.fixtures import fake_discord, running  # noqa: E402, F401  (fixture)
 
 GUILD, NEWS, OTHER, ALICE, BOB, OWNER = 100, 200, 201, 300, 301, 5
 
