@@ -196,11 +196,29 @@ def _is_brand(part: str, brands: Iterable[str]) -> bool:
 def _site_name(page: _Page) -> str | None:
     candidates = [page.first("og:site_name")]
     for publisher in _ld_values(page, "publisher"):
+        if isinstance(publisher, dict) and "name" not in publisher:
+            publisher = page.ld_by_id.get(str(publisher.get("@id")), publisher)
         candidates.append(_as_str(publisher))
     candidates.append(page.first("application-name", "apple-mobile-web-app-title"))
     for candidate in candidates:
         if candidate and len(candidate) <= 80:
             return candidate
+    return None
+
+
+def _brand_from_title(page: _Page, headline: str | None) -> str | None:
+    """The outlet named beside the headline in <title> ("Headline - Nordstadt Kurier")."""
+    title_el = page.doc.find(".//title")
+    if title_el is None or not headline:
+        return None
+    parts = _TITLE_SEPARATORS.split(_clean_text(title_el.text_content()))
+    if len(parts) != 2:
+        return None
+    head, tail = parts
+    if _squash(head) == _squash(headline) and 0 < len(tail.split()) <= 4:
+        return tail
+    if _squash(tail) == _squash(headline) and 0 < len(head.split()) <= 4:
+        return head
     return None
 
 
@@ -291,6 +309,9 @@ _BYLINE_PREFIX = re.compile(
 _NAME_SPLIT = re.compile(r"\s*[,;/|•·]\s*|\s+(?:and|und|&|et|y|e|og|en|i)\s+", re.IGNORECASE)
 _EMAIL_OR_HANDLE = re.compile(r"\S+@\S+|(?<!\w)@\w+")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+# a byline often ends in its date and time ("Jane Doe 12.03.2020, 14:05")
+_DATE_OR_TIME = re.compile(r"\d{1,4}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?",
+                           re.IGNORECASE)
 _NOT_NAME_WORDS = frozenset(
     """
     staff editorial editor editors team redaktion redaktionen news newsroom desk online web admin
@@ -350,6 +371,7 @@ def _clean_author(raw: str, brands: list[str]) -> list[str]:
     text = _clean_text(raw)
     text = _EMAIL_OR_HANDLE.sub(" ", text)
     text = _PAREN.sub(" ", text)
+    text = _DATE_OR_TIME.sub(" ", text)
     names = []
     for part in _NAME_SPLIT.split(text):
         part = part.strip(" .:-–—")
@@ -388,7 +410,8 @@ def _byline_elements(doc: lxml.html.HtmlElement) -> Iterator[str]:
     for el in doc.xpath(
         "//*[@rel='author'] | //*[@itemprop='author'] | "
         "//*[contains(translate(@class, 'BYLINEAUTHOR', 'bylineauthor'), 'byline')] | "
-        "//*[contains(translate(@class, 'BYLINEAUTHOR', 'bylineauthor'), 'author')]"
+        "//*[contains(translate(@class, 'BYLINEAUTHOR', 'bylineauthor'), 'author')] | "
+        "//*[contains(translate(@class, 'AUTOR', 'autor'), 'autor')]"
     )[:20]:
         if not isinstance(el.tag, str) or el.tag in ("meta", "link", "script", "style", "img"):
             continue
@@ -549,8 +572,10 @@ def extract_metadata(doc: lxml.html.HtmlElement, url: str) -> Metadata:
     try:
         page = _read_page(doc, url)
         site_name = _site_name(page)
+        title = _title(page, site_name)
+        site_name = site_name or _brand_from_title(page, title)
         return Metadata(
-            title=_title(page, site_name),
+            title=title,
             site_name=site_name,
             authors=_authors(page, site_name),
             published=_published(page, dt.date.today()),
