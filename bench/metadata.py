@@ -5,7 +5,8 @@ Usage: python bench/metadata.py DATA_ROOT [--json OUT] [--limit N]
 DATA_ROOT is the shared evaluation folder (``../shared/data``); the script reads ``metadata/`` and
 ``dates/`` from there and copies nothing. Metrics:
 
-- title: exact match after collapsing whitespace and case-folding, over pages with a reference title.
+- title: exact match after collapsing whitespace and case-folding, over pages with a reference
+  title.
 - author: over pages with a reference author. Precision = right / pages where the tool named anyone;
   recall = right / pages with a reference author. "exact" compares the list of names as written;
   "lenient" compares the *set* of names with case, punctuation and the order of words inside a
@@ -82,8 +83,13 @@ def load_metadata_pages(root: Path) -> list[Page]:
             continue
         html = decode((root / "metadata" / "html" / entry["file"]).read_bytes())
         pages.append(
-            Page(url, html, entry["title"] or None, _reference_names(entry["author"]),
-                 entry["date"] or None)
+            Page(
+                url,
+                html,
+                entry["title"] or None,
+                _reference_names(entry["author"]),
+                entry["date"] or None,
+            )
         )
     return pages
 
@@ -98,8 +104,13 @@ def load_date_pages(root: Path) -> list[Page]:
     entries = json.loads((root / "dates" / "dates.json").read_text(encoding="utf-8"))
     # a few references are "nan": the annotators found no date, so none is the right answer
     return [
-        Page(url, decode((root / "dates" / "html" / e["file"]).read_bytes()), None, None,
-             e["date"] if e["date"] not in ("", "nan") else None)
+        Page(
+            url,
+            decode((root / "dates" / "html" / e["file"]).read_bytes()),
+            None,
+            None,
+            e["date"] if e["date"] not in ("", "nan") else None,
+        )
         for url, e in entries.items()
     ]
 
@@ -223,8 +234,12 @@ def date_scores(pairs: Iterable[tuple[str | None, str | None]]) -> dict[str, flo
 
 
 def evaluate(
-    name: str, runner: Callable[[Page], Prediction], fields: set[str], meta: list[Page],
-    dates: list[Page], failures: dict[str, list[dict[str, Any]]],
+    name: str,
+    runner: Callable[[Page], Prediction],
+    fields: set[str],
+    meta: list[Page],
+    dates: list[Page],
+    failures: dict[str, list[dict[str, Any]]],
 ) -> dict[str, Any]:
     result: dict[str, Any] = {}
     timings: list[float] = []

@@ -310,8 +310,9 @@ _NAME_SPLIT = re.compile(r"\s*[,;/|•·]\s*|\s+(?:and|und|&|et|y|e|og|en|i)\s+"
 _EMAIL_OR_HANDLE = re.compile(r"\S+@\S+|(?<!\w)@\w+")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 # a byline often ends in its date and time ("Jane Doe 12.03.2020, 14:05")
-_DATE_OR_TIME = re.compile(r"\d{1,4}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?",
-                           re.IGNORECASE)
+_DATE_OR_TIME = re.compile(
+    r"\d{1,4}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?", re.IGNORECASE
+)
 _NOT_NAME_WORDS = frozenset(
     """
     staff editorial editor editors team redaktion redaktionen news newsroom desk online web admin
@@ -328,7 +329,7 @@ _NOT_NAME_WORDS = frozenset(
     """.split()
 )
 _PARTICLES = frozenset(
-    "von van der den de del della di da du le la al el bin ibn zu ten ter dos das do y e st st.".split()
+    "von van der den de del della di da du le la al el bin ibn zu ten ter dos das do y e st".split()
 )
 _MAX_NAME_WORDS = 4
 _MAX_AUTHORS = 6
@@ -431,8 +432,14 @@ def _organisations(page: _Page, site_name: str | None) -> list[str]:
     """Names of the outlet and of every organisation the page mentions in its metadata: an
     "author" equal to one of these is the publisher, not a person."""
     names = [site_name, _host_brand(page.url)]
-    names += page.all("og:site_name", "publisher", "copyright", "application-name",
-                      "article:publisher", "dc.publisher")
+    names += page.all(
+        "og:site_name",
+        "publisher",
+        "copyright",
+        "application-name",
+        "article:publisher",
+        "dc.publisher",
+    )
     names += [_as_str(p) for p in _ld_values(page, "publisher")]
     names += [
         _as_str(n.get("name"))
@@ -448,8 +455,15 @@ def _authors(page: _Page, site_name: str | None) -> list[str]:
     brands = _organisations(page, site_name)
     found = _ld_author_names(page, brands)
     if not found:
-        for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
-                    "citation_author", "byl"):
+        for key in (
+            "author",
+            "article:author",
+            "parsely-author",
+            "sailthru.author",
+            "dc.creator",
+            "citation_author",
+            "byl",
+        ):
             names = [n for raw in page.all(key) for n in _clean_author(raw, brands)]
             # a long list under one key is a citation list or a site's contributor roll
             if 0 < len(names) <= _MAX_AUTHORS:
@@ -470,7 +484,9 @@ def _authors(page: _Page, site_name: str | None) -> list[str]:
 
 _EARLIEST = dt.date(1995, 1, 1)
 _ISO_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)")
-_DMY_DATE = re.compile(r"(?<!\d)(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.\s?((?:19|20)\d\d)(?!\d)")
+_DMY_DATE = re.compile(
+    r"(?<!\d)(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.\s?((?:19|20)\d\d)(?!\d)"
+)
 _URL_DATE = re.compile(
     r"/((?:19|20)\d\d)[/_-](0[1-9]|1[0-2])[/_-](0[1-9]|[12]\d|3[01])(?:/|[_-]|$)"
 )
@@ -498,9 +514,20 @@ def _structured_dates(page: _Page) -> Iterator[dt.date | None]:
     for value in _ld_values(page, "datePublished"):
         yield _parse_date(_as_str(value))
     for value in page.all(
-        "article:published_time", "og:published_time", "datepublished", "parsely-pub-date",
-        "sailthru.date", "publish-date", "publish_date", "pubdate", "dc.date.issued", "dc.date",
-        "dcterms.date", "dcterms.created", "citation_publication_date", "date",
+        "article:published_time",
+        "og:published_time",
+        "datepublished",
+        "parsely-pub-date",
+        "sailthru.date",
+        "publish-date",
+        "publish_date",
+        "pubdate",
+        "dc.date.issued",
+        "dc.date",
+        "dcterms.date",
+        "dcterms.created",
+        "citation_publication_date",
+        "date",
     ):
         yield _parse_date(value)
     for el in page.doc.xpath(
@@ -541,8 +568,9 @@ def _published(page: _Page, today: dt.date) -> dt.date | None:
 
 
 def _image_url(page: _Page) -> str | None:
-    candidates = page.all("og:image", "og:image:url", "og:image:secure_url", "twitter:image",
-                          "twitter:image:src")
+    candidates = page.all(
+        "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src"
+    )
     for image in _ld_values(page, "image"):
         candidates.append(_as_str(image))
     for candidate in candidates:
@@ -557,8 +585,12 @@ def _image_url(page: _Page) -> str | None:
 
 
 def _language(page: _Page) -> str | None:
-    for raw in (page.doc.get("lang"), page.doc.get("xml:lang"), page.first("og:locale"),
-                page.first("content-language", "language", "dc.language")):
+    for raw in (
+        page.doc.get("lang"),
+        page.doc.get("xml:lang"),
+        page.first("og:locale"),
+        page.first("content-language", "language", "dc.language"),
+    ):
         if not raw:
             continue
         primary = re.split(r"[-_,;\s]", raw.strip())[0].lower()

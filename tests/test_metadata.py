@@ -42,33 +42,74 @@ def og(key: str, content: str) -> str:
 
 TITLE_CASES = [
     ("title tag only", "<title>Plain headline</title>", "", "Plain headline"),
-    ("suffix equal to site name", "<title>Ships collide - Reuters</title>" + og("og:site_name", "Reuters"),
-     "", "Ships collide"),
-    ("pipe suffix", "<title>Budget passes | The Guardian</title>" + og("og:site_name", "The Guardian"),
-     "", "Budget passes"),
-    ("prefix brand with colon", "<title>Reuters: Ships collide</title>" + og("og:site_name", "Reuters"),
-     "", "Ships collide"),
-    ("suffix is the host's brand", "<title>Storm hits coast | Example News</title>", "",
-     "Storm hits coast"),
-    ("og:title over <title>", og("og:title", "Storm hits coast") + "<title>Home</title>", "",
-     "Storm hits coast"),
-    ("JSON-LD headline first", ld({"@type": "NewsArticle", "headline": "From JSON-LD"})
-     + og("og:title", "From OG"), "", "From JSON-LD"),
-    ("h1 agreeing with a meta title wins", og("og:title", "Storm hits the coast - Example News"),
-     "<h1>Storm hits the coast</h1>", "Storm hits the coast"),
-    ("h1 contained in the title tag", "<title>Breaking: storm hits the coast tonight | Daily</title>",
-     "<h1>storm hits the coast tonight</h1>", "storm hits the coast tonight"),
-    ("unrelated h1 ignored", og("og:title", "Storm hits coast"), "<h1>Example News</h1>",
-     "Storm hits coast"),
-    ("colon inside a headline kept", "<title>Interview: what comes next</title>", "",
-     "Interview: what comes next"),
+    (
+        "suffix equal to site name",
+        "<title>Ships collide - Reuters</title>" + og("og:site_name", "Reuters"),
+        "",
+        "Ships collide",
+    ),
+    (
+        "pipe suffix",
+        "<title>Budget passes | The Guardian</title>" + og("og:site_name", "The Guardian"),
+        "",
+        "Budget passes",
+    ),
+    (
+        "prefix brand with colon",
+        "<title>Reuters: Ships collide</title>" + og("og:site_name", "Reuters"),
+        "",
+        "Ships collide",
+    ),
+    (
+        "suffix is the host's brand",
+        "<title>Storm hits coast | Example News</title>",
+        "",
+        "Storm hits coast",
+    ),
+    (
+        "og:title over <title>",
+        og("og:title", "Storm hits coast") + "<title>Home</title>",
+        "",
+        "Storm hits coast",
+    ),
+    (
+        "JSON-LD headline first",
+        ld({"@type": "NewsArticle", "headline": "From JSON-LD"}) + og("og:title", "From OG"),
+        "",
+        "From JSON-LD",
+    ),
+    (
+        "h1 agreeing with a meta title wins",
+        og("og:title", "Storm hits the coast - Example News"),
+        "<h1>Storm hits the coast</h1>",
+        "Storm hits the coast",
+    ),
+    (
+        "h1 contained in the title tag",
+        "<title>Breaking: storm hits the coast tonight | Daily</title>",
+        "<h1>storm hits the coast tonight</h1>",
+        "storm hits the coast tonight",
+    ),
+    (
+        "unrelated h1 ignored",
+        og("og:title", "Storm hits coast"),
+        "<h1>Example News</h1>",
+        "Storm hits coast",
+    ),
+    (
+        "colon inside a headline kept",
+        "<title>Interview: what comes next</title>",
+        "",
+        "Interview: what comes next",
+    ),
     ("only an h1", "", "<h1>Lonely headline</h1>", "Lonely headline"),
     ("nothing", "", "", None),
 ]
 
 
-@pytest.mark.parametrize(("head", "body", "want"), [c[1:] for c in TITLE_CASES],
-                         ids=[c[0] for c in TITLE_CASES])
+@pytest.mark.parametrize(
+    ("head", "body", "want"), [c[1:] for c in TITLE_CASES], ids=[c[0] for c in TITLE_CASES]
+)
 def test_title(head: str, body: str, want: str | None) -> None:
     assert extract_metadata(page(head, body), URL).title == want
 
@@ -77,21 +118,37 @@ def test_title(head: str, body: str, want: str | None) -> None:
 
 SITE_CASES = [
     ("og:site_name", og("og:site_name", "Daily Planet"), "Daily Planet"),
-    ("JSON-LD publisher", ld({"@type": "Article", "publisher": {"@type": "Organization",
-                                                               "name": "Planet Media"}}),
-     "Planet Media"),
-    ("publisher by @id", ld({"@graph": [{"@type": "Organization", "@id": "#o", "name": "Linked"},
-                                        {"@type": "Article", "publisher": {"@id": "#o"}}]}),
-     "Linked"),
+    (
+        "JSON-LD publisher",
+        ld({"@type": "Article", "publisher": {"@type": "Organization", "name": "Planet Media"}}),
+        "Planet Media",
+    ),
+    (
+        "publisher by @id",
+        ld(
+            {
+                "@graph": [
+                    {"@type": "Organization", "@id": "#o", "name": "Linked"},
+                    {"@type": "Article", "publisher": {"@id": "#o"}},
+                ]
+            }
+        ),
+        "Linked",
+    ),
     ("application-name", meta("application-name", "Planet App"), "Planet App"),
-    ("brand from the title suffix", "<title>Storm hits the coast - Daily Planet</title>"
-     + og("og:title", "Storm hits the coast"), "Daily Planet"),
+    (
+        "brand from the title suffix",
+        "<title>Storm hits the coast - Daily Planet</title>"
+        + og("og:title", "Storm hits the coast"),
+        "Daily Planet",
+    ),
     ("never the bare host", "<title>Storm hits coast</title>", None),
 ]
 
 
-@pytest.mark.parametrize(("head", "want"), [c[1:] for c in SITE_CASES],
-                         ids=[c[0] for c in SITE_CASES])
+@pytest.mark.parametrize(
+    ("head", "want"), [c[1:] for c in SITE_CASES], ids=[c[0] for c in SITE_CASES]
+)
 def test_site_name(head: str, want: str | None) -> None:
     assert extract_metadata(page(head), URL).site_name == want
 
@@ -105,11 +162,19 @@ AUTHOR_CASES = [
     ("Par / Por prefixes", meta("author", "Par Anne Dupont"), "", ["Anne Dupont"]),
     ("and-split", meta("author", "Jane Doe and John Roe"), "", ["Jane Doe", "John Roe"]),
     ("und-split", meta("author", "Jane Doe und John Roe"), "", ["Jane Doe", "John Roe"]),
-    ("ampersand and comma", meta("author", "Jane Doe, John Roe &amp; Ann Poe"), "",
-     ["Jane Doe", "John Roe", "Ann Poe"]),
+    (
+        "ampersand and comma",
+        meta("author", "Jane Doe, John Roe &amp; Ann Poe"),
+        "",
+        ["Jane Doe", "John Roe", "Ann Poe"],
+    ),
     ("agency in parentheses", meta("author", "Jane Doe (dpa)"), "", ["Jane Doe"]),
-    ("email and handle removed", meta("author", "Jane Doe jane@example.com @janedoe"), "",
-     ["Jane Doe"]),
+    (
+        "email and handle removed",
+        meta("author", "Jane Doe jane@example.com @janedoe"),
+        "",
+        ["Jane Doe"],
+    ),
     ("all caps name", meta("author", "JANE DOE"), "", ["Jane Doe"]),
     ("By Staff", meta("author", "By Staff"), "", []),
     ("By REUTERS", meta("author", "By REUTERS"), "", []),
@@ -117,8 +182,12 @@ AUTHOR_CASES = [
     ("AFP and AP", meta("author", "AFP and AP"), "", []),
     ("Redaktion", meta("author", "Redaktion"), "", []),
     ("Editorial team", meta("author", "Editorial team"), "", []),
-    ("author = site name", meta("author", "Daily Planet") + og("og:site_name", "Daily Planet"),
-     "", []),
+    (
+        "author = site name",
+        meta("author", "Daily Planet") + og("og:site_name", "Daily Planet"),
+        "",
+        [],
+    ),
     ("author = host brand", meta("author", "Example News"), "", []),
     ("author = URL", meta("author", "https://www.facebook.com/janedoe"), "", []),
     ("article:author URL", og("article:author", "https://example.com/jane"), "", []),
@@ -127,33 +196,84 @@ AUTHOR_CASES = [
     ("single capitalised word", meta("author", "Andrea"), "", []),
     ("too many words", meta("author", "The Friends Of The Old Town Hall"), "", []),
     ("organisation word", meta("author", "Planet Media GmbH"), "", []),
-    ("JSON-LD Person", ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Ann Poe"}}),
-     "", ["Ann Poe"]),
-    ("JSON-LD Organization skipped",
-     ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Ann Poe Ltd"}}),
-     "", []),
-    ("JSON-LD list of authors", ld({"@type": "Article", "author": [
-        {"@type": "Person", "name": "Ann Poe"}, {"@type": "Person", "name": "Bo Lin"}]}),
-     "", ["Ann Poe", "Bo Lin"]),
-    ("JSON-LD author by @id", ld({"@graph": [
-        {"@type": "Person", "@id": "#p", "name": "Ann Poe"},
-        {"@type": "BlogPosting", "author": {"@id": "#p"}}]}), "", ["Ann Poe"]),
+    (
+        "JSON-LD Person",
+        ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Ann Poe"}}),
+        "",
+        ["Ann Poe"],
+    ),
+    (
+        "JSON-LD Organization skipped",
+        ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Ann Poe Ltd"}}),
+        "",
+        [],
+    ),
+    (
+        "JSON-LD list of authors",
+        ld(
+            {
+                "@type": "Article",
+                "author": [
+                    {"@type": "Person", "name": "Ann Poe"},
+                    {"@type": "Person", "name": "Bo Lin"},
+                ],
+            }
+        ),
+        "",
+        ["Ann Poe", "Bo Lin"],
+    ),
+    (
+        "JSON-LD author by @id",
+        ld(
+            {
+                "@graph": [
+                    {"@type": "Person", "@id": "#p", "name": "Ann Poe"},
+                    {"@type": "BlogPosting", "author": {"@id": "#p"}},
+                ]
+            }
+        ),
+        "",
+        ["Ann Poe"],
+    ),
     ("JSON-LD string author", ld({"@type": "Article", "author": "By Ann Poe"}), "", ["Ann Poe"]),
-    ("JSON-LD over meta", ld({"@type": "Article", "author": {"@type": "Person", "name": "Ann Poe"}})
-     + meta("author", "Jane Doe"), "", ["Ann Poe"]),
+    (
+        "JSON-LD over meta",
+        ld({"@type": "Article", "author": {"@type": "Person", "name": "Ann Poe"}})
+        + meta("author", "Jane Doe"),
+        "",
+        ["Ann Poe"],
+    ),
     ("rel=author", "", '<a rel="author" href="/a/jd">Jane Doe</a>', ["Jane Doe"]),
-    ("itemprop author name", "",
-     '<span itemprop="author"><span itemprop="name">Jane Doe</span></span>', ["Jane Doe"]),
-    ("byline class, split markup", "",
-     '<div class="article-byline"><span>By</span><a>Jane Doe</a></div>', ["Jane Doe"]),
-    ("commenter is no author", "", '<div class="comments"><b class="author">Jane Doe</b></div>', []),
-    ("citation list under one key", "".join(meta("author", f"Ann Poe{c}") for c in "BCDEFGH")
-     .replace("Ann Poe", "Ann P"), "", []),
+    (
+        "itemprop author name",
+        "",
+        '<span itemprop="author"><span itemprop="name">Jane Doe</span></span>',
+        ["Jane Doe"],
+    ),
+    (
+        "byline class, split markup",
+        "",
+        '<div class="article-byline"><span>By</span><a>Jane Doe</a></div>',
+        ["Jane Doe"],
+    ),
+    (
+        "commenter is no author",
+        "",
+        '<div class="comments"><b class="author">Jane Doe</b></div>',
+        [],
+    ),
+    (
+        "citation list under one key",
+        "".join(meta("author", f"Ann Poe{c}") for c in "BCDEFGH").replace("Ann Poe", "Ann P"),
+        "",
+        [],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("head", "body", "want"), [c[1:] for c in AUTHOR_CASES],
-                         ids=[c[0] for c in AUTHOR_CASES])
+@pytest.mark.parametrize(
+    ("head", "body", "want"), [c[1:] for c in AUTHOR_CASES], ids=[c[0] for c in AUTHOR_CASES]
+)
 def test_authors(head: str, body: str, want: list[str]) -> None:
     assert extract_metadata(page(head, body), URL).authors == want
 
@@ -164,26 +284,49 @@ TODAY = dt.date.today()
 FUTURE = (TODAY + dt.timedelta(days=30)).isoformat()
 
 DATE_CASES = [
-    ("JSON-LD datePublished", ld({"@type": "NewsArticle", "datePublished": "2020-05-06T10:00:00+02:00"}),
-     "", dt.date(2020, 5, 6)),
-    ("article:published_time", og("article:published_time", "2019-11-02T08:00:00Z"), "",
-     dt.date(2019, 11, 2)),
+    (
+        "JSON-LD datePublished",
+        ld({"@type": "NewsArticle", "datePublished": "2020-05-06T10:00:00+02:00"}),
+        "",
+        dt.date(2020, 5, 6),
+    ),
+    (
+        "article:published_time",
+        og("article:published_time", "2019-11-02T08:00:00Z"),
+        "",
+        dt.date(2019, 11, 2),
+    ),
     ("meta date, German order", meta("date", "02.11.2019"), "", dt.date(2019, 11, 2)),
     ("parsely-pub-date", meta("parsely-pub-date", "2018-01-15"), "", dt.date(2018, 1, 15)),
-    ("itemprop datePublished", "", '<time itemprop="datePublished" datetime="2017-07-07">7 July</time>',
-     dt.date(2017, 7, 7)),
+    (
+        "itemprop datePublished",
+        "",
+        '<time itemprop="datePublished" datetime="2017-07-07">7 July</time>',
+        dt.date(2017, 7, 7),
+    ),
     ("date in the future refused", meta("date", FUTURE), "", None),
     ("date before 1995 refused", meta("date", "1990-01-02"), "", None),
-    ("future JSON-LD falls back to meta", ld({"@type": "Article", "datePublished": FUTURE})
-     + og("article:published_time", "2021-02-03"), "", dt.date(2021, 2, 3)),
-    ("invalid calendar date skipped", ld({"@type": "Article", "datePublished": "2021-02-30"})
-     + og("article:published_time", "2021-03-05"), "", dt.date(2021, 3, 5)),
+    (
+        "future JSON-LD falls back to meta",
+        ld({"@type": "Article", "datePublished": FUTURE})
+        + og("article:published_time", "2021-02-03"),
+        "",
+        dt.date(2021, 2, 3),
+    ),
+    (
+        "invalid calendar date skipped",
+        ld({"@type": "Article", "datePublished": "2021-02-30"})
+        + og("article:published_time", "2021-03-05"),
+        "",
+        dt.date(2021, 3, 5),
+    ),
     ("nothing", "", "", None),
 ]
 
 
-@pytest.mark.parametrize(("head", "body", "want"), [c[1:] for c in DATE_CASES],
-                         ids=[c[0] for c in DATE_CASES])
+@pytest.mark.parametrize(
+    ("head", "body", "want"), [c[1:] for c in DATE_CASES], ids=[c[0] for c in DATE_CASES]
+)
 def test_published(head: str, body: str, want: dt.date | None) -> None:
     assert extract_metadata(page(head, body), "https://example.org/story").published == want
 
@@ -198,13 +341,25 @@ def test_published_from_the_url_when_the_page_declares_nothing() -> None:
 
 FIELD_CASES = [
     ("image_url", og("og:image", "/img/a.jpg"), "", "https://www.example-news.com/img/a.jpg"),
-    ("image_url", og("og:image", "javascript:alert(1)") + meta("twitter:image", "//cdn.x.org/b.png"),
-     "", "https://cdn.x.org/b.png"),
-    ("image_url", ld({"@type": "Article", "image": ["https://cdn.x.org/c.jpg"]}), "",
-     "https://cdn.x.org/c.jpg"),
+    (
+        "image_url",
+        og("og:image", "javascript:alert(1)") + meta("twitter:image", "//cdn.x.org/b.png"),
+        "",
+        "https://cdn.x.org/b.png",
+    ),
+    (
+        "image_url",
+        ld({"@type": "Article", "image": ["https://cdn.x.org/c.jpg"]}),
+        "",
+        "https://cdn.x.org/c.jpg",
+    ),
     ("image_url", og("og:image", "data:image/png;base64,AAAA"), "", None),
-    ("description", og("og:description", " Two\n  lines ") + meta("description", "other"), "",
-     "Two lines"),
+    (
+        "description",
+        og("og:description", " Two\n  lines ") + meta("description", "other"),
+        "",
+        "Two lines",
+    ),
     ("description", meta("twitter:description", "From Twitter"), "", "From Twitter"),
     ("language", "", "en-GB", "en"),
     ("language", og("og:locale", "de_DE"), "", "de"),
@@ -213,38 +368,54 @@ FIELD_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "head", "lang", "want"), FIELD_CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(FIELD_CASES)])
+@pytest.mark.parametrize(
+    ("name", "head", "lang", "want"),
+    FIELD_CASES,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(FIELD_CASES)],
+)
 def test_other_fields(name: str, head: str, lang: str, want: str | None) -> None:
     assert getattr(extract_metadata(page(head, lang=lang), URL), name) == want
 
 
 # --- JSON-LD robustness --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("script", [
-    "{not json",
-    "[]",
-    "null",
-    '"a string"',
-    '{"@graph": "not a list"}',
-    '{"@type": ["NewsArticle", 3], "author": [null, 5, {"name": ["x"]}], "headline": {"a": 1}}',
-    '{"@type": "Article", "datePublished": 20200101, "image": {"url": 7}}',
-    "[" * 500 + "]" * 500,
-])
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "{not json",
+        "[]",
+        "null",
+        '"a string"',
+        '{"@graph": "not a list"}',
+        '{"@type": ["NewsArticle", 3], "author": [null, 5, {"name": ["x"]}], "headline": {"a": 1}}',
+        '{"@type": "Article", "datePublished": 20200101, "image": {"url": 7}}',
+        "[" * 500 + "]" * 500,
+    ],
+)
 def test_broken_json_ld_never_raises(script: str) -> None:
     doc = page(f'<script type="application/ld+json">{script}</script><title>Fine</title>')
     assert extract_metadata(doc, URL).title == "Fine"
 
 
 def test_multiple_json_ld_blocks_use_the_article() -> None:
-    head = (ld({"@type": "WebSite", "name": "Planet"})
-            + ld([{"@type": "BreadcrumbList"},
-                  {"@type": "ReportageNewsArticle", "headline": "Real headline",
-                   "author": {"@type": "Person", "name": "Ann Poe"},
-                   "datePublished": "2020-02-02"}]))
+    head = ld({"@type": "WebSite", "name": "Planet"}) + ld(
+        [
+            {"@type": "BreadcrumbList"},
+            {
+                "@type": "ReportageNewsArticle",
+                "headline": "Real headline",
+                "author": {"@type": "Person", "name": "Ann Poe"},
+                "datePublished": "2020-02-02",
+            },
+        ]
+    )
     got = extract_metadata(page(head), URL)
-    assert (got.title, got.authors, got.published) == ("Real headline", ["Ann Poe"],
-                                                        dt.date(2020, 2, 2))
+    assert (got.title, got.authors, got.published) == (
+        "Real headline",
+        ["Ann Poe"],
+        dt.date(2020, 2, 2),
+    )
 
 
 def test_document_is_not_modified() -> None:
@@ -303,9 +474,18 @@ PAGE_URLS = {
 
 
 @pytest.mark.parametrize("name", sorted(PAGE_CASES))
-@pytest.mark.parametrize("field_name", [
-    "title", "site_name", "authors", "published", "image_url", "description", "language",
-])
+@pytest.mark.parametrize(
+    "field_name",
+    [
+        "title",
+        "site_name",
+        "authors",
+        "published",
+        "image_url",
+        "description",
+        "language",
+    ],
+)
 def test_saved_page(name: str, field_name: str) -> None:
     doc = lxml.html.document_fromstring((PAGES / name).read_bytes())
     got = extract_metadata(doc, PAGE_URLS[name])
@@ -318,25 +498,52 @@ def test_every_saved_page_is_checked() -> None:
 
 # --- never raises --------------------------------------------------------------------------------
 
-_FRAGMENTS = st.sampled_from([
-    "<title>", "</title>", "<h1>", "</h1>", "<meta property='og:title' content='x'>",
-    "<meta name='author' content='By Staff and'>", "<meta name='date' content='2099-99-99'>",
-    '<script type="application/ld+json">', "</script>", '{"@graph": [', '{"@type": "Article",',
-    '"author": {"@id": "#a"}', '"datePublished": "20201301"', "]}", "<time datetime='x'>",
-    "<a rel='author'>", "</a>", "<html lang='\u202e'>", "\x00", "&amp;", "\ud7ff", " | ", " - ",
-])
+_FRAGMENTS = st.sampled_from(
+    [
+        "<title>",
+        "</title>",
+        "<h1>",
+        "</h1>",
+        "<meta property='og:title' content='x'>",
+        "<meta name='author' content='By Staff and'>",
+        "<meta name='date' content='2099-99-99'>",
+        '<script type="application/ld+json">',
+        "</script>",
+        '{"@graph": [',
+        '{"@type": "Article",',
+        '"author": {"@id": "#a"}',
+        '"datePublished": "20201301"',
+        "]}",
+        "<time datetime='x'>",
+        "<a rel='author'>",
+        "</a>",
+        "<html lang='\u202e'>",
+        "\x00",
+        "&amp;",
+        "\ud7ff",
+        " | ",
+        " - ",
+    ]
+)
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(parts=st.lists(st.one_of(_FRAGMENTS, st.text(max_size=20)), max_size=30),
-       url=st.one_of(st.just(URL), st.text(max_size=30)))
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    parts=st.lists(st.one_of(_FRAGMENTS, st.text(max_size=20)), max_size=30),
+    url=st.one_of(st.just(URL), st.text(max_size=30)),
+)
 def test_never_raises_on_garbage(
     parts: list[str], url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     text = "".join(parts)
     try:
-        doc = lxml.html.document_fromstring("<html><head>" + text + "</head><body><p>x</p></body></html>")
+        doc = lxml.html.document_fromstring(
+            "<html><head>" + text + "</head><body><p>x</p></body></html>"
+        )
     except (ValueError, lxml.etree.ParserError):
         return
     with caplog.at_level(logging.WARNING, logger="bot.metadata"):
