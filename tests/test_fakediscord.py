@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+import time
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -12,9 +13,11 @@ import pytest
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
     import discord
+    from discord import app_commands
 
 from tests.fakediscord import FakeDiscord  # noqa: E402
 from tests.fakediscord.fixtures import fake_discord, running  # noqa: E402, F401  (fixture)
+from tests.fakediscord.world import PIN_MESSAGES  # noqa: E402
 
 GUILD, NEWS, OTHER, ALICE, BOB, OWNER = 100, 200, 201, 300, 301, 5
 
@@ -231,3 +234,114 @@ async def test_bot_without_send_permission_gets_403(fake: FakeDiscord, bot: disc
     with pytest.raises(AssertionError, match="Missing Permissions"):
         fake.assert_clean()
     fake._problems.clear()
+
+
+async def _posted(bot: discord.Client, channel_id: int, content: str) -> discord.Message:
+    channel = bot.get_channel(channel_id)
+    assert isinstance(channel, discord.TextChannel | discord.Thread | discord.DMChannel)
+    return await channel.send(content)
+
+
+# ---------------------------------------------------------------------- (3) threads, pins, reactions, DMs
+async def test_thread_from_message_then_160004_on_the_second(fake: FakeDiscord) -> None:
+    c = client()
+    created: list[discord.Thread] = []
+
+    @c.event
+    async def on_thread_create(thread: discord.Thread) -> None:
+        created.append(thread)
+
+    async with running(c, fake):
+        message = await _posted(c, NEWS, "brief")
+        thread = await message.create_thread(name="Discuss: headline", auto_archive_duration=1440)
+        assert thread.id == message.id and thread.parent_id == NEWS
+        await fake.wait_for(lambda: len(created) == 1)
+        with pytest.raises(discord.HTTPException) as caught:
+            await message.create_thread(name="again")
+        assert caught.value.code == 160004
+        await _posted(c, thread.id, "first reply")
+    [recorded] = fake.threads(NEWS)
+    assert recorded["name"] == "Discuss: headline" and recorded["type"] == 11
+    assert [m["content"] for m in fake.messages(thread.id)] == ["first reply"]
+    fake.assert_clean()  # a thread that already exists is a conflict, not a malformed request
+
+
+async def test_thread_name_over_100_is_refused(fake: FakeDiscord, bot: discord.Client) -> None:
+    message = await _posted(bot, NEWS, "brief")
+    with pytest.raises(discord.HTTPException) as caught:
+        await message.create_thread(name="x" * 101)
+    assert caught.value.status == 400 and fake.threads() == []
+    with pytest.raises(AssertionError, match="name"):
+        fake.assert_clean()
+    fake._problems.clear()
+
+
+async def test_thread_without_message_and_join(fake: FakeDiscord, bot: discord.Client) -> None:
+    channel = bot.get_channel(NEWS)
+    assert isinstance(channel, discord.TextChannel)
+    thread = await channel.create_thread(name="loose", type=discord.ChannelType.public_thread)
+    await thread.join()
+    assert fake.thread_members(thread.id) == {fake.bot_user_id}
+    assert [t["name"] for t in fake.threads(NEWS)] == ["loose"]
+
+
+async def test_pin_updates_state_and_dispatches(fake: FakeDiscord) -> None:
+    c = client()
+    pin_events: list[int] = []
+
+    @c.event
+    async def on_guild_channel_pins_update(channel: discord.abc.GuildChannel, last: object) -> None:
+        pin_events.append(channel.id)
+
+    async with running(c, fake):
+        message = await _posted(c, NEWS, "brief")
+        await message.pin()
+        assert fake.pins(NEWS) == [message.id]
+        await fake.wait_for(lambda: pin_events == [NEWS])
+        channel = c.get_channel(NEWS)
+        assert isinstance(channel, discord.TextChannel)
+        assert [m.id async for m in channel.pins()] == [message.id]
+        await message.unpin()
+        assert fake.pins(NEWS) == []
+    assert fake.all_messages(NEWS)[-1]["type"] == 6  # the "pinned a message" notice
+
+
+async def test_pin_needs_pin_messages(fake: FakeDiscord, bot: discord.Client) -> None:
+    fake.set_bot_permissions(GUILD, discord.Permissions.text().value & ~PIN_MESSAGES)
+    guild = bot.get_guild(GUILD)
+    assert guild is not None
+    await fake.wait_for(lambda: not guild.me.guild_permissions.pin_messages)
+    message = await _posted(bot, NEWS, "brief")
+    with pytest.raises(discord.Forbidden):
+        await message.pin()
+    assert fake.pins(NEWS) == []
+    fake._problems.clear()
+
+
+async def test_reactions(fake: FakeDiscord, bot: discord.Client) -> None:
+    message = await _posted(bot, NEWS, "brief")
+    await message.add_reaction("\N{NEWSPAPER}")
+    await message.add_reaction("\N{THUMBS UP SIGN}")
+    await message.remove_reaction("\N{THUMBS UP SIGN}", bot.user)  # type: ignore[arg-type]
+    assert fake.reactions(NEWS, message.id) == ["\N{NEWSPAPER}"]
+
+
+async def test_direct_messages(fake: FakeDiscord) -> None:
+    c = client()
+    dms: list[discord.Message] = []
+
+    @c.event
+    async def on_message(message: discord.Message) -> None:
+        if isinstance(message.channel, discord.DMChannel) and message.author.id == ALICE:
+            dms.append(message)
+
+    async with running(c, fake):
+        user = await c.fetch_user(ALICE) if c.get_user(ALICE) is None else c.get_user(ALICE)
+        assert user is not None
+        sent = await user.send("hello from the bot")
+        dm = fake.open_dm(ALICE)
+        assert [m["content"] for m in fake.messages(dm)] == ["hello from the bot"]
+        assert sent.channel.id == dm
+        await fake.send_message(dm, ALICE, "hi bot")
+        await fake.wait_for(lambda: len(dms) == 1)
+    assert dms[0].content == "hi bot"

@@ -648,6 +648,7 @@ class FakeDiscord:
         r("GET", "/applications/@me", self._get_application)
         r("GET", "/oauth2/applications/@me", self._get_application)
         r("POST", "/users/@me/channels", self._open_dm)
+        r("GET", "/users/{user_id}", self._get_user)
         r("GET", "/channels/{channel_id}", self._get_channel)
         r("GET", "/channels/{channel_id}/messages/pins", self._get_pins)
         r("PUT", "/channels/{channel_id}/messages/pins/{message_id}", self._pin)
@@ -746,6 +747,12 @@ class FakeDiscord:
                 "interactions_endpoint_url": None,
             }
         )
+
+    async def _get_user(self, request: web.Request, p: dict[str, str], body: Any) -> web.Response:
+        user = self._users.get(int(p["user_id"]))
+        if user is None:
+            raise DiscordError(404, 10013, "Unknown User")
+        return json_response(user.payload())
 
     async def _open_dm(self, request: web.Request, p: dict[str, str], body: Any) -> web.Response:
         return json_response(self._channels[self.open_dm(int(body["recipient_id"]))].payload())
