@@ -64,6 +64,7 @@ CACHE_MAX_BYTES = 64 * 1024 * 1024
 CACHE_MAX_ENTRIES = 4096
 
 _READ_CHUNK = 64 * 1024
+_DETAIL_CHARS = 200
 _SNIFF_BYTES = 1024
 _HOST_CHARACTERS = re.compile(r"[a-z0-9_.-]+")
 _NUMERIC_LABEL = re.compile(r"(0x[0-9a-f]*|[0-9]+)")
@@ -107,7 +108,7 @@ def check_url(url: str, settings: Settings) -> URL:
     try:
         raw = urllib.parse.urlsplit(url)
     except ValueError as exc:
-        raise InvalidURL(detail=f"unparsable URL: {exc}") from None
+        raise InvalidURL(detail=f"unparsable URL: {_describe(exc)}") from None
     if raw.scheme.lower() not in {"http", "https"}:
         raise InvalidURL(detail=f"scheme {raw.scheme!r} not allowed")
     if "@" in raw.netloc:
@@ -117,7 +118,7 @@ def check_url(url: str, settings: Settings) -> URL:
         host = parsed.raw_host
         port = parsed.port
     except (ValueError, UnicodeError) as exc:
-        raise InvalidURL(detail=f"unparsable URL: {exc}") from None
+        raise InvalidURL(detail=f"unparsable URL: {_describe(exc)}") from None
     if parsed.raw_user is not None or parsed.raw_password is not None:
         raise InvalidURL(detail="userinfo in URL")
     if not host:
@@ -334,7 +335,7 @@ class Fetcher:
             try:
                 target = current.join(URL(location))
             except ValueError as exc:
-                raise InvalidURL(detail=f"unparsable redirect: {exc}") from None
+                raise InvalidURL(detail=f"unparsable redirect: {_describe(exc)}") from None
             log.debug("%s redirects to %s (hop %s)", current, target, hops + 1)
             current = check_url(str(target), self._settings)
         raise TooManyRedirects(detail=f"more than {self._settings.fetch_max_redirects} redirects")
@@ -347,13 +348,13 @@ class Fetcher:
         except FetchError:
             raise
         except aiohttp.ClientConnectorDNSError as exc:
-            raise ResolutionFailed(detail=f"{target.host}: {exc}") from None
+            raise ResolutionFailed(detail=f"{target.host}: {_describe(exc)}") from None
         except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
-            raise FetchTimeout(detail=f"{target.host}: {type(exc).__name__} {exc}") from None
+            raise FetchTimeout(detail=f"{target.host}: {_describe(exc)}") from None
         except aiohttp.InvalidURL as exc:
-            raise InvalidURL(detail=f"{type(exc).__name__}: {exc}") from None
+            raise InvalidURL(detail=_describe(exc)) from None
         except (aiohttp.ClientError, OSError) as exc:
-            raise ConnectionFailed(detail=f"{target.host}: {type(exc).__name__} {exc}") from None
+            raise ConnectionFailed(detail=f"{target.host}: {_describe(exc)}") from None
 
     async def _read(self, url: str, response: aiohttp.ClientResponse) -> Page | str:
         status = response.status
@@ -382,7 +383,7 @@ class Fetcher:
             content_type = "text/html"
         elif content_type not in HTML_TYPES:
             response.close()
-            raise NotHTML(detail=f"Content-Type {content_type}")
+            raise NotHTML(detail=f"Content-Type {_shorten(content_type)}")
         truncated = False
         while True:
             # One byte past the limit tells a body of exactly the limit from a longer one.
@@ -404,6 +405,15 @@ class Fetcher:
             body=bytes(body),
             truncated=truncated,
         )
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {_shorten(str(exc))}"
+
+
+def _shorten(text: str) -> str:
+    """``text`` cut for a log line: aiohttp quotes whole buffers of server bytes in its errors."""
+    return repr(text[:_DETAIL_CHARS] + ("..." if len(text) > _DETAIL_CHARS else ""))
 
 
 def _media_type(header: str | None) -> tuple[str | None, str | None]:
