@@ -1,0 +1,199 @@
+"""The Discord client: the discord.py bot, how it starts, and how its commands are synced.
+
+``run_bot`` is what ``python -m bot`` runs: point discord.py at the configured endpoints, open the
+services (database upgraded, HTTP session, parse pool), load every extension in ``cogs/`` and
+connect. Commands are registered with Discord only by ``sync_commands`` (``python -m bot sync``):
+syncing on every start would burn Discord's small daily command-creation quota.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import pkgutil
+import signal
+import sys
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
+
+import discord
+import yarl
+from discord.ext import commands
+
+import cogs
+from bot.services import Services, open_services
+from bot.settings import Settings
+from bot.sharing import Sharing
+
+log = logging.getLogger(__name__)
+
+EXIT_FAILURE = 2
+
+_INTENTS_HELP = (
+    "newslink: Discord refused the Message Content intent, which newslink needs to read shared links. "
+    "Enable it at https://discord.com/developers/applications > your app > Bot > "
+    "Privileged Gateway Intents > Message Content Intent, then start the bot again."
+)
+_TOKEN_HELP = ("newslink: Discord refused DISCORD_TOKEN; reset the token in the developer portal "
+               "(Bot > Reset Token) and put it in .env (see .env.example).")
+
+
+def walk_extensions() -> Iterator[str]:
+    """Every public module of ``cogs/``: modules starting with ``_`` are helpers, not extensions."""
+    for module in pkgutil.iter_modules(cogs.__path__, prefix=f"{cogs.__name__}."):
+        if not module.name.rpartition(".")[2].startswith("_") and not module.ispkg:
+            yield module.name
+
+
+def point_at_discord(settings: Settings) -> None:
+    """Send discord.py's REST and gateway traffic to the configured endpoints.
+
+    discord.py keeps both as class attributes (``Route.BASE`` a str, ``DEFAULT_GATEWAY`` a
+    ``yarl.URL``), so this is process-wide: fine, one process runs one bot.
+    """
+    discord.http.Route.BASE = settings.discord_api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+class NewslinkBot(commands.Bot):
+    """The bot: holds the services the cogs call into and tracks its background tasks."""
+
+    def __init__(self, services: Services | None, **options: Any) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True
+        # Privileged: without it message.content is empty and no link is ever seen.
+        intents.message_content = True
+        super().__init__(
+            # Prefix commands are unused; a mention-only prefix keeps plain messages from parsing.
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            # Text from articles ends up in messages: nothing may ping unless a message says so.
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            **options,
+        )
+        self._services = services
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("this bot was built without services (command sync only)")
+        return self._services
+
+    @property
+    def sharing(self) -> Sharing:
+        services = self.services
+        return Sharing(
+            sessions=services.sessions,
+            briefer=services.briefer,
+            rebrief_window_days=services.settings.rebrief_window_days,
+            max_links_per_message=services.settings.max_links_per_message,
+        )
+
+    async def setup_hook(self) -> None:
+        # Runs during login, before the gateway connects: load code only, never wait for READY here.
+        for name in walk_extensions():
+            await self.load_extension(name)
+            log.info("loaded extension %s", name)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        """Run ``coro`` in the background: referenced until done, its failure logged, cancelled on close."""
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=exc)
+
+    async def idle(self) -> None:
+        """Wait until every background task has finished (tests use it to wait for quiet)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await super().close()
+
+    async def on_ready(self) -> None:
+        # Fires again after every reconnect: log only; never sync commands here.
+        log.info("connected as %s (%s) to %d servers", self.user, getattr(self.user, "id", None),
+                 len(self.guilds))
+
+
+async def serve(
+    settings: Settings,
+    *,
+    started: Callable[[NewslinkBot], None] | None = None,
+    **options: Any,
+) -> int:
+    """Open the services, run the bot until it is closed; the exit status. ``started`` gets the bot
+    before it connects (tests use it to wait for readiness and to close it)."""
+    if settings.discord_token is None:
+        print("newslink: DISCORD_TOKEN is not set: put it in .env (see .env.example).", file=sys.stderr)
+        return EXIT_FAILURE
+    point_at_discord(settings)
+    async with open_services(settings) as services, NewslinkBot(services, **options) as bot:
+        if started is not None:
+            started(bot)
+        try:
+            await bot.start(settings.discord_token.reveal())
+        except discord.PrivilegedIntentsRequired:
+            print(_INTENTS_HELP, file=sys.stderr)
+            return EXIT_FAILURE
+        except discord.LoginFailure:
+            print(_TOKEN_HELP, file=sys.stderr)
+            return EXIT_FAILURE
+    return 0
+
+
+def run_bot(settings: Settings) -> int:
+    """``python -m bot run``: serve until interrupted or terminated (SIGTERM closes cleanly)."""
+
+    async def main() -> int:
+        holder: list[NewslinkBot] = []
+        loop = asyncio.get_running_loop()
+
+        closing: list[asyncio.Task[None]] = []
+
+        def stop() -> None:
+            # Keep a reference: an unreferenced task may be garbage-collected mid-close.
+            if holder and not closing:
+                closing.append(asyncio.create_task(holder[0].close(), name="shutdown"))
+
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+            loop.add_signal_handler(signal.SIGTERM, stop)
+        return await serve(settings, started=holder.append)
+
+    return asyncio.run(main())
+
+
+def sync_commands(settings: Settings, guild_id: int | None = None) -> int:
+    """``python -m bot sync [--guild ID]``: register the slash commands; how many were synced."""
+
+    async def main() -> int:
+        assert settings.discord_token is not None
+        point_at_discord(settings)
+        async with NewslinkBot(None) as bot:
+            try:
+                await bot.login(settings.discord_token.reveal())
+            except discord.LoginFailure:
+                print(_TOKEN_HELP, file=sys.stderr)
+                return EXIT_FAILURE
+            guild = discord.Object(id=guild_id) if guild_id is not None else None
+            if guild is not None:
+                bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+        where = f"server {guild_id}" if guild_id is not None else "every server (may take up to an hour)"
+        print(f"newslink: synced {len(synced)} commands to {where}")
+        return 0
+
+    return asyncio.run(main())

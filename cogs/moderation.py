@@ -1,0 +1,218 @@
+"""Moderator commands: which channels are watched, pinning briefs, the pinned index, removal."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.storage import repository
+from bot.storage.models import BriefRecord
+from bot.errors import BriefNotFound, UserFacingError
+from cogs._checks import bot_can, guild_text_channel, require
+from cogs._publishing import jump_url
+
+if TYPE_CHECKING:
+    from bot.client import NewslinkBot
+
+log = logging.getLogger(__name__)
+
+_PAGE_SIZE = 10
+
+
+def _message_id(text: str) -> int:
+    """A message id from an id or a message link (``…/channels/guild/channel/message``)."""
+    last = text.strip().rstrip("/").rpartition("/")[2]
+    if not last.isdigit():
+        raise UserFacingError("Give a message link (Copy Message Link) or a message id.")
+    return int(last)
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_channels=True)
+class NewslinkGroup(app_commands.Group, name="newslink", description="Set up where newslink briefs links"):
+    def __init__(self, bot: NewslinkBot) -> None:
+        super().__init__()
+        self.bot = bot
+
+    async def _set(self, channel: discord.TextChannel, **changes: object) -> None:
+        async with self.bot.services.sessions() as session, session.begin():
+            await repository.set_channel_settings(session, channel.guild.id, channel.id, **changes)  # type: ignore[arg-type]
+
+    @app_commands.command(name="watch")
+    @app_commands.describe(channel="The channel whose shared links newslink should brief")
+    async def watch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        """Brief links shared in a channel (every channel newslink can post in is watched by default)."""
+        require(interaction, manage_channels=True)
+        await self._set(channel, watched=True)
+        await interaction.response.send_message(f"Watching {channel.mention} for shared links.", ephemeral=True)
+
+    @app_commands.command(name="unwatch")
+    @app_commands.describe(channel="The channel newslink should leave alone")
+    async def unwatch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        """Stop briefing links shared in a channel (/brief still works there)."""
+        require(interaction, manage_channels=True)
+        await self._set(channel, watched=False)
+        await interaction.response.send_message(f"No longer watching {channel.mention}.", ephemeral=True)
+
+    @app_commands.command(name="settings")
+    @app_commands.describe(
+        channel="The channel to show or change (default: this one)",
+        length="How much of an article a brief quotes",
+        on_failure="What newslink shows when a link cannot be briefed",
+        threads="Open a discussion thread under each brief",
+    )
+    async def settings(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | None = None,
+        length: Literal["compact", "standard", "long"] | None = None,
+        on_failure: Literal["react", "reply", "ignore"] | None = None,
+        threads: bool | None = None,
+    ) -> None:
+        """Show a channel's newslink settings, or change them."""
+        require(interaction, manage_channels=True)
+        target = channel or guild_text_channel(interaction)
+        changes = {k: v for k, v in {"length": length, "on_failure": on_failure, "threads": threads}.items()
+                   if v is not None}
+        if changes:
+            await self._set(target, **changes)
+        policy = await self.bot.sharing.policy(target.guild.id, target.id)
+        watched = "watched" if policy.watched else "not watched"
+        await interaction.response.send_message(
+            f"{target.mention}: {watched}; length {policy.length}; threads {'on' if policy.threads else 'off'}; "
+            f"on failure: {policy.on_failure.value}.",
+            ephemeral=True,
+        )
+
+
+class ModerationCog(commands.Cog):
+    def __init__(self, bot: NewslinkBot) -> None:
+        self.bot = bot
+        self.group = NewslinkGroup(bot)
+        self.pin_menu = app_commands.ContextMenu(name="Pin brief", callback=self.pin_message)
+        self.remove_menu = app_commands.ContextMenu(name="Remove brief", callback=self.remove_message)
+        for menu, permission in ((self.pin_menu, "pin_messages"), (self.remove_menu, "manage_messages")):
+            menu.guild_only = True
+            menu.default_permissions = discord.Permissions(**{permission: True})
+
+    async def cog_load(self) -> None:
+        for command in (self.group, self.pin_menu, self.remove_menu):
+            self.bot.tree.add_command(command)
+
+    async def cog_unload(self) -> None:
+        for command in (self.group, self.pin_menu, self.remove_menu):
+            kind = command.type if isinstance(command, app_commands.ContextMenu) else discord.AppCommandType.chat_input
+            self.bot.tree.remove_command(command.name, type=kind)
+
+    async def _find_brief(self, channel: discord.TextChannel, message: str | None) -> BriefRecord:
+        async with self.bot.services.sessions() as session:
+            if message is not None:
+                return await repository.brief_by_message(session, channel.guild.id, _message_id(message))
+            found = await repository.latest_brief(session, channel.guild.id, channel.id)
+        if found is None:
+            raise BriefNotFound("There is no brief in this channel yet.")
+        return found
+
+    async def _pin(self, interaction: discord.Interaction, brief: BriefRecord, pin: bool) -> None:
+        require(interaction, pin_messages=True)
+        assert interaction.guild is not None
+        channel = interaction.guild.get_channel(brief.channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise UserFacingError("That brief's channel is gone.")
+        bot_can(channel, pin_messages=True)
+        message = channel.get_partial_message(brief.brief_message_id)
+        async with self.bot.services.sessions() as session, session.begin():
+            if pin:
+                await message.pin(reason=f"newslink: pinned by {interaction.user.id}")
+                await repository.mark_pinned(
+                    session, channel.guild.id, brief.brief_message_id, user_id=interaction.user.id
+                )
+            else:
+                await message.unpin(reason=f"newslink: unpinned by {interaction.user.id}")
+                await repository.mark_unpinned(session, channel.guild.id, brief.brief_message_id)
+        link = jump_url(channel.guild.id, channel.id, brief.brief_message_id)
+        await interaction.response.send_message(f"{'Pinned' if pin else 'Unpinned'}: {link}", ephemeral=True)
+
+    @app_commands.command(name="pin")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(pin_messages=True)
+    @app_commands.describe(message="A brief's message link or id (default: the latest brief in this channel)")
+    async def pin(self, interaction: discord.Interaction, message: str | None = None) -> None:
+        """Pin a brief in this channel and add it to the server's /pinned index."""
+        require(interaction, pin_messages=True)
+        channel = guild_text_channel(interaction)
+        await self._pin(interaction, await self._find_brief(channel, message), pin=True)
+
+    @app_commands.command(name="unpin")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(pin_messages=True)
+    @app_commands.describe(message="A brief's message link or id (default: the latest brief in this channel)")
+    async def unpin(self, interaction: discord.Interaction, message: str | None = None) -> None:
+        """Unpin a brief and drop it from the /pinned index."""
+        require(interaction, pin_messages=True)
+        channel = guild_text_channel(interaction)
+        await self._pin(interaction, await self._find_brief(channel, message), pin=False)
+
+    async def pin_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        require(interaction, pin_messages=True)
+        channel = guild_text_channel(interaction)
+        await self._pin(interaction, await self._find_brief(channel, str(message.id)), pin=True)
+
+    @app_commands.command(name="pinned")
+    @app_commands.guild_only()
+    @app_commands.describe(page="Which page of the list (newest first)")
+    async def pinned(self, interaction: discord.Interaction, page: app_commands.Range[int, 1] = 1) -> None:
+        """List this server's pinned briefs, newest first."""
+        assert interaction.guild is not None
+        async with self.bot.services.sessions() as session:
+            # One more than a page tells whether there is a next page without counting them all.
+            briefs = await repository.pinned_briefs(
+                session, interaction.guild.id, offset=(page - 1) * _PAGE_SIZE, limit=_PAGE_SIZE + 1
+            )
+        if not briefs:
+            text = "No pinned briefs yet." if page == 1 else f"There is no page {page}."
+        else:
+            lines = [
+                f"- {discord.utils.escape_markdown(b.article.title or b.article.url)}: "
+                f"{jump_url(interaction.guild.id, b.channel_id, b.brief_message_id)}"
+                for b in briefs[:_PAGE_SIZE]
+            ]
+            more = f"\nMore: /pinned page:{page + 1}" if len(briefs) > _PAGE_SIZE else ""
+            text = f"Pinned briefs, newest first (page {page}):\n" + "\n".join(lines) + more
+        await interaction.response.send_message(text[:2000], ephemeral=True, suppress_embeds=True)
+
+    async def _remove(self, interaction: discord.Interaction, brief: BriefRecord) -> None:
+        require(interaction, manage_messages=True)
+        assert interaction.guild is not None
+        channel = interaction.guild.get_channel(brief.channel_id)
+        if isinstance(channel, discord.TextChannel):
+            try:
+                await channel.get_partial_message(brief.brief_message_id).delete()
+            except discord.NotFound:
+                log.info("brief message %s was already deleted", brief.brief_message_id)
+        async with self.bot.services.sessions() as session, session.begin():
+            await repository.delete_brief(session, brief.brief_message_id)
+        await interaction.response.send_message("Brief removed.", ephemeral=True)
+
+    @app_commands.command(name="brief-remove")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_messages=True)
+    @app_commands.describe(message="The brief's message link or id (default: the latest brief in this channel)")
+    async def brief_remove(self, interaction: discord.Interaction, message: str | None = None) -> None:
+        """Delete a brief: its message and newslink's record of it."""
+        require(interaction, manage_messages=True)
+        channel = guild_text_channel(interaction)
+        await self._remove(interaction, await self._find_brief(channel, message))
+
+    async def remove_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        require(interaction, manage_messages=True)
+        channel = guild_text_channel(interaction)
+        await self._remove(interaction, await self._find_brief(channel, str(message.id)))
+
+
+async def setup(bot: NewslinkBot) -> None:
+    await bot.add_cog(ModerationCog(bot))

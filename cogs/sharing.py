@@ -1,0 +1,188 @@
+"""Briefing shared links: pasted links in watched channels, ``/brief`` and "Brief this link"."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import UserFacingError
+from bot.render import render_embed
+from bot.sharing import Duplicate, EarlierBrief, Failed, FailureMode, Outcome, Pointed, Posted, Share
+from bot.urls import find_links
+from cogs._checks import guild_text_channel
+from cogs._failures import answer_error
+from cogs._publishing import ChannelPublisher, can_post, jump_url, to_embed
+
+if TYPE_CHECKING:
+    from bot.brief import Brief
+    from bot.client import NewslinkBot
+
+log = logging.getLogger(__name__)
+
+_PREVIEW_SECONDS = 600
+
+
+class SharingCog(commands.Cog):
+    def __init__(self, bot: NewslinkBot) -> None:
+        self.bot = bot
+        self.brief_menu = app_commands.ContextMenu(name="Brief this link", callback=self.brief_message)
+        self.brief_menu.guild_only = True
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.brief_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.brief_menu.name, type=self.brief_menu.type)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        # Bots and webhooks (ours included) never trigger a brief: no loops, no relayed spam.
+        if message.author.bot or message.webhook_id is not None or message.guild is None:
+            return
+        if not isinstance(message.channel, discord.TextChannel) or not message.content:
+            return
+        if not find_links(message.content, self.bot.services.settings.max_links_per_message):
+            return
+        # The work takes seconds (fetch, parse): off the gateway's event handler, tracked.
+        self.bot.spawn(self._share_message(message), name=f"share-{message.id}")
+
+    async def _share_message(self, message: discord.Message) -> None:
+        channel = message.channel
+        assert isinstance(channel, discord.TextChannel) and message.guild is not None
+        if not await self._watched(channel):
+            return
+        share = Share(message.guild.id, channel.id, message.id, message.author.id)
+        outcomes = await self.bot.sharing.share_message(
+            share, message.content, ChannelPublisher(self.bot, channel, message)
+        )
+        for outcome in outcomes:
+            log.info("message %s in %s: %s", message.id, channel.id, _describe(outcome))
+
+    async def _watched(self, channel: discord.TextChannel) -> bool:
+        # Default: every text channel the bot can read and post in; moderators can opt one out.
+        if not can_post(channel, channel.guild.me):
+            return False
+        policy = await self.bot.sharing.policy(channel.guild.id, channel.id)
+        return policy.watched
+
+    @app_commands.command(name="brief")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        url="The article's web address",
+        take="Your own commentary, shown as the brief's lead",
+        preview="Show the brief only to you first, with a button to publish it",
+    )
+    async def brief(
+        self, interaction: discord.Interaction, url: str, take: str | None = None, preview: bool = False
+    ) -> None:
+        """Post a brief of a news article: headline, attribution and its key paragraphs, with a thread."""
+        # Discord allows 3 seconds to answer; fetching takes longer, so acknowledge first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        channel = guild_text_channel(interaction)
+        if not can_post(channel, channel.guild.me):
+            await interaction.followup.send("I cannot post briefs in this channel.", ephemeral=True)
+            return
+        if preview:
+            settings = await self.bot.sharing.policy(channel.guild.id, channel.id)
+            brief = await self.bot.services.briefer.brief(url, take=take, length=settings.length)
+            view = PublishView(self, brief, take)
+            await interaction.followup.send(
+                embed=to_embed(render_embed(brief)), view=view, ephemeral=True, wait=True
+            )
+            return
+        share = Share(channel.guild.id, channel.id, interaction.id, interaction.user.id)
+        outcome = await self.bot.sharing.share_link(
+            share, url, _QuietPublisher(self.bot, channel), take=take
+        )
+        await interaction.followup.send(_report(channel, outcome), ephemeral=True)
+
+    async def publish(self, interaction: discord.Interaction, brief: Brief) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        channel = guild_text_channel(interaction)
+        share = Share(channel.guild.id, channel.id, interaction.id, interaction.user.id)
+        outcome = await self.bot.sharing.share_link(
+            share, brief.url, _QuietPublisher(self.bot, channel), brief=brief
+        )
+        await interaction.followup.send(_report(channel, outcome), ephemeral=True)
+
+    async def brief_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """Brief the links in this message, as if it had been posted in a watched channel."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        channel = guild_text_channel(interaction)
+        if not can_post(channel, channel.guild.me):
+            await interaction.followup.send("I cannot post briefs in this channel.", ephemeral=True)
+            return
+        share = Share(channel.guild.id, channel.id, message.id, message.author.id)
+        outcomes = await self.bot.sharing.share_message(
+            share, message.content, _QuietPublisher(self.bot, channel, message)
+        )
+        if not outcomes:
+            await interaction.followup.send("That message has no link to brief.", ephemeral=True)
+            return
+        await interaction.followup.send("\n".join(_report(channel, o) for o in outcomes), ephemeral=True)
+
+
+class _QuietPublisher(ChannelPublisher):
+    """For commands: failures go to the caller's ephemeral reply, not into the channel."""
+
+    def __init__(
+        self, bot: discord.Client, channel: discord.TextChannel, reply_to: discord.Message | None = None
+    ) -> None:
+        super().__init__(bot, channel, reply_to)
+
+    async def point_to(self, url: str, earlier: EarlierBrief) -> None:
+        return None
+
+    async def report_failure(self, url: str, error: UserFacingError, mode: FailureMode) -> None:
+        return None
+
+
+class PublishView(discord.ui.View):
+    """The button under a ``/brief preview`` that posts it for everyone."""
+
+    def __init__(self, cog: SharingCog, brief: Brief, take: str | None) -> None:
+        super().__init__(timeout=_PREVIEW_SECONDS)
+        self.cog = cog
+        self.brief = brief
+
+    @discord.ui.button(label="Publish", style=discord.ButtonStyle.primary, custom_id="newslink:publish")
+    async def publish(self, interaction: discord.Interaction, button: discord.ui.Button[PublishView]) -> None:
+        button.disabled = True
+        self.stop()
+        await self.cog.publish(interaction, self.brief)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[PublishView]
+    ) -> None:
+        await answer_error(interaction, error)
+
+
+def _report(channel: discord.TextChannel, outcome: Outcome) -> str:
+    """The caller's ephemeral answer for one link."""
+    if isinstance(outcome, Posted):
+        return f"Posted: {jump_url(channel.guild.id, channel.id, outcome.message_id)}"
+    if isinstance(outcome, Pointed):
+        e = outcome.earlier
+        return f"Already briefed here recently: {jump_url(channel.guild.id, e.channel_id, e.message_id)}"
+    if isinstance(outcome, Duplicate):
+        return f"<{outcome.url}> from that message is already being briefed."
+    return f"No brief for <{outcome.url}>: {outcome.error.user_message}"
+
+
+def _describe(outcome: Outcome) -> str:
+    if isinstance(outcome, Posted):
+        return f"briefed {outcome.url} as {outcome.message_id}, notified {len(outcome.notified)}"
+    if isinstance(outcome, Pointed):
+        return f"pointed {outcome.url} to {outcome.earlier.message_id}"
+    if isinstance(outcome, Duplicate):
+        return f"duplicate delivery of {outcome.url}"
+    assert isinstance(outcome, Failed)
+    return f"could not brief {outcome.url}: {outcome.error.user_message}"
+
+
+async def setup(bot: NewslinkBot) -> None:
+    await bot.add_cog(SharingCog(bot))

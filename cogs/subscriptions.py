@@ -1,0 +1,98 @@
+"""Following topics: ``/subscribe``, ``/unsubscribe`` and ``/subscriptions``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.storage import repository
+from bot.sharing import Delivery
+from cogs._checks import guild_text_channel
+
+if TYPE_CHECKING:
+    from bot.client import NewslinkBot
+
+_AUTOCOMPLETE_CHOICES = 25  # Discord shows at most 25 choices
+
+
+class SubscriptionsCog(commands.Cog):
+    def __init__(self, bot: NewslinkBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="subscribe")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        topic="A word or phrase, e.g. climate or central banks",
+        delivery="Where to tell you: mentioned in the brief's thread (default) or by direct message",
+    )
+    @app_commands.choices(delivery=[
+        app_commands.Choice(name="mention me in the brief's thread", value=Delivery.THREAD.value),
+        app_commands.Choice(name="send me a direct message", value=Delivery.DM.value),
+    ])
+    async def subscribe(
+        self, interaction: discord.Interaction, topic: str, delivery: str = Delivery.THREAD.value
+    ) -> None:
+        """Be told when a brief in this server is about a topic you follow."""
+        channel = guild_text_channel(interaction)
+        limit = self.bot.services.settings.max_topics_per_member
+        async with self.bot.services.sessions() as session, session.begin():
+            stored = await repository.subscribe(
+                session, channel.guild.id, interaction.user.id, topic, delivery=delivery, limit=limit
+            )
+            followed = stored.topic
+        how = "by direct message" if delivery == Delivery.DM.value else "in the brief's thread"
+        await interaction.response.send_message(
+            f"You now follow **{discord.utils.escape_markdown(followed)}**; you will be told {how}.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="unsubscribe")
+    @app_commands.guild_only()
+    @app_commands.describe(topic="One of the topics you follow")
+    async def unsubscribe(self, interaction: discord.Interaction, topic: str) -> None:
+        """Stop following a topic."""
+        channel = guild_text_channel(interaction)
+        async with self.bot.services.sessions() as session, session.begin():
+            await repository.unsubscribe(session, channel.guild.id, interaction.user.id, topic)
+        await interaction.response.send_message(
+            f"You no longer follow **{discord.utils.escape_markdown(topic)}**.", ephemeral=True
+        )
+
+    @unsubscribe.autocomplete("topic")
+    async def _your_topics(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        if interaction.guild is None:
+            return []
+        async with self.bot.services.sessions() as session:
+            topics = await repository.list_topics(session, interaction.guild.id, interaction.user.id)
+        wanted = current.casefold()
+        return [app_commands.Choice(name=t, value=t) for t in topics if wanted in t.casefold()][
+            :_AUTOCOMPLETE_CHOICES
+        ]
+
+    @app_commands.command(name="subscriptions")
+    @app_commands.guild_only()
+    async def subscriptions(self, interaction: discord.Interaction) -> None:
+        """List the topics you follow in this server."""
+        channel = guild_text_channel(interaction)
+        async with self.bot.services.sessions() as session:
+            subscriptions = [
+                s for s in await repository.all_subscriptions(session, channel.guild.id)
+                if s.user_id == interaction.user.id
+            ]
+        if not subscriptions:
+            text = "You follow no topics here yet; use /subscribe to follow one."
+        else:
+            lines = [
+                f"- {discord.utils.escape_markdown(s.topic)} "
+                f"({'by direct message' if s.delivery == Delivery.DM else 'in threads'})"
+                for s in subscriptions
+            ]
+            text = "You follow:\n" + "\n".join(lines)
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+async def setup(bot: NewslinkBot) -> None:
+    await bot.add_cog(SubscriptionsCog(bot))
