@@ -1,0 +1,138 @@
+"""End-to-end harness: the real bot, in-process, against the fake Discord and a loopback news site.
+
+The bot runs through :func:`bot.client.serve`, the code path ``python -m bot`` takes: services
+opened (database migrated, HTTP session, parse pool), every extension loaded, gateway connected.
+Each test gets a fresh world, database and fake; the fake fails the test on any unknown route,
+malformed request or ERROR logged by discord.py (see ``tests/fakediscord/fixtures.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import html
+from collections.abc import AsyncIterator
+from ipaddress import ip_network
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.settings import Secret, Settings
+from tests._article_page import PARAGRAPHS, article_html
+from tests.fakediscord.fixtures import fake_discord, pointed_at  # noqa: F401  (fixture; imports discord quietly)
+from tests.fakediscord.server import FakeDiscord
+from tests.fakediscord.world import PIN_MESSAGES, VIEW_CHANNEL
+
+from bot.client import NewslinkBot, serve  # noqa: E402,I001  (after the fixtures silence discord's import warning)
+
+GUILD = 1
+NEWS = 100
+STAFF_ONLY = 101
+SHARER, SUBSCRIBER, DM_FAN, OUTSIDER, MODERATOR, MEMBER = 200, 201, 202, 203, 204, 205
+MODERATORS_ROLE = 300
+
+HOSTILE_PARAGRAPHS = [
+    "@everyone should read this: the ministers met again on Tuesday and agreed to meet again soon.",
+    "A spokesman for <@&300> said the talks were useful, and <@204> agreed with him on every point.",
+    "The meeting ended late in the evening, and the communique was published the next morning.",
+]
+
+
+def _page(title: str, paragraphs: list[str]) -> bytes:
+    return article_html(html.escape(title), [html.escape(p) for p in paragraphs])
+
+
+@dataclasses.dataclass
+class NewsSite:
+    base: str
+
+    def url(self, path: str) -> str:
+        return f"{self.base}{path}"
+
+
+@pytest.fixture
+async def news_site() -> AsyncIterator[NewsSite]:
+    """Article pages on 127.0.0.1; ``/missing`` answers 404."""
+    pages = {
+        "/world/nato-russia": _page("NATO aims to repair Russia ties despite Patriot row", PARAGRAPHS),
+        "/world/hostile": _page("Ministers meet again as @everyone waits", HOSTILE_PARAGRAPHS + PARAGRAPHS),
+    }
+
+    async def handler(request: web.Request) -> web.Response:
+        body = pages.get(request.path)
+        if body is None:
+            return web.Response(status=404, text="not found")
+        return web.Response(body=body, content_type="text/html", charset="utf-8")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handler)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield NewsSite(f"http://127.0.0.1:{server.port}")
+    finally:
+        await server.close()
+
+
+def build_world(fake: FakeDiscord) -> None:
+    """One server: #news everyone reads, #staff only moderators read; a moderator role with Pin Messages."""
+    fake.add_guild(GUILD, "newsroom")
+    fake.add_role(GUILD, MODERATORS_ROLE, permissions=PIN_MESSAGES | (1 << 13) | (1 << 4), name="moderators")
+    fake.add_channel(GUILD, NEWS, "news")
+    fake.add_channel(
+        GUILD, STAFF_ONLY, "staff",
+        overwrites=[{"id": GUILD, "type": 0, "deny": VIEW_CHANNEL},
+                    {"id": MODERATORS_ROLE, "type": 0, "allow": VIEW_CHANNEL},
+                    {"id": fake.bot_user_id, "type": 1, "allow": VIEW_CHANNEL}],
+    )
+    for user_id, name in ((SHARER, "sharer"), (SUBSCRIBER, "subscriber"), (DM_FAN, "dmfan"),
+                          (OUTSIDER, "outsider"), (MEMBER, "member")):
+        fake.add_member(GUILD, user_id, name)
+    fake.add_member(GUILD, MODERATOR, "moderator", roles=[MODERATORS_ROLE])
+
+
+def bot_settings(fake: FakeDiscord, database_url: str, site: NewsSite) -> Settings:
+    port = int(site.base.rpartition(":")[2])
+    return dataclasses.replace(
+        Settings(),
+        discord_token=Secret(fake.token),
+        discord_api_base=fake.api_base,
+        discord_gateway_url=fake.gateway_url,
+        database_url=database_url,
+        fetch_allowed_networks=(ip_network("127.0.0.0/8"),),
+        fetch_allowed_ports=frozenset({port}),
+        parse_workers=1,
+    )
+
+
+@dataclasses.dataclass
+class Running:
+    bot: NewslinkBot
+    fake: FakeDiscord
+    site: NewsSite
+    settings: Settings
+
+    async def quiet(self) -> None:
+        """Wait until the bot has finished its background work (briefing shared links)."""
+        await asyncio.wait_for(self.bot.idle(), timeout=15)
+
+
+@pytest.fixture
+async def newslink(fake_discord: FakeDiscord, database_url: str, news_site: NewsSite) -> AsyncIterator[Running]:
+    """The real bot connected to the fake, ready; closed cleanly after the test."""
+    build_world(fake_discord)
+    settings = bot_settings(fake_discord, database_url, news_site)
+    started: list[NewslinkBot] = []
+    with pointed_at(fake_discord):  # restores discord.py's endpoints after the test
+        # A low guild_ready_timeout: the fake sends every GUILD_CREATE at once, no need to wait 2 s.
+        task = asyncio.create_task(serve(settings, started=started.append, guild_ready_timeout=0.05))
+        try:
+            await fake_discord.wait_for(lambda: task.done() or (bool(started) and started[0].is_ready()), 15)
+            if task.done():
+                raise AssertionError(f"the bot stopped before it was ready (exit {task.result()})")
+            yield Running(started[0], fake_discord, news_site, settings)
+        finally:
+            if started:
+                await started[0].close()
+            assert await asyncio.wait_for(task, 15) == 0

@@ -1,0 +1,319 @@
+"""The whole bot against the fake Discord: shared links, commands, subscriptions, moderation."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.conftest import (
+    DM_FAN,
+    GUILD,
+    MEMBER,
+    MODERATOR,
+    NEWS,
+    OUTSIDER,
+    SHARER,
+    STAFF_ONLY,
+    SUBSCRIBER,
+    NewsSite,
+    Running,
+    build_world,
+)
+from tests.fakediscord.server import FakeDiscord, InteractionRecord
+
+ROOT = Path(__file__).resolve().parents[2]
+NATO = "/world/nato-russia"
+EPHEMERAL = 1 << 6
+
+
+def _briefs(fake: FakeDiscord, channel_id: int = NEWS) -> list[dict[str, Any]]:
+    return [m for m in fake.messages(channel_id) if m.get("embeds")]
+
+
+def _replies(fake: FakeDiscord, channel_id: int = NEWS) -> list[dict[str, Any]]:
+    return [m for m in fake.messages(channel_id) if not m.get("embeds")]
+
+
+def _text(record: InteractionRecord) -> str:
+    """Everything the bot told the caller of an interaction."""
+    parts = [str((r.get("data") or {}).get("content") or "") for r in record.responses]
+    parts += [str(m.get("content") or "") for m in record.followups + record.edits]
+    return "\n".join(parts)
+
+
+async def _answered(fake: FakeDiscord, record: InteractionRecord) -> str:
+    await fake.wait_for(lambda: bool(record.responses) and (not record.deferred or bool(record.followups)))
+    return _text(record)
+
+
+async def _barrier(run: Running) -> None:
+    """Every event sent before this has been handled, and its background work is done."""
+    record = await run.fake.slash(GUILD, NEWS, MEMBER, "subscriptions")
+    await _answered(run.fake, record)
+    await run.quiet()
+
+
+def _option(name: str, value: object, type: int = 3) -> dict[str, Any]:
+    return {"name": name, "type": type, "value": value}
+
+
+async def _subscribe(run: Running, user_id: int, topic: str, delivery: str = "thread") -> None:
+    record = await run.fake.slash(
+        GUILD, NEWS, user_id, "subscribe", [_option("topic", topic), _option("delivery", delivery)]
+    )
+    assert "You now follow" in await _answered(run.fake, record)
+
+
+async def test_a_pasted_link_gets_a_brief_a_thread_and_the_right_mentions(newslink: Running) -> None:
+    fake, url = newslink.fake, newslink.site.url(NATO)
+    await _subscribe(newslink, SUBSCRIBER, "nato")
+    await _subscribe(newslink, SUBSCRIBER, "patriot")
+    await _subscribe(newslink, DM_FAN, "russia", "dm")
+    await _subscribe(newslink, SHARER, "nato")
+    shared = await fake.send_message(NEWS, SHARER, f"The alliance wants a reset {url}")
+
+    await fake.wait_for(lambda: bool(fake.threads(NEWS)) and bool(fake.messages(int(fake.threads(NEWS)[0]["id"]))))
+    [brief] = _briefs(fake)
+    embed = brief["embeds"][0]
+    assert embed["title"] == "NATO aims to repair Russia ties despite Patriot row"
+    assert embed["url"] == url
+    assert "The alliance wants a reset" in embed["description"]
+    assert brief["message_reference"]["message_id"] == shared["id"]
+    assert brief["allowed_mentions"]["parse"] == []
+    [thread] = fake.threads(NEWS)
+    assert int(thread["id"]) == int(brief["id"]) and thread["name"] == embed["title"]
+    [opening] = fake.messages(int(thread["id"]))
+    assert f"<@{SHARER}>" in opening["content"] and f"<@{SUBSCRIBER}> (nato, patriot)" in opening["content"]
+    # Exactly the subscriber may be pinged: not the sharer, not @everyone, no role.
+    assert [int(u) for u in opening["allowed_mentions"]["users"]] == [SUBSCRIBER]
+    assert opening["allowed_mentions"]["parse"] == []
+    await fake.wait_for(lambda: bool(fake.messages(fake.open_dm(DM_FAN))))
+    [dm] = fake.messages(fake.open_dm(DM_FAN))
+    assert "russia" in dm["content"] and brief["id"] in dm["content"]
+
+
+async def test_only_members_who_can_read_the_channel_are_notified(newslink: Running) -> None:
+    fake = newslink.fake
+    await _subscribe(newslink, SUBSCRIBER, "nato")
+    await _subscribe(newslink, MODERATOR, "nato")
+    await fake.send_message(STAFF_ONLY, MODERATOR, newslink.site.url(NATO))
+    await fake.wait_for(lambda: bool(fake.threads(STAFF_ONLY)) and bool(fake.messages(int(fake.threads(STAFF_ONLY)[0]["id"]))))
+    [opening] = fake.messages(int(fake.threads(STAFF_ONLY)[0]["id"]))
+    # The moderator shared it; the subscriber cannot see #staff: nobody is pinged.
+    assert opening["allowed_mentions"].get("users", []) == []  # nobody else followed it
+    assert f"<@{SUBSCRIBER}>" not in opening["content"]
+
+
+async def test_a_message_delivered_twice_is_briefed_once(newslink: Running) -> None:
+    fake = newslink.fake
+    shared = await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
+    await fake.dispatch("MESSAGE_CREATE", {**shared, "guild_id": str(GUILD)})
+    await fake.wait_for(lambda: bool(_briefs(fake)))
+    await _barrier(newslink)
+    assert len(_briefs(fake)) == 1
+    assert len(fake.threads(NEWS)) == 1
+
+
+async def test_a_reshared_link_gets_a_pointer_to_the_first_brief(newslink: Running) -> None:
+    fake, url = newslink.fake, newslink.site.url(NATO)
+    await fake.send_message(NEWS, SHARER, url)
+    await fake.wait_for(lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
+    again = await fake.send_message(NEWS, MEMBER, f"did you see this {url}?utm_source=share")
+    await fake.wait_for(lambda: bool(_replies(fake)))
+    [pointer] = _replies(fake)
+    [first] = _briefs(fake)
+    assert pointer["message_reference"]["message_id"] == again["id"]
+    assert f"/{GUILD}/{NEWS}/{first['id']}" in pointer["content"]
+    assert f"<#{fake.threads(NEWS)[0]['id']}>" in pointer["content"]
+    assert len(_briefs(fake)) == 1
+
+
+async def test_links_in_angle_brackets_code_bots_and_webhooks_are_ignored(newslink: Running) -> None:
+    fake, url = newslink.fake, newslink.site.url(NATO)
+    await fake.send_message(NEWS, SHARER, f"no preview please <{url}>")
+    await fake.send_message(NEWS, SHARER, f"```\n{url}\n```")
+    await fake.send_message(NEWS, SHARER, f"inline `{url}`")
+    await fake.send_message(NEWS, 999, url, webhook_id=998)
+    await _barrier(newslink)
+    assert fake.messages(NEWS) == []
+    assert fake.threads() == []
+
+
+async def test_a_link_that_cannot_be_briefed_gets_a_quiet_reaction(newslink: Running) -> None:
+    fake = newslink.fake
+    shared = await fake.send_message(NEWS, SHARER, newslink.site.url("/missing"))
+    await fake.wait_for(lambda: bool(fake.reactions(NEWS, int(shared["id"]))))
+    await _barrier(newslink)
+    assert fake.messages(NEWS) == []
+
+
+async def test_brief_command_defers_then_posts_with_a_thread(newslink: Running) -> None:
+    fake, url = newslink.fake, newslink.site.url(NATO)
+    record = await fake.slash(GUILD, NEWS, SHARER, "brief", [_option("url", url), _option("take", "Worth a read")])
+    text = await _answered(fake, record)
+    # Deferred first (the 3-second deadline), answered privately, brief posted for everyone.
+    assert record.responses[0]["type"] == 5 and record.ephemeral
+    [brief] = _briefs(fake)
+    assert "Worth a read" in brief["embeds"][0]["description"]
+    assert brief["id"] in text
+    await fake.wait_for(lambda: bool(fake.threads(NEWS)))
+    assert int(fake.threads(NEWS)[0]["id"]) == int(brief["id"])
+
+
+async def test_brief_preview_is_private_until_published(newslink: Running) -> None:
+    fake, url = newslink.fake, newslink.site.url(NATO)
+    record = await fake.slash(GUILD, NEWS, SHARER, "brief", [_option("url", url), _option("preview", True, 5)])
+    await _answered(fake, record)
+    assert record.ephemeral and record.messages[-1]["embeds"]
+    assert _briefs(fake) == []
+    click = await fake.click(record, "newslink:publish")
+    await _answered(fake, click)
+    await fake.wait_for(lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
+    assert _briefs(fake)[0]["embeds"][0]["url"] == url
+
+
+async def test_subscribe_list_autocomplete_and_unsubscribe(newslink: Running) -> None:
+    fake = newslink.fake
+    await _subscribe(newslink, SUBSCRIBER, "Central Banks")
+    await _subscribe(newslink, SUBSCRIBER, "climate", "dm")
+    again = await fake.slash(GUILD, NEWS, SUBSCRIBER, "subscribe", [_option("topic", "climate")])
+    assert "already follow" in await _answered(fake, again)
+    assert again.ephemeral
+
+    listing = await fake.slash(GUILD, NEWS, SUBSCRIBER, "subscriptions")
+    text = await _answered(fake, listing)
+    assert "central banks (in threads)" in text and "climate (by direct message)" in text
+    assert listing.ephemeral
+
+    choices = await fake.autocomplete(
+        GUILD, NEWS, SUBSCRIBER, "unsubscribe", [{"name": "topic", "type": 3, "value": "cli", "focused": True}]
+    )
+    assert [c["value"] for c in choices] == ["climate"]
+    gone = await fake.slash(GUILD, NEWS, SUBSCRIBER, "unsubscribe", [_option("topic", "climate")])
+    assert "no longer follow" in await _answered(fake, gone)
+    listing = await fake.slash(GUILD, NEWS, SUBSCRIBER, "subscriptions")
+    text = await _answered(fake, listing)
+    assert "central banks" in text and "climate" not in text
+    # Another member's list is their own.
+    other = await fake.slash(GUILD, NEWS, OUTSIDER, "subscriptions")
+    assert "follow no topics" in await _answered(fake, other)
+
+
+async def test_pinning_needs_pin_messages_and_pinned_lists_it(newslink: Running) -> None:
+    fake = newslink.fake
+    await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
+    await fake.wait_for(lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
+    [brief] = _briefs(fake)
+
+    refused = await fake.slash(GUILD, NEWS, MEMBER, "pin")
+    assert "Pin Messages" in await _answered(fake, refused)
+    assert refused.ephemeral and fake.pins(NEWS) == []
+
+    pinned = await fake.slash(GUILD, NEWS, MODERATOR, "pin")
+    await _answered(fake, pinned)
+    assert fake.pins(NEWS) == [int(brief["id"])]
+
+    index = await fake.slash(GUILD, NEWS, MEMBER, "pinned")
+    text = await _answered(fake, index)
+    assert "NATO aims to repair Russia ties" in text and brief["id"] in text
+
+    await _answered(fake, await fake.slash(GUILD, NEWS, MODERATOR, "unpin"))
+    assert fake.pins(NEWS) == []
+    assert "No pinned briefs" in await _answered(fake, await fake.slash(GUILD, NEWS, MEMBER, "pinned"))
+
+
+async def test_a_moderator_removes_a_brief(newslink: Running) -> None:
+    fake = newslink.fake
+    await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
+    await fake.wait_for(lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
+    [brief] = _briefs(fake)
+    refused = await fake.message_command(GUILD, NEWS, MEMBER, "Remove brief", int(brief["id"]))
+    assert "Manage Messages" in await _answered(fake, refused)
+    removed = await fake.message_command(GUILD, NEWS, MODERATOR, "Remove brief", int(brief["id"]))
+    assert "removed" in await _answered(fake, removed)
+    assert _briefs(fake) == []
+    # The record is gone too: sharing the link again makes a new brief, not a pointer.
+    await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
+    await fake.wait_for(lambda: bool(_briefs(fake)))
+
+
+async def test_moderators_unwatch_and_watch_a_channel(newslink: Running) -> None:
+    fake = newslink.fake
+    channel = {"name": "channel", "type": 7, "value": str(NEWS)}
+    refused = await fake.slash(GUILD, NEWS, MEMBER, "newslink", [{"name": "unwatch", "type": 1, "options": [channel]}])
+    assert "Manage Channels" in await _answered(fake, refused)
+    fake.add_role(GUILD, 300, permissions=(1 << 4) | (1 << 13) | (1 << 51), name="moderators")
+    done = await fake.slash(GUILD, NEWS, MODERATOR, "newslink", [{"name": "unwatch", "type": 1, "options": [channel]}])
+    assert "No longer watching" in await _answered(fake, done)
+    await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
+    await _barrier(newslink)
+    assert _briefs(fake) == []
+    shown = await fake.slash(GUILD, NEWS, MODERATOR, "newslink", [{"name": "settings", "type": 1}])
+    assert "not watched" in await _answered(fake, shown)
+
+
+async def test_article_text_can_ping_nobody(newslink: Running) -> None:
+    fake = newslink.fake
+    await _subscribe(newslink, SUBSCRIBER, "ministers")
+    await fake.send_message(NEWS, SHARER, newslink.site.url("/world/hostile"))
+    await fake.wait_for(lambda: bool(fake.threads(NEWS)) and bool(fake.messages(int(fake.threads(NEWS)[0]["id"]))))
+    sent = fake.messages(NEWS) + fake.messages(int(fake.threads(NEWS)[0]["id"]))
+    [brief] = _briefs(fake)
+    # The article's words are all there (defused by rendering), and the messages permit no ping.
+    assert "everyone" in brief["embeds"][0]["title"] and "<@&300>" not in str(brief["embeds"])
+    assert "spokesman for" in brief["embeds"][0]["description"]
+    for message in sent:
+        allowed = message["allowed_mentions"]
+        assert allowed["parse"] == [] and allowed.get("roles", []) == []
+        assert {int(u) for u in allowed.get("users", [])} <= {SUBSCRIBER}
+        assert not allowed.get("replied_user", False)
+
+
+async def test_python_m_bot_runs_against_the_fake(
+    fake_discord: FakeDiscord, news_site: NewsSite, tmp_path: Path
+) -> None:
+    build_world(fake_discord)
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "DISCORD_TOKEN": fake_discord.token,
+        "DISCORD_API_BASE": fake_discord.api_base,
+        "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        "FETCH_ALLOWED_NETWORKS": "127.0.0.0/8",
+        "FETCH_ALLOWED_PORTS": news_site.base.rpartition(":")[2],
+        "PARSE_WORKERS": "1",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await fake_discord.wait_for(lambda: fake_discord.connected or process.returncode is not None, 20)
+        # An answered command proves the bot has its guilds and handles events.
+        listing = await fake_discord.slash(GUILD, NEWS, MEMBER, "subscriptions")
+        await fake_discord.wait_for(lambda: bool(listing.responses), 20)
+        await fake_discord.send_message(NEWS, SHARER, news_site.url(NATO))
+        await fake_discord.wait_for(lambda: bool(_briefs(fake_discord)), 20)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0, err.decode()[-3000:]
+    assert _briefs(fake_discord)[0]["embeds"][0]["url"] == news_site.url(NATO)
+
+
+async def test_python_m_bot_without_a_token_says_which_setting(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    lines = err.decode().strip().splitlines()
+    assert process.returncode == 2
+    assert len(lines) == 1 and "DISCORD_TOKEN" in lines[0] and ".env.example" in lines[0]
