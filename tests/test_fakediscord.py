@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import warnings
 import time
+import warnings
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -242,7 +242,7 @@ async def _posted(bot: discord.Client, channel_id: int, content: str) -> discord
     return await channel.send(content)
 
 
-# ---------------------------------------------------------------------- (3) threads, pins, reactions, DMs
+# ---------------------------------------------------------------- (3) threads, pins, reactions, DMs
 async def test_thread_from_message_then_160004_on_the_second(fake: FakeDiscord) -> None:
     c = client()
     created: list[discord.Thread] = []
@@ -345,3 +345,209 @@ async def test_direct_messages(fake: FakeDiscord) -> None:
         await fake.send_message(dm, ALICE, "hi bot")
         await fake.wait_for(lambda: len(dms) == 1)
     assert dms[0].content == "hi bot"
+
+
+# ---------------------------------------------------------------------- (4) interactions
+class Buttons(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=5)
+        self.pressed_by: list[int] = []
+
+    @discord.ui.button(label="More", custom_id="more")
+    async def more(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Buttons]
+    ) -> None:
+        self.pressed_by.append(interaction.user.id)
+        await interaction.response.edit_message(content="expanded", view=None)
+
+
+def command_bot() -> tuple[discord.Client, app_commands.CommandTree[discord.Client], list[str]]:
+    c = client()
+    tree = app_commands.CommandTree(c)
+    seen: list[str] = []
+
+    @tree.command(name="brief", description="Brief a link")
+    async def brief(interaction: discord.Interaction, url: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        seen.append(
+            f"perm:{interaction.permissions.pin_messages}:{interaction.app_permissions.pin_messages}"
+        )
+        await interaction.followup.send(f"briefed {url}", ephemeral=True)
+
+    @brief.autocomplete("url")
+    async def url_choices(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=u, value=u)
+            for u in ("https://a.example", "https://b.example")
+            if current in u
+        ]
+
+    news = app_commands.Group(name="news", description="News settings")
+
+    @news.command(name="show", description="Show settings")
+    async def show(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("settings", view=Buttons())
+
+    tree.add_command(news)
+
+    @tree.context_menu(name="Brief this")
+    async def brief_this(interaction: discord.Interaction, message: discord.Message) -> None:
+        seen.append(message.content)
+        await interaction.response.send_message("on it")
+        await interaction.edit_original_response(content="done")
+
+    return c, tree, seen
+
+
+async def test_command_sync_and_slash_with_defer_and_followup(fake: FakeDiscord) -> None:
+    c, tree, seen = command_bot()
+    async with running(c, fake):
+        synced = await tree.sync()
+        assert {cmd.name for cmd in synced} == {"brief", "news", "Brief this"}
+        assert [scope for scope, _ in fake.command_syncs] == [None]
+        fake.add_role(GUILD, 400, permissions=PIN_MESSAGES, name="mods")
+        fake.add_member(GUILD, BOB, "bob", roles=[400])
+        record = await fake.slash(
+            GUILD, NEWS, ALICE, "brief", [{"name": "url", "type": 3, "value": "https://x"}]
+        )
+        await fake.wait_for(lambda: len(record.followups) == 1)
+        modded = await fake.slash(
+            GUILD, NEWS, BOB, "brief", [{"name": "url", "type": 3, "value": "https://y"}]
+        )
+        await fake.wait_for(lambda: len(modded.followups) == 1)
+    assert record.deferred and record.ephemeral
+    assert record.followups[0]["content"] == "briefed https://x"
+    assert record.followups[0]["flags"] & 64
+    assert seen == ["perm:False:True", "perm:True:True"]
+    assert fake.all_messages(NEWS) == []  # ephemeral answers never reach the channel
+
+
+async def test_subcommand_button_click_updates_message(fake: FakeDiscord) -> None:
+    c, tree, _ = command_bot()
+    async with running(c, fake):
+        tree.copy_global_to(guild=discord.Object(GUILD))
+        await tree.sync(guild=discord.Object(GUILD))
+        assert fake.commands(GUILD) and not fake.commands()  # so the interaction carries guild_id
+        record = await fake.slash(
+            GUILD, NEWS, ALICE, "news", [{"name": "show", "type": 1, "options": []}]
+        )
+        await fake.wait_for(lambda: record.original is not None)
+        assert not record.ephemeral and record.responses[0]["type"] == 4
+        assert [m["content"] for m in fake.all_messages(NEWS)] == ["settings"]
+        press = await fake.click(record, "more")
+        await fake.wait_for(lambda: bool(press.responses))
+    assert press.responses[0]["type"] == 7
+    assert fake.all_messages(NEWS)[0]["content"] == "expanded"
+    assert fake.all_messages(NEWS)[0]["components"] == []
+
+
+async def test_message_context_menu_and_edit_original(fake: FakeDiscord) -> None:
+    c, tree, seen = command_bot()
+    async with running(c, fake):
+        await tree.sync()
+        target = await fake.send_message(NEWS, ALICE, "https://example.org/story")
+        record = await fake.message_command(GUILD, NEWS, BOB, "Brief this", int(target["id"]))
+        await fake.wait_for(lambda: len(record.edits) == 1)
+    assert seen == ["https://example.org/story"]
+    assert record.original is not None and record.original["content"] == "done"
+    assert record.edits[0]["content"] == "done"
+    assert [m["content"] for m in fake.all_messages(NEWS)] == ["https://example.org/story", "done"]
+
+
+async def test_autocomplete_returns_choices(fake: FakeDiscord) -> None:
+    c, tree, _ = command_bot()
+    async with running(c, fake):
+        await tree.sync()
+        option = {"name": "url", "type": 3, "value": "b.ex", "focused": True}
+        choices = await fake.autocomplete(GUILD, NEWS, ALICE, "brief", [option])
+    assert choices == [{"name": "https://b.example", "value": "https://b.example"}]
+
+
+async def test_late_first_response_is_refused(fake: FakeDiscord) -> None:
+    c = client()
+    tree = app_commands.CommandTree(c)
+
+    @tree.command(name="slow", description="Too slow")
+    async def slow(interaction: discord.Interaction) -> None:
+        fake.interaction_deadline = 0.0  # as if three seconds had passed
+        try:
+            await interaction.response.send_message("late")
+        except discord.NotFound:
+            caught.append(True)
+
+    caught: list[bool] = []
+    async with running(c, fake):
+        await fake.slash(GUILD, NEWS, ALICE, "slow")
+        await fake.wait_for(lambda: caught == [True])
+    with pytest.raises(AssertionError, match="10062"):
+        fake.assert_clean()
+    fake._problems.clear()
+
+
+# ---------------------------------------------------------------------- (5) faults
+@pytest.mark.parametrize(("status", "error"), [(403, discord.Forbidden), (404, discord.NotFound)])
+async def test_fail_next_error_status(
+    fake: FakeDiscord, bot: discord.Client, status: int, error: type[Exception]
+) -> None:
+    fake.fail_next("POST", "/channels/{channel_id}/messages", status)
+    with pytest.raises(error):
+        await _posted(bot, NEWS, "x")
+    await _posted(bot, NEWS, "y")  # only the next one fails
+    assert [m["content"] for m in fake.messages(NEWS)] == ["y"]
+    fake.assert_clean()  # injected faults are the test's doing, not the client's
+
+
+async def test_fail_next_429_is_retried_after_retry_after(
+    fake: FakeDiscord, bot: discord.Client
+) -> None:
+    fake.fail_next("POST", f"/channels/{NEWS}/messages", 429, retry_after=0.2)
+    started = time.monotonic()
+    await _posted(bot, NEWS, "eventually")
+    assert time.monotonic() - started >= 0.2
+    posts = [r for r in fake.requests() if r[0] == "POST" and r[1] == f"/channels/{NEWS}/messages"]
+    assert len(posts) == 2 and len(fake.messages(NEWS)) == 1
+
+
+async def test_fail_next_500_is_retried(fake: FakeDiscord, bot: discord.Client) -> None:
+    fake.fail_next("PUT", "/channels/{c}/messages/pins/{m}", 500)
+    message = await _posted(bot, NEWS, "brief")
+    await message.pin()  # discord.py retries a 500 once after a second
+    assert fake.pins(NEWS) == [message.id]
+
+
+async def test_drop_websocket_resumes_and_replays_missed_events(fake: FakeDiscord) -> None:
+    c = client()
+    seen: list[str] = []
+    resumed: list[bool] = []
+
+    @c.event
+    async def on_message(message: discord.Message) -> None:
+        seen.append(message.content)
+
+    @c.event
+    async def on_resumed() -> None:
+        resumed.append(True)
+
+    async with running(c, fake):
+        await fake.drop_websocket()
+        await fake.send_message(NEWS, ALICE, "while away")  # buffered for the RESUME
+        await fake.wait_for(lambda: resumed == [True] and seen == ["while away"])
+        assert fake.identify_count == 1 and fake.resume_count == 1
+        await fake.send_message(NEWS, ALICE, "after")
+        await fake.wait_for(lambda: seen == ["while away", "after"])
+
+
+class QuickClient(discord.Client):
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        pass  # discord.py waits 5 s before every IDENTIFY but the first; no need against the fake
+
+
+async def test_drop_websocket_without_resume_identifies_again(fake: FakeDiscord) -> None:
+    c = QuickClient(intents=intents(), guild_ready_timeout=0.05)
+    async with running(c, fake):
+        await fake.drop_websocket(resume=False)
+        await fake.wait_for(lambda: fake.identify_count == 2 and fake.connected)
+        assert fake.resume_count == 0
+        await fake.wait_for(lambda: c.is_ready() and c.get_guild(GUILD) is not None)
