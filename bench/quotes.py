@@ -61,8 +61,10 @@ def split_sentences(src: str) -> list[str]:
 
 def page_for(sentences: Sequence[str], title: str) -> bytes:
     body = "\n".join(f"<p>{html.escape(s)}</p>" for s in sentences)
-    doc = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}"
-           f"</title></head><body><article>{body}</article></body></html>")
+    doc = (
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}"
+        f"</title></head><body><article>{body}</article></body></html>"
+    )
     return doc.encode("utf-8")
 
 
@@ -112,7 +114,9 @@ def in_article_order(chosen: Sequence[str], sentences: Sequence[str]) -> list[st
     return [s for s in sentences if s in picked]
 
 
-def score(scorer: rouge_scorer.RougeScorer, summary: Sequence[str], refs: Sequence[str]) -> dict[str, float]:
+def score(
+    scorer: rouge_scorer.RougeScorer, summary: Sequence[str], refs: Sequence[str]
+) -> dict[str, float]:
     """Mean and best F1 over the references, x100, keyed "rouge1", …, "best_rouge1", …."""
     prediction = "\n".join(summary)
     results = [scorer.score("\n".join(split_sentences(ref)), prediction) for ref in refs]
@@ -122,7 +126,9 @@ def score(scorer: rouge_scorer.RougeScorer, summary: Sequence[str], refs: Sequen
 
 
 def run(data_dir: Path) -> dict[str, Any]:
-    rows = [json.loads(line) for line in (data_dir / "SummEval.jsonl").read_text().splitlines() if line]
+    rows = [
+        json.loads(line) for line in (data_dir / "SummEval.jsonl").read_text().splitlines() if line
+    ]
     scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
     systems = ("newslink", "lead3", "textrank", "lexrank")
     per_system: dict[str, list[dict[str, float]]] = {s: [] for s in systems}
@@ -155,7 +161,7 @@ def run(data_dir: Path) -> dict[str, Any]:
     return {
         "articles": len(rows),
         "references": "F1 x100 against the 11 references per article: mean over the references "
-                      "(the headline figure) and best reference, each then averaged over articles",
+        "(the headline figure) and best reference, each then averaged over articles",
         "budget": "characters of the article's first three sentences (Lead-3)",
         "means": means,
         "newslink_not_first_k": not_lead,
@@ -165,23 +171,31 @@ def run(data_dir: Path) -> dict[str, Any]:
 
 
 def table(result: dict[str, Any]) -> str:
-    lines = ["| system | R-1 mean | R-2 mean | R-Lsum mean | R-1 best | R-2 best | R-Lsum best |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| system | R-1 mean | R-2 mean | R-Lsum mean | R-1 best | R-2 best | R-Lsum best |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, m in result["means"].items():
         cells = " | ".join(f"{m[p + k]:.2f}" for p in ("", "best_") for k in METRICS)
         lines.append(f"| {name} | {cells} |")
     lines.append("")
-    lines.append(f"{result['articles']} articles; {result['references']}; budget = {result['budget']}.")
-    lines.append(f"newslink quoted something other than the first k sentences in "
-                 f"{result['newslink_not_first_k']} of {result['articles']} articles; "
-                 f"no quotes in {len(result['newslink_not_article_or_empty'])}; "
-                 f"build_brief median {result['build_brief_ms_median']:.1f} ms.")
+    lines.append(
+        f"{result['articles']} articles; {result['references']}; budget = {result['budget']}."
+    )
+    lines.append(
+        f"newslink quoted something other than the first k sentences in "
+        f"{result['newslink_not_first_k']} of {result['articles']} articles; "
+        f"no quotes in {len(result['newslink_not_article_or_empty'])}; "
+        f"build_brief median {result['build_brief_ms_median']:.1f} ms."
+    )
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data_dir", type=Path, help="the SummEval folder (../shared/data/summaries)")
+    parser.add_argument(
+        "data_dir", type=Path, help="the SummEval folder (../shared/data/summaries)"
+    )
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
     args = parser.parse_args(argv)
     result = run(args.data_dir)

@@ -126,12 +126,21 @@ def build_brief(
     charset: str | None = None,
 ) -> Brief:
     """Extract the article from ``html`` and compose its brief."""
-    return compose_brief(extract.extract_article(html, url, charset=charset), url, take=take, length=length,
-                         budget=budget)
+    return compose_brief(
+        extract.extract_article(html, url, charset=charset),
+        url,
+        take=take,
+        length=length,
+        budget=budget,
+    )
 
 
 def compose_brief(
-    article: Article, url: str, *, take: str | None = None, length: str = "long",
+    article: Article,
+    url: str,
+    *,
+    take: str | None = None,
+    length: str = "long",
     budget: int | None = None,
 ) -> Brief:
     """The brief of ``article``: quotes within the ``length`` preset (or ``budget`` characters of
@@ -286,7 +295,9 @@ def entry_budgets(ranked: list[int], lengths: list[int]) -> dict[int, int]:
     return entry
 
 
-def select_paragraphs(article: Article, budget: int, *, max_paragraphs: int | None = None) -> list[int]:
+def select_paragraphs(
+    article: Article, budget: int, *, max_paragraphs: int | None = None
+) -> list[int]:
     """Indices (in article order) of the paragraphs quoted within ``budget`` characters."""
     ranked = rank_paragraphs(article)
     lengths = [len(p) for p in article.paragraphs]
@@ -328,7 +339,11 @@ def _bridge(paras: list[str], article: Article, mentioned: str) -> str:
         for sentence in _sentences(p):
             for m in _PROPER.finditer(sentence):
                 phrase = m.group(0).strip(" '’-")
-                if len(phrase) < 3 or len(phrase) > _BRIDGE_PHRASE_MAX or phrase.lower() in mentioned:
+                if (
+                    len(phrase) < 3
+                    or len(phrase) > _BRIDGE_PHRASE_MAX
+                    or phrase.lower() in mentioned
+                ):
                     continue
                 if phrase.lower() in _STOPWORDS:
                     continue
@@ -416,8 +431,10 @@ def _not_article_lead(article: Article) -> str:
     kind = article.kind.lower()
     reason = _NOT_ARTICLE_REASONS.get(kind)
     if reason is None:
-        reason = next((r for key, r in _NOT_ARTICLE_REASONS.items() if key in kind),
-                      "This page does not look like a news article.")
+        reason = next(
+            (r for key, r in _NOT_ARTICLE_REASONS.items() if key in kind),
+            "This page does not look like a news article.",
+        )
     description = _collapse(article.description or "")
     # Only a wall's own summary is worth showing; an error page's description is not the story.
     if description and reason.endswith("summary only."):

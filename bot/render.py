@@ -39,8 +39,9 @@ ZWSP = "\u200b"
 
 # Zero-width characters (not ZWJ, which emoji sequences need) and bidirectional controls that
 # could hide text or reverse what follows it.
-_INVISIBLE = re.compile("[\u200b\u200c\u200e\u200f\u2060-\u2064\ufeff\u180e\u061c"
-                        "\u202a-\u202e\u2066-\u2069\u00ad]")
+_INVISIBLE = re.compile(
+    "[\u200b\u200c\u200e\u200f\u2060-\u2064\ufeff\u180e\u061c\u202a-\u202e\u2066-\u2069\u00ad]"
+)
 _SPACE = re.compile(r"\s+")
 _MARKDOWN = re.compile(r"([\\*_~`|>#\-\[\]()])")
 _LEADING_NUMBER = re.compile(r"^(\d+)\.(?=\s)")
@@ -61,8 +62,9 @@ class EmbedSpec:
 
     def total_length(self) -> int:
         """Characters that count towards Discord's 6000 for all embeds of a message."""
-        return sum(_units(x) for x in (self.title, self.author_name, self.description, self.footer)
-                   if x)
+        return sum(
+            _units(x) for x in (self.title, self.author_name, self.description, self.footer) if x
+        )
 
 
 # --- making page text safe -----------------------------------------------------------------------
@@ -100,8 +102,12 @@ def safe_markdown(text: str) -> str:
 
 def _continues(ch: str) -> bool:
     """Whether ``ch`` belongs to the character cluster before it."""
-    return (ch in _JOINERS or unicodedata.combining(ch) > 0 or 0x1F3FB <= ord(ch) <= 0x1F3FF
-            or 0xE0020 <= ord(ch) <= 0xE007F)  # skin tones and emoji tag sequences
+    return (
+        ch in _JOINERS
+        or unicodedata.combining(ch) > 0
+        or 0x1F3FB <= ord(ch) <= 0x1F3FF
+        or 0xE0020 <= ord(ch) <= 0xE007F
+    )  # skin tones and emoji tag sequences
 
 
 def _is_regional(ch: str) -> bool:
@@ -241,21 +247,36 @@ def render_embed(brief: Brief) -> EmbedSpec:
         blocks.pop()
         description = _description(lead, blocks, link_line)
     if len(blocks) < len(brief.runs):
-        log.info("dropped %s of %s quoted runs to fit Discord's limits for %s",
-                 len(brief.runs) - len(blocks), len(brief.runs), url)
+        log.info(
+            "dropped %s of %s quoted runs to fit Discord's limits for %s",
+            len(brief.runs) - len(blocks),
+            len(brief.runs),
+            url,
+        )
     if _units(description) > room:
         # Only a lead (at most LEAD_LIMIT) and a link line are left: cannot happen with today's
         # limits, but never send Discord something it refuses.
         description = cut(description, room)
-    return EmbedSpec(title=title, url=url, author_name=author_name, description=description,
-                     footer=footer, image_url=_web_url(brief.article.image_url))
+    return EmbedSpec(
+        title=title,
+        url=url,
+        author_name=author_name,
+        description=description,
+        footer=footer,
+        image_url=_web_url(brief.article.image_url),
+    )
 
 
 def render_text(brief: Brief) -> str:
     """A plain-text preview laid out like a hand-written news post (see example-brief.txt)."""
     headline = _headline(brief)
-    attribution = [headline, _outlet(brief), _authors(brief.article), _date(brief.article),
-                   strip_invisible(brief.url)]
+    attribution = [
+        headline,
+        _outlet(brief),
+        _authors(brief.article),
+        _date(brief.article),
+        strip_invisible(brief.url),
+    ]
     lines = [f"NEWSLINK: {headline}", "", "[" + " – ".join(x for x in attribution if x) + "]", ""]
     lead = strip_invisible(brief.lead).strip()
     if lead:
@@ -274,4 +295,8 @@ def render_text(brief: Brief) -> str:
 def thread_name(brief: Brief) -> str:
     """A name for the brief's discussion thread: the headline, 1–100 characters."""
     name = cut(_headline(brief), THREAD_NAME_LIMIT)
-    return name if name.strip(ELLIPSIS + " ") else (_host(brief.url) or "News link")[:THREAD_NAME_LIMIT]
+    return (
+        name
+        if name.strip(ELLIPSIS + " ")
+        else (_host(brief.url) or "News link")[:THREAD_NAME_LIMIT]
+    )

@@ -84,11 +84,17 @@ def _article(paragraphs: list[str], **kw: object) -> Article:
 
 
 ARTICLES = {
-    "nato": _article(NATO, title="NATO aims to repair Russia ties despite Patriot row",
-                     site_name="Reuters", authors=["Adrian Croft"], published=dt.date(2012, 12, 2),
-                     description="NATO ministers hope to improve ties with Moscow."),
-    "late-story": _article(LATE_STORY, title="Millbrook dam fails, flooding 300 homes",
-                           site_name="Valley News"),
+    "nato": _article(
+        NATO,
+        title="NATO aims to repair Russia ties despite Patriot row",
+        site_name="Reuters",
+        authors=["Adrian Croft"],
+        published=dt.date(2012, 12, 2),
+        description="NATO ministers hope to improve ties with Moscow.",
+    ),
+    "late-story": _article(
+        LATE_STORY, title="Millbrook dam fails, flooding 300 homes", site_name="Valley News"
+    ),
     "one-paragraph": _article([NATO[0]]),
     "empty": _article([]),
     "one-huge-paragraph": _article(["word " * 2000]),
@@ -102,11 +108,21 @@ def _norm(text: str) -> str:
 
 
 def _briefs() -> list[tuple[str, Brief]]:
-    out = [(f"{name}/{length}", compose_brief(a, a.url, length=length))
-           for name, a in ARTICLES.items() for length in LENGTHS]
+    out = [
+        (f"{name}/{length}", compose_brief(a, a.url, length=length))
+        for name, a in ARTICLES.items()
+        for length in LENGTHS
+    ]
     for page in PAGES:
         for length in LENGTHS:
-            out.append((f"{page.name}/{length}", build_brief(page.read_bytes(), f"https://example.com/{page.stem}", length=length)))
+            out.append(
+                (
+                    f"{page.name}/{length}",
+                    build_brief(
+                        page.read_bytes(), f"https://example.com/{page.stem}", length=length
+                    ),
+                )
+            )
     return out
 
 
@@ -125,7 +141,7 @@ def test_runs_are_consecutive_paragraphs_in_article_order(name: str, brief: Brie
     paragraphs = brief.article.paragraphs
     previous_end = -2
     for i, run in enumerate(brief.runs):
-        assert run.paragraphs == paragraphs[run.start:run.start + len(run.paragraphs)]
+        assert run.paragraphs == paragraphs[run.start : run.start + len(run.paragraphs)]
         assert run.start > previous_end + 1  # separate runs are not adjacent
         previous_end = run.start + len(run.paragraphs) - 1
         assert (run.bridge is None) == (i == 0)
@@ -148,7 +164,9 @@ _NESTING_CASES = [(name, a) for name, a in ARTICLES.items()]
 
 
 @pytest.mark.parametrize(("name", "article"), _NESTING_CASES, ids=[n for n, _ in _NESTING_CASES])
-def test_longer_briefs_add_passages_without_changing_shorter_ones(name: str, article: Article) -> None:
+def test_longer_briefs_add_passages_without_changing_shorter_ones(
+    name: str, article: Article
+) -> None:
     compact, standard, long = (_chosen(article, length=n) for n in ("compact", "standard", "long"))
     assert compact <= standard <= long
 
@@ -168,13 +186,16 @@ def test_saved_pages_nest_too() -> None:
         assert sets[0] <= sets[1] <= sets[2], page.name
 
 
-paragraph_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
-                         min_size=0, max_size=300)
+paragraph_text = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=300
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(paragraphs=st.lists(paragraph_text, max_size=40),
-       budgets=st.lists(st.integers(min_value=0, max_value=5000), min_size=2, max_size=4))
+@given(
+    paragraphs=st.lists(paragraph_text, max_size=40),
+    budgets=st.lists(st.integers(min_value=0, max_value=5000), min_size=2, max_size=4),
+)
 def test_any_larger_budget_quotes_a_superset(paragraphs: list[str], budgets: list[int]) -> None:
     article = _article(paragraphs)
     chosen = [(b, select_paragraphs(article, b)) for b in sorted(budgets)]
@@ -223,7 +244,10 @@ def test_a_take_becomes_the_lead(take: str, lead: str) -> None:
 def test_generated_lead_restates_the_description_with_attribution() -> None:
     article = ARTICLES["nato"]
     brief = compose_brief(article, article.url, length="standard")
-    assert brief.lead == "Reuters reports: NATO ministers hope to improve ties with Moscow. From the article:"
+    assert (
+        brief.lead
+        == "Reuters reports: NATO ministers hope to improve ties with Moscow. From the article:"
+    )
     assert not brief.lead_is_take
     assert brief.lead not in brief.quoted
 
@@ -236,8 +260,9 @@ def test_generated_lead_without_a_summary_is_neutral() -> None:
 
 def test_lead_uses_the_lede_sentence_when_the_lede_is_not_quoted() -> None:
     article = ARTICLES["late-story"]
-    long_lede = _article(LATE_STORY[2:3] + LATE_STORY[4:], site_name="Valley News",
-                         title="Millbrook dam fails")
+    long_lede = _article(
+        LATE_STORY[2:3] + LATE_STORY[4:], site_name="Valley News", title="Millbrook dam fails"
+    )
     brief = compose_brief(long_lede, long_lede.url, length="compact")
     assert 0 not in {r.start for r in brief.runs}
     assert brief.lead.startswith("Valley News reports: Our town has always loved its summer fair")
@@ -248,8 +273,11 @@ def test_lead_uses_the_lede_sentence_when_the_lede_is_not_quoted() -> None:
 @pytest.mark.parametrize(
     ("kind", "description", "lead"),
     [
-        ("paywall", "Ministers meet in Brussels.",
-         "Paywalled: showing the publisher's summary only. Ministers meet in Brussels."),
+        (
+            "paywall",
+            "Ministers meet in Brussels.",
+            "Paywalled: showing the publisher's summary only. Ministers meet in Brussels.",
+        ),
         ("paywall", None, "Paywalled: showing the publisher's summary only."),
         ("too_short", None, "Too little text to quote."),
         ("not_article", "Home page of a site.", "This page does not look like a news article."),
@@ -291,7 +319,8 @@ def test_to_dict_is_json_with_the_article_nested() -> None:
     assert round_trip["runs"][0]["bridge"] is None
     assert all(set(r) == {"paragraphs", "bridge"} for r in round_trip["runs"])
     assert [p for r in round_trip["runs"] for p in r["paragraphs"]] == compose_brief(
-        article, article.url, length="standard").quoted
+        article, article.url, length="standard"
+    ).quoted
 
 
 def test_bridges_name_something_the_article_says() -> None:

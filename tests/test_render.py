@@ -29,14 +29,20 @@ SPECIAL = set("\\*_~`|>#-[]()")
 PING = re.compile(r"@everyone|@here|<@!?&?\d+>|<#\d+>|</[\w-]+:\d+>")
 HIDDEN = re.compile("[\u200c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\u2060]")
 
-HOSTILE = ("@everyone look <@&123> and <@456> <@!789> in <#42>, run </ban:1>, **bold** `code` "
-           "||spoiler|| __under__ ~~strike~~ [link](https://evil.example) # heading "
-           "\u202eevil\u202c hidden\u200bzero\u200dwidth @here")
+HOSTILE = (
+    "@everyone look <@&123> and <@456> <@!789> in <#42>, run </ban:1>, **bold** `code` "
+    "||spoiler|| __under__ ~~strike~~ [link](https://evil.example) # heading "
+    "\u202eevil\u202c hidden\u200bzero\u200dwidth @here"
+)
 SENTENCE = "The council approved the budget on Monday after a long debate about schools and roads."
 
 
 def _article(paragraphs: list[str], **kw: object) -> Article:
-    fields: dict[str, object] = {"url": URL, "title": "Council approves budget", "site_name": "Gazette"}
+    fields: dict[str, object] = {
+        "url": URL,
+        "title": "Council approves budget",
+        "site_name": "Gazette",
+    }
     fields.update(kw)
     return Article(paragraphs=list(paragraphs), **fields)  # type: ignore[arg-type]
 
@@ -47,8 +53,13 @@ def _within_limits(spec: EmbedSpec) -> None:
     assert spec.author_name is None or len(spec.author_name) <= 256
     assert spec.footer is None or len(spec.footer) <= 2048
     assert spec.total_length() <= 6000
-    assert len(spec.title) + len(spec.description) + len(spec.author_name or "") + len(
-        spec.footer or "") <= 6000
+    assert (
+        len(spec.title)
+        + len(spec.description)
+        + len(spec.author_name or "")
+        + len(spec.footer or "")
+        <= 6000
+    )
 
 
 def _unescaped_specials(text: str) -> list[str]:
@@ -75,14 +86,23 @@ def _quote_lines(description: str) -> list[str]:
 PATHOLOGICAL = {
     "huge-paragraph": _article(["word " * 2000 + "end."] + [SENTENCE] * 1),
     "tiny-paragraphs": _article([f"Item {i} is here now." for i in range(3000)]),
-    "long-headline": _article([SENTENCE, SENTENCE + " Again."], title="Headline " * 40,
-                              site_name="Outlet " * 60, authors=["Author Name"] * 300),
-    "emoji-at-cut": _article([SENTENCE], title="x" * 254 + "👨‍👩‍👧‍👦" * 3,
-                             site_name="y" * 255 + "e\u0301"),
+    "long-headline": _article(
+        [SENTENCE, SENTENCE + " Again."],
+        title="Headline " * 40,
+        site_name="Outlet " * 60,
+        authors=["Author Name"] * 300,
+    ),
+    "emoji-at-cut": _article(
+        [SENTENCE], title="x" * 254 + "👨‍👩‍👧‍👦" * 3, site_name="y" * 255 + "e\u0301"
+    ),
     "combining-at-cut": _article([SENTENCE], title="e\u0301" * 200, site_name="🇫🇷" * 100),
-    "hostile": _article([HOSTILE, SENTENCE, HOSTILE + " again", "1. numbered start of line"],
-                        title="**Bold** @everyone <@&1> headline", site_name="@here Gazette",
-                        authors=["<@123>"], description="The description says @everyone should see **x** now."),
+    "hostile": _article(
+        [HOSTILE, SENTENCE, HOSTILE + " again", "1. numbered start of line"],
+        title="**Bold** @everyone <@&1> headline",
+        site_name="@here Gazette",
+        authors=["<@123>"],
+        description="The description says @everyone should see **x** now.",
+    ),
     "empty": _article([], title=None, site_name=None),
     "big-budget": _article([SENTENCE + f" Part {i}." for i in range(200)]),
 }
@@ -97,7 +117,9 @@ def _cases() -> list[tuple[str, Brief]]:
         cases.append((f"{name}/take", compose_brief(article, URL, take="x" * 5000)))
     for page in PAGES:
         for length in LENGTHS:
-            brief = build_brief(page.read_bytes(), f"https://example.com/{page.stem}", length=length)
+            brief = build_brief(
+                page.read_bytes(), f"https://example.com/{page.stem}", length=length
+            )
             cases.append((f"{page.name}/{length}", brief))
     return cases
 
@@ -119,7 +141,7 @@ def test_quotes_are_dropped_whole_never_cut(name: str, brief: Brief) -> None:
     shown = _quote_lines(spec.description)
     quoted = [_visible(escape_markdown(re.sub(r"\s+", " ", p).strip())) for p in brief.quoted]
     # What is shown is a prefix of the brief's runs: whole paragraphs from the start.
-    assert [_visible(q) for q in shown] == quoted[:len(shown)]
+    assert [_visible(q) for q in shown] == quoted[: len(shown)]
     run_ends = {0}
     for run in brief.runs:
         run_ends.add(max(run_ends) + len(run.paragraphs))
@@ -129,13 +151,16 @@ def test_quotes_are_dropped_whole_never_cut(name: str, brief: Brief) -> None:
 def test_a_long_brief_drops_runs_from_the_end() -> None:
     paragraphs = [f"{SENTENCE} Section {i} adds (more) detail *here*." for i in range(60)]
     article = _article(paragraphs)
-    runs = [QuoteRun(paragraphs=[p], bridge="Later in the article:", start=i)
-            for i, p in enumerate(paragraphs) if i % 2 == 0]
+    runs = [
+        QuoteRun(paragraphs=[p], bridge="Later in the article:", start=i)
+        for i, p in enumerate(paragraphs)
+        if i % 2 == 0
+    ]
     brief = Brief(article=article, url=URL, lead="Lead.", runs=runs)
     spec = render_embed(brief)
     shown = _quote_lines(spec.description)
     assert 0 < len(shown) < len(runs)
-    assert shown == [escape_markdown(r.paragraphs[0]) for r in runs[:len(shown)]]
+    assert shown == [escape_markdown(r.paragraphs[0]) for r in runs[: len(shown)]]
 
 
 def test_hostile_page_text_cannot_ping_or_change_markdown() -> None:
@@ -173,20 +198,28 @@ def test_generated_lead_from_page_text_is_escaped() -> None:
 
 
 def test_embed_fields_and_footer() -> None:
-    article = _article([SENTENCE] * 0 + [f"{SENTENCE} Number {i}." for i in range(40)],
-                       authors=["Ada Lovelace", "Alan Turing"], published=dt.date(2012, 12, 2),
-                       image_url="https://img.example/a.jpg")
+    article = _article(
+        [SENTENCE] * 0 + [f"{SENTENCE} Number {i}." for i in range(40)],
+        authors=["Ada Lovelace", "Alan Turing"],
+        published=dt.date(2012, 12, 2),
+        image_url="https://img.example/a.jpg",
+    )
     spec = render_embed(compose_brief(article, URL, length="standard"))
     assert spec.title == "Council approves budget"
     assert spec.url == URL
     assert spec.author_name == "Gazette"
-    assert spec.footer == f"Ada Lovelace, Alan Turing · Dec 2, 2012 · {reading_minutes(article)} min read"
+    assert (
+        spec.footer
+        == f"Ada Lovelace, Alan Turing · Dec 2, 2012 · {reading_minutes(article)} min read"
+    )
     assert spec.image_url == "https://img.example/a.jpg"
 
 
 def test_footer_leaves_out_unknown_fields_and_images_must_be_web_urls() -> None:
-    article = _article([SENTENCE * 3] * 0 + [f"{SENTENCE} {i}." for i in range(20)],
-                       image_url="javascript:alert(1)")
+    article = _article(
+        [SENTENCE * 3] * 0 + [f"{SENTENCE} {i}." for i in range(20)],
+        image_url="javascript:alert(1)",
+    )
     spec = render_embed(compose_brief(article, URL))
     assert spec.footer == "1 min read"
     assert spec.image_url is None
@@ -196,10 +229,13 @@ def test_links_with_parentheses_stay_one_link() -> None:
     url = "https://en.example.org/wiki/Thing_(band)"
     spec = render_embed(compose_brief(_article([SENTENCE]), url))
     assert spec.description.endswith(
-        "[Read the full article](https://en.example.org/wiki/Thing_%28band%29)")
+        "[Read the full article](https://en.example.org/wiki/Thing_%28band%29)"
+    )
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "https://a.example/x y", "https://a.example/" + "x" * 700])
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "https://a.example/x y", "https://a.example/" + "x" * 700]
+)
 def test_a_url_unfit_for_a_markdown_link_still_gets_a_pointer(url: str) -> None:
     spec = render_embed(compose_brief(_article([SENTENCE]), url))
     assert spec.description.endswith("Read the full article: follow the headline's link.")
@@ -208,31 +244,41 @@ def test_a_url_unfit_for_a_markdown_link_still_gets_a_pointer(url: str) -> None:
 def test_render_text_is_laid_out_like_the_example() -> None:
     paragraphs = [f"Paragraph {i}: {SENTENCE}" for i in range(30)]
     article = _article(paragraphs, authors=["Adrian Croft"], published=dt.date(2012, 12, 2))
-    brief = Brief(article=article, url=URL, lead="Gazette reports: the budget passed. From the article:",
-                  runs=[QuoteRun([paragraphs[0], paragraphs[1]]),
-                        QuoteRun([paragraphs[5]], bridge="Later in the article:", start=5)])
-    assert render_text(brief) == "\n".join([
-        "NEWSLINK: Council approves budget",
-        "",
-        f"[Council approves budget – Gazette – Adrian Croft – Dec 2, 2012 – {URL}]",
-        "",
-        "Gazette reports: the budget passed. From the article:",
-        "",
-        paragraphs[0],
-        "",
-        paragraphs[1],
-        "",
-        "* * *",
-        "Later in the article:",
-        "",
-        paragraphs[5],
-        "",
-        f"Read the full article: {URL}",
-    ])
+    brief = Brief(
+        article=article,
+        url=URL,
+        lead="Gazette reports: the budget passed. From the article:",
+        runs=[
+            QuoteRun([paragraphs[0], paragraphs[1]]),
+            QuoteRun([paragraphs[5]], bridge="Later in the article:", start=5),
+        ],
+    )
+    assert render_text(brief) == "\n".join(
+        [
+            "NEWSLINK: Council approves budget",
+            "",
+            f"[Council approves budget – Gazette – Adrian Croft – Dec 2, 2012 – {URL}]",
+            "",
+            "Gazette reports: the budget passed. From the article:",
+            "",
+            paragraphs[0],
+            "",
+            paragraphs[1],
+            "",
+            "* * *",
+            "Later in the article:",
+            "",
+            paragraphs[5],
+            "",
+            f"Read the full article: {URL}",
+        ]
+    )
 
 
 def test_render_text_leaves_out_unknown_attribution() -> None:
-    brief = compose_brief(_article([SENTENCE], title="Plain", site_name=None), "https://www.news.example/a")
+    brief = compose_brief(
+        _article([SENTENCE], title="Plain", site_name=None), "https://www.news.example/a"
+    )
     assert "[Plain – news.example – https://www.news.example/a]" in render_text(brief)
 
 
@@ -285,11 +331,17 @@ text_st = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_
     description=st.none() | text_st,
 )
 def test_random_articles_render_within_limits_with_verbatim_quotes(
-    paragraphs: list[str], title: str | None, site: str | None, authors: list[str],
-    take: str | None, length: str, description: str | None,
+    paragraphs: list[str],
+    title: str | None,
+    site: str | None,
+    authors: list[str],
+    take: str | None,
+    length: str,
+    description: str | None,
 ) -> None:
-    article = _article(paragraphs, title=title, site_name=site, authors=authors,
-                       description=description)
+    article = _article(
+        paragraphs, title=title, site_name=site, authors=authors, description=description
+    )
     brief = compose_brief(article, URL, take=take, length=length)
     for p in brief.quoted:
         assert p in article.paragraphs
