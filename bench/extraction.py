@@ -62,9 +62,8 @@ def _trafilatura_fast(html: bytes, url: str) -> str:
 
 
 def _body_text(html: bytes, url: str) -> str:
+    # The README's floor: everything under <body>, inline scripts included.
     doc = lxml.html.document_fromstring(html)
-    for el in doc.xpath("//script|//style|//noscript"):
-        el.drop_tree()
     body = doc.find("body")
     return body.text_content() if body is not None else doc.text_content()
 
