@@ -156,13 +156,21 @@ def _check_host(host: str) -> None:
 class _GuardedConnector(aiohttp.TCPConnector):
     """A TCP connector that connects only to addresses outside the block list.
 
-    The check sits in ``_resolve_host`` (aiohttp's documented place for it) because that is the
-    one path every connection takes: the resolver is skipped for IP-literal hosts, and the
-    addresses returned here are the ones connected to, so a DNS answer cannot change in between.
+    The check overrides ``_resolve_host`` (the SSRF-safe connector pattern) because that is the
+    one path every connection takes: a custom resolver alone is skipped for IP-literal hosts, and
+    the addresses returned here are the very ones connected to, so a DNS answer cannot change
+    between the check and the connection.
     """
 
-    def __init__(self, allowed_networks: Sequence[Network], **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        allowed_networks: Sequence[Network],
+        *,
+        limit: int,
+        limit_per_host: int,
+        resolver: AbstractResolver | None,
+    ) -> None:
+        super().__init__(limit=limit, limit_per_host=limit_per_host, resolver=resolver)
         self._allowed_networks = tuple(allowed_networks)
 
     async def _resolve_host(
@@ -170,14 +178,16 @@ class _GuardedConnector(aiohttp.TCPConnector):
     ) -> list[ResolveResult]:
         results = await super()._resolve_host(host, port, traces=traces)
         addresses = [r["host"] for r in results]
+        if not addresses:
+            raise ResolutionFailed(detail=f"{host} resolves to no address")
         try:
             forbidden = [a for a in addresses if is_forbidden(a, self._allowed_networks)]
         except ValueError:
-            raise BlockedAddress(detail=f"{host} resolved to a non-address: {addresses}") from None
+            raise BlockedAddress(detail=f"{host} resolves to a non-address: {addresses}") from None
         # One bad address among good ones is refused too: which one gets connected to is not
         # ours to choose, and a rebinding attacker would answer with both.
-        if forbidden or not addresses:
-            raise BlockedAddress(detail=f"{host} resolves to forbidden {forbidden or addresses}")
+        if forbidden:
+            raise BlockedAddress(detail=f"{host} resolves to forbidden {forbidden}")
         return results
 
 

@@ -27,6 +27,7 @@ from aiohttp.test_utils import TestServer
 from bot.errors import (
     BlockedAddress,
     ConnectionFailed,
+    FetchError,
     FetchTimeout,
     HTTPStatusError,
     InvalidURL,
@@ -112,6 +113,10 @@ class RawServer:
             self.requests.append(await reader.readuntil(b"\r\n\r\n"))
             await self.respond(writer)
         except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        except asyncio.CancelledError:
+            # Closing the server cancels its hung handlers; ending them quietly keeps asyncio's
+            # stream callback from logging each cancellation as an error.
             pass
         finally:
             self._handlers.discard(task)
@@ -626,6 +631,26 @@ async def test_reset_connection_is_a_connection_failure() -> None:
     async with RawServer(reset) as server:
         with pytest.raises(ConnectionFailed):
             await fetch_with(settings_for(server.port), server.url())
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("http://10.0.0.1/", BlockedAddress),
+        ("http://no-such-name.test/", ResolutionFailed),
+        ("http://user@example.com/", InvalidURL),
+        ("http://127.0.0.1:{closed}/", ConnectionFailed),
+    ],
+)
+async def test_user_messages_carry_no_internal_detail(url: str, error: type[Exception]) -> None:
+    port = closed_port()
+    with pytest.raises(error) as caught:
+        await fetch_with(settings_for(80, port), url.format(closed=port), resolver=FakeResolver({}))
+    exc = caught.value
+    assert isinstance(exc, FetchError)
+    # The class's fixed wording, never the address, port or exception text (that is in detail).
+    assert exc.user_message == type(exc).user_message
+    assert exc.detail
 
 
 async def test_invalid_url_makes_no_request(connects: ConnectCounter) -> None:
