@@ -31,12 +31,14 @@ log = logging.getLogger(__name__)
 EXIT_FAILURE = 2
 
 _INTENTS_HELP = (
-    "newslink: Discord refused the Message Content intent, which newslink needs to read shared links. "
+    "newslink: Discord refused the Message Content intent, which newslink needs to read links. "
     "Enable it at https://discord.com/developers/applications > your app > Bot > "
     "Privileged Gateway Intents > Message Content Intent, then start the bot again."
 )
-_TOKEN_HELP = ("newslink: Discord refused DISCORD_TOKEN; reset the token in the developer portal "
-               "(Bot > Reset Token) and put it in .env (see .env.example).")
+_TOKEN_HELP = (
+    "newslink: Discord refused DISCORD_TOKEN; reset the token in the developer portal "
+    "(Bot > Reset Token) and put it in .env (see .env.example)."
+)
 
 
 def walk_extensions() -> Iterator[str]:
@@ -100,7 +102,7 @@ class NewslinkBot(commands.Bot):
             log.info("loaded extension %s", name)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
-        """Run ``coro`` in the background: referenced until done, its failure logged, cancelled on close."""
+        """Run ``coro`` in the background: kept until done, failure logged, cancelled on close."""
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
@@ -125,8 +127,12 @@ class NewslinkBot(commands.Bot):
 
     async def on_ready(self) -> None:
         # Fires again after every reconnect: log only; never sync commands here.
-        log.info("connected as %s (%s) to %d servers", self.user, getattr(self.user, "id", None),
-                 len(self.guilds))
+        log.info(
+            "connected as %s (%s) to %d servers",
+            self.user,
+            getattr(self.user, "id", None),
+            len(self.guilds),
+        )
 
 
 async def serve(
@@ -138,7 +144,10 @@ async def serve(
     """Open the services, run the bot until it is closed; the exit status. ``started`` gets the bot
     before it connects (tests use it to wait for readiness and to close it)."""
     if settings.discord_token is None:
-        print("newslink: DISCORD_TOKEN is not set: put it in .env (see .env.example).", file=sys.stderr)
+        print(
+            "newslink: DISCORD_TOKEN is not set: put it in .env (see .env.example).",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     point_at_discord(settings)
     async with open_services(settings) as services, NewslinkBot(services, **options) as bot:
@@ -192,7 +201,11 @@ def sync_commands(settings: Settings, guild_id: int | None = None) -> int:
             if guild is not None:
                 bot.tree.copy_global_to(guild=guild)
             synced = await bot.tree.sync(guild=guild)
-        where = f"server {guild_id}" if guild_id is not None else "every server (may take up to an hour)"
+        where = (
+            f"server {guild_id}"
+            if guild_id is not None
+            else "every server (may take up to an hour)"
+        )
         print(f"newslink: synced {len(synced)} commands to {where}")
         return 0
 

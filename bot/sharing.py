@@ -5,14 +5,14 @@ This is the orchestration behind both a pasted link and ``/brief``; the Discord 
 For each link of a shared message, in order:
 
 1. **Claim** ``(message id, url key)`` in the database before any work. Discord may deliver the same
-   message twice (reconnect, resume); only the first delivery wins the claim, so one brief is posted.
+   message twice (reconnect, resume); only the first delivery wins the claim: one brief is posted.
 2. **Re-share?** A link briefed in this server within ``rebrief_window_days`` gets a pointer to the
    earlier brief and its thread instead of a second brief.
 3. **Brief** it with the :class:`~bot.pipeline.Briefer`, the sharer's own words as the commentary.
 4. **Publish**: the brief as a reply to the sharer, a thread on the brief named after the headline,
    then the thread's first message naming the sharer and mentioning the subscribers whose topics
    matched (only those who can read the channel, each once); DM subscribers get one DM.
-5. **Record** the brief, the completed claim and who was notified (so a retry notifies no one twice).
+5. **Record** the brief, the completed claim and who was notified (nobody is told twice).
 
 A link that cannot be briefed fails its claim and gets what the channel's ``on_failure`` says
 (:class:`FailureMode`): a reaction, a short reply, or nothing. Only :class:`UserFacingError` is
@@ -101,11 +101,15 @@ class Publisher(Protocol):
         """Those of ``user_ids`` who can read the channel of the share."""
         ...
 
-    async def open_discussion(self, thread_id: int, sharer_id: int, mentions: Sequence[Mention]) -> None:
+    async def open_discussion(
+        self, thread_id: int, sharer_id: int, mentions: Sequence[Mention]
+    ) -> None:
         """The thread's first message: who shared it, and exactly ``mentions`` pinged."""
         ...
 
-    async def send_dm(self, user_id: int, brief: Brief, message_id: int, topics: Sequence[str]) -> None:
+    async def send_dm(
+        self, user_id: int, brief: Brief, message_id: int, topics: Sequence[str]
+    ) -> None:
         """Tell one subscriber about the brief at ``message_id`` by direct message."""
         ...
 
@@ -192,7 +196,9 @@ class Sharing:
             return []
         take = sharer_words(text, links)
         policy = await self.policy(share.guild_id, share.channel_id)
-        return [await self.share_link(share, url, publisher, take=take, policy=policy) for url in links]
+        return [
+            await self.share_link(share, url, publisher, take=take, policy=policy) for url in links
+        ]
 
     async def share_link(
         self,
@@ -209,8 +215,12 @@ class Sharing:
         key = url_key(url)
         async with self.sessions() as session:
             claimed = await repository.claim_link(
-                session, share.message_id, key, owner=self.owner,
-                guild_id=share.guild_id, channel_id=share.channel_id,
+                session,
+                share.message_id,
+                key,
+                owner=self.owner,
+                guild_id=share.guild_id,
+                channel_id=share.channel_id,
             )
         if not claimed:
             return Duplicate(url)
@@ -257,7 +267,9 @@ class Sharing:
                 source_message_id=share.message_id,
             )
             brief_id = record.id
-            await repository.complete_claim(session, share.message_id, key, owner=self.owner, brief_id=brief_id)
+            await repository.complete_claim(
+                session, share.message_id, key, owner=self.owner, brief_id=brief_id
+            )
         thread_id: int | None = None
         if policy.threads:
             thread_id = await publisher.open_thread(message_id, thread_name(brief))
@@ -285,7 +297,7 @@ class Sharing:
             # The sharer knows about their own link.
             if sub.topic not in matched or sub.user_id == share.author_id:
                 continue
-            # Without a thread there is nowhere to mention anyone: a DM is the only way to tell them.
+            # Without a thread there is nowhere to mention anyone: only a DM can tell them.
             wants_dm = sub.delivery == Delivery.DM or thread_id is None
             (by_dm if wants_dm else by_thread).setdefault(sub.user_id, []).append(sub.topic)
         candidates = sorted(by_thread.keys() | by_dm.keys())
@@ -313,14 +325,18 @@ class Sharing:
 
     async def _finish_claim(self, share: Share, key: str, *, brief_id: int | None) -> None:
         async with self.sessions() as session, session.begin():
-            await repository.complete_claim(session, share.message_id, key, owner=self.owner, brief_id=brief_id)
+            await repository.complete_claim(
+                session, share.message_id, key, owner=self.owner, brief_id=brief_id
+            )
 
     async def _fail_claim(self, share: Share, key: str, *, give_up: bool) -> None:
         async with self.sessions() as session, session.begin():
-            await repository.fail_claim(session, share.message_id, key, owner=self.owner, give_up=give_up)
+            await repository.fail_claim(
+                session, share.message_id, key, owner=self.owner, give_up=give_up
+            )
 
 
 class BrieferLike(Protocol):
-    async def brief(self, url: str, *, take: str | None = None, length: str = "standard") -> Brief: ...
-
-
+    async def brief(
+        self, url: str, *, take: str | None = None, length: str = "standard"
+    ) -> Brief: ...

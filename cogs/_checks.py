@@ -17,9 +17,11 @@ def guild_text_channel(interaction: discord.Interaction) -> discord.TextChannel:
 
 
 def require(interaction: discord.Interaction, **permissions: bool) -> None:
-    """Default member permissions can be overridden by a server; check again when the command runs."""
+    """Servers can override default member permissions: check again when the command runs."""
     granted = interaction.permissions
-    missing = [name for name, wanted in permissions.items() if wanted and not getattr(granted, name)]
+    missing = [
+        name for name, wanted in permissions.items() if wanted and not getattr(granted, name)
+    ]
     if missing:
         raise app_commands.MissingPermissions(missing)
 
@@ -27,6 +29,8 @@ def require(interaction: discord.Interaction, **permissions: bool) -> None:
 def bot_can(channel: discord.TextChannel, **permissions: bool) -> None:
     """Refuse early rather than let Discord answer 403: failed requests count towards an IP ban."""
     granted = channel.permissions_for(channel.guild.me)
-    missing = [name for name, wanted in permissions.items() if wanted and not getattr(granted, name)]
+    missing = [
+        name for name, wanted in permissions.items() if wanted and not getattr(granted, name)
+    ]
     if missing:
         raise app_commands.BotMissingPermissions(missing)

@@ -29,7 +29,9 @@ def explain(error: BaseException) -> str | None:
     if isinstance(error, app_commands.MissingPermissions):
         return f"You need the {_names(error.missing_permissions)} permission to do that."
     if isinstance(error, app_commands.BotMissingPermissions):
-        return f"I need the {_names(error.missing_permissions)} permission in this channel to do that."
+        return (
+            f"I need the {_names(error.missing_permissions)} permission in this channel to do that."
+        )
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command works only in a server."
     if isinstance(error, app_commands.CommandOnCooldown):

@@ -1,9 +1,10 @@
-"""How a share looks in Discord: the :class:`bot.sharing.Publisher` the sharing cog hands the core."""
+"""How a share looks in Discord: the :class:`bot.sharing.Publisher` given to the core."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Literal
 
 import discord
 
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 FAILURE_REACTION = "\N{WARNING SIGN}\N{VARIATION SELECTOR-16}"
 # Discord answers this code when a thread was already started from the message (a retried share).
 THREAD_ALREADY_EXISTS = 160004
-_THREAD_ARCHIVE_MINUTES = 1440
+ONE_DAY: Literal[1440] = 1440  # thread auto-archive, minutes
 _CONTENT_LIMIT = 2000
 
 
@@ -39,7 +40,12 @@ def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
 def can_post(channel: discord.abc.GuildChannel | discord.Thread, member: discord.Member) -> bool:
     """Whether the bot can read ``channel`` and post a brief in it (checked first: 403s cost)."""
     perms = channel.permissions_for(member)
-    return perms.view_channel and perms.send_messages and perms.embed_links and perms.read_message_history
+    return (
+        perms.view_channel
+        and perms.send_messages
+        and perms.embed_links
+        and perms.read_message_history
+    )
 
 
 def discussion_texts(sharer_id: int, mentions: Sequence[Mention]) -> list[str]:
@@ -61,7 +67,7 @@ def discussion_texts(sharer_id: int, mentions: Sequence[Mention]) -> list[str]:
 
 
 class ChannelPublisher:
-    """Posts in a text channel: the brief replies to ``reply_to`` when there is a sharer's message."""
+    """Posts in a text channel; the brief replies to ``reply_to``, the sharer's message, if any."""
 
     def __init__(
         self, bot: discord.Client, channel: discord.TextChannel, reply_to: discord.Message | None
@@ -85,7 +91,9 @@ class ChannelPublisher:
     async def open_thread(self, message_id: int, name: str) -> int:
         message = self.channel.get_partial_message(message_id)
         try:
-            thread = await message.create_thread(name=name, auto_archive_duration=_THREAD_ARCHIVE_MINUTES)
+            thread = await message.create_thread(
+                name=name, auto_archive_duration=ONE_DAY
+            )
         except discord.HTTPException as exc:
             if exc.code != THREAD_ALREADY_EXISTS:
                 raise
@@ -108,17 +116,23 @@ class ChannelPublisher:
                 readers.add(user_id)
         return readers
 
-    async def open_discussion(self, thread_id: int, sharer_id: int, mentions: Sequence[Mention]) -> None:
+    async def open_discussion(
+        self, thread_id: int, sharer_id: int, mentions: Sequence[Mention]
+    ) -> None:
         thread = self.bot.get_partial_messageable(
             thread_id, guild_id=self.channel.guild.id, type=discord.ChannelType.public_thread
         )
         pinged = [discord.Object(id=m.user_id) for m in mentions]
         # Exactly the subscribers may be pinged; the sharer is named without a ping.
-        allowed = discord.AllowedMentions(everyone=False, roles=False, users=pinged, replied_user=False)
+        allowed = discord.AllowedMentions(
+            everyone=False, roles=False, users=pinged, replied_user=False
+        )
         for text in discussion_texts(sharer_id, mentions):
             await thread.send(text, allowed_mentions=allowed)
 
-    async def send_dm(self, user_id: int, brief: Brief, message_id: int, topics: Sequence[str]) -> None:
+    async def send_dm(
+        self, user_id: int, brief: Brief, message_id: int, topics: Sequence[str]
+    ) -> None:
         link = jump_url(self.channel.guild.id, self.channel.id, message_id)
         text = f"A new brief in {self.channel.guild.name} matches {', '.join(topics)}: {link}"
         try:

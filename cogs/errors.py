@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from discord import app_commands
 from discord.ext import commands
 
 from cogs._failures import answer_error
@@ -24,13 +23,15 @@ class ErrorsCog(commands.Cog):
     async def cog_load(self) -> None:
         tree = self.bot.tree
         self._previous = tree.on_error
-        tree.on_error = answer_error  # type: ignore[assignment]
+        tree.on_error = answer_error  # type: ignore[method-assign]
 
     async def cog_unload(self) -> None:
         self.bot.tree.on_error = self._previous  # type: ignore[method-assign]
 
     @commands.Cog.listener()
-    async def on_command_error(self, ctx: commands.Context[NewslinkBot], error: commands.CommandError) -> None:
+    async def on_command_error(
+        self, ctx: commands.Context[NewslinkBot], error: commands.CommandError
+    ) -> None:
         # newslink has no prefix commands; a message that merely mentions the bot is not an error.
         if isinstance(error, commands.CommandNotFound):
             return

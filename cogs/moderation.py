@@ -9,9 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.errors import BriefNotFound, UserFacingError
 from bot.storage import repository
 from bot.storage.models import BriefRecord
-from bot.errors import BriefNotFound, UserFacingError
 from cogs._checks import bot_can, guild_text_channel, require
 from cogs._publishing import jump_url
 
@@ -33,7 +33,9 @@ def _message_id(text: str) -> int:
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_channels=True)
-class NewslinkGroup(app_commands.Group, name="newslink", description="Set up where newslink briefs links"):
+class NewslinkGroup(
+    app_commands.Group, name="newslink", description="Set up where newslink briefs links"
+):
     def __init__(self, bot: NewslinkBot) -> None:
         super().__init__()
         self.bot = bot
@@ -45,10 +47,12 @@ class NewslinkGroup(app_commands.Group, name="newslink", description="Set up whe
     @app_commands.command(name="watch")
     @app_commands.describe(channel="The channel whose shared links newslink should brief")
     async def watch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
-        """Brief links shared in a channel (every channel newslink can post in is watched by default)."""
+        """Brief links shared in a channel (by default every channel newslink can post in)."""
         require(interaction, manage_channels=True)
         await self._set(channel, watched=True)
-        await interaction.response.send_message(f"Watching {channel.mention} for shared links.", ephemeral=True)
+        await interaction.response.send_message(
+            f"Watching {channel.mention} for shared links.", ephemeral=True
+        )
 
     @app_commands.command(name="unwatch")
     @app_commands.describe(channel="The channel newslink should leave alone")
@@ -56,7 +60,9 @@ class NewslinkGroup(app_commands.Group, name="newslink", description="Set up whe
         """Stop briefing links shared in a channel (/brief still works there)."""
         require(interaction, manage_channels=True)
         await self._set(channel, watched=False)
-        await interaction.response.send_message(f"No longer watching {channel.mention}.", ephemeral=True)
+        await interaction.response.send_message(
+            f"No longer watching {channel.mention}.", ephemeral=True
+        )
 
     @app_commands.command(name="settings")
     @app_commands.describe(
@@ -76,14 +82,18 @@ class NewslinkGroup(app_commands.Group, name="newslink", description="Set up whe
         """Show a channel's newslink settings, or change them."""
         require(interaction, manage_channels=True)
         target = channel or guild_text_channel(interaction)
-        changes = {k: v for k, v in {"length": length, "on_failure": on_failure, "threads": threads}.items()
-                   if v is not None}
+        changes = {
+            k: v
+            for k, v in {"length": length, "on_failure": on_failure, "threads": threads}.items()
+            if v is not None
+        }
         if changes:
             await self._set(target, **changes)
         policy = await self.bot.sharing.policy(target.guild.id, target.id)
         watched = "watched" if policy.watched else "not watched"
         await interaction.response.send_message(
-            f"{target.mention}: {watched}; length {policy.length}; threads {'on' if policy.threads else 'off'}; "
+            f"{target.mention}: {watched}; length {policy.length}; "
+            f"threads {'on' if policy.threads else 'off'}; "
             f"on failure: {policy.on_failure.value}.",
             ephemeral=True,
         )
@@ -94,8 +104,13 @@ class ModerationCog(commands.Cog):
         self.bot = bot
         self.group = NewslinkGroup(bot)
         self.pin_menu = app_commands.ContextMenu(name="Pin brief", callback=self.pin_message)
-        self.remove_menu = app_commands.ContextMenu(name="Remove brief", callback=self.remove_message)
-        for menu, permission in ((self.pin_menu, "pin_messages"), (self.remove_menu, "manage_messages")):
+        self.remove_menu = app_commands.ContextMenu(
+            name="Remove brief", callback=self.remove_message
+        )
+        for menu, permission in (
+            (self.pin_menu, "pin_messages"),
+            (self.remove_menu, "manage_messages"),
+        ):
             menu.guild_only = True
             menu.default_permissions = discord.Permissions(**{permission: True})
 
@@ -105,13 +120,19 @@ class ModerationCog(commands.Cog):
 
     async def cog_unload(self) -> None:
         for command in (self.group, self.pin_menu, self.remove_menu):
-            kind = command.type if isinstance(command, app_commands.ContextMenu) else discord.AppCommandType.chat_input
+            kind = (
+                command.type
+                if isinstance(command, app_commands.ContextMenu)
+                else discord.AppCommandType.chat_input
+            )
             self.bot.tree.remove_command(command.name, type=kind)
 
     async def _find_brief(self, channel: discord.TextChannel, message: str | None) -> BriefRecord:
         async with self.bot.services.sessions() as session:
             if message is not None:
-                return await repository.brief_by_message(session, channel.guild.id, _message_id(message))
+                return await repository.brief_by_message(
+                    session, channel.guild.id, _message_id(message)
+                )
             found = await repository.latest_brief(session, channel.guild.id, channel.id)
         if found is None:
             raise BriefNotFound("There is no brief in this channel yet.")
@@ -135,12 +156,16 @@ class ModerationCog(commands.Cog):
                 await message.unpin(reason=f"newslink: unpinned by {interaction.user.id}")
                 await repository.mark_unpinned(session, channel.guild.id, brief.brief_message_id)
         link = jump_url(channel.guild.id, channel.id, brief.brief_message_id)
-        await interaction.response.send_message(f"{'Pinned' if pin else 'Unpinned'}: {link}", ephemeral=True)
+        await interaction.response.send_message(
+            f"{'Pinned' if pin else 'Unpinned'}: {link}", ephemeral=True
+        )
 
     @app_commands.command(name="pin")
     @app_commands.guild_only()
     @app_commands.default_permissions(pin_messages=True)
-    @app_commands.describe(message="A brief's message link or id (default: the latest brief in this channel)")
+    @app_commands.describe(
+        message="A brief's message link or id (default: the latest brief in this channel)"
+    )
     async def pin(self, interaction: discord.Interaction, message: str | None = None) -> None:
         """Pin a brief in this channel and add it to the server's /pinned index."""
         require(interaction, pin_messages=True)
@@ -150,7 +175,9 @@ class ModerationCog(commands.Cog):
     @app_commands.command(name="unpin")
     @app_commands.guild_only()
     @app_commands.default_permissions(pin_messages=True)
-    @app_commands.describe(message="A brief's message link or id (default: the latest brief in this channel)")
+    @app_commands.describe(
+        message="A brief's message link or id (default: the latest brief in this channel)"
+    )
     async def unpin(self, interaction: discord.Interaction, message: str | None = None) -> None:
         """Unpin a brief and drop it from the /pinned index."""
         require(interaction, pin_messages=True)
@@ -165,7 +192,9 @@ class ModerationCog(commands.Cog):
     @app_commands.command(name="pinned")
     @app_commands.guild_only()
     @app_commands.describe(page="Which page of the list (newest first)")
-    async def pinned(self, interaction: discord.Interaction, page: app_commands.Range[int, 1] = 1) -> None:
+    async def pinned(
+        self, interaction: discord.Interaction, page: app_commands.Range[int, 1] = 1
+    ) -> None:
         """List this server's pinned briefs, newest first."""
         assert interaction.guild is not None
         async with self.bot.services.sessions() as session:
@@ -201,14 +230,20 @@ class ModerationCog(commands.Cog):
     @app_commands.command(name="brief-remove")
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_messages=True)
-    @app_commands.describe(message="The brief's message link or id (default: the latest brief in this channel)")
-    async def brief_remove(self, interaction: discord.Interaction, message: str | None = None) -> None:
+    @app_commands.describe(
+        message="The brief's message link or id (default: the latest brief in this channel)"
+    )
+    async def brief_remove(
+        self, interaction: discord.Interaction, message: str | None = None
+    ) -> None:
         """Delete a brief: its message and newslink's record of it."""
         require(interaction, manage_messages=True)
         channel = guild_text_channel(interaction)
         await self._remove(interaction, await self._find_brief(channel, message))
 
-    async def remove_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+    async def remove_message(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
         require(interaction, manage_messages=True)
         channel = guild_text_channel(interaction)
         await self._remove(interaction, await self._find_brief(channel, str(message.id)))

@@ -11,7 +11,16 @@ from discord.ext import commands
 
 from bot.errors import UserFacingError
 from bot.render import render_embed
-from bot.sharing import Duplicate, EarlierBrief, Failed, FailureMode, Outcome, Pointed, Posted, Share
+from bot.sharing import (
+    Duplicate,
+    EarlierBrief,
+    Failed,
+    FailureMode,
+    Outcome,
+    Pointed,
+    Posted,
+    Share,
+)
 from bot.urls import find_links
 from cogs._checks import guild_text_channel
 from cogs._failures import answer_error
@@ -29,7 +38,9 @@ _PREVIEW_SECONDS = 600
 class SharingCog(commands.Cog):
     def __init__(self, bot: NewslinkBot) -> None:
         self.bot = bot
-        self.brief_menu = app_commands.ContextMenu(name="Brief this link", callback=self.brief_message)
+        self.brief_menu = app_commands.ContextMenu(
+            name="Brief this link", callback=self.brief_message
+        )
         self.brief_menu.guild_only = True
 
     async def cog_load(self) -> None:
@@ -77,9 +88,13 @@ class SharingCog(commands.Cog):
         preview="Show the brief only to you first, with a button to publish it",
     )
     async def brief(
-        self, interaction: discord.Interaction, url: str, take: str | None = None, preview: bool = False
+        self,
+        interaction: discord.Interaction,
+        url: str,
+        take: str | None = None,
+        preview: bool = False,
     ) -> None:
-        """Post a brief of a news article: headline, attribution and its key paragraphs, with a thread."""
+        """Post a brief of a news article (headline, source, key paragraphs) with a thread."""
         # Discord allows 3 seconds to answer; fetching takes longer, so acknowledge first.
         await interaction.response.defer(ephemeral=True, thinking=True)
         channel = guild_text_channel(interaction)
@@ -109,7 +124,9 @@ class SharingCog(commands.Cog):
         )
         await interaction.followup.send(_report(channel, outcome), ephemeral=True)
 
-    async def brief_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+    async def brief_message(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
         """Brief the links in this message, as if it had been posted in a watched channel."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         channel = guild_text_channel(interaction)
@@ -123,14 +140,19 @@ class SharingCog(commands.Cog):
         if not outcomes:
             await interaction.followup.send("That message has no link to brief.", ephemeral=True)
             return
-        await interaction.followup.send("\n".join(_report(channel, o) for o in outcomes), ephemeral=True)
+        await interaction.followup.send(
+            "\n".join(_report(channel, o) for o in outcomes), ephemeral=True
+        )
 
 
 class _QuietPublisher(ChannelPublisher):
     """For commands: failures go to the caller's ephemeral reply, not into the channel."""
 
     def __init__(
-        self, bot: discord.Client, channel: discord.TextChannel, reply_to: discord.Message | None = None
+        self,
+        bot: discord.Client,
+        channel: discord.TextChannel,
+        reply_to: discord.Message | None = None,
     ) -> None:
         super().__init__(bot, channel, reply_to)
 
@@ -149,8 +171,12 @@ class PublishView(discord.ui.View):
         self.cog = cog
         self.brief = brief
 
-    @discord.ui.button(label="Publish", style=discord.ButtonStyle.primary, custom_id="newslink:publish")
-    async def publish(self, interaction: discord.Interaction, button: discord.ui.Button[PublishView]) -> None:
+    @discord.ui.button(
+        label="Publish", style=discord.ButtonStyle.primary, custom_id="newslink:publish"
+    )
+    async def publish(
+        self, interaction: discord.Interaction, button: discord.ui.Button[PublishView]
+    ) -> None:
         button.disabled = True
         self.stop()
         await self.cog.publish(interaction, self.brief)
@@ -167,7 +193,7 @@ def _report(channel: discord.TextChannel, outcome: Outcome) -> str:
         return f"Posted: {jump_url(channel.guild.id, channel.id, outcome.message_id)}"
     if isinstance(outcome, Pointed):
         e = outcome.earlier
-        return f"Already briefed here recently: {jump_url(channel.guild.id, e.channel_id, e.message_id)}"
+        return f"Briefed here recently: {jump_url(channel.guild.id, e.channel_id, e.message_id)}"
     if isinstance(outcome, Duplicate):
         return f"<{outcome.url}> from that message is already being briefed."
     return f"No brief for <{outcome.url}>: {outcome.error.user_message}"

@@ -8,8 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.storage import repository
 from bot.sharing import Delivery
+from bot.storage import repository
 from cogs._checks import guild_text_channel
 
 if TYPE_CHECKING:
@@ -26,12 +26,16 @@ class SubscriptionsCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(
         topic="A word or phrase, e.g. climate or central banks",
-        delivery="Where to tell you: mentioned in the brief's thread (default) or by direct message",
+        delivery="Where to tell you: in the brief's thread (default) or by direct message",
     )
-    @app_commands.choices(delivery=[
-        app_commands.Choice(name="mention me in the brief's thread", value=Delivery.THREAD.value),
-        app_commands.Choice(name="send me a direct message", value=Delivery.DM.value),
-    ])
+    @app_commands.choices(
+        delivery=[
+            app_commands.Choice(
+                name="mention me in the brief's thread", value=Delivery.THREAD.value
+            ),
+            app_commands.Choice(name="send me a direct message", value=Delivery.DM.value),
+        ]
+    )
     async def subscribe(
         self, interaction: discord.Interaction, topic: str, delivery: str = Delivery.THREAD.value
     ) -> None:
@@ -40,12 +44,18 @@ class SubscriptionsCog(commands.Cog):
         limit = self.bot.services.settings.max_topics_per_member
         async with self.bot.services.sessions() as session, session.begin():
             stored = await repository.subscribe(
-                session, channel.guild.id, interaction.user.id, topic, delivery=delivery, limit=limit
+                session,
+                channel.guild.id,
+                interaction.user.id,
+                topic,
+                delivery=delivery,
+                limit=limit,
             )
             followed = stored.topic
         how = "by direct message" if delivery == Delivery.DM.value else "in the brief's thread"
         await interaction.response.send_message(
-            f"You now follow **{discord.utils.escape_markdown(followed)}**; you will be told {how}.",
+            f"You now follow **{discord.utils.escape_markdown(followed)}**; "
+            f"you will be told {how}.",
             ephemeral=True,
         )
 
@@ -62,11 +72,15 @@ class SubscriptionsCog(commands.Cog):
         )
 
     @unsubscribe.autocomplete("topic")
-    async def _your_topics(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def _your_topics(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         if interaction.guild is None:
             return []
         async with self.bot.services.sessions() as session:
-            topics = await repository.list_topics(session, interaction.guild.id, interaction.user.id)
+            topics = await repository.list_topics(
+                session, interaction.guild.id, interaction.user.id
+            )
         wanted = current.casefold()
         return [app_commands.Choice(name=t, value=t) for t in topics if wanted in t.casefold()][
             :_AUTOCOMPLETE_CHOICES
@@ -79,7 +93,8 @@ class SubscriptionsCog(commands.Cog):
         channel = guild_text_channel(interaction)
         async with self.bot.services.sessions() as session:
             subscriptions = [
-                s for s in await repository.all_subscriptions(session, channel.guild.id)
+                s
+                for s in await repository.all_subscriptions(session, channel.guild.id)
                 if s.user_id == interaction.user.id
             ]
         if not subscriptions:

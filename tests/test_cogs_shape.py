@@ -19,14 +19,18 @@ EXTENSIONS = list(walk_extensions())
 
 def test_extensions_are_found() -> None:
     # A walk that found nothing would make every test below pass vacuously.
-    assert {"cogs.sharing", "cogs.subscriptions", "cogs.moderation", "cogs.errors"} <= set(EXTENSIONS)
+    assert {"cogs.sharing", "cogs.subscriptions", "cogs.moderation", "cogs.errors"} <= set(
+        EXTENSIONS
+    )
     assert not any(name.rpartition(".")[2].startswith("_") for name in EXTENSIONS)
 
 
 @pytest.mark.parametrize("name", EXTENSIONS)
 def test_extension_has_async_setup(name: str) -> None:
     module = importlib.import_module(name)
-    assert inspect.iscoroutinefunction(getattr(module, "setup", None)), f"{name} has no async setup(bot)"
+    assert inspect.iscoroutinefunction(getattr(module, "setup", None)), (
+        f"{name} has no async setup(bot)"
+    )
 
 
 async def test_every_extension_loads_without_name_clashes() -> None:
@@ -39,8 +43,20 @@ async def test_every_extension_loads_without_name_clashes() -> None:
         counts = Counter((c.name, type(c).__name__) for c in commands)
         assert [key for key, n in counts.items() if n > 1] == []
         names = {c.name for c in commands}
-        assert {"brief", "subscribe", "unsubscribe", "subscriptions", "pin", "unpin", "pinned",
-                "brief-remove", "newslink", "Brief this link", "Pin brief", "Remove brief"} <= names
+        assert {
+            "brief",
+            "subscribe",
+            "unsubscribe",
+            "subscriptions",
+            "pin",
+            "unpin",
+            "pinned",
+            "brief-remove",
+            "newslink",
+            "Brief this link",
+            "Pin brief",
+            "Remove brief",
+        } <= names
         for command in bot.tree.walk_commands():
             # What users see in Discord's command picker: never the library's placeholder.
             assert command.description and command.description != "…", command.qualified_name

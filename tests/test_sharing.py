@@ -75,10 +75,14 @@ class RecordingPublisher:
     async def can_read(self, user_ids: Sequence[int]) -> set[int]:
         return set(user_ids) if self.readers is None else set(user_ids) & self.readers
 
-    async def open_discussion(self, thread_id: int, sharer_id: int, mentions: Sequence[Mention]) -> None:
+    async def open_discussion(
+        self, thread_id: int, sharer_id: int, mentions: Sequence[Mention]
+    ) -> None:
         self.discussions.append((thread_id, sharer_id, list(mentions)))
 
-    async def send_dm(self, user_id: int, brief: Brief, message_id: int, topics: Sequence[str]) -> None:
+    async def send_dm(
+        self, user_id: int, brief: Brief, message_id: int, topics: Sequence[str]
+    ) -> None:
         self.dms.append((user_id, message_id, list(topics)))
 
     async def point_to(self, url: str, earlier: EarlierBrief) -> None:
@@ -99,7 +103,7 @@ ARTICLE = Article(
     title="NATO aims to repair Russia ties despite Patriot row",
     site_name="Reuters",
     paragraphs=[
-        "NATO foreign ministers are hoping to improve ties with Moscow despite a fresh row over Patriot missiles.",
+        "NATO ministers hope to improve ties with Moscow despite a row over Patriot missiles.",
         "Russia appointed a new ambassador to NATO in October after a 10-month gap.",
     ],
 )
@@ -112,14 +116,18 @@ def briefer() -> FakeBriefer:
 
 @pytest.fixture
 def sharing(sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer) -> Sharing:
-    return Sharing(sessions=sessionmaker, briefer=briefer, rebrief_window_days=7, max_links_per_message=3)
+    return Sharing(
+        sessions=sessionmaker, briefer=briefer, rebrief_window_days=7, max_links_per_message=3
+    )
 
 
 def _share(message_id: int, author_id: int = SHARER) -> Share:
     return Share(GUILD, CHANNEL, message_id, author_id)
 
 
-async def _subscribe(sessions: async_sessionmaker[AsyncSession], user_id: int, topic: str, delivery: str = "thread") -> None:
+async def _subscribe(
+    sessions: async_sessionmaker[AsyncSession], user_id: int, topic: str, delivery: str = "thread"
+) -> None:
     async with sessions() as session, session.begin():
         await repository.subscribe(session, GUILD, user_id, topic, limit=25, delivery=delivery)
 
@@ -128,7 +136,9 @@ async def test_a_shared_link_is_briefed_threaded_and_recorded(
     sharing: Sharing, briefer: FakeBriefer, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     publisher = _publisher()
-    outcomes = await sharing.share_message(_share(1), f"Worth reading on the alliance {URL}", publisher)
+    outcomes = await sharing.share_message(
+        _share(1), f"Worth reading on the alliance {URL}", publisher
+    )
 
     assert len(outcomes) == 1 and isinstance(outcomes[0], Posted)
     posted = outcomes[0]
@@ -140,11 +150,17 @@ async def test_a_shared_link_is_briefed_threaded_and_recorded(
     async with sessionmaker() as session:
         record = await repository.brief_by_message(session, GUILD, posted.message_id)
     assert (record.channel_id, record.thread_id, record.sharer_id, record.source_message_id) == (
-        CHANNEL, posted.thread_id, SHARER, 1)
+        CHANNEL,
+        posted.thread_id,
+        SHARER,
+        1,
+    )
     assert record.article.title == ARTICLE.title
 
 
-async def test_a_redelivered_message_is_briefed_once(sharing: Sharing, briefer: FakeBriefer) -> None:
+async def test_a_redelivered_message_is_briefed_once(
+    sharing: Sharing, briefer: FakeBriefer
+) -> None:
     publisher = _publisher()
     first = await sharing.share_message(_share(1), URL, publisher)
     again = await sharing.share_message(_share(1), URL, publisher)
@@ -154,14 +170,20 @@ async def test_a_redelivered_message_is_briefed_once(sharing: Sharing, briefer: 
     assert len(publisher.posted) == 1 and len(briefer.calls) == 1
 
 
-async def test_a_reshared_link_gets_a_pointer_to_the_earlier_brief(sharing: Sharing, briefer: FakeBriefer) -> None:
+async def test_a_reshared_link_gets_a_pointer_to_the_earlier_brief(
+    sharing: Sharing, briefer: FakeBriefer
+) -> None:
     publisher = _publisher()
     [first] = await sharing.share_message(_share(1), URL, publisher)
     # Tracking parameters do not make it a different link.
-    [second] = await sharing.share_message(_share(2, author_id=31), f"{URL}?utm_source=feed", publisher)
+    [second] = await sharing.share_message(
+        _share(2, author_id=31), f"{URL}?utm_source=feed", publisher
+    )
 
     assert isinstance(first, Posted)
-    assert second == Pointed(f"{URL}?utm_source=feed", EarlierBrief(CHANNEL, first.message_id, first.thread_id))
+    assert second == Pointed(
+        f"{URL}?utm_source=feed", EarlierBrief(CHANNEL, first.message_id, first.thread_id)
+    )
     assert publisher.pointers == [(f"{URL}?utm_source=feed", second.earlier)]
     assert len(briefer.calls) == 1
 
@@ -170,7 +192,9 @@ async def test_a_link_is_briefed_again_after_the_window(
     sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
 ) -> None:
     now = [dt.datetime.now(dt.UTC)]
-    sharing = Sharing(sessions=sessionmaker, briefer=briefer, rebrief_window_days=7, clock=lambda: now[0])
+    sharing = Sharing(
+        sessions=sessionmaker, briefer=briefer, rebrief_window_days=7, clock=lambda: now[0]
+    )
     publisher = _publisher()
     await sharing.share_message(_share(1), URL, publisher)
     now[0] += dt.timedelta(days=8)
@@ -222,7 +246,9 @@ async def test_matching_subscribers_are_mentioned_once_and_dm_subscribers_messag
     assert publisher.dms == [(41, posted.message_id, ["patriot"])]
 
 
-async def test_an_existing_thread_is_reused(sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_an_existing_thread_is_reused(
+    sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     publisher = _publisher(thread_exists=True)
     [posted] = await sharing.share_message(_share(1), URL, publisher)
     assert isinstance(posted, Posted) and posted.thread_id == posted.message_id

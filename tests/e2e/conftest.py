@@ -18,13 +18,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.client import NewslinkBot, serve  # noqa: E402,I001  (after the fixtures silence discord's import warning)
 from bot.settings import Secret, Settings
 from tests._article_page import PARAGRAPHS, article_html
 from tests.fakediscord.fixtures import fake_discord, pointed_at  # noqa: F401  (fixture; imports discord quietly)
 from tests.fakediscord.server import FakeDiscord
 from tests.fakediscord.world import PIN_MESSAGES, VIEW_CHANNEL
-
-from bot.client import NewslinkBot, serve  # noqa: E402,I001  (after the fixtures silence discord's import warning)
 
 GUILD = 1
 NEWS = 100
@@ -34,7 +33,7 @@ MODERATORS_ROLE = 300
 
 HOSTILE_PARAGRAPHS = [
     "@everyone should read this: the ministers met again on Tuesday and agreed to meet again soon.",
-    "A spokesman for <@&300> said the talks were useful, and <@204> agreed with him on every point.",
+    "A spokesman for <@&300> said the talks were useful, and <@204> agreed with him entirely.",
     "The meeting ended late in the evening, and the communique was published the next morning.",
 ]
 
@@ -55,8 +54,12 @@ class NewsSite:
 async def news_site() -> AsyncIterator[NewsSite]:
     """Article pages on 127.0.0.1; ``/missing`` answers 404."""
     pages = {
-        "/world/nato-russia": _page("NATO aims to repair Russia ties despite Patriot row", PARAGRAPHS),
-        "/world/hostile": _page("Ministers meet again as @everyone waits", HOSTILE_PARAGRAPHS + PARAGRAPHS),
+        "/world/nato-russia": _page(
+            "NATO aims to repair Russia ties despite Patriot row", PARAGRAPHS
+        ),
+        "/world/hostile": _page(
+            "Ministers meet again as @everyone waits", HOSTILE_PARAGRAPHS + PARAGRAPHS
+        ),
     }
 
     async def handler(request: web.Request) -> web.Response:
@@ -76,18 +79,29 @@ async def news_site() -> AsyncIterator[NewsSite]:
 
 
 def build_world(fake: FakeDiscord) -> None:
-    """One server: #news everyone reads, #staff only moderators read; a moderator role with Pin Messages."""
+    """One server: #news for all, #staff for moderators only; moderators may pin and manage."""
     fake.add_guild(GUILD, "newsroom")
-    fake.add_role(GUILD, MODERATORS_ROLE, permissions=PIN_MESSAGES | (1 << 13) | (1 << 4), name="moderators")
+    fake.add_role(
+        GUILD, MODERATORS_ROLE, permissions=PIN_MESSAGES | (1 << 13) | (1 << 4), name="moderators"
+    )
     fake.add_channel(GUILD, NEWS, "news")
     fake.add_channel(
-        GUILD, STAFF_ONLY, "staff",
-        overwrites=[{"id": GUILD, "type": 0, "deny": VIEW_CHANNEL},
-                    {"id": MODERATORS_ROLE, "type": 0, "allow": VIEW_CHANNEL},
-                    {"id": fake.bot_user_id, "type": 1, "allow": VIEW_CHANNEL}],
+        GUILD,
+        STAFF_ONLY,
+        "staff",
+        overwrites=[
+            {"id": GUILD, "type": 0, "deny": VIEW_CHANNEL},
+            {"id": MODERATORS_ROLE, "type": 0, "allow": VIEW_CHANNEL},
+            {"id": fake.bot_user_id, "type": 1, "allow": VIEW_CHANNEL},
+        ],
     )
-    for user_id, name in ((SHARER, "sharer"), (SUBSCRIBER, "subscriber"), (DM_FAN, "dmfan"),
-                          (OUTSIDER, "outsider"), (MEMBER, "member")):
+    for user_id, name in (
+        (SHARER, "sharer"),
+        (SUBSCRIBER, "subscriber"),
+        (DM_FAN, "dmfan"),
+        (OUTSIDER, "outsider"),
+        (MEMBER, "member"),
+    ):
         fake.add_member(GUILD, user_id, name)
     fake.add_member(GUILD, MODERATOR, "moderator", roles=[MODERATORS_ROLE])
 
@@ -119,16 +133,24 @@ class Running:
 
 
 @pytest.fixture
-async def newslink(fake_discord: FakeDiscord, database_url: str, news_site: NewsSite) -> AsyncIterator[Running]:
+async def newslink(
+    fake_discord: FakeDiscord,  # noqa: F811  (the imported fixture)
+    database_url: str,
+    news_site: NewsSite,
+) -> AsyncIterator[Running]:
     """The real bot connected to the fake, ready; closed cleanly after the test."""
     build_world(fake_discord)
     settings = bot_settings(fake_discord, database_url, news_site)
     started: list[NewslinkBot] = []
     with pointed_at(fake_discord):  # restores discord.py's endpoints after the test
         # A low guild_ready_timeout: the fake sends every GUILD_CREATE at once, no need to wait 2 s.
-        task = asyncio.create_task(serve(settings, started=started.append, guild_ready_timeout=0.05))
+        task = asyncio.create_task(
+            serve(settings, started=started.append, guild_ready_timeout=0.05)
+        )
         try:
-            await fake_discord.wait_for(lambda: task.done() or (bool(started) and started[0].is_ready()), 15)
+            await fake_discord.wait_for(
+                lambda: task.done() or (bool(started) and started[0].is_ready()), 15
+            )
             if task.done():
                 raise AssertionError(f"the bot stopped before it was ready (exit {task.result()})")
             yield Running(started[0], fake_discord, news_site, settings)

@@ -46,7 +46,9 @@ def _text(record: InteractionRecord) -> str:
 
 
 async def _answered(fake: FakeDiscord, record: InteractionRecord) -> str:
-    await fake.wait_for(lambda: bool(record.responses) and (not record.deferred or bool(record.followups)))
+    await fake.wait_for(
+        lambda: bool(record.responses) and (not record.deferred or bool(record.followups))
+    )
     return _text(record)
 
 
@@ -68,7 +70,9 @@ async def _subscribe(run: Running, user_id: int, topic: str, delivery: str = "th
     assert "You now follow" in await _answered(run.fake, record)
 
 
-async def test_a_pasted_link_gets_a_brief_a_thread_and_the_right_mentions(newslink: Running) -> None:
+async def test_a_pasted_link_gets_a_brief_a_thread_and_the_right_mentions(
+    newslink: Running,
+) -> None:
     fake, url = newslink.fake, newslink.site.url(NATO)
     await _subscribe(newslink, SUBSCRIBER, "nato")
     await _subscribe(newslink, SUBSCRIBER, "patriot")
@@ -76,7 +80,9 @@ async def test_a_pasted_link_gets_a_brief_a_thread_and_the_right_mentions(newsli
     await _subscribe(newslink, SHARER, "nato")
     shared = await fake.send_message(NEWS, SHARER, f"The alliance wants a reset {url}")
 
-    await fake.wait_for(lambda: bool(fake.threads(NEWS)) and bool(fake.messages(int(fake.threads(NEWS)[0]["id"]))))
+    await fake.wait_for(
+        lambda: bool(fake.threads(NEWS)) and bool(fake.messages(int(fake.threads(NEWS)[0]["id"])))
+    )
     [brief] = _briefs(fake)
     embed = brief["embeds"][0]
     assert embed["title"] == "NATO aims to repair Russia ties despite Patriot row"
@@ -87,7 +93,10 @@ async def test_a_pasted_link_gets_a_brief_a_thread_and_the_right_mentions(newsli
     [thread] = fake.threads(NEWS)
     assert int(thread["id"]) == int(brief["id"]) and thread["name"] == embed["title"]
     [opening] = fake.messages(int(thread["id"]))
-    assert f"<@{SHARER}>" in opening["content"] and f"<@{SUBSCRIBER}> (nato, patriot)" in opening["content"]
+    assert (
+        f"<@{SHARER}>" in opening["content"]
+        and f"<@{SUBSCRIBER}> (nato, patriot)" in opening["content"]
+    )
     # Exactly the subscriber may be pinged: not the sharer, not @everyone, no role.
     assert [int(u) for u in opening["allowed_mentions"]["users"]] == [SUBSCRIBER]
     assert opening["allowed_mentions"]["parse"] == []
@@ -101,7 +110,12 @@ async def test_only_members_who_can_read_the_channel_are_notified(newslink: Runn
     await _subscribe(newslink, SUBSCRIBER, "nato")
     await _subscribe(newslink, MODERATOR, "nato")
     await fake.send_message(STAFF_ONLY, MODERATOR, newslink.site.url(NATO))
-    await fake.wait_for(lambda: bool(fake.threads(STAFF_ONLY)) and bool(fake.messages(int(fake.threads(STAFF_ONLY)[0]["id"]))))
+    await fake.wait_for(
+        lambda: (
+            bool(fake.threads(STAFF_ONLY))
+            and bool(fake.messages(int(fake.threads(STAFF_ONLY)[0]["id"])))
+        )
+    )
     [opening] = fake.messages(int(fake.threads(STAFF_ONLY)[0]["id"]))
     # The moderator shared it; the subscriber cannot see #staff: nobody is pinged.
     assert opening["allowed_mentions"].get("users", []) == []  # nobody else followed it
@@ -132,7 +146,9 @@ async def test_a_reshared_link_gets_a_pointer_to_the_first_brief(newslink: Runni
     assert len(_briefs(fake)) == 1
 
 
-async def test_links_in_angle_brackets_code_bots_and_webhooks_are_ignored(newslink: Running) -> None:
+async def test_links_in_angle_brackets_code_bots_and_webhooks_are_ignored(
+    newslink: Running,
+) -> None:
     fake, url = newslink.fake, newslink.site.url(NATO)
     await fake.send_message(NEWS, SHARER, f"no preview please <{url}>")
     await fake.send_message(NEWS, SHARER, f"```\n{url}\n```")
@@ -153,7 +169,9 @@ async def test_a_link_that_cannot_be_briefed_gets_a_quiet_reaction(newslink: Run
 
 async def test_brief_command_defers_then_posts_with_a_thread(newslink: Running) -> None:
     fake, url = newslink.fake, newslink.site.url(NATO)
-    record = await fake.slash(GUILD, NEWS, SHARER, "brief", [_option("url", url), _option("take", "Worth a read")])
+    record = await fake.slash(
+        GUILD, NEWS, SHARER, "brief", [_option("url", url), _option("take", "Worth a read")]
+    )
     text = await _answered(fake, record)
     # Deferred first (the 3-second deadline), answered privately, brief posted for everyone.
     assert record.responses[0]["type"] == 5 and record.ephemeral
@@ -166,7 +184,9 @@ async def test_brief_command_defers_then_posts_with_a_thread(newslink: Running) 
 
 async def test_brief_preview_is_private_until_published(newslink: Running) -> None:
     fake, url = newslink.fake, newslink.site.url(NATO)
-    record = await fake.slash(GUILD, NEWS, SHARER, "brief", [_option("url", url), _option("preview", True, 5)])
+    record = await fake.slash(
+        GUILD, NEWS, SHARER, "brief", [_option("url", url), _option("preview", True, 5)]
+    )
     await _answered(fake, record)
     assert record.ephemeral and record.messages[-1]["embeds"]
     assert _briefs(fake) == []
@@ -190,7 +210,11 @@ async def test_subscribe_list_autocomplete_and_unsubscribe(newslink: Running) ->
     assert listing.ephemeral
 
     choices = await fake.autocomplete(
-        GUILD, NEWS, SUBSCRIBER, "unsubscribe", [{"name": "topic", "type": 3, "value": "cli", "focused": True}]
+        GUILD,
+        NEWS,
+        SUBSCRIBER,
+        "unsubscribe",
+        [{"name": "topic", "type": 3, "value": "cli", "focused": True}],
     )
     assert [c["value"] for c in choices] == ["climate"]
     gone = await fake.slash(GUILD, NEWS, SUBSCRIBER, "unsubscribe", [_option("topic", "climate")])
@@ -223,7 +247,9 @@ async def test_pinning_needs_pin_messages_and_pinned_lists_it(newslink: Running)
 
     await _answered(fake, await fake.slash(GUILD, NEWS, MODERATOR, "unpin"))
     assert fake.pins(NEWS) == []
-    assert "No pinned briefs" in await _answered(fake, await fake.slash(GUILD, NEWS, MEMBER, "pinned"))
+    assert "No pinned briefs" in await _answered(
+        fake, await fake.slash(GUILD, NEWS, MEMBER, "pinned")
+    )
 
 
 async def test_a_moderator_removes_a_brief(newslink: Running) -> None:
@@ -244,10 +270,14 @@ async def test_a_moderator_removes_a_brief(newslink: Running) -> None:
 async def test_moderators_unwatch_and_watch_a_channel(newslink: Running) -> None:
     fake = newslink.fake
     channel = {"name": "channel", "type": 7, "value": str(NEWS)}
-    refused = await fake.slash(GUILD, NEWS, MEMBER, "newslink", [{"name": "unwatch", "type": 1, "options": [channel]}])
+    refused = await fake.slash(
+        GUILD, NEWS, MEMBER, "newslink", [{"name": "unwatch", "type": 1, "options": [channel]}]
+    )
     assert "Manage Channels" in await _answered(fake, refused)
     fake.add_role(GUILD, 300, permissions=(1 << 4) | (1 << 13) | (1 << 51), name="moderators")
-    done = await fake.slash(GUILD, NEWS, MODERATOR, "newslink", [{"name": "unwatch", "type": 1, "options": [channel]}])
+    done = await fake.slash(
+        GUILD, NEWS, MODERATOR, "newslink", [{"name": "unwatch", "type": 1, "options": [channel]}]
+    )
     assert "No longer watching" in await _answered(fake, done)
     await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
     await _barrier(newslink)
@@ -260,7 +290,9 @@ async def test_article_text_can_ping_nobody(newslink: Running) -> None:
     fake = newslink.fake
     await _subscribe(newslink, SUBSCRIBER, "ministers")
     await fake.send_message(NEWS, SHARER, newslink.site.url("/world/hostile"))
-    await fake.wait_for(lambda: bool(fake.threads(NEWS)) and bool(fake.messages(int(fake.threads(NEWS)[0]["id"]))))
+    await fake.wait_for(
+        lambda: bool(fake.threads(NEWS)) and bool(fake.messages(int(fake.threads(NEWS)[0]["id"])))
+    )
     sent = fake.messages(NEWS) + fake.messages(int(fake.threads(NEWS)[0]["id"]))
     [brief] = _briefs(fake)
     # The article's words are all there (defused by rendering), and the messages permit no ping.
@@ -289,11 +321,18 @@ async def test_python_m_bot_runs_against_the_fake(
         "PARSE_WORKERS": "1",
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
-        await fake_discord.wait_for(lambda: fake_discord.connected or process.returncode is not None, 20)
+        await fake_discord.wait_for(
+            lambda: fake_discord.connected or process.returncode is not None, 20
+        )
         # An answered command proves the bot has its guilds and handles events.
         listing = await fake_discord.slash(GUILD, NEWS, MEMBER, "subscriptions")
         await fake_discord.wait_for(lambda: bool(listing.responses), 20)
@@ -309,9 +348,13 @@ async def test_python_m_bot_runs_against_the_fake(
 
 async def test_python_m_bot_without_a_token_says_which_setting(tmp_path: Path) -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path,
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
         env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     _, err = await asyncio.wait_for(process.communicate(), 30)
     lines = err.decode().strip().splitlines()
