@@ -16,7 +16,11 @@ with warnings.catch_warnings():
     from discord import app_commands
 
 from tests.fakediscord import FakeDiscord  # noqa: E402
-from tests.fakediscord.fixtures import fake_discord, running  # noqa: E402, F401  (fixture)
+from tests.fakediscord.fixtures import (  # noqa: E402
+    discord_errors_fail,
+    fake_discord,  # noqa: F401  (fixture)
+    running,
+)
 from tests.fakediscord.world import PIN_MESSAGES  # noqa: E402
 
 GUILD, NEWS, OTHER, ALICE, BOB, OWNER = 100, 200, 201, 300, 301, 5
@@ -551,3 +555,24 @@ async def test_drop_websocket_without_resume_identifies_again(fake: FakeDiscord)
         await fake.wait_for(lambda: fake.identify_count == 2 and fake.connected)
         assert fake.resume_count == 0
         await fake.wait_for(lambda: c.is_ready() and c.get_guild(GUILD) is not None)
+
+
+# ---------------------------------------------------------------------- the fixture's log guard
+async def test_errors_logged_by_discord_are_caught() -> None:
+    # Its own fake, not the fixture: the fixture would (rightly) fail this test at teardown.
+    c = client()
+
+    @c.event
+    async def on_message(message: discord.Message) -> None:
+        raise RuntimeError("handler bug")  # discord.py logs this at ERROR and carries on
+
+    with discord_errors_fail() as errors:
+        async with FakeDiscord() as fake:
+            world(fake)
+            async with running(c, fake):
+                sent = await fake.send_message(NEWS, ALICE, "boom")
+                await fake.dispatch(
+                    "MESSAGE_CREATE", {**sent, "guild_id": str(GUILD)}
+                )  # a duplicate
+                await fake.wait_for(lambda: len(errors.records) == 2)
+    assert "handler bug" in errors.describe()
