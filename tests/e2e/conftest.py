@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import html
+import warnings
 from collections.abc import AsyncIterator
 from ipaddress import ip_network
 
@@ -18,12 +19,16 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.client import NewslinkBot, serve  # noqa: E402,I001  (after the fixtures silence discord's import warning)
 from bot.settings import Secret, Settings
 from tests._article_page import PARAGRAPHS, article_html
-from tests.fakediscord.fixtures import fake_discord, pointed_at  # noqa: F401  (fixture; imports discord quietly)
+from tests.fakediscord.fixtures import fake_discord, pointed_at  # noqa: F401  (a fixture)
 from tests.fakediscord.server import FakeDiscord
 from tests.fakediscord.world import PIN_MESSAGES, VIEW_CHANNEL
+
+# discord.py 2.7 imports the deprecated stdlib audioop for voice; warnings are errors here.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
+    from bot.client import NewslinkBot, serve
 
 GUILD = 1
 NEWS = 100
