@@ -1069,7 +1069,7 @@ class FakeDiscord:
 
     def _on_request_members(self, session: GatewaySession, request: dict[str, Any]) -> None:
         ids = request.get("guild_id")
-        guild_ids = ids if isinstance(ids, list) else [ids]
+        guild_ids: list[Any] = ids if isinstance(ids, list) else [ids]
         query = request.get("query") or ""
         if query == "" and not session.intents & INTENT_GUILD_MEMBERS:
             self._problems.append("gateway: member list requested without the GUILD_MEMBERS intent")
@@ -1159,8 +1159,8 @@ class FakeDiscord:
         guild = self._guilds[guild_id]
         for opt in options:
             if opt.get("options"):
-                for kind, items in self._resolved(guild_id, opt["options"]).items():
-                    resolved.setdefault(kind, {}).update(items)
+                for section, items in self._resolved(guild_id, opt["options"]).items():
+                    resolved.setdefault(section, {}).update(items)
             kind, value = opt.get("type"), opt.get("value")
             if kind == 6 and value is not None:
                 user = self._user(int(value))
