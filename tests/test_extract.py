@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import lxml.html
+
+from bot.charset import decode_html
 from bot.errors import ExtractionError
 from bot.extract import Article, extract_article
 
 URL = "https://news.example.com/2024/05/story"
+PAGES = Path(__file__).parent / "pages"
+ANY = object()  # a field this page does not pin down
+
+
+def _page(name: str) -> bytes:
+    return (PAGES / name).read_bytes()
 
 
 def _extract_or_error(html: bytes) -> Article | None:
@@ -94,3 +107,203 @@ def test_random_bytes_never_raise_anything_else(body: bytes) -> None:
     article = _extract_or_error(body)
     if article is not None:
         assert article.kind in {"article", "paywall", "too_short", "not_article"}
+
+
+# --- saved pages, field by field ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expected:
+    kind: str = "article"
+    title: Any = ANY
+    site_name: Any = ANY
+    authors: Any = ANY
+    published: Any = ANY
+    language: Any = ANY
+    first: str | None = None
+    last: str | None = None
+    absent: tuple[str, ...] = ()
+    count: int | None = None
+
+
+COMMON_FURNITURE = ("Share on", "Advertisement", "Subscribe", "Privacy", "Skip to", "Most read", "All rights")
+
+EXPECTED: dict[str, Expected] = {
+    "article_jsonld.html": Expected(
+        title="Harbour city votes to close coal terminal by 2030",
+        site_name="The Coastal Courier",
+        authors=["Priya Raman"],
+        published=dt.date(2024, 3, 14),
+        language="en",
+        first="Councillors backed the plan 31 to 12 after a six-hour debate.",
+        last="The operator's lease runs until 2029.",
+        absent=(*COMMON_FURNITURE, "By Priya Raman", "Photograph: Tom Ellis", "Ferry timetable", "News › Local"),
+        count=10,
+    ),
+    "article_opengraph.html": Expected(
+        title="Rail operator fined over winter timetable chaos",
+        site_name="Daily Ledger",
+        authors=[],
+        published=dt.date(2023, 11, 2),
+        language="en",
+        first="The national rail regulator fined Midland Express $4.5 million on Wednesday",
+        last="The company carried 48 million passengers last year.",
+        absent=(*COMMON_FURNITURE, "Popular now", "Fuel prices fall", "1 Market Street"),
+        count=6,
+    ),
+    "article_byline.html": Expected(
+        title="Library reopens after two-year restoration",
+        site_name="Valley Herald",
+        authors=["Tomas Lindqvist"],
+        published=dt.date(2022, 9, 18),
+        language="en",
+        first="The Carnegie library on Mill Street reopened to readers on Saturday",
+        last="The restoration cost 2.3 million,",
+        absent=(*COMMON_FURNITURE, "By Tomas Lindqvist", "Posted in", "Proudly powered", "since 1911"),
+        count=6,
+    ),
+    "article_boilerplate.html": Expected(
+        title="Drought forces farmers to sell cattle early",
+        site_name="Plains Observer",
+        authors=["Luis Ortega"],
+        published=dt.date(2023, 7, 21),
+        language="en",
+        first="Ranchers across the southern plains are selling cattle months earlier",
+        last="Forecasters give a better than even chance of a wet autumn.",
+        absent=(
+            *COMMON_FURNITURE, "cookies", "Related stories", "Hay prices hit record", "Morning Roundup",
+            "newsletter", "Recommended for you", "Ten tractors", "comments", "cowboy_dan", "sixty miles",
+            "Trending", "Grain silo", "By Luis Ortega", "Copy link",
+        ),
+        count=6,
+    ),
+    "paywall_teaser.html": Expected(
+        kind="paywall",
+        title="Inside the bidding war for the last downtown hotel",
+        site_name="Metro Business Journal",
+        authors=["Grace Whitfield"],
+        published=dt.date(2024, 1, 9),
+        language="en",
+        first="When the owners of the Grand Meridian put the 1928 hotel up for sale",
+        absent=("Subscribe", "$1 a week", "Already a subscriber"),
+    ),
+    "article_german.html": Expected(
+        title="Stadtrat beschließt autofreie Innenstadt ab 2026",
+        site_name="Rheinische Abendpost",
+        authors=["Katharina Weiß"],
+        published=dt.date(2024, 6, 5),
+        language="de",
+        first="Der Stadtrat hat am Mittwochabend mit großer Mehrheit beschlossen,",
+        last="Ob der Zeitplan hält, ist offen:",
+        absent=("Von Katharina Weiß", "Impressum", "Datenschutz", "Lokales"),
+        count=6,
+    ),
+    "legacy_cp1252.html": Expected(
+        title="Café owners “priced out” as rents double",
+        site_name="The Harbourside Gazette",
+        authors=["Renée François"],
+        published=dt.date(2019, 4, 11),
+        first="Owners of the small cafés that line the old quay say they are being “priced out”",
+        last="Three of the eleven cafés on the quay have already given notice.",
+        absent=("Archive", "Terms", "By Renée", "Letters"),
+        count=6,
+    ),
+    "legacy_iso8859_2.html": Expected(
+        title="Nowy most na Wiśle otwarty po czterech latach budowy",
+        site_name="Gazeta Pomorska Wieczór",
+        authors=["Małgorzata Żukowska"],
+        published=dt.date(2021, 10, 29),
+        language="pl",
+        first="W piątek w południe przez nowy most na Wiśle przejechały pierwsze samochody.",
+        last="Ruch na moście będzie na razie ograniczony do pojazdów o masie do ośmiu ton.",
+        absent=("Regulamin", "Kraj", "prawa zastrzeżone"),
+        count=5,
+    ),
+    "error_404.html": Expected(kind="not_article", site_name="The Coastal Courier"),
+    "home_listing.html": Expected(kind="not_article", site_name="Daily Ledger", authors=[], published=None),
+}
+
+
+def test_every_saved_page_has_expectations() -> None:
+    saved = {p.name for p in PAGES.glob("*.html") if not p.name.startswith(("meta_", "brief_"))}
+    assert saved == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_saved_page(name: str) -> None:
+    want = EXPECTED[name]
+    article = extract_article(_page(name), f"https://news.example.com/{name}")
+    assert article.kind == want.kind
+    for attr in ("title", "site_name", "authors", "published", "language"):
+        expected = getattr(want, attr)
+        if expected is not ANY:
+            assert getattr(article, attr) == expected, attr
+    if want.first is not None:
+        assert article.paragraphs[0].startswith(want.first)
+    if want.last is not None:
+        assert article.paragraphs[-1].startswith(want.last)
+    if want.count is not None:
+        assert len(article.paragraphs) == want.count
+    for text in want.absent:
+        assert text not in article.text, text
+    assert len(set(article.paragraphs)) == len(article.paragraphs)
+
+
+def test_charset_header_is_used_when_the_page_declares_none() -> None:
+    body = _page("legacy_cp1252.html").replace(b"; charset=windows-1252", b"")
+    assert "cafés" in extract_article(body, URL, charset="windows-1252").text
+    assert "cafés" in extract_article(body, URL, charset="iso-8859-1").text
+
+
+# --- properties under mutation -----------------------------------------------------------------
+
+ARTICLE_PAGES = sorted(name for name, want in EXPECTED.items() if want.kind == "article")
+_WS = re.compile(r"\s+")
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def _squashed(text: str) -> str:
+    return _WS.sub("", _INVISIBLE.sub("", text))
+
+
+def _page_text(html: bytes) -> str:
+    """All text of the page by a route independent of the extractor: lxml's text_content."""
+    try:
+        doc = lxml.html.document_fromstring(decode_html(html).encode("utf-8", "replace"),
+                                            parser=lxml.html.HTMLParser(encoding="utf-8"))
+    except Exception:  # noqa: BLE001 - no document, so no text to compare against
+        return ""
+    return _squashed(doc.text_content())
+
+
+@st.composite
+def mutated_pages(draw: st.DrawFn) -> bytes:
+    page = _page(draw(st.sampled_from(ARTICLE_PAGES)))
+    mutation = draw(st.sampled_from(["truncate", "flip", "drop_tag", "drop_closing_tags"]))
+    if mutation == "truncate":
+        return page[: draw(st.integers(0, len(page)))]
+    if mutation == "flip":
+        data = bytearray(page)
+        for _ in range(draw(st.integers(1, 20))):
+            data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+        return bytes(data)
+    tags = list(re.finditer(rb"<[^>]*>", page))
+    if mutation == "drop_tag":
+        chosen = draw(st.lists(st.sampled_from(tags), min_size=1, max_size=10, unique_by=lambda m: m.start()))
+        data = page
+        for match in sorted(chosen, key=lambda m: m.start(), reverse=True):
+            data = data[: match.start()] + data[match.end():]
+        return data
+    return re.sub(rb"</(?:p|div|article|li|h\d)>", b"", page)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_pages())
+def test_mutated_pages_give_page_text_or_extraction_error(page: bytes) -> None:
+    article = _extract_or_error(page)
+    if article is None:
+        return
+    assert article.kind in {"article", "paywall", "too_short", "not_article"}
+    source = _page_text(page)
+    for paragraph in article.paragraphs:
+        assert _squashed(paragraph) in source, paragraph
