@@ -7,6 +7,7 @@ passed in. Any expected failure prints one line on stderr and exits with status 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -42,8 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"newslink: {exc}", file=sys.stderr)
         return EXIT_FAILURE
-    configure_logging(settings.log_level)
     command = args.command or "run"
+    # The preview prints its one line of failure itself; the log would say it twice.
+    quiet = command == "brief" and settings.log_level != "DEBUG"
+    configure_logging("ERROR" if quiet else settings.log_level)
     try:
         if command == "brief":
             from bot.cli import brief_command
@@ -62,6 +65,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI promises one line, never a traceback
+        if command == "run":
+            raise
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        print(f"newslink: unexpected error ({type(exc).__name__}); run with LOG_LEVEL=DEBUG for details",
+              file=sys.stderr)
+        return EXIT_FAILURE
 
 
 def _discord_command(settings: Settings, command: str, args: argparse.Namespace) -> int:

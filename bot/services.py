@@ -1,0 +1,43 @@
+"""The services the bot runs on, built once by the composition root and closed in order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.fetcher import Fetcher, create_session
+from bot.pipeline import Briefer
+from bot.workers import ParsePool
+from bot.settings import Settings
+from bot.storage.database import create_engine, session_factory, upgrade_to_head
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    briefer: Briefer
+    sessions: async_sessionmaker[AsyncSession]
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Services]:
+    """Upgrade the database, then build the HTTP session, parse pool, fetcher and engine."""
+    if migrate:
+        await upgrade_to_head(settings.database_url)
+    engine = create_engine(settings.database_url)
+    pool = ParsePool(settings.parse_workers)
+    try:
+        async with create_session(settings) as http:
+            await pool.warm_up()
+            briefer = Briefer(Fetcher(http, settings), pool, settings)
+            yield Services(settings=settings, briefer=briefer, sessions=session_factory(engine))
+    finally:
+        pool.close()
+        await engine.dispose()
+        log.info("services closed")
