@@ -65,7 +65,7 @@ def _body_text(html: bytes, url: str) -> str:
     # The README's floor: everything under <body>, inline scripts included.
     doc = lxml.html.document_fromstring(html)
     body = doc.find("body")
-    return body.text_content() if body is not None else doc.text_content()
+    return str(body.text_content() if body is not None else doc.text_content())
 
 
 SYSTEMS: dict[str, Extractor] = {
@@ -131,7 +131,9 @@ def table(results: dict[str, dict[str, object]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("data_dir", type=Path, help="folder with ground-truth.json and html/")
     parser.add_argument("--json", type=Path, help="write the figures here as JSON")
     parser.add_argument("--pages", type=int, help="only the first N pages (quick checks)")

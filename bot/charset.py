@@ -25,19 +25,38 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
-_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:\-]+)""", re.IGNORECASE)
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([a-zA-Z0-9_.:\-]+)["']""", re.IGNORECASE)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:\-]+)""", re.IGNORECASE
+)
+_XML_ENCODING = re.compile(
+    rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([a-zA-Z0-9_.:\-]+)["']""", re.IGNORECASE
+)
 
 # WHATWG decodes these labels as windows-1252: pages labelled latin-1 routinely use the
 # 0x80-0x9F curly quotes and dashes that only cp1252 defines.
-_AS_CP1252 = frozenset({
-    "latin1", "latin_1", "iso8859_1", "iso_8859_1", "l1", "ascii", "us_ascii", "cp819", "ibm819",
-    "iso_ir_100", "x_cp1252", "cp1252", "windows_1252",
-})
+_AS_CP1252 = frozenset(
+    {
+        "latin1",
+        "latin_1",
+        "iso8859_1",
+        "iso_8859_1",
+        "l1",
+        "ascii",
+        "us_ascii",
+        "cp819",
+        "ibm819",
+        "iso_ir_100",
+        "x_cp1252",
+        "cp1252",
+        "windows_1252",
+    }
+)
 
 # A declaration inside the document is read from ASCII-compatible bytes, so it cannot truthfully
 # name UTF-16/32 (WHATWG then means UTF-8); UTF-7 is refused as a known XSS vector.
-_NOT_FROM_DOCUMENT = frozenset({"utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be"})
+_NOT_FROM_DOCUMENT = frozenset(
+    {"utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be"}
+)
 _NEVER = frozenset({"utf_7"})
 
 
@@ -70,9 +89,9 @@ def _declared_in_document(head: bytes) -> str | None:
         name = normalize_charset(match.group(1).decode("ascii", "replace"), in_document=True)
         if name is not None:
             return name
-    match = _XML_ENCODING.match(head)
-    if match is not None:
-        return normalize_charset(match.group(1).decode("ascii", "replace"), in_document=True)
+    declaration = _XML_ENCODING.match(head)
+    if declaration is not None:
+        return normalize_charset(declaration.group(1).decode("ascii", "replace"), in_document=True)
     return None
 
 

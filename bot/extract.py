@@ -79,7 +79,9 @@ class Article:
 
 # Zero-width, soft hyphen and bidirectional controls: invisible, and the bidi overrides can make
 # quoted text read differently from what it is (SECURITY.md "Content").
-_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
 
@@ -116,15 +118,55 @@ def _is_boilerplate(paragraph: str) -> bool:
 
 _DROP_TAGS = ("nav", "aside", "figcaption", "button", "select", "noscript", "dialog", "template")
 _DROP_ROLES = {"navigation", "complementary", "banner", "dialog", "alertdialog", "search"}
-_FURNITURE_WORDS = frozenset({
-    "cookie", "cookies", "consent", "gdpr", "related", "recommended", "recommendations", "newsletter",
-    "newsletters", "comment", "comments", "disqus", "share", "sharing", "sharebar", "social", "promo",
-    "advert", "advertisement", "ad", "ads", "adslot", "sponsored", "outbrain", "taboola", "breadcrumb",
-    "breadcrumbs", "sidebar", "trending", "mostread", "popular", "byline", "caption", "credit",
-    "credits", "signup", "subscribe", "readmore", "skiplink", "tags", "toolbar",
-})
+_FURNITURE_WORDS = frozenset(
+    {
+        "cookie",
+        "cookies",
+        "consent",
+        "gdpr",
+        "related",
+        "recommended",
+        "recommendations",
+        "newsletter",
+        "newsletters",
+        "comment",
+        "comments",
+        "disqus",
+        "share",
+        "sharing",
+        "sharebar",
+        "social",
+        "promo",
+        "advert",
+        "advertisement",
+        "ad",
+        "ads",
+        "adslot",
+        "sponsored",
+        "outbrain",
+        "taboola",
+        "breadcrumb",
+        "breadcrumbs",
+        "sidebar",
+        "trending",
+        "mostread",
+        "popular",
+        "byline",
+        "caption",
+        "credit",
+        "credits",
+        "signup",
+        "subscribe",
+        "readmore",
+        "skiplink",
+        "tags",
+        "toolbar",
+    }
+)
 # A token naming the article itself is never furniture: "entry-content-read-more", "comment-text".
-_CONTENT_WORDS = frozenset({"content", "body", "article", "entry", "main", "text", "story", "post", "page"})
+_CONTENT_WORDS = frozenset(
+    {"content", "body", "article", "entry", "main", "text", "story", "post", "page"}
+)
 _TOKEN_SPLIT = re.compile(r"[-_]+")
 _PROTECTED_TAGS = {"html", "body", "article", "main"}
 # An element holding this share of the page's paragraph text is the article, whatever its class.
@@ -134,7 +176,11 @@ _MAX_FURNITURE_SHARE = 0.5
 def _is_furniture_name(marks: str) -> bool:
     for token in marks.lower().split():
         parts = _TOKEN_SPLIT.split(token)
-        if len(parts) <= 4 and not _CONTENT_WORDS.intersection(parts) and _FURNITURE_WORDS.intersection(parts):
+        if (
+            len(parts) <= 4
+            and not _CONTENT_WORDS.intersection(parts)
+            and _FURNITURE_WORDS.intersection(parts)
+        ):
             return True
     return False
 
@@ -172,12 +218,43 @@ def _remove_furniture(body: lxml.html.HtmlElement) -> None:
 
 # --- summary HTML to paragraphs --------------------------------------------------------------
 
-_BLOCK_TAGS = frozenset({
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt",
-    "section", "article", "ul", "ol", "dl", "table", "tr", "figure", "header", "footer", "hr",
-    "address", "main", "body", "center", "details", "summary",
-})
-_SKIP_TAGS = frozenset({"script", "style", "figcaption", "noscript", "button", "select", "textarea", "template"})
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "blockquote",
+        "pre",
+        "dd",
+        "dt",
+        "section",
+        "article",
+        "ul",
+        "ol",
+        "dl",
+        "table",
+        "tr",
+        "figure",
+        "header",
+        "footer",
+        "hr",
+        "address",
+        "main",
+        "body",
+        "center",
+        "details",
+        "summary",
+    }
+)
+_SKIP_TAGS = frozenset(
+    {"script", "style", "figcaption", "noscript", "button", "select", "textarea", "template"}
+)
 _BREAK = "\x00"
 
 
@@ -281,7 +358,8 @@ _PAYWALL_MARKS = re.compile(
     re.IGNORECASE,
 )
 _PAYWALL_TEXT = re.compile(
-    r"(?:subscribe|subscription|log\s?in|sign\s?in|register)\b[^.]{0,40}\bto (?:continue|keep) reading|"
+    r"(?:subscribe|subscription|log\s?in|sign\s?in|register)\b[^.]{0,40}"
+    r"\bto (?:continue|keep) reading|"
     r"continue reading[^.]{0,30}\b(?:subscribe|subscription)|this (?:article|story|content) is "
     r"(?:only )?(?:available|reserved|exclusive) (?:to|for) (?:subscribers|members)|"
     r"already a subscriber\?|subscribers only",
@@ -293,7 +371,9 @@ def _signals(doc: lxml.html.HtmlElement) -> _Signals:
     signals = _Signals()
     for obj in _json_ld_objects(doc):
         types = obj.get("@type")
-        type_names = " ".join(t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str))
+        type_names = " ".join(
+            t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)
+        )
         if not _ARTICLE_TYPES.search(type_names):
             continue
         signals.typed_article = True
@@ -310,7 +390,9 @@ def _signals(doc: lxml.html.HtmlElement) -> _Signals:
         break
     names = doc.xpath("//@class | //@id")
     signals.paywall_marker = any(_PAYWALL_MARKS.search(str(name)) for name in names)
-    signals.password_field = bool(doc.xpath("//input[translate(@type,'PASWORD','pasword')='password']"))
+    signals.password_field = bool(
+        doc.xpath("//input[translate(@type,'PASWORD','pasword')='password']")
+    )
     body = doc.find("body")
     if body is not None:
         total = len(_SPACES.sub("", body.text_content())) or 1
@@ -328,11 +410,21 @@ _ERROR_TITLE = re.compile(
     re.IGNORECASE,
 )
 _WALL_TEXT = re.compile(
-    r"(?:log|sign) in to (?:continue|read|view)|please (?:log|sign) in|enable (?:javascript|cookies)|"
+    r"(?:log|sign) in to (?:continue|read|view)|please (?:log|sign) in|"
+    r"enable (?:javascript|cookies)|"
     r"(?:accept|agree to) (?:our|the|all)? ?cookies to (?:continue|read|view)",
     re.IGNORECASE,
 )
-_NOT_ARTICLE_OG_TYPES = {"website", "profile", "video", "video.other", "music", "book", "product", "place"}
+_NOT_ARTICLE_OG_TYPES = {
+    "website",
+    "profile",
+    "video",
+    "video.other",
+    "music",
+    "book",
+    "product",
+    "place",
+}
 # Readable pages that still look like this are listings: most of their text is link text.
 _LISTING_LINK_DENSITY = 0.5
 _TEASER_MAX_WORDS = 400
@@ -344,19 +436,27 @@ _CHARS_PER_WORD = 2
 
 
 def _word_count(paragraphs: list[str]) -> int:
-    return sum(max(len(p.split()), len(_UNSPACED.findall(p)) // _CHARS_PER_WORD) for p in paragraphs)
+    return sum(
+        max(len(p.split()), len(_UNSPACED.findall(p)) // _CHARS_PER_WORD) for p in paragraphs
+    )
 
 
-def _classify(signals: _Signals, meta: Metadata, heading: str, paragraphs: list[str], page_text: str) -> str:
+def _classify(
+    signals: _Signals, meta: Metadata, heading: str, paragraphs: list[str], page_text: str
+) -> str:
     words = _word_count(paragraphs)
     if words < _TEASER_MAX_WORDS and _ERROR_TITLE.search(heading):
         return "not_article"
     if words < _TEASER_MAX_WORDS and (signals.password_field or _WALL_TEXT.search(page_text)):
         return "not_article"
     teaser = words < _TEASER_MAX_WORDS
-    if teaser and (signals.free is False or signals.paywall_marker or _PAYWALL_TEXT.search(page_text)):
+    if teaser and (
+        signals.free is False or signals.paywall_marker or _PAYWALL_TEXT.search(page_text)
+    ):
         return "paywall"
-    untyped = not signals.typed_article and (signals.og_type is None or signals.og_type in _NOT_ARTICLE_OG_TYPES)
+    untyped = not signals.typed_article and (
+        signals.og_type is None or signals.og_type in _NOT_ARTICLE_OG_TYPES
+    )
     if untyped and (signals.link_density > _LISTING_LINK_DENSITY or words < MIN_ARTICLE_WORDS):
         return "not_article"
     if words < MIN_ARTICLE_WORDS:
@@ -365,6 +465,7 @@ def _classify(signals: _Signals, meta: Metadata, heading: str, paragraphs: list[
 
 
 # --- the pipeline ----------------------------------------------------------------------------
+
 
 def _parser() -> lxml.html.HTMLParser:
     # A fresh parser per call: lxml parsers are not thread-safe, and callers may use threads.
@@ -433,7 +534,9 @@ def _readability_paragraphs(doc: lxml.html.HtmlElement, url: str) -> list[str]:
         # Document deep-copies the tree it is given before cleaning it.
         # No url: readability would only make links absolute, which plain text does not need.
         summary = Document(doc).summary(html_partial=True)
-    except Exception as exc:  # readability wraps all its failures, even RecursionError, in Unparseable
+    except (
+        Exception
+    ) as exc:  # readability wraps all its failures, even RecursionError, in Unparseable
         log.warning("readability failed on %s: %s", url, exc)
         return []
     if not summary or not summary.strip():
@@ -470,7 +573,9 @@ def _safe_metadata(doc: lxml.html.HtmlElement, url: str) -> Metadata:
         return Metadata()
 
 
-def extract_article(html: bytes, url: str, *, charset: str | None = None, max_bytes: int = 1_048_576) -> Article:
+def extract_article(
+    html: bytes, url: str, *, charset: str | None = None, max_bytes: int = 1_048_576
+) -> Article:
     """Read the article in ``html`` (a fetched page, as bytes) found at ``url``.
 
     ``charset`` is the Content-Type header's charset, if any. At most ``max_bytes`` of the page

@@ -20,14 +20,23 @@ CURLY_CP1252 = "\u201cCaf\u00e9\u201d \u2014 na\u00efve".encode("cp1252")
         (codecs.BOM_UTF8 + b'<meta charset="koi8-r"><p>caf\xc3\xa9', "cp1252", "<p>caf\u00e9"),
         (codecs.BOM_UTF16_LE + "<p>\u017e".encode("utf-16-le"), None, "<p>\u017e"),
         # meta charset, and the http-equiv form, beat the header.
-        (b'<meta charset="windows-1252"><p>' + CURLY_CP1252, "utf-8", "\u201cCaf\u00e9\u201d \u2014 na\u00efve"),
         (
-            b'<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-2"><p>\xb1\xe6\xbe',
+            b'<meta charset="windows-1252"><p>' + CURLY_CP1252,
+            "utf-8",
+            "\u201cCaf\u00e9\u201d \u2014 na\u00efve",
+        ),
+        (
+            b'<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-2">'
+            b"<p>\xb1\xe6\xbe",
             None,
             "\u0105\u0107\u017e",
         ),
         # XML declaration when there is no meta.
-        (b'<?xml version="1.0" encoding="KOI8-R"?><p>\xf0\xd2\xc9\xd7\xc5\xd4', None, "\u041f\u0440\u0438\u0432\u0435\u0442"),
+        (
+            b'<?xml version="1.0" encoding="KOI8-R"?><p>\xf0\xd2\xc9\xd7\xc5\xd4',
+            None,
+            "\u041f\u0440\u0438\u0432\u0435\u0442",
+        ),
         # Header when the document says nothing.
         (b"<p>\xe8\xe9", "iso-8859-2", "<p>\u010d\u00e9"),
         # Nothing declared: strict UTF-8 first, then cp1252.
@@ -68,14 +77,26 @@ def test_bad_bytes_in_declared_charset_are_replaced() -> None:
 
 @pytest.mark.parametrize(
     ("label", "expected"),
-    [("latin1", "cp1252"), ("ISO-8859-1", "cp1252"), ("ascii", "cp1252"), ("UTF8", "utf-8"),
-     ("koi8-r", "koi8-r"), ("", None), ("nope", None), ("hex", None), (None, None)],
+    [
+        ("latin1", "cp1252"),
+        ("ISO-8859-1", "cp1252"),
+        ("ascii", "cp1252"),
+        ("UTF8", "utf-8"),
+        ("koi8-r", "koi8-r"),
+        ("", None),
+        ("nope", None),
+        ("hex", None),
+        (None, None),
+    ],
 )
 def test_normalize_charset(label: str | None, expected: str | None) -> None:
     assert normalize_charset(label) == expected
 
 
-@given(st.binary(max_size=2048), st.one_of(st.none(), st.sampled_from(["utf-8", "bogus", "utf-16", "koi8-r", "rot13"])))
+@given(
+    st.binary(max_size=2048),
+    st.one_of(st.none(), st.sampled_from(["utf-8", "bogus", "utf-16", "koi8-r", "rot13"])),
+)
 def test_never_raises_and_never_returns_nul(body: bytes, header: str | None) -> None:
     text = decode_html(body, header)
     assert isinstance(text, str)

@@ -6,15 +6,14 @@ import datetime as dt
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import lxml.html
 
 from bot.charset import decode_html
 from bot.errors import ExtractionError
@@ -77,7 +76,10 @@ def test_binary_is_not_an_article() -> None:
 def test_parse_limit_applies_to_markup_not_scripts() -> None:
     # Inline scripts larger than the parse limit must not push the article out of it.
     script = b"<script>var x = '" + b"x" * 120_000 + b"';</script>"
-    text = b"".join(b"<p>Paragraph %d of plain article prose, long enough to count as text.</p>" % i for i in range(40))
+    text = b"".join(
+        b"<p>Paragraph %d of plain article prose, long enough to count as text.</p>" % i
+        for i in range(40)
+    )
     page = b"<html><head>" + script + b"</head><body><article>" + text + b"</article></body></html>"
     article = extract_article(page, URL, max_bytes=50_000)
     assert article.kind == "article"
@@ -88,7 +90,10 @@ def test_parse_limit_applies_to_markup_not_scripts() -> None:
 
 
 def test_invisible_characters_are_stripped() -> None:
-    prose = "Readers \u202eecnetnes\u202c see this \u200bsentence with hidden marks in the middle of it. " * 15
+    prose = (
+        "Readers \u202eecnetnes\u202c see this \u200bsentence with hidden marks "
+        "in the middle of it. " * 15
+    )
     page = f"<html><body><article><p>{prose}</p><p>{prose}.</p></article></body></html>".encode()
     article = extract_article(page, URL)
     assert article.paragraphs
@@ -126,7 +131,15 @@ class Expected:
     count: int | None = None
 
 
-COMMON_FURNITURE = ("Share on", "Advertisement", "Subscribe", "Privacy", "Skip to", "Most read", "All rights")
+COMMON_FURNITURE = (
+    "Share on",
+    "Advertisement",
+    "Subscribe",
+    "Privacy",
+    "Skip to",
+    "Most read",
+    "All rights",
+)
 
 EXPECTED: dict[str, Expected] = {
     "article_jsonld.html": Expected(
@@ -137,7 +150,13 @@ EXPECTED: dict[str, Expected] = {
         language="en",
         first="Councillors backed the plan 31 to 12 after a six-hour debate.",
         last="The operator's lease runs until 2029.",
-        absent=(*COMMON_FURNITURE, "By Priya Raman", "Photograph: Tom Ellis", "Ferry timetable", "News › Local"),
+        absent=(
+            *COMMON_FURNITURE,
+            "By Priya Raman",
+            "Photograph: Tom Ellis",
+            "Ferry timetable",
+            "News › Local",
+        ),
         count=10,
     ),
     "article_opengraph.html": Expected(
@@ -159,7 +178,13 @@ EXPECTED: dict[str, Expected] = {
         language="en",
         first="The Carnegie library on Mill Street reopened to readers on Saturday",
         last="The restoration cost 2.3 million,",
-        absent=(*COMMON_FURNITURE, "By Tomas Lindqvist", "Posted in", "Proudly powered", "since 1911"),
+        absent=(
+            *COMMON_FURNITURE,
+            "By Tomas Lindqvist",
+            "Posted in",
+            "Proudly powered",
+            "since 1911",
+        ),
         count=6,
     ),
     "article_boilerplate.html": Expected(
@@ -171,9 +196,21 @@ EXPECTED: dict[str, Expected] = {
         first="Ranchers across the southern plains are selling cattle months earlier",
         last="Forecasters give a better than even chance of a wet autumn.",
         absent=(
-            *COMMON_FURNITURE, "cookies", "Related stories", "Hay prices hit record", "Morning Roundup",
-            "newsletter", "Recommended for you", "Ten tractors", "comments", "cowboy_dan", "sixty miles",
-            "Trending", "Grain silo", "By Luis Ortega", "Copy link",
+            *COMMON_FURNITURE,
+            "cookies",
+            "Related stories",
+            "Hay prices hit record",
+            "Morning Roundup",
+            "newsletter",
+            "Recommended for you",
+            "Ten tractors",
+            "comments",
+            "cowboy_dan",
+            "sixty miles",
+            "Trending",
+            "Grain silo",
+            "By Luis Ortega",
+            "Copy link",
         ),
         count=6,
     ),
@@ -220,7 +257,9 @@ EXPECTED: dict[str, Expected] = {
         count=5,
     ),
     "error_404.html": Expected(kind="not_article", site_name="The Coastal Courier"),
-    "home_listing.html": Expected(kind="not_article", site_name="Daily Ledger", authors=[], published=None),
+    "home_listing.html": Expected(
+        kind="not_article", site_name="Daily Ledger", authors=[], published=None
+    ),
 }
 
 
@@ -259,7 +298,9 @@ def test_charset_header_is_used_when_the_page_declares_none() -> None:
 
 ARTICLE_PAGES = sorted(name for name, want in EXPECTED.items() if want.kind == "article")
 _WS = re.compile(r"\s+")
-_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 
 
 def _squashed(text: str) -> str:
@@ -269,8 +310,10 @@ def _squashed(text: str) -> str:
 def _page_text(html: bytes) -> str:
     """All text of the page by a route independent of the extractor: lxml's text_content."""
     try:
-        doc = lxml.html.document_fromstring(decode_html(html).encode("utf-8", "replace"),
-                                            parser=lxml.html.HTMLParser(encoding="utf-8"))
+        doc = lxml.html.document_fromstring(
+            decode_html(html).encode("utf-8", "replace"),
+            parser=lxml.html.HTMLParser(encoding="utf-8"),
+        )
     except Exception:  # noqa: BLE001 - no document, so no text to compare against
         return ""
     return _squashed(doc.text_content())
@@ -283,16 +326,18 @@ def mutated_pages(draw: st.DrawFn) -> bytes:
     if mutation == "truncate":
         return page[: draw(st.integers(0, len(page)))]
     if mutation == "flip":
-        data = bytearray(page)
+        flipped = bytearray(page)
         for _ in range(draw(st.integers(1, 20))):
-            data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
-        return bytes(data)
+            flipped[draw(st.integers(0, len(flipped) - 1))] = draw(st.integers(0, 255))
+        return bytes(flipped)
     tags = list(re.finditer(rb"<[^>]*>", page))
     if mutation == "drop_tag":
-        chosen = draw(st.lists(st.sampled_from(tags), min_size=1, max_size=10, unique_by=lambda m: m.start()))
+        chosen = draw(
+            st.lists(st.sampled_from(tags), min_size=1, max_size=10, unique_by=lambda m: m.start())
+        )
         data = page
         for match in sorted(chosen, key=lambda m: m.start(), reverse=True):
-            data = data[: match.start()] + data[match.end():]
+            data = data[: match.start()] + data[match.end() :]
         return data
     return re.sub(rb"</(?:p|div|article|li|h\d)>", b"", page)
 
