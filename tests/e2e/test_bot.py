@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import re
 import signal
 import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.e2e.conftest import (
     DM_FAN,
@@ -360,3 +364,54 @@ async def test_python_m_bot_without_a_token_says_which_setting(tmp_path: Path) -
     lines = err.decode().strip().splitlines()
     assert process.returncode == 2
     assert len(lines) == 1 and "DISCORD_TOKEN" in lines[0] and ".env.example" in lines[0]
+
+
+async def test_an_unexpected_error_gets_a_reference_and_a_logged_traceback(
+    newslink: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = newslink.fake
+    await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
+    await fake.wait_for(lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
+    # A 403 the bot could not foresee (its permissions said yes): a bug-shaped failure.
+    fake.fail_next("PUT", "/channels/{channel_id}/messages/pins/{message_id}", 403)
+    with caplog.at_level(logging.ERROR, logger="cogs"):
+        record = await fake.slash(GUILD, NEWS, MODERATOR, "pin")
+        text = await _answered(fake, record)
+    match = re.fullmatch(r"Something went wrong \(reference ([0-9A-F]{6})\)\.", text)
+    assert match is not None and record.ephemeral, text
+    [logged] = [r for r in caplog.records if match.group(1) in r.getMessage()]
+    assert logged.exc_info is not None and "Forbidden" in repr(logged.exc_info[1])
+    assert "403" not in text  # exception text never reaches the user
+
+
+async def test_python_m_bot_sync_registers_the_commands_for_one_server(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    build_world(fake_discord)
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "DISCORD_TOKEN": fake_discord.token,
+        "DISCORD_API_BASE": fake_discord.api_base,
+        "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "sync",
+        "--guild",
+        str(GUILD),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()[-3000:]
+    names = {c["name"] for c in fake_discord.commands(GUILD)}
+    assert {"brief", "subscribe", "pin", "newslink", "Brief this link", "Pin brief"} <= names
+    assert f"synced {len(fake_discord.commands(GUILD))} commands" in out.decode()
+    # Never globally, and the gateway was not needed.
+    assert fake_discord.commands(None) == [] and fake_discord.identify_count == 0
