@@ -35,8 +35,12 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
     try:
         async with create_session(settings) as http:
             await pool.warm_up()
-            briefer = Briefer(Fetcher(http, settings), pool, settings)
-            yield Services(settings=settings, briefer=briefer, sessions=session_factory(engine))
+            fetcher = Fetcher(http, settings)
+            try:
+                yield Services(settings=settings, briefer=Briefer(fetcher, pool, settings),
+                               sessions=session_factory(engine))
+            finally:
+                await fetcher.close()  # cancel fetches still in flight before the session closes
     finally:
         pool.close()
         await engine.dispose()
