@@ -93,8 +93,9 @@ class Publisher(Protocol):
         """Post the brief (replying to the sharer's message when there is one); its message id."""
         ...
 
-    async def open_thread(self, message_id: int, name: str) -> int:
-        """Open a thread on the brief message, or return the one that already exists there."""
+    async def open_thread(self, message_id: int, name: str) -> int | None:
+        """Open a thread on the brief message (or find the one already there); None if threads
+        cannot be opened in this channel."""
         ...
 
     async def can_read(self, user_ids: Sequence[int]) -> set[int]:
@@ -273,6 +274,7 @@ class Sharing:
         thread_id: int | None = None
         if policy.threads:
             thread_id = await publisher.open_thread(message_id, thread_name(brief))
+        if thread_id is not None:
             async with self.sessions() as session, session.begin():
                 await repository.set_brief_thread(session, brief_id, thread_id)
         notified = await self._notify(share, brief, brief_id, message_id, thread_id, publisher)

@@ -88,12 +88,18 @@ class ChannelPublisher:
             message = await self.channel.send(embed=embed)
         return message.id
 
-    async def open_thread(self, message_id: int, name: str) -> int:
+    async def open_thread(self, message_id: int, name: str) -> int | None:
+        perms = self.channel.permissions_for(self._me)
+        if not (perms.create_public_threads and perms.send_messages_in_threads):
+            log.info(
+                "no thread permissions in channel %s; brief %s has no thread",
+                self.channel.id,
+                message_id,
+            )
+            return None
         message = self.channel.get_partial_message(message_id)
         try:
-            thread = await message.create_thread(
-                name=name, auto_archive_duration=ONE_DAY
-            )
+            thread = await message.create_thread(name=name, auto_archive_duration=ONE_DAY)
         except discord.HTTPException as exc:
             if exc.code != THREAD_ALREADY_EXISTS:
                 raise

@@ -49,9 +49,16 @@ class FakeBriefer:
 class RecordingPublisher:
     """Implements :class:`Publisher` by recording what would have been sent to Discord."""
 
-    def __init__(self, *, readers: set[int] | None = None, thread_exists: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        readers: set[int] | None = None,
+        thread_exists: bool = False,
+        can_thread: bool = True,
+    ) -> None:
         self.readers = readers
         self.thread_exists = thread_exists
+        self.can_thread = can_thread
         self.posted: list[Brief] = []
         self.threads: list[tuple[int, str]] = []
         self.discussions: list[tuple[int, int, list[Mention]]] = []
@@ -68,8 +75,10 @@ class RecordingPublisher:
         self.posted.append(brief)
         return self._id()
 
-    async def open_thread(self, message_id: int, name: str) -> int:
+    async def open_thread(self, message_id: int, name: str) -> int | None:
         self.threads.append((message_id, name))
+        if not self.can_thread:
+            return None
         return message_id if self.thread_exists else self._id()
 
     async def can_read(self, user_ids: Sequence[int]) -> set[int]:
@@ -266,3 +275,18 @@ async def test_a_publishing_crash_leaves_the_claim_retryable(
     async with sessionmaker() as session:
         stale = await repository.stale_claims(session, dt.timedelta(0))
     assert [(c.source_message_id, c.state) for c in stale] == [(1, "failed")]
+
+
+async def test_without_a_thread_thread_subscribers_are_told_by_dm(
+    sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _subscribe(sessionmaker, 40, "nato")
+    publisher = _publisher(can_thread=False)
+    [posted] = await sharing.share_message(_share(1), URL, publisher)
+
+    assert isinstance(posted, Posted) and posted.thread_id is None
+    assert publisher.discussions == []
+    assert publisher.dms == [(40, posted.message_id, ["nato"])]
+    async with sessionmaker() as session:
+        record = await repository.brief_by_message(session, GUILD, posted.message_id)
+    assert record.thread_id is None

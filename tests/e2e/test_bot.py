@@ -28,6 +28,11 @@ from tests.e2e.conftest import (
     build_world,
 )
 from tests.fakediscord.server import FakeDiscord, InteractionRecord
+from tests.fakediscord.world import (
+    CREATE_PUBLIC_THREADS,
+    DEFAULT_BOT_PERMISSIONS,
+    DEFAULT_EVERYONE_PERMISSIONS,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 NATO = "/world/nato-russia"
@@ -241,7 +246,9 @@ async def test_pinning_needs_pin_messages_and_pinned_lists_it(newslink: Running)
     assert "Pin Messages" in await _answered(fake, refused)
     assert refused.ephemeral and fake.pins(NEWS) == []
 
-    pinned = await fake.slash(GUILD, NEWS, MODERATOR, "pin")
+    refused = await fake.message_command(GUILD, NEWS, MEMBER, "Pin brief", int(brief["id"]))
+    assert "Pin Messages" in await _answered(fake, refused)
+    pinned = await fake.message_command(GUILD, NEWS, MODERATOR, "Pin brief", int(brief["id"]))
     await _answered(fake, pinned)
     assert fake.pins(NEWS) == [int(brief["id"])]
 
@@ -278,7 +285,6 @@ async def test_moderators_unwatch_and_watch_a_channel(newslink: Running) -> None
         GUILD, NEWS, MEMBER, "newslink", [{"name": "unwatch", "type": 1, "options": [channel]}]
     )
     assert "Manage Channels" in await _answered(fake, refused)
-    fake.add_role(GUILD, 300, permissions=(1 << 4) | (1 << 13) | (1 << 51), name="moderators")
     done = await fake.slash(
         GUILD, NEWS, MODERATOR, "newslink", [{"name": "unwatch", "type": 1, "options": [channel]}]
     )
@@ -288,6 +294,26 @@ async def test_moderators_unwatch_and_watch_a_channel(newslink: Running) -> None
     assert _briefs(fake) == []
     shown = await fake.slash(GUILD, NEWS, MODERATOR, "newslink", [{"name": "settings", "type": 1}])
     assert "not watched" in await _answered(fake, shown)
+    # "Brief this link" still briefs a message there on request, replying to it.
+    [shared] = [m for m in fake.all_messages(NEWS) if int(m["author"]["id"]) == SHARER]
+    asked = await fake.message_command(GUILD, NEWS, MEMBER, "Brief this link", int(shared["id"]))
+    assert "Posted" in await _answered(fake, asked)
+    [brief] = _briefs(fake)
+    assert brief["message_reference"]["message_id"] == shared["id"]
+
+
+async def test_without_thread_permission_the_brief_is_posted_without_a_thread(
+    newslink: Running,
+) -> None:
+    fake = newslink.fake
+    # Roles add up: @everyone's grant would give it back.
+    fake.set_bot_permissions(GUILD, DEFAULT_BOT_PERMISSIONS & ~CREATE_PUBLIC_THREADS)
+    fake.add_role(GUILD, GUILD, permissions=DEFAULT_EVERYONE_PERMISSIONS & ~CREATE_PUBLIC_THREADS)
+    await _barrier(newslink)  # the role update has reached the bot
+    await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
+    await fake.wait_for(lambda: bool(_briefs(fake)))
+    await _barrier(newslink)
+    assert fake.threads() == []
 
 
 async def test_article_text_can_ping_nobody(newslink: Running) -> None:
