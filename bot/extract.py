@@ -96,7 +96,8 @@ def _clean_text(text: str) -> str:
 _BOILERPLATE = re.compile(
     r"""^(?:
         advertisement|advertising|sponsored(?:\ content)?|skip\ (?:to\ )?(?:main\ )?content|
-        read\ (?:more|next|also)\b.*|related(?:\ (?:articles?|stories|coverage|content))?:?.*|
+        read\ (?:more|next|also)\b.*|like\ this:?|(?:like\ )?loading\.*|
+        related(?:\ (?:articles?|stories|coverage|content))?:?.*|
         (?:see|more)\ also\b.*|recommended(?:\ for\ you)?|most\ (?:read|popular)|
         share\ (?:this|on)\b.*|share|tweet|email|print|comments?|\d+\ comments?|
         (?:sign\ up|subscribe)\b.*newsletter.*|.*\bnewsletter\b.*sign\ up.*|
@@ -110,7 +111,13 @@ _BOILERPLATE = re.compile(
 _BOILERPLATE_MAX_CHARS = 160
 
 
+# Markup shown as text: an editor's leftovers or a broken embed, never article prose.
+_MARKUP_AS_TEXT = re.compile(r"&(?:lt|gt|amp|quot);|<[a-z]+\s+[a-z-]+=[\"']", re.IGNORECASE)
+
+
 def _is_boilerplate(paragraph: str) -> bool:
+    if _MARKUP_AS_TEXT.search(paragraph):
+        return True
     return len(paragraph) <= _BOILERPLATE_MAX_CHARS and _BOILERPLATE.match(paragraph) is not None
 
 
@@ -258,26 +265,37 @@ _SKIP_TAGS = frozenset(
 _BREAK = "\x00"
 
 
-def _iter_blocks(root: lxml.html.HtmlElement) -> Iterator[str]:
-    """Plain-text blocks of ``root`` in document order, without recursion (trees may be deep)."""
+def _iter_blocks(root: lxml.html.HtmlElement) -> Iterator[tuple[str, float]]:
+    """Plain-text blocks of ``root`` in document order, each with the share of its text that is
+    link text; iterative, not recursive, since trees may be deep."""
     buffer: list[str] = []
+    linked = 0
+    in_link = 0
 
-    def flush() -> Iterator[str]:
+    def add(text: str) -> None:
+        nonlocal linked
+        buffer.append(text)
+        if in_link:
+            linked += len(text)
+
+    def flush() -> Iterator[tuple[str, float]]:
+        nonlocal linked
         if buffer:
+            joined = "".join(buffer)
+            share = linked / len(joined) if joined else 0.0
             # Two line breaks in a row end a paragraph; one is only a line break.
-            for part in re.split(_BREAK + r"\s*" + _BREAK, "".join(buffer)):
-                yield part.replace(_BREAK, " ")
+            for part in re.split(_BREAK + r"\s*" + _BREAK, joined):
+                yield part.replace(_BREAK, " "), share
             buffer.clear()
+            linked = 0
 
     walker = lxml.etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
         tag = el.tag if isinstance(el.tag, str) else ""
         if event == "start":
             if tag in _SKIP_TAGS or not tag:
+                # The end event still comes, and takes the tail.
                 walker.skip_subtree()
-                # Skipped elements still have tails, which belong to the parent's text.
-                if el.tail:
-                    buffer.append(el.tail)
                 continue
             if tag in _BLOCK_TAGS:
                 yield from flush()
@@ -286,27 +304,35 @@ def _iter_blocks(root: lxml.html.HtmlElement) -> Iterator[str]:
             elif tag in ("td", "th"):
                 # A table row reads as one line, its cells apart.
                 buffer.append(" ")
+            elif tag == "a":
+                in_link += 1
             if el.text:
-                buffer.append(el.text)
+                add(el.text)
         else:
             if tag in _BLOCK_TAGS:
                 yield from flush()
+            elif tag == "a" and in_link:
+                in_link -= 1
             if el.tail and el is not root:
-                buffer.append(el.tail)
+                add(el.tail)
     yield from flush()
 
 
-_DEDUP_MIN_CHARS = 40
+# Repeats shorter than this are legitimate (a recurring interview question, a menu line, a table
+# cell) unless they follow each other; a long repeat is a duplicated block (a pull quote, a
+# second copy of the article for another screen size).
+_DEDUP_MIN_CHARS = 200
 
 
-def _paragraphs_from(root: lxml.html.HtmlElement) -> list[str]:
+def _paragraphs_from(root: lxml.html.HtmlElement, max_link_share: float = 1.0) -> list[str]:
     seen: set[str] = set()
     paragraphs: list[str] = []
-    for block in _iter_blocks(root):
+    for block, link_share in _iter_blocks(root):
         text = _clean_text(block)
-        if not text or text in seen or _is_boilerplate(text):
+        if not text or text in seen or link_share > max_link_share or _is_boilerplate(text):
             continue
-        # Short repeats are legitimate (table cells, "* * *"); long ones are duplicated blocks.
+        if paragraphs and paragraphs[-1] == text:
+            continue
         if len(text) >= _DEDUP_MIN_CHARS:
             seen.add(text)
         paragraphs.append(text)
@@ -548,6 +574,53 @@ def _readability_paragraphs(doc: lxml.html.HtmlElement, url: str) -> list[str]:
     return _paragraphs_from(root)
 
 
+# Readability drops blocks it scores low (embedded posts, one-line paragraphs, short lists) even
+# when they sit between paragraphs it kept; a gap this small inside the article is article text.
+_MAX_GAP_BLOCKS = 6
+
+
+# Dropped blocks that are mostly link text are related-story teasers, not article text.
+_MAX_GAP_LINK_SHARE = 0.5
+# Labels ("VIDEO", "Author:", a date, a section name) sit between paragraphs too; prose is longer.
+_MIN_GAP_WORDS = 5
+
+
+def _fill_gaps(kept: list[str], body: lxml.html.HtmlElement) -> list[str]:
+    """``kept`` with the blocks of ``body`` readability dropped between two kept paragraphs."""
+    if len(kept) < 2:
+        return kept
+    blocks = [
+        (text, share)
+        for text, share in ((_clean_text(t), s) for t, s in _iter_blocks(body))
+        if text
+    ]
+    texts = [text for text, _ in blocks]
+    result: list[str] = []
+    cursor = 0
+    previous: int | None = None
+    for paragraph in kept:
+        try:
+            found = texts.index(paragraph, cursor)
+        except ValueError:
+            # Readability rewrote this block (or it sits out of order): keep it, fill nothing.
+            result.append(paragraph)
+            continue
+        if previous is not None and found - previous - 1 <= _MAX_GAP_BLOCKS:
+            result.extend(
+                text
+                for text, share in blocks[previous + 1 : found]
+                if share <= _MAX_GAP_LINK_SHARE
+                and len(text.split()) >= _MIN_GAP_WORDS
+                and not _is_boilerplate(text)
+                # The page may hold a kept paragraph twice, split by markup in one of the copies.
+                and not any(text in other or (len(other) > 40 and other in text) for other in kept)
+            )
+        result.append(paragraph)
+        previous = found
+        cursor = found + 1
+    return result
+
+
 def _article_body_paragraphs(article_body: str) -> list[str]:
     parts = re.split(r"\n\s*\n|\r\n\s*\r\n", article_body)
     if len(parts) == 1:
@@ -607,6 +680,8 @@ def extract_article(
     if body is not None:
         _remove_furniture(body)
     paragraphs = _readability_paragraphs(doc, url)
+    if body is not None:
+        paragraphs = _fill_gaps(paragraphs, body)
     if signals.article_body:
         from_json = _article_body_paragraphs(signals.article_body)
         # JSON-LD text is the publisher's own; prefer it when readability clearly missed text.
