@@ -441,3 +441,14 @@ async def test_python_m_bot_sync_registers_the_commands_for_one_server(
     assert f"synced {len(fake_discord.commands(GUILD))} commands" in out.decode()
     # Never globally, and the gateway was not needed.
     assert fake_discord.commands(None) == [] and fake_discord.identify_count == 0
+
+
+async def test_after_a_dropped_connection_the_bot_resumes_and_still_briefs(
+    newslink: Running,
+) -> None:
+    fake = newslink.fake
+    await fake.drop_websocket(resume=True)
+    await fake.wait_for(lambda: fake.resume_count > 0 and fake.connected, 15)
+    await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
+    await fake.wait_for(lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
+    assert fake.identify_count == 1  # resumed, not a second IDENTIFY
