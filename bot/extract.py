@@ -9,22 +9,28 @@
    the whole tree before anything is removed;
 4. remove page furniture readability sometimes keeps (cookie banners, related-article boxes,
    comments, share bars, captions, navigation);
-5. let readability choose the article node, and turn it into plain-text paragraphs;
-6. fall back to JSON-LD ``articleBody`` when readability found clearly less text than it;
-7. classify the page (:attr:`Article.kind`).
+5. let readability choose the article node, and turn it into plain-text paragraphs (``<p>``,
+   headings, list items, blockquotes; ``<br><br>`` splits; boilerplate lines and long repeats
+   dropped; invisible and bidi-control characters removed);
+6. put back prose readability dropped between two paragraphs it kept (embedded posts, short
+   paragraphs), and fall back to JSON-LD ``articleBody`` when readability found clearly less;
+7. drop the headline if it repeats as a paragraph, and classify the page (:attr:`Article.kind`).
 
 ``kind`` is one of:
 
 ``"article"``
     a readable article; ``paragraphs`` hold its text.
 ``"paywall"``
-    a subscriber-only teaser: JSON-LD ``isAccessibleForFree: false``, a paywall element or a
-    "subscribe to continue reading" notice, with little body text.
+    a subscriber-only teaser: under 400 words of body text and either JSON-LD
+    ``isAccessibleForFree: false`` or a "subscribe to continue reading" notice (a paywall class
+    name alone counts only under :data:`MIN_ARTICLE_WORDS`: sites put it on their login chrome).
 ``"too_short"``
-    fewer than :data:`MIN_ARTICLE_WORDS` words of body text.
+    fewer than :data:`MIN_ARTICLE_WORDS` words of body text (CJK text: two characters a word).
 ``"not_article"``
-    an error page, a login or cookie wall, a home or listing page (not typed as an article and
-    mostly links or little prose), or binary data served as HTML.
+    an error page (the title or first heading says "page not found", "404", ...); a login or
+    cookie wall (a password field or a "log in to continue" notice, with little text); a home or
+    listing page (not typed as an article by JSON-LD or og:type, and at the site root, or its
+    extracted text mostly headline links, or little prose); binary data served as HTML.
 
 Only a page that cannot be parsed at all (empty, not bytes) raises
 :class:`~bot.errors.ExtractionError`; every other page returns an :class:`Article`.
@@ -39,6 +45,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
@@ -352,7 +359,6 @@ class _Signals:
     og_type: str | None = None
     paywall_marker: bool = False
     password_field: bool = False
-    link_density: float = 0.0
 
 
 def _json_ld_objects(doc: lxml.html.HtmlElement) -> Iterator[dict[str, Any]]:
@@ -419,20 +425,18 @@ def _signals(doc: lxml.html.HtmlElement) -> _Signals:
     signals.password_field = bool(
         doc.xpath("//input[translate(@type,'PASWORD','pasword')='password']")
     )
-    body = doc.find("body")
-    if body is not None:
-        total = len(_SPACES.sub("", body.text_content())) or 1
-        linked = sum(len(_SPACES.sub("", a.text_content())) for a in body.iter("a"))
-        signals.link_density = min(linked / total, 1.0)
     return signals
 
 
 # --- classification --------------------------------------------------------------------------
 
+# Headline words alone ("error", "500") appear in real headlines; these phrases do not.
 _ERROR_TITLE = re.compile(
-    r"\b(?:404|403|410|500|502|503)\b|page not found|not found|no longer available|"
-    r"doesn[’']t exist|does not exist|error|access denied|forbidden|"
-    r"seite nicht gefunden|page introuvable|p[aá]gina no encontrada",
+    r"\b(?:404|410)\b|(?:error|http)\s*(?:403|500|502|503)\b|"
+    r"\b(?:403|500|502|503)\s*(?:error|forbidden|internal server|bad gateway|service unavailable)|"
+    r"page not found|file not found|page (?:cannot|can[’']t|could not|couldn[’']t) be found|"
+    r"can[’']t find (?:that|this|the) page|page (?:doesn[’']t|does not) exist|access denied|"
+    r"seite nicht gefunden|page introuvable|p[aá]gina no encontrada|pagina non trovata",
     re.IGNORECASE,
 )
 _WALL_TEXT = re.compile(
@@ -451,8 +455,8 @@ _NOT_ARTICLE_OG_TYPES = {
     "product",
     "place",
 }
-# Readable pages that still look like this are listings: most of their text is link text.
-_LISTING_LINK_DENSITY = 0.5
+# An untyped page whose extracted text is this much link text is a list of headlines.
+_LISTING_LINK_SHARE = 0.35
 _TEASER_MAX_WORDS = 400
 
 
@@ -468,22 +472,35 @@ def _word_count(paragraphs: list[str]) -> int:
 
 
 def _classify(
-    signals: _Signals, meta: Metadata, heading: str, paragraphs: list[str], page_text: str
+    signals: _Signals,
+    heading: str,
+    paragraphs: list[str],
+    page_text: str,
+    link_share: float,
+    url: str,
 ) -> str:
     words = _word_count(paragraphs)
-    if words < _TEASER_MAX_WORDS and _ERROR_TITLE.search(heading):
-        return "not_article"
-    if words < _TEASER_MAX_WORDS and (signals.password_field or _WALL_TEXT.search(page_text)):
-        return "not_article"
     teaser = words < _TEASER_MAX_WORDS
+    if teaser and _ERROR_TITLE.search(heading):
+        return "not_article"
+    # Comment forms and site chrome carry login prompts too, so look only at what was extracted.
+    if words < MIN_ARTICLE_WORDS and (
+        signals.password_field or _WALL_TEXT.search(heading + " " + " ".join(paragraphs))
+    ):
+        return "not_article"
+    # Paywall class names also mark site-wide login chrome, so alone they count only on pages too
+    # short to be an article.
     if teaser and (
-        signals.free is False or signals.paywall_marker or _PAYWALL_TEXT.search(page_text)
+        signals.free is False
+        or _PAYWALL_TEXT.search(page_text)
+        or (signals.paywall_marker and words < MIN_ARTICLE_WORDS)
     ):
         return "paywall"
     untyped = not signals.typed_article and (
         signals.og_type is None or signals.og_type in _NOT_ARTICLE_OG_TYPES
     )
-    if untyped and (signals.link_density > _LISTING_LINK_DENSITY or words < MIN_ARTICLE_WORDS):
+    is_home = urlsplit(url).path.strip("/") == ""
+    if untyped and (is_home or link_share > _LISTING_LINK_SHARE or words < MIN_ARTICLE_WORDS):
         return "not_article"
     if words < MIN_ARTICLE_WORDS:
         return "too_short"
@@ -585,15 +602,37 @@ _MAX_GAP_LINK_SHARE = 0.5
 _MIN_GAP_WORDS = 5
 
 
-def _fill_gaps(kept: list[str], body: lxml.html.HtmlElement) -> list[str]:
-    """``kept`` with the blocks of ``body`` readability dropped between two kept paragraphs."""
+def _page_blocks(body: lxml.html.HtmlElement) -> list[tuple[str, float]]:
+    """Every non-empty text block of the (cleaned) page with its link-text share."""
+    blocks = ((_clean_text(text), share) for text, share in _iter_blocks(body))
+    return [(text, share) for text, share in blocks if text]
+
+
+def _link_share(paragraphs: list[str], blocks: list[tuple[str, float]]) -> float:
+    """How much of the extracted text is link text on the page (headline lists score high)."""
+    shares: dict[str, float] = {}
+    for text, share in blocks:
+        shares.setdefault(text, share)
+    total = sum(len(p) for p in paragraphs)
+    linked = sum(len(p) * shares.get(p, 0.0) for p in paragraphs)
+    return linked / total if total else 0.0
+
+
+# A kept block that is (nearly) all link text is a related-story teaser or a tag list.
+_MAX_KEPT_LINK_SHARE = 0.8
+
+
+def _without_link_lists(paragraphs: list[str], blocks: list[tuple[str, float]]) -> list[str]:
+    shares: dict[str, float] = {}
+    for text, share in blocks:
+        shares[text] = min(share, shares.get(text, 1.0))
+    return [p for p in paragraphs if shares.get(p, 0.0) <= _MAX_KEPT_LINK_SHARE]
+
+
+def _fill_gaps(kept: list[str], blocks: list[tuple[str, float]]) -> list[str]:
+    """``kept`` with the page ``blocks`` readability dropped between two kept paragraphs."""
     if len(kept) < 2:
         return kept
-    blocks = [
-        (text, share)
-        for text, share in ((_clean_text(t), s) for t, s in _iter_blocks(body))
-        if text
-    ]
     texts = [text for text, _ in blocks]
     result: list[str] = []
     cursor = 0
@@ -680,8 +719,9 @@ def extract_article(
     if body is not None:
         _remove_furniture(body)
     paragraphs = _readability_paragraphs(doc, url)
-    if body is not None:
-        paragraphs = _fill_gaps(paragraphs, body)
+    blocks = _page_blocks(body) if body is not None else []
+    paragraphs = _fill_gaps(paragraphs, blocks)
+    paragraphs = _without_link_lists(paragraphs, blocks)
     if signals.article_body:
         from_json = _article_body_paragraphs(signals.article_body)
         # JSON-LD text is the publisher's own; prefer it when readability clearly missed text.
@@ -689,7 +729,7 @@ def extract_article(
             paragraphs = from_json
     # The headline is shown on its own; repeated as the first paragraph it would be quoted twice.
     paragraphs = [p for p in paragraphs if p.casefold() not in headlines]
-    kind = _classify(signals, meta, heading, paragraphs, page_text)
+    kind = _classify(signals, heading, paragraphs, page_text, _link_share(paragraphs, blocks), url)
     return Article(
         url=url,
         title=meta.title,

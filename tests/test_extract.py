@@ -353,3 +353,200 @@ def test_mutated_pages_give_page_text_or_extraction_error(page: bytes) -> None:
     source = _page_text(page)
     for paragraph in article.paragraphs:
         assert _squashed(paragraph) in source, paragraph
+
+
+# --- behaviours on small inline pages ------------------------------------------------------------
+
+PROSE = [
+    f"Paragraph {n} tells the reader something new about the council's plan for the harbour, "
+    f"with enough words in it to read as prose rather than as a label or a link."
+    for n in range(1, 9)
+]
+
+
+def _html(body: str, head: str = "") -> bytes:
+    return f"<!DOCTYPE html><html><head>{head}</head><body>{body}</body></html>".encode()
+
+
+def _article(paragraphs: list[str], extra: str = "") -> str:
+    inner = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return f"<article><h1>Harbour plan</h1>{inner}{extra}</article>"
+
+
+OG_ARTICLE = '<meta property="og:type" content="article"><title>Harbour plan</title>'
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        (
+            "<div>one line<br>same paragraph<br><br>second paragraph</div>",
+            ["one line same paragraph", "second paragraph"],
+        ),
+        (
+            "<div><h2>Heading</h2><ul><li>first item</li><li>second item</li></ul></div>",
+            ["Heading", "first item", "second item"],
+        ),
+        (
+            "<div><blockquote>a quoted passage</blockquote><p>after it</p></div>",
+            ["a quoted passage", "after it"],
+        ),
+        ("<div><p>  spaced \n\t out   text </p></div>", ["spaced out text"]),
+        (
+            "<div><table><tr><td>Pos.</td><td>Driver</td></tr><tr><td>1</td><td>Ana</td></tr></table></div>",
+            ["Pos. Driver", "1 Ana"],
+        ),
+        ("<div><p>text <script>var x;</script>and tail</p></div>", ["text and tail"]),
+        (
+            "<div><figure><img src=x><figcaption>Photo: someone</figcaption></figure>"
+            "<p>body</p></div>",
+            ["body"],
+        ),
+    ],
+)
+def test_blocks_become_paragraphs(markup: str, expected: list[str]) -> None:
+    from bot.extract import _paragraphs_from
+
+    assert _paragraphs_from(lxml.html.fromstring(markup)) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Advertisement",
+        "Read more: Ferry timetable cut",
+        "Share this article",
+        "By Jane Doe",
+        "Sign up for our daily newsletter",
+        "Photo: Getty Images",
+        "We use cookies to improve this site.",
+        "Like this:",
+        "&lt;span class=x&gt;",
+    ],
+)
+def test_boilerplate_lines_are_dropped(line: str) -> None:
+    page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
+    assert line not in extract_article(page, URL).paragraphs
+
+
+def test_repeats_dropped_only_when_long_or_adjacent() -> None:
+    question = "What inspired you?"
+    long_repeat = PROSE[0] + " " + PROSE[1]
+    paragraphs = [
+        long_repeat,
+        question,
+        PROSE[2],
+        question,
+        PROSE[3],
+        PROSE[3],
+        PROSE[4],
+        long_repeat,
+    ]
+    article = extract_article(_html(_article(paragraphs), OG_ARTICLE), URL)
+    assert article.paragraphs.count(question) == 2
+    assert article.paragraphs.count(long_repeat) == 1
+    assert article.paragraphs.count(PROSE[3]) == 1
+
+
+def test_headline_is_not_repeated_as_a_paragraph() -> None:
+    article = extract_article(_html(_article(PROSE), OG_ARTICLE), URL)
+    assert article.paragraphs[0] == PROSE[0]
+
+
+def test_dropped_prose_between_kept_paragraphs_is_put_back() -> None:
+    # An embedded post readability scores low, between two long paragraphs.
+    embed = (
+        '<blockquote class="twitter-tweet"><p>Council votes tonight on the harbour plan, '
+        'follow along here <a href="https://t.co/x">pic.twitter.com/x</a></p>'
+        "&mdash; City Desk (@citydesk) "
+        '<a href="https://twitter.com/x">March 14, 2024</a></blockquote>'
+    )
+    related = '<div><a href="/a">Ferry timetable cut for winter as operator loses crew</a></div>'
+    paragraphs = ["".join(f"<p>{p}</p>" for p in PROSE[i:j]) for i, j in ((0, 2), (2, 4), (4, 8))]
+    body = paragraphs[0] + related + paragraphs[1] + embed + paragraphs[2]
+    page = _html(f"<article><h1>Harbour plan</h1>{body}</article>", OG_ARTICLE)
+    article = extract_article(page, URL)
+    text = article.text
+    assert "Council votes tonight on the harbour plan" in text
+    assert text.index(PROSE[3]) < text.index("Council votes tonight") < text.index(PROSE[4])
+    assert "Ferry timetable" not in text
+
+
+def test_json_ld_article_body_replaces_a_thin_extraction() -> None:
+    body_text = "\\n\\n".join(PROSE)
+    head = OG_ARTICLE + (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Harbour plan", '
+        f'"articleBody": "{body_text}"}}</script>'
+    )
+    page = _html("<div id=app><p>Loading the story…</p></div>", head)
+    article = extract_article(page, URL)
+    assert article.paragraphs == PROSE
+    assert article.kind == "article"
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "url", "kind"),
+    [
+        (OG_ARTICLE, _article(PROSE), URL, "article"),
+        (OG_ARTICLE, _article(PROSE[:2]), URL, "too_short"),
+        # A paywall class on site chrome does not make a full article a teaser...
+        (
+            OG_ARTICLE,
+            _article(PROSE) + '<div class="paywall-login-link">Log in</div>',
+            URL,
+            "article",
+        ),
+        # ...but JSON-LD saying so, or a subscribe notice, with a short text does.
+        (
+            OG_ARTICLE + '<script type="application/ld+json">'
+            '{"@type":"NewsArticle","isAccessibleForFree":false}</script>',
+            _article(PROSE[:3]),
+            URL,
+            "paywall",
+        ),
+        (
+            OG_ARTICLE,
+            _article(PROSE[:3], "<div><h3>Subscribe to continue reading</h3></div>"),
+            URL,
+            "paywall",
+        ),
+        (
+            OG_ARTICLE,
+            _article(PROSE[:1], "<form><input type=password name=pw></form>"),
+            URL,
+            "not_article",
+        ),
+        (
+            "<title>Page not found</title>",
+            "<h1>Oops</h1><p>We looked everywhere for that story.</p>",
+            URL,
+            "not_article",
+        ),
+        ("<title>Error 404 - Example</title>", "<p>Nothing here.</p>", URL, "not_article"),
+        # Error words inside a real headline are not an error page.
+        (
+            OG_ARTICLE.replace("Harbour plan", "Human error blamed for 500 lost jobs"),
+            _article(PROSE),
+            URL,
+            "article",
+        ),
+        # Untyped pages: the site root, or text that is mostly headline links, is a listing.
+        (
+            '<meta property="og:type" content="website">',
+            _article(PROSE),
+            "https://news.example.com/",
+            "not_article",
+        ),
+        (
+            "",
+            "<main>"
+            + "".join(f'<h3><a href="/{n}">{p}</a></h3>' for n, p in enumerate(PROSE))
+            + "</main>",
+            URL,
+            "not_article",
+        ),
+        ("", _article(PROSE), URL, "article"),
+    ],
+)
+def test_kind(head: str, body: str, url: str, kind: str) -> None:
+    assert extract_article(_html(body, head), url).kind == kind
