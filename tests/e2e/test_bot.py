@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,11 @@ NATO = "/world/nato-russia"
 EPHEMERAL = 1 << 6
 
 
+async def _until(fake: FakeDiscord, predicate: Callable[[], bool], seconds: float = 20) -> None:
+    """Wait for ``predicate``; generous, as it only bounds a test on a loaded machine."""
+    await fake.wait_for(predicate, seconds)
+
+
 def _briefs(fake: FakeDiscord, channel_id: int = NEWS) -> list[dict[str, Any]]:
     return [m for m in fake.messages(channel_id) if m.get("embeds")]
 
@@ -55,8 +61,8 @@ def _text(record: InteractionRecord) -> str:
 
 
 async def _answered(fake: FakeDiscord, record: InteractionRecord) -> str:
-    await fake.wait_for(
-        lambda: bool(record.responses) and (not record.deferred or bool(record.followups))
+    await _until(
+        fake, lambda: bool(record.responses) and (not record.deferred or bool(record.followups))
     )
     return _text(record)
 
@@ -89,8 +95,9 @@ async def test_a_pasted_link_gets_a_brief_a_thread_and_the_right_mentions(
     await _subscribe(newslink, SHARER, "nato")
     shared = await fake.send_message(NEWS, SHARER, f"The alliance wants a reset {url}")
 
-    await fake.wait_for(
-        lambda: bool(fake.threads(NEWS)) and bool(fake.messages(int(fake.threads(NEWS)[0]["id"])))
+    await _until(
+        fake,
+        lambda: bool(fake.threads(NEWS)) and bool(fake.messages(int(fake.threads(NEWS)[0]["id"]))),
     )
     [brief] = _briefs(fake)
     embed = brief["embeds"][0]
@@ -109,7 +116,7 @@ async def test_a_pasted_link_gets_a_brief_a_thread_and_the_right_mentions(
     # Exactly the subscriber may be pinged: not the sharer, not @everyone, no role.
     assert [int(u) for u in opening["allowed_mentions"]["users"]] == [SUBSCRIBER]
     assert opening["allowed_mentions"]["parse"] == []
-    await fake.wait_for(lambda: bool(fake.messages(fake.open_dm(DM_FAN))))
+    await _until(fake, lambda: bool(fake.messages(fake.open_dm(DM_FAN))))
     [dm] = fake.messages(fake.open_dm(DM_FAN))
     assert "russia" in dm["content"] and brief["id"] in dm["content"]
 
@@ -119,11 +126,12 @@ async def test_only_members_who_can_read_the_channel_are_notified(newslink: Runn
     await _subscribe(newslink, SUBSCRIBER, "nato")
     await _subscribe(newslink, MODERATOR, "nato")
     await fake.send_message(STAFF_ONLY, MODERATOR, newslink.site.url(NATO))
-    await fake.wait_for(
+    await _until(
+        fake,
         lambda: (
             bool(fake.threads(STAFF_ONLY))
             and bool(fake.messages(int(fake.threads(STAFF_ONLY)[0]["id"])))
-        )
+        ),
     )
     [opening] = fake.messages(int(fake.threads(STAFF_ONLY)[0]["id"]))
     # The moderator shared it; the subscriber cannot see #staff: nobody is pinged.
@@ -135,7 +143,7 @@ async def test_a_message_delivered_twice_is_briefed_once(newslink: Running) -> N
     fake = newslink.fake
     shared = await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
     await fake.dispatch("MESSAGE_CREATE", {**shared, "guild_id": str(GUILD)})
-    await fake.wait_for(lambda: bool(_briefs(fake)))
+    await _until(fake, lambda: bool(_briefs(fake)))
     await _barrier(newslink)
     assert len(_briefs(fake)) == 1
     assert len(fake.threads(NEWS)) == 1
@@ -144,9 +152,9 @@ async def test_a_message_delivered_twice_is_briefed_once(newslink: Running) -> N
 async def test_a_reshared_link_gets_a_pointer_to_the_first_brief(newslink: Running) -> None:
     fake, url = newslink.fake, newslink.site.url(NATO)
     await fake.send_message(NEWS, SHARER, url)
-    await fake.wait_for(lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
+    await _until(fake, lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
     again = await fake.send_message(NEWS, MEMBER, f"did you see this {url}?utm_source=share")
-    await fake.wait_for(lambda: bool(_replies(fake)))
+    await _until(fake, lambda: bool(_replies(fake)))
     [pointer] = _replies(fake)
     [first] = _briefs(fake)
     assert pointer["message_reference"]["message_id"] == again["id"]
@@ -171,7 +179,7 @@ async def test_links_in_angle_brackets_code_bots_and_webhooks_are_ignored(
 async def test_a_link_that_cannot_be_briefed_gets_a_quiet_reaction(newslink: Running) -> None:
     fake = newslink.fake
     shared = await fake.send_message(NEWS, SHARER, newslink.site.url("/missing"))
-    await fake.wait_for(lambda: bool(fake.reactions(NEWS, int(shared["id"]))))
+    await _until(fake, lambda: bool(fake.reactions(NEWS, int(shared["id"]))))
     await _barrier(newslink)
     assert fake.messages(NEWS) == []
 
@@ -187,7 +195,7 @@ async def test_brief_command_defers_then_posts_with_a_thread(newslink: Running) 
     [brief] = _briefs(fake)
     assert "Worth a read" in brief["embeds"][0]["description"]
     assert brief["id"] in text
-    await fake.wait_for(lambda: bool(fake.threads(NEWS)))
+    await _until(fake, lambda: bool(fake.threads(NEWS)))
     assert int(fake.threads(NEWS)[0]["id"]) == int(brief["id"])
 
 
@@ -201,7 +209,7 @@ async def test_brief_preview_is_private_until_published(newslink: Running) -> No
     assert _briefs(fake) == []
     click = await fake.click(record, "newslink:publish")
     await _answered(fake, click)
-    await fake.wait_for(lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
+    await _until(fake, lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
     assert _briefs(fake)[0]["embeds"][0]["url"] == url
 
 
@@ -239,7 +247,7 @@ async def test_subscribe_list_autocomplete_and_unsubscribe(newslink: Running) ->
 async def test_pinning_needs_pin_messages_and_pinned_lists_it(newslink: Running) -> None:
     fake = newslink.fake
     await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
-    await fake.wait_for(lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
+    await _until(fake, lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
     [brief] = _briefs(fake)
 
     refused = await fake.slash(GUILD, NEWS, MEMBER, "pin")
@@ -266,7 +274,7 @@ async def test_pinning_needs_pin_messages_and_pinned_lists_it(newslink: Running)
 async def test_a_moderator_removes_a_brief(newslink: Running) -> None:
     fake = newslink.fake
     await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
-    await fake.wait_for(lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
+    await _until(fake, lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
     [brief] = _briefs(fake)
     refused = await fake.message_command(GUILD, NEWS, MEMBER, "Remove brief", int(brief["id"]))
     assert "Manage Messages" in await _answered(fake, refused)
@@ -275,7 +283,7 @@ async def test_a_moderator_removes_a_brief(newslink: Running) -> None:
     assert _briefs(fake) == []
     # The record is gone too: sharing the link again makes a new brief, not a pointer.
     await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
-    await fake.wait_for(lambda: bool(_briefs(fake)))
+    await _until(fake, lambda: bool(_briefs(fake)))
 
 
 async def test_moderators_unwatch_and_watch_a_channel(newslink: Running) -> None:
@@ -311,7 +319,7 @@ async def test_without_thread_permission_the_brief_is_posted_without_a_thread(
     fake.add_role(GUILD, GUILD, permissions=DEFAULT_EVERYONE_PERMISSIONS & ~CREATE_PUBLIC_THREADS)
     await _barrier(newslink)  # the role update has reached the bot
     await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
-    await fake.wait_for(lambda: bool(_briefs(fake)))
+    await _until(fake, lambda: bool(_briefs(fake)))
     await _barrier(newslink)
     assert fake.threads() == []
 
@@ -320,8 +328,9 @@ async def test_article_text_can_ping_nobody(newslink: Running) -> None:
     fake = newslink.fake
     await _subscribe(newslink, SUBSCRIBER, "ministers")
     await fake.send_message(NEWS, SHARER, newslink.site.url("/world/hostile"))
-    await fake.wait_for(
-        lambda: bool(fake.threads(NEWS)) and bool(fake.messages(int(fake.threads(NEWS)[0]["id"])))
+    await _until(
+        fake,
+        lambda: bool(fake.threads(NEWS)) and bool(fake.messages(int(fake.threads(NEWS)[0]["id"]))),
     )
     sent = fake.messages(NEWS) + fake.messages(int(fake.threads(NEWS)[0]["id"]))
     [brief] = _briefs(fake)
@@ -360,14 +369,14 @@ async def test_python_m_bot_runs_against_the_fake(
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        await fake_discord.wait_for(
-            lambda: fake_discord.connected or process.returncode is not None, 20
+        await _until(
+            fake_discord, lambda: fake_discord.connected or process.returncode is not None, 20
         )
         # An answered command proves the bot has its guilds and handles events.
         listing = await fake_discord.slash(GUILD, NEWS, MEMBER, "subscriptions")
-        await fake_discord.wait_for(lambda: bool(listing.responses), 20)
+        await _until(fake_discord, lambda: bool(listing.responses), 20)
         await fake_discord.send_message(NEWS, SHARER, news_site.url(NATO))
-        await fake_discord.wait_for(lambda: bool(_briefs(fake_discord)), 20)
+        await _until(fake_discord, lambda: bool(_briefs(fake_discord)), 20)
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
@@ -397,7 +406,7 @@ async def test_an_unexpected_error_gets_a_reference_and_a_logged_traceback(
 ) -> None:
     fake = newslink.fake
     await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
-    await fake.wait_for(lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
+    await _until(fake, lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
     # A 403 the bot could not foresee (its permissions said yes): a bug-shaped failure.
     fake.fail_next("PUT", "/channels/{channel_id}/messages/pins/{message_id}", 403)
     with caplog.at_level(logging.ERROR, logger="cogs"):
@@ -448,7 +457,7 @@ async def test_after_a_dropped_connection_the_bot_resumes_and_still_briefs(
 ) -> None:
     fake = newslink.fake
     await fake.drop_websocket(resume=True)
-    await fake.wait_for(lambda: fake.resume_count > 0 and fake.connected, 15)
+    await _until(fake, lambda: fake.resume_count > 0 and fake.connected, 15)
     await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
-    await fake.wait_for(lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
+    await _until(fake, lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
     assert fake.identify_count == 1  # resumed, not a second IDENTIFY
