@@ -404,11 +404,14 @@ def _json_ld_objects(doc: lxml.html.HtmlElement) -> Iterator[dict[str, Any]]:
                     stack.extend(graph)
 
 
+# Read from the markup: a regex over the page is far cheaper than visiting every attribute.
 _PAYWALL_MARKS = re.compile(
-    r"(?:^|[\s_-])(?:paywall|paywalled|piano-?offer|subscriber-only|subscribers-only|premium-content|"
-    r"meteredcontent|regwall|tp-modal|article-locked|locked-content)(?:$|[\s_-])",
+    r"""\b(?:class|id)\s*=\s*["']?(?:[^"'>]*[\s_-])?"""
+    r"(?:paywall|paywalled|piano-?offer|subscriber-only|subscribers-only|premium-content|"
+    r"meteredcontent|regwall|tp-modal|article-locked|locked-content)(?:[\s_\"'>-])",
     re.IGNORECASE,
 )
+_PASSWORD_INPUT = re.compile(r"""<input\b[^>]*\btype\s*=\s*["']?password""", re.IGNORECASE)
 _PAYWALL_TEXT = re.compile(
     r"(?:subscribe|subscription|log\s?in|sign\s?in|register)\b[^.]{0,40}"
     r"\bto (?:continue|keep) reading|"
@@ -419,7 +422,7 @@ _PAYWALL_TEXT = re.compile(
 )
 
 
-def _signals(doc: lxml.html.HtmlElement) -> _Signals:
+def _signals(doc: lxml.html.HtmlElement, markup: str) -> _Signals:
     signals = _Signals()
     for obj in _json_ld_objects(doc):
         types = obj.get("@type")
@@ -440,11 +443,8 @@ def _signals(doc: lxml.html.HtmlElement) -> _Signals:
     for el in doc.xpath("//meta[@property='og:type']"):
         signals.og_type = (el.get("content") or "").strip().lower() or None
         break
-    names = " ".join(str(name) for name in doc.xpath("//@class | //@id"))
-    signals.paywall_marker = _PAYWALL_MARKS.search(names) is not None
-    signals.password_field = bool(
-        doc.xpath("//input[translate(@type,'PASWORD','pasword')='password']")
-    )
+    signals.paywall_marker = _PAYWALL_MARKS.search(markup) is not None
+    signals.password_field = _PASSWORD_INPUT.search(markup) is not None
     return signals
 
 
@@ -489,6 +489,10 @@ def _word_count(paragraphs: list[str]) -> int:
     return sum(
         max(len(p.split()), len(_UNSPACED.findall(p)) // _CHARS_PER_WORD) for p in paragraphs
     )
+
+
+# Paywall notices sit near the top of a teaser page; the rest of a long page is not searched.
+_PAGE_TEXT_CHARS = 50_000
 
 
 def _classify(
@@ -760,11 +764,11 @@ def extract_article(
         log.info("%s has %d elements; reading only the first %d", url, elements, MAX_ELEMENTS)
         doc = _parse(text[: len(text) * MAX_ELEMENTS // elements])
     meta = _safe_metadata(doc, url)
-    signals = _signals(doc)
+    signals = _signals(doc, text)
     heading = _heading(doc, meta)
     headlines = {_clean_text(h).casefold() for h in (meta.title, _first_h1(doc)) if h}
     body = doc.find("body")
-    page_text = _clean_text(body.text_content())[:20000] if body is not None else ""
+    page_text = " ".join(body.text_content()[:_PAGE_TEXT_CHARS].split()) if body is not None else ""
     if body is not None:
         _remove_furniture(body)
     paragraphs = _readability_paragraphs(doc, url)
