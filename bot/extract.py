@@ -404,13 +404,31 @@ def _json_ld_objects(doc: lxml.html.HtmlElement) -> Iterator[dict[str, Any]]:
                     stack.extend(graph)
 
 
-# Read from the markup: a regex over the page is far cheaper than visiting every attribute.
-_PAYWALL_MARKS = re.compile(
-    r"""\b(?:class|id)\s*=\s*["']?(?:[^"'>]*[\s_-])?"""
-    r"(?:paywall|paywalled|piano-?offer|subscriber-only|subscribers-only|premium-content|"
-    r"meteredcontent|regwall|tp-modal|article-locked|locked-content)(?:[\s_\"'>-])",
-    re.IGNORECASE,
-)
+# Read from the markup: finding the words with str.find and checking that they sit in a class or
+# id value is far cheaper than visiting every attribute of the tree (or a case-blind regex).
+_PAYWALL_WORDS = (
+    "paywall", "piano-offer", "pianooffer", "subscriber-only", "subscribers-only",
+    "premium-content", "meteredcontent", "regwall", "tp-modal", "article-locked", "locked-content",
+)  # fmt: skip
+_ATTRIBUTE_START = re.compile(r"""\b(?:class|id)\s*=\s*["']?[^"'<>=]*$""")
+_MAX_PAYWALL_HITS = 50
+
+
+def _has_paywall_class(markup: str) -> bool:
+    lowered = markup.lower()
+    for word in _PAYWALL_WORDS:
+        start = lowered.find(word)
+        hits = 0
+        while start >= 0 and hits < _MAX_PAYWALL_HITS:
+            hits += 1
+            before = lowered[max(0, start - 200) : start]
+            # Inside a longer word ("nopaywall") it is not the marker; after "-" or "_" it is.
+            if not (before and before[-1].isalnum()) and _ATTRIBUTE_START.search(before):
+                return True
+            start = lowered.find(word, start + 1)
+    return False
+
+
 _PASSWORD_INPUT = re.compile(r"""<input\b[^>]*\btype\s*=\s*["']?password""", re.IGNORECASE)
 _PAYWALL_TEXT = re.compile(
     r"(?:subscribe|subscription|log\s?in|sign\s?in|register)\b[^.]{0,40}"
@@ -443,7 +461,7 @@ def _signals(doc: lxml.html.HtmlElement, markup: str) -> _Signals:
     for el in doc.xpath("//meta[@property='og:type']"):
         signals.og_type = (el.get("content") or "").strip().lower() or None
         break
-    signals.paywall_marker = _PAYWALL_MARKS.search(markup) is not None
+    signals.paywall_marker = _has_paywall_class(markup)
     signals.password_field = _PASSWORD_INPUT.search(markup) is not None
     return signals
 
@@ -596,6 +614,22 @@ def _parse(text: str) -> lxml.html.HtmlElement:
     return doc
 
 
+_TEXTLESS_TAGS = (
+    "head",
+    "svg",
+    "iframe",
+    "link",
+    "meta",
+    "input",
+    "picture",
+    "source",
+    "video",
+    "audio",
+    "canvas",
+    "map",
+    "object",
+    "embed",
+)
 _UNREAD_ATTRIBUTES = (
     "href",
     "srcset",
@@ -628,6 +662,8 @@ _UNREAD_ATTRIBUTES = (
 def _readability_paragraphs(doc: lxml.html.HtmlElement, url: str) -> list[str]:
     # Attributes readability never reads for text, but its cleaner and link rewriter visit.
     lxml.etree.strip_attributes(doc, *_UNREAD_ATTRIBUTES)
+    # Elements that carry no article text: readability would copy and score them for nothing.
+    lxml.etree.strip_elements(doc, *_TEXTLESS_TAGS, with_tail=False)
     try:
         # Document deep-copies the tree it is given before cleaning it.
         # No url: readability would only make links absolute, which plain text does not need.

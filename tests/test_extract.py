@@ -550,3 +550,26 @@ def test_json_ld_article_body_replaces_a_thin_extraction() -> None:
 )
 def test_kind(head: str, body: str, url: str, kind: str) -> None:
     assert extract_article(_html(body, head), url).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ('<div class="article paywall-offer">', True),
+        ('<div class="c-paywall">', True),
+        ("<div id=regwall>", True),
+        ('<DIV CLASS="PAYWALL">', True),
+        ("<p>the paywall is up</p>", False),
+        ('<div class="nopaywall">', False),
+        ('<div class="x" title="paywall">', False),
+    ],
+)
+def test_paywall_class_is_read_from_markup(markup: str, expected: bool) -> None:
+    from bot.extract import _has_paywall_class
+
+    assert _has_paywall_class(markup) is expected
+
+
+def test_paywall_class_on_a_short_page_is_a_paywall() -> None:
+    body = _article(PROSE[:2], '<div class="paywall"><p>Members only.</p></div>')
+    assert extract_article(_html(body, OG_ARTICLE), URL).kind == "paywall"
