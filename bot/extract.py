@@ -2,9 +2,11 @@
 
 :func:`extract_article` is pure and synchronous (callers run it off the event loop). The pipeline:
 
-1. decode at most ``max_bytes`` of the page (:func:`bot.charset.decode_html`);
+1. decode the page (:func:`bot.charset.decode_html`; at most four times ``max_bytes``), empty the
+   inline scripts and styles (JSON-LD aside), and keep at most ``max_bytes`` of what is left;
 2. parse it with lxml, ``huge_tree=False``: libxml2 then stops nesting at depth 255 and refuses
-   oversized text nodes, which bounds the work on hostile pages;
+   oversized text nodes; a page of more than :data:`MAX_ELEMENTS` elements is cut to that size.
+   Together these bound the work on hostile pages;
 3. read the metadata and the page-level signals (JSON-LD, og:type, paywall and error markers) from
    the whole tree before anything is removed;
 4. remove page furniture readability sometimes keeps (cookie banners, related-article boxes,
@@ -779,9 +781,10 @@ def extract_article(
 ) -> Article:
     """Read the article in ``html`` (a fetched page, as bytes) found at ``url``.
 
-    ``charset`` is the Content-Type header's charset, if any. At most ``max_bytes`` of the page
-    are parsed. Raises :class:`~bot.errors.ExtractionError` only for pages that cannot be parsed
-    at all; see the module docstring for :attr:`Article.kind`.
+    ``charset`` is the Content-Type header's charset, if any. At most ``max_bytes`` of markup
+    and text are parsed (inline script bodies do not count). Raises
+    :class:`~bot.errors.ExtractionError` only for pages that cannot be parsed at all; see the
+    module docstring for :attr:`Article.kind`.
     """
     if not isinstance(html, bytes | bytearray | memoryview):
         raise ExtractionError(detail=f"expected bytes, got {type(html).__name__}")
