@@ -123,12 +123,17 @@ _BOILERPLATE = re.compile(
         (?:sign\ up|subscribe)\b.*newsletter.*|.*\bnewsletter\b.*sign\ up.*|
         follow\ us\ on\b.*|click\ here\ to\ (?:subscribe|sign\ up)\b.*|
         .*\b(?:we\ use|this\ (?:site|website)\ uses)\ cookies\b.*|accept(?:\ all)?\ cookies|
-        (?:photo|image|picture|video|credit|source|getty\ images|reuters|ap\ photo)\s*[:/].{0,80}|
-        by\ [\w.'’-]+(?:\ [\w.'’-]+){0,4}(?:\s*(?:,|and|\|)\s*[\w.'’-]+(?:\ [\w.'’-]+){0,3})*
+        (?:photo|image|picture|video|credit|source|getty\ images|reuters|ap\ photo)\s*[:/].{0,80}
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
 _BOILERPLATE_MAX_CHARS = 160
+# "By Jane Doe", "By Jane Doe, Reuters", "Von Katharina Weiß · 5. Juni": capitalised names, then at
+# most a short tail. "By Tuesday, officials said the bridge would reopen." ends like a sentence.
+_BYLINE = re.compile(
+    r"(?:[Bb]y|BY|[Vv]on|[Pp]ar)\s+(?:[A-ZÀ-Þ][\w.'’-]*\s*){1,4}"
+    r"(?:(?:,|\||·|-|–|—|\band\b|\bund\b|\bet\b)\s*.{0,60})?(?<![.!?\"”])"
+)
 
 
 # Markup shown as text: an editor's leftovers or a broken embed, never article prose.
@@ -138,7 +143,9 @@ _MARKUP_AS_TEXT = re.compile(r"&(?:lt|gt|amp|quot);|<[a-z]+\s+[a-z-]+=[\"']", re
 def _is_boilerplate(paragraph: str) -> bool:
     if _MARKUP_AS_TEXT.search(paragraph):
         return True
-    return len(paragraph) <= _BOILERPLATE_MAX_CHARS and _BOILERPLATE.match(paragraph) is not None
+    if len(paragraph) > _BOILERPLATE_MAX_CHARS:
+        return False
+    return _BOILERPLATE.match(paragraph) is not None or _BYLINE.fullmatch(paragraph) is not None
 
 
 # --- tree clean-up before readability --------------------------------------------------------
@@ -606,6 +613,9 @@ def _without_scripts(text: str) -> str:
     return "".join(kept)
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
 def _parse(text: str) -> lxml.html.HtmlElement:
     try:
         doc = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=_parser())
@@ -795,6 +805,8 @@ def extract_article(
     if _looks_binary(text):
         log.info("binary data served as HTML at %s", url)
         return Article(url=url, kind="not_article")
+    # lxml refuses to set text holding characters XML forbids, which tree edits do.
+    text = _NOT_XML.sub(" ", text)
     doc = _parse(text)
     elements = int(doc.xpath("count(//*)"))
     if elements > MAX_ELEMENTS:

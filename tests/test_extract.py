@@ -48,6 +48,8 @@ HOSTILE: dict[str, bytes] = {
     "unclosed_scripts": b"<html><head>" + b"<script>" * 100_000,
     "broken_markup": b"<html><body><p>open <b><i><table><tr><td>cell<p>" * 2_000,
     "only_doctype": b"<!DOCTYPE html>",
+    # Control characters in a tail: dropping the <nav> before them once crashed lxml.
+    "control_characters": b"<html><body><div><p>a</p><nav>x</nav>\x01\x0b\xef\xbf\xbf tail</div>",
     "xml_declaration": b'<?xml version="1.0" encoding="utf-8"?><html><body><p>x</p></body></html>',
 }
 
@@ -573,3 +575,17 @@ def test_paywall_class_is_read_from_markup(markup: str, expected: bool) -> None:
 def test_paywall_class_on_a_short_page_is_a_paywall() -> None:
     body = _article(PROSE[:2], '<div class="paywall"><p>Members only.</p></div>')
     assert extract_article(_html(body, OG_ARTICLE), URL).kind == "paywall"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By Tuesday, officials said the bridge would reopen.",
+        "By the end of the year, we will see.",
+        "Share prices rose.",
+        "Read the full statement below.",
+    ],
+)
+def test_short_prose_that_looks_like_furniture_is_kept(line: str) -> None:
+    page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
+    assert line in extract_article(page, URL).paragraphs
