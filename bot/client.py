@@ -4,6 +4,12 @@
 services (database upgraded, HTTP session, parse pool), load every extension in ``cogs/`` and
 connect. Commands are registered with Discord only by ``sync_commands`` (``python -m bot sync``):
 syncing on every start would burn Discord's small daily command-creation quota.
+
+SIGTERM (or SIGINT) shuts down gracefully: no new share starts (a link pasted meanwhile is claimed
+and released for the next start), in-flight shares get :data:`SHUTDOWN_GRACE_S` to finish, then
+are cancelled, which releases their claims for the next start's recovery; the client, HTTP
+session, parse pool and database engine are closed and the process exits 0. A second signal
+skips the wait.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from bot.sharing import Sharing
 log = logging.getLogger(__name__)
 
 EXIT_FAILURE = 2
+# Long enough for a share already fetched to post; a slow fetch is released and retried later.
+SHUTDOWN_GRACE_S = 10.0
 
 _INTENTS_HELP = (
     "newslink: Discord refused the Message Content intent, which newslink needs to read links. "
@@ -78,6 +86,12 @@ class NewslinkBot(commands.Bot):
         )
         self._services = services
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._draining = False
+
+    @property
+    def draining(self) -> bool:
+        """Shutting down: in-flight work may finish, new shares are left for the next start."""
+        return self._draining
 
     @property
     def services(self) -> Services:
@@ -118,7 +132,19 @@ class NewslinkBot(commands.Bot):
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    async def shutdown(self, grace: float = SHUTDOWN_GRACE_S) -> None:
+        """Let background work finish for ``grace`` seconds, then close (cancelling the rest)."""
+        self._draining = True
+        pending = set(self._tasks)
+        if pending:
+            log.info("shutting down: waiting up to %.0f s for %d tasks", grace, len(pending))
+            _, late = await asyncio.wait(pending, timeout=grace)
+            if late:
+                log.warning("shutting down: cancelling %d unfinished tasks", len(late))
+        await self.close()
+
     async def close(self) -> None:
+        self._draining = True
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -173,13 +199,20 @@ def run_bot(settings: Settings) -> int:
 
         closing: list[asyncio.Task[None]] = []
 
-        def stop() -> None:
+        def stop(signum: int) -> None:
+            if not holder:
+                return
             # Keep a reference: an unreferenced task may be garbage-collected mid-close.
-            if holder and not closing:
-                closing.append(asyncio.create_task(holder[0].close(), name="shutdown"))
+            if not closing:
+                log.info("%s: shutting down", signal.Signals(signum).name)
+                closing.append(asyncio.create_task(holder[0].shutdown(), name="shutdown"))
+            elif len(closing) == 1:
+                log.info("%s again: not waiting for in-flight work", signal.Signals(signum).name)
+                closing.append(asyncio.create_task(holder[0].close(), name="close-now"))
 
         with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
-            loop.add_signal_handler(signal.SIGTERM, stop)
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop, signum)
         return await serve(settings, started=holder.append)
 
     return asyncio.run(main())

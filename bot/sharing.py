@@ -17,14 +17,50 @@ For each link of a shared message, in order:
 A link that cannot be briefed fails its claim and gets what the channel's ``on_failure`` says
 (:class:`FailureMode`): a reaction, a short reply, or nothing. Only :class:`UserFacingError` is
 handled here; anything else is a bug and propagates to the caller, who logs it.
+
+Crashes and restarts
+--------------------
+A claim is the promise that a link will end with exactly one brief or a recorded give-up. Its
+``owner`` is this process (host, pid and a random token, :func:`default_owner`), so a later process
+can tell a dead owner's claims from live ones. The windows a process can die in, and what closes
+each:
+
+- **claimed, not posted** (fetching, parsing, the post request not yet sent): the claim stays
+  ``claimed``. :meth:`Sharing.recover`, run once after the bot is ready, takes it over
+  (:func:`~bot.storage.repository.reclaim_stale`), re-reads the sharer's message through the
+  :class:`Reopener` and briefs it again.
+- **posted, not recorded** (Discord created the message; the process died before the claim said
+  so): every brief is posted with a nonce derived from the claim (:func:`claim_nonce`) and
+  ``enforce_nonce``, so for the few minutes Discord remembers nonces the re-post returns the first
+  message instead of creating a second, and recovery records that one. A claim older than
+  :data:`NONCE_TRUST` is past that memory: recovery first asks the channel for a brief of ours
+  already replying to the message with that link (:meth:`RecoveryPublisher.find_brief`) and
+  adopts it instead of posting.
+- **recorded**: the brief, its article and the completed claim are one transaction; after it, a
+  crash can cost the thread, its opening message or notifications (never a second brief).
+
+Whose claims recovery takes: never this process's own. A ``claimed`` claim of a process known to be
+gone (same host, and its pid is not running, or is ours under another token: a container restart)
+at once; any other only once it is older than ``recovery_grace``, longer than any share runs, so a
+live process elsewhere keeps its work. ``failed`` claims (released at shutdown or after a bug) at
+once. Each take-over counts an attempt; after ``max_attempts``, or when the sharer's message or the
+link in it is gone, or the claim is older than ``recovery_max_age``, the claim is marked
+``given_up`` with a WARNING naming the message and the link: never a silent loss.
+
+At shutdown the Discord side lets in-flight shares finish for a short grace, then cancels them;
+a cancelled share fails its claim (``failed``), so the next start retries it, and a message that
+arrives while shutting down is claimed and released the same way (:meth:`Sharing.defer_message`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import enum
+import hashlib
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,10 +72,16 @@ from bot.brief import Brief
 from bot.errors import UserFacingError
 from bot.render import thread_name
 from bot.storage import repository
+from bot.storage.models import LinkClaim
 from bot.topics import BriefText, TopicIndex
 from bot.urls import find_links, sharer_words, url_key
 
 log = logging.getLogger(__name__)
+
+# Discord drops an ``enforce_nonce`` duplicate "for a few minutes"; past this age a claim's nonce
+# is not trusted to stop a second post, and recovery looks for the first one instead.
+NONCE_TRUST = dt.timedelta(minutes=2)
+_NONCE_CHARS = 25  # Discord's limit for a message nonce
 
 
 class FailureMode(enum.StrEnum):
@@ -89,8 +131,11 @@ class EarlierBrief:
 class Publisher(Protocol):
     """What the Discord side does for one share; every id is a Discord snowflake."""
 
-    async def post_brief(self, brief: Brief) -> int:
-        """Post the brief (replying to the sharer's message when there is one); its message id."""
+    async def post_brief(self, brief: Brief, *, nonce: str) -> int:
+        """Post the brief (replying to the sharer's message when there is one); its message id.
+
+        ``nonce`` goes with ``enforce_nonce``: a second post with it returns the first message.
+        """
         ...
 
     async def open_thread(self, message_id: int, name: str) -> int | None:
@@ -123,6 +168,29 @@ class Publisher(Protocol):
         ...
 
 
+@runtime_checkable
+class RecoveryPublisher(Publisher, Protocol):
+    async def find_brief(self, url: str) -> int | None:
+        """A brief of ours for ``url`` already replying to the sharer's message (posted before a
+        crash, never recorded); its message id, or None."""
+        ...
+
+
+@dataclass(frozen=True)
+class Reopened:
+    """A claimed share found again after a restart: the sharer's message as it is now."""
+
+    share: Share
+    text: str
+    publisher: RecoveryPublisher
+
+
+class Reopener(Protocol):
+    async def reopen(self, guild_id: int, channel_id: int, message_id: int) -> Reopened | None:
+        """Fetch the sharer's message again; None if it (or its channel) is gone or unreadable."""
+        ...
+
+
 @dataclass(frozen=True)
 class Posted:
     url: str
@@ -151,7 +219,17 @@ class Failed:
     error: UserFacingError
 
 
+@dataclass(frozen=True)
+class GaveUp:
+    """A claim left by a crash or a shutdown that recovery gave up on (recorded and logged)."""
+
+    message_id: int
+    url_key: str
+    reason: str
+
+
 Outcome = Posted | Pointed | Duplicate | Failed
+Recovered = Outcome | GaveUp
 
 
 @dataclass(frozen=True)
@@ -165,8 +243,36 @@ class ChannelPolicy:
 
 
 def default_owner() -> str:
-    """This process's name on the claims it takes, so a dead process's claims can be found."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process's name on the claims it takes: ``host:pid:token``, so a dead process's claims
+    can be told from a live one's, and a restart that reuses the pid (pid 1 in a container) from
+    its predecessor."""
+    # The column holds 64 characters: a long host name is cut, pid and token always fit.
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def owner_gone(owner: str, *, me: str) -> bool:
+    """Whether the process named ``owner`` is known to have exited (only knowable on this host)."""
+    host, _, rest = owner.partition(":")
+    my_host, _, my_rest = me.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != my_host or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == int(my_rest.partition(":")[0]):
+        return owner != me  # our pid under another token: our predecessor
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # e.g. EPERM: a process of another user has that pid
+        return False
+    return False
+
+
+def claim_nonce(message_id: int, key: str) -> str:
+    """The message nonce of a claim's brief: the same for every attempt of that claim."""
+    digest = hashlib.sha256(f"{message_id}\n{key}".encode()).hexdigest()
+    return digest[:_NONCE_CHARS]
 
 
 @dataclass
@@ -179,6 +285,12 @@ class Sharing:
     max_links_per_message: int = 3
     owner: str = field(default_factory=default_owner)
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    # Longer than any share runs (fetch and extraction are capped at 20 s): a claim of a process
+    # that may still be alive is taken over only after this.
+    recovery_grace: dt.timedelta = dt.timedelta(minutes=2)
+    max_attempts: int = 3
+    # A brief a day late is noise, not news: older claims are given up, not briefed.
+    recovery_max_age: dt.timedelta = dt.timedelta(days=1)
 
     async def policy(self, guild_id: int, channel_id: int) -> ChannelPolicy:
         async with self.sessions() as session:
@@ -214,17 +326,49 @@ class Sharing:
         """Claim, brief and publish one link (``brief`` given: publish that one, e.g. a preview)."""
         policy = policy or await self.policy(share.guild_id, share.channel_id)
         key = url_key(url)
+        if not await self._claim(share, key):
+            return Duplicate(url)
+        return await self._run_claimed(share, url, key, publisher, take, policy, brief=brief)
+
+    async def defer_message(self, share: Share, text: str) -> list[str]:
+        """Claim the links of a message and release them at once, for the next start to brief
+        (the bot is shutting down); the links deferred."""
+        deferred: list[str] = []
+        for url in find_links(text, self.max_links_per_message):
+            key = url_key(url)
+            if await self._claim(share, key):
+                await self._fail_claim(share, key, give_up=False)
+                log.info(
+                    "shutting down: %s in message %s left for the next start", url, share.message_id
+                )
+                deferred.append(url)
+        return deferred
+
+    async def _claim(self, share: Share, key: str) -> bool:
         async with self.sessions() as session:
-            claimed = await repository.claim_link(
+            return await repository.claim_link(
                 session,
                 share.message_id,
                 key,
                 owner=self.owner,
                 guild_id=share.guild_id,
                 channel_id=share.channel_id,
+                now=self.clock(),
             )
-        if not claimed:
-            return Duplicate(url)
+
+    async def _run_claimed(
+        self,
+        share: Share,
+        url: str,
+        key: str,
+        publisher: Publisher,
+        take: str | None,
+        policy: ChannelPolicy,
+        *,
+        brief: Brief | None = None,
+        adopt: RecoveryPublisher | None = None,
+    ) -> Outcome:
+        """Everything after a won claim; the claim ends posted, failed or given up."""
         try:
             earlier = await self._earlier_brief(share.guild_id, key)
             if earlier is not None:
@@ -244,13 +388,29 @@ class Sharing:
             # A bug or a cancellation: leave the claim retryable rather than stuck as claimed.
             await self._fail_claim(share, key, give_up=False)
             raise
-        return await self._publish(share, key, brief, publisher, policy)
+        return await self._publish(share, key, brief, publisher, policy, adopt=adopt)
 
     async def _publish(
-        self, share: Share, key: str, brief: Brief, publisher: Publisher, policy: ChannelPolicy
+        self,
+        share: Share,
+        key: str,
+        brief: Brief,
+        publisher: Publisher,
+        policy: ChannelPolicy,
+        *,
+        adopt: RecoveryPublisher | None = None,
     ) -> Posted:
         try:
-            message_id = await publisher.post_brief(brief)
+            found = await adopt.find_brief(brief.url) if adopt is not None else None
+            if found is not None:
+                log.info(
+                    "message %s: adopting brief %s posted before a restart", share.message_id, found
+                )
+                message_id = found
+            else:
+                message_id = await publisher.post_brief(
+                    brief, nonce=claim_nonce(share.message_id, key)
+                )
         except BaseException:
             await self._fail_claim(share, key, give_up=False)
             raise
@@ -316,6 +476,119 @@ class Sharing:
             if user_id in by_dm:
                 await publisher.send_dm(user_id, brief, message_id, by_dm[user_id])
         return tuple(fresh)
+
+    async def recover(self, reopener: Reopener) -> list[Recovered]:
+        """Brief again, or give up, the claims crashed or stopped processes left; run once at
+        start-up (see the module docstring for whose claims and why)."""
+        results, waiting = await self._recover_pass(reopener, only=None)
+        if waiting:
+            # Possibly a live process elsewhere: look again once its claims are past the grace.
+            due = max(c.claimed_at for c in waiting) + self.recovery_grace - self.clock()
+            log.info(
+                "%d claims may still be in progress elsewhere; checking again in %.0f s",
+                len(waiting),
+                due.total_seconds(),
+            )
+            await asyncio.sleep(max(due.total_seconds(), 0.0))
+            more, _ = await self._recover_pass(reopener, only={c.id for c in waiting})
+            results.extend(more)
+        return results
+
+    async def _recover_pass(
+        self, reopener: Reopener, *, only: set[int] | None
+    ) -> tuple[list[Recovered], list[LinkClaim]]:
+        now = self.clock()
+        async with self.sessions() as session:
+            claims = await repository.stale_claims(session, dt.timedelta(0), now=now, limit=1000)
+        results: list[Recovered] = []
+        waiting: list[LinkClaim] = []
+        for claim in claims:
+            if claim.owner == self.owner or (only is not None and claim.id not in only):
+                continue  # our own claims are in flight in this process
+            gone = claim.state == "failed" or owner_gone(claim.owner, me=self.owner)
+            if not gone and claim.claimed_at > now - self.recovery_grace:
+                waiting.append(claim)
+                continue
+            result = await self._recover_claim(claim, reopener, now, gone=gone)
+            if result is not None:
+                results.append(result)
+        return results, waiting
+
+    async def _recover_claim(
+        self, claim: LinkClaim, reopener: Reopener, now: dt.datetime, *, gone: bool
+    ) -> Recovered | None:
+        message_id, key = claim.source_message_id, claim.url_key
+        async with self.sessions() as session:
+            won = await repository.reclaim_stale(
+                session,
+                message_id,
+                key,
+                owner=self.owner,
+                older_than=dt.timedelta(0) if gone else self.recovery_grace,
+                now=now,
+            )
+        if not won:
+            return None  # finished meanwhile, or another process took it over first
+        # The share as the claim knows it, until the message is read again.
+        share = Share(claim.guild_id or 0, claim.channel_id or 0, message_id, 0)
+        try:
+            reason: str | None = None
+            reopened: Reopened | None = None
+            if claim.attempts >= self.max_attempts:
+                reason = f"{claim.attempts} attempts did not finish"
+            elif now - claim.claimed_at > self.recovery_max_age:
+                reason = "claimed too long ago to brief now"
+            elif claim.guild_id is None or claim.channel_id is None:
+                reason = "the claim does not say where it was shared"
+            else:
+                reopened = await reopener.reopen(claim.guild_id, claim.channel_id, message_id)
+                if reopened is None:
+                    reason = "the message is gone or cannot be read"
+            links = find_links(reopened.text, self.max_links_per_message) if reopened else []
+            url = next((u for u in links if url_key(u) == key), None)
+            if reopened is None or url is None:
+                reason = reason or "the link is no longer in the message"
+                return await self._give_up(share, key, reason)
+            log.info(
+                "recovering %s in message %s (attempt %d of %d)",
+                url,
+                message_id,
+                claim.attempts + 1,
+                self.max_attempts,
+            )
+            policy = await self.policy(reopened.share.guild_id, reopened.share.channel_id)
+            # Within Discord's nonce memory the nonce alone stops a second post; past it, look.
+            adopt = reopened.publisher if now - claim.claimed_at > NONCE_TRUST else None
+            return await self._run_claimed(
+                reopened.share,
+                url,
+                key,
+                reopened.publisher,
+                sharer_words(reopened.text, links),
+                policy,
+                adopt=adopt,
+            )
+        except Exception:
+            # One claim must not stop the others; released (a no-op if already failed) for the
+            # next start, which counts it as another attempt.
+            log.exception("recovering %s in message %s failed", key, message_id)
+            await self._fail_claim(share, key, give_up=False)
+            return None
+        except BaseException:
+            await self._fail_claim(share, key, give_up=False)
+            raise
+
+    async def _give_up(self, share: Share, key: str, reason: str) -> GaveUp:
+        await self._fail_claim(share, key, give_up=True)
+        log.warning(
+            "gave up briefing %s shared in message %s (server %s, channel %s): %s",
+            key,
+            share.message_id,
+            share.guild_id,
+            share.channel_id,
+            reason,
+        )
+        return GaveUp(share.message_id, key, reason)
 
     async def _earlier_brief(self, guild_id: int, key: str) -> EarlierBrief | None:
         since = self.clock() - dt.timedelta(days=self.rebrief_window_days)

@@ -1,4 +1,9 @@
-"""Briefing shared links: pasted links in watched channels, ``/brief`` and "Brief this link"."""
+"""Briefing shared links: pasted links in watched channels, ``/brief`` and "Brief this link".
+
+Once per process, after the first READY (not on reconnects), the claims a crashed or stopped
+process left are recovered through :class:`_Reopener` (see :mod:`bot.sharing`). While the bot
+shuts down, a pasted link is claimed and released for the next start instead of briefed.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +21,15 @@ from bot.sharing import (
     EarlierBrief,
     Failed,
     FailureMode,
+    GaveUp,
     Outcome,
     Pointed,
     Posted,
+    Recovered,
+    Reopened,
     Share,
 )
-from bot.urls import find_links
+from bot.urls import find_links, url_key
 from cogs._checks import guild_text_channel
 from cogs._failures import answer_error
 from cogs._publishing import ChannelPublisher, can_post, jump_url, to_embed
@@ -33,6 +41,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _PREVIEW_SECONDS = 600
+# How far after the sharer's message recovery looks for a brief posted before a crash.
+_HISTORY_LIMIT = 100
 
 
 class SharingCog(commands.Cog):
@@ -42,6 +52,7 @@ class SharingCog(commands.Cog):
             name="Brief this link", callback=self.brief_message
         )
         self.brief_menu.guild_only = True
+        self._recovery_started = False
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.brief_menu)
@@ -58,8 +69,30 @@ class SharingCog(commands.Cog):
             return
         if not find_links(message.content, self.bot.services.settings.max_links_per_message):
             return
+        if self.bot.draining:
+            # Too late to brief, and Discord will not deliver it again: leave it to the next start.
+            self.bot.spawn(self._defer_message(message), name=f"defer-{message.id}")
+            return
         # The work takes seconds (fetch, parse): off the gateway's event handler, tracked.
         self.bot.spawn(self._share_message(message), name=f"share-{message.id}")
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        # READY comes again after every new gateway session; the claims are recovered once.
+        if self._recovery_started:
+            return
+        self._recovery_started = True
+        self.bot.spawn(self._recover(), name="recover-claims")
+
+    async def _recover(self) -> None:
+        results = await self.bot.sharing.recover(_Reopener(self.bot))
+        for result in results:
+            log.info("recovered: %s", _describe(result))
+
+    async def _defer_message(self, message: discord.Message) -> None:
+        assert message.guild is not None
+        share = Share(message.guild.id, message.channel.id, message.id, message.author.id)
+        await self.bot.sharing.defer_message(share, message.content)
 
     async def _share_message(self, message: discord.Message) -> None:
         channel = message.channel
@@ -68,7 +101,7 @@ class SharingCog(commands.Cog):
             return
         share = Share(message.guild.id, channel.id, message.id, message.author.id)
         outcomes = await self.bot.sharing.share_message(
-            share, message.content, ChannelPublisher(self.bot, channel, message)
+            share, message.content, SharePublisher(self.bot, channel, message)
         )
         for outcome in outcomes:
             log.info("message %s in %s: %s", message.id, channel.id, _describe(outcome))
@@ -145,7 +178,57 @@ class SharingCog(commands.Cog):
         )
 
 
-class _QuietPublisher(ChannelPublisher):
+class SharePublisher(ChannelPublisher):
+    """Posts briefs with the claim's nonce, and finds one posted before a crash."""
+
+    async def post_brief(self, brief: Brief, *, nonce: str) -> int:  # type: ignore[override]
+        # discord.py sends every nonce with enforce_nonce: a repeat returns the first message.
+        embed = to_embed(render_embed(brief))
+        if self.reply_to is not None:
+            message = await self.reply_to.reply(embed=embed, mention_author=False, nonce=nonce)
+        else:
+            message = await self.channel.send(embed=embed, nonce=nonce)
+        return message.id
+
+    async def find_brief(self, url: str) -> int | None:
+        if self.reply_to is None:
+            return None
+        key, me = url_key(url), self._me.id
+        async for message in self.channel.history(
+            limit=_HISTORY_LIMIT, after=self.reply_to, oldest_first=True
+        ):
+            ref = message.reference
+            if message.author.id != me or ref is None or ref.message_id != self.reply_to.id:
+                continue
+            if any(e.url and url_key(e.url) == key for e in message.embeds):
+                return message.id
+        return None
+
+
+class _Reopener:
+    """Reads a claimed share's message again for recovery, through the REST API."""
+
+    def __init__(self, bot: NewslinkBot) -> None:
+        self.bot = bot
+
+    async def reopen(self, guild_id: int, channel_id: int, message_id: int) -> Reopened | None:
+        channel = self.bot.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel) or channel.guild.id != guild_id:
+            log.info("recovery: channel %s is gone or not a text channel", channel_id)
+            return None
+        if not can_post(channel, channel.guild.me):
+            log.info("recovery: cannot post in channel %s any more", channel_id)
+            return None
+        try:
+            message = await channel.fetch_message(message_id)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            log.info("recovery: message %s cannot be read (%s)", message_id, exc.status)
+            return None
+        share = Share(guild_id, channel_id, message.id, message.author.id)
+        return Reopened(share, message.content, SharePublisher(self.bot, channel, message))
+
+
+class _QuietPublisher(SharePublisher):
     """For commands: failures go to the caller's ephemeral reply, not into the channel."""
 
     def __init__(
@@ -199,7 +282,9 @@ def _report(channel: discord.TextChannel, outcome: Outcome) -> str:
     return f"No brief for <{outcome.url}>: {outcome.error.user_message}"
 
 
-def _describe(outcome: Outcome) -> str:
+def _describe(outcome: Recovered) -> str:
+    if isinstance(outcome, GaveUp):
+        return f"gave up {outcome.url_key} in message {outcome.message_id}: {outcome.reason}"
     if isinstance(outcome, Posted):
         return f"briefed {outcome.url} as {outcome.message_id}, notified {len(outcome.notified)}"
     if isinstance(outcome, Pointed):

@@ -1,12 +1,20 @@
-"""The orchestration of one shared link, against a real database and an in-memory publisher."""
+"""The orchestration of one shared link, against a real database and an in-memory publisher;
+and the recovery of claims a crashed or stopped process left."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.brief import Brief, QuoteRun
@@ -17,14 +25,21 @@ from bot.sharing import (
     EarlierBrief,
     Failed,
     FailureMode,
+    GaveUp,
     Mention,
     Pointed,
     Posted,
     Publisher,
+    RecoveryPublisher,
+    Reopened,
     Share,
     Sharing,
+    claim_nonce,
+    owner_gone,
 )
 from bot.storage import repository
+from bot.storage.models import LinkClaim
+from bot.urls import url_key
 
 GUILD, CHANNEL, SHARER = 10, 20, 30
 URL = "https://news.example/2026/11/ministers-meet"
@@ -55,8 +70,12 @@ class RecordingPublisher:
         readers: set[int] | None = None,
         thread_exists: bool = False,
         can_thread: bool = True,
+        existing: int | None = None,
     ) -> None:
         self.readers = readers
+        self.existing = existing
+        self.looked_for: list[str] = []
+        self.nonces: list[str] = []
         self.thread_exists = thread_exists
         self.can_thread = can_thread
         self.posted: list[Brief] = []
@@ -71,9 +90,14 @@ class RecordingPublisher:
         self._next_id += 1
         return self._next_id
 
-    async def post_brief(self, brief: Brief) -> int:
+    async def post_brief(self, brief: Brief, *, nonce: str) -> int:
         self.posted.append(brief)
+        self.nonces.append(nonce)
         return self._id()
+
+    async def find_brief(self, url: str) -> int | None:
+        self.looked_for.append(url)
+        return self.existing
 
     async def open_thread(self, message_id: int, name: str) -> int | None:
         self.threads.append((message_id, name))
@@ -267,7 +291,7 @@ async def test_a_publishing_crash_leaves_the_claim_retryable(
     sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     class Broken(RecordingPublisher):
-        async def post_brief(self, brief: Brief) -> int:
+        async def post_brief(self, brief: Brief, *, nonce: str) -> int:
             raise RuntimeError("discord is down")
 
     with pytest.raises(RuntimeError):
@@ -290,3 +314,236 @@ async def test_without_a_thread_thread_subscribers_are_told_by_dm(
     async with sessionmaker() as session:
         record = await repository.brief_by_message(session, GUILD, posted.message_id)
     assert record.thread_id is None
+
+
+# --- Recovery after a crash or a shutdown ---------------------------------------------------------
+
+HOST = socket.gethostname()[:40]
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    process = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(process.stdout)
+
+
+@dataclass
+class FakeReopener:
+    """The sharer's messages as Discord would return them now; a missing one is gone."""
+
+    texts: dict[int, str]
+    publisher: RecordingPublisher = field(default_factory=RecordingPublisher)
+    reopened: list[int] = field(default_factory=list)
+
+    async def reopen(self, guild_id: int, channel_id: int, message_id: int) -> Reopened | None:
+        self.reopened.append(message_id)
+        text = self.texts.get(message_id)
+        if text is None:
+            return None
+        assert isinstance(self.publisher, RecoveryPublisher)
+        return Reopened(Share(guild_id, channel_id, message_id, SHARER), text, self.publisher)
+
+
+async def _claim(
+    sessions: async_sessionmaker[AsyncSession],
+    message_id: int,
+    owner: str,
+    *,
+    url: str = URL,
+    at: dt.datetime | None = None,
+) -> None:
+    async with sessions() as session:
+        assert await repository.claim_link(
+            session,
+            message_id,
+            url_key(url),
+            owner=owner,
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            now=at,
+        )
+
+
+async def _state(sessions: async_sessionmaker[AsyncSession], message_id: int) -> tuple[str, int]:
+    async with sessions() as session:
+        claim = (
+            await session.scalars(
+                select(LinkClaim).where(LinkClaim.source_message_id == message_id)
+            )
+        ).one()
+    return claim.state, claim.attempts
+
+
+def test_owner_gone_only_when_known() -> None:
+    me = f"{HOST}:{os.getpid()}:aaaa"
+    assert owner_gone(f"{HOST}:{_dead_pid()}:bbbb", me=me)  # exited on this host
+    assert owner_gone(f"{HOST}:{os.getpid()}:bbbb", me=me)  # our pid, earlier token: restarted
+    assert not owner_gone(me, me=me)
+    assert not owner_gone(f"{HOST}:{os.getppid()}:bbbb", me=me)  # alive
+    assert not owner_gone(f"elsewhere:{_dead_pid()}:bbbb", me=me)  # another host: unknowable
+    assert not owner_gone("crashed", me=me)
+
+
+def test_claim_nonce_is_stable_per_claim_and_fits_discord() -> None:
+    nonce = claim_nonce(123456789012345678, url_key(URL))
+    assert nonce == claim_nonce(123456789012345678, url_key(URL))
+    assert len(nonce) <= 25
+    assert nonce != claim_nonce(123456789012345679, url_key(URL))
+    assert nonce != claim_nonce(123456789012345678, url_key(URL + "/more"))
+
+
+async def test_a_crashed_process_claim_is_briefed_once_on_recovery(
+    sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _claim(sessionmaker, 1, f"{HOST}:{_dead_pid()}:dead")
+    reopener = FakeReopener({1: f"Worth a look {URL}"})
+
+    [outcome] = await sharing.recover(reopener)
+
+    assert isinstance(outcome, Posted)
+    publisher = reopener.publisher
+    assert [b.lead for b in publisher.posted] == ["Worth a look"]
+    # The same nonce the crashed attempt used: Discord returns its message if it was posted.
+    assert publisher.nonces == [claim_nonce(1, url_key(URL))]
+    assert publisher.looked_for == []  # young claim: the nonce alone stops a second post
+    assert await _state(sessionmaker, 1) == ("posted", 2)
+    assert await sharing.recover(reopener) == []  # done: nothing left
+
+
+async def test_past_the_nonce_memory_a_brief_posted_before_the_crash_is_adopted(
+    sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+    await _claim(sessionmaker, 1, f"{HOST}:{_dead_pid()}:dead", at=at)
+    reopener = FakeReopener({1: URL}, RecordingPublisher(existing=4242))
+
+    [outcome] = await sharing.recover(reopener)
+
+    assert isinstance(outcome, Posted) and outcome.message_id == 4242
+    assert reopener.publisher.posted == [] and reopener.publisher.looked_for == [URL]
+    assert reopener.publisher.threads == [(4242, ARTICLE.title)]
+    async with sessionmaker() as session:
+        record = await repository.brief_by_message(session, GUILD, 4242)
+    assert record.source_message_id == 1
+    assert await _state(sessionmaker, 1) == ("posted", 2)
+
+
+async def test_a_gone_message_is_given_up_with_a_warning(
+    sharing: Sharing,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await _claim(sessionmaker, 1, f"{HOST}:{_dead_pid()}:dead")
+    await _claim(sessionmaker, 2, f"{HOST}:{_dead_pid()}:dead")
+    reopener = FakeReopener({2: "the link was edited out"})
+
+    with caplog.at_level(logging.WARNING, logger="bot.sharing"):
+        outcomes = await sharing.recover(reopener)
+
+    assert outcomes == [
+        GaveUp(1, url_key(URL), "the message is gone or cannot be read"),
+        GaveUp(2, url_key(URL), "the link is no longer in the message"),
+    ]
+    assert reopener.publisher.posted == []
+    assert await _state(sessionmaker, 1) == ("given_up", 2)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 2
+    assert "message 1 " in warnings[0] and url_key(URL) in warnings[0]
+
+
+async def test_after_max_attempts_the_claim_is_given_up(
+    sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
+) -> None:
+    dead = f"{HOST}:{_dead_pid()}:dead"
+    await _claim(sessionmaker, 1, dead)
+    # Two restarts already took it over and died too (attempts 2 and 3).
+    for _ in range(2):
+        async with sessionmaker() as session:
+            assert await repository.reclaim_stale(
+                session, 1, url_key(URL), owner=dead, older_than=dt.timedelta(0)
+            )
+    sharing = Sharing(sessions=sessionmaker, briefer=briefer, max_attempts=3)
+    reopener = FakeReopener({1: URL})
+
+    [outcome] = await sharing.recover(reopener)
+
+    assert isinstance(outcome, GaveUp) and "3 attempts" in outcome.reason
+    assert reopener.reopened == [] and briefer.calls == []
+    assert await _state(sessionmaker, 1) == ("given_up", 4)
+
+
+async def test_own_and_live_claims_are_left_alone_until_the_grace_has_passed(
+    sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
+) -> None:
+    sharing = Sharing(
+        sessions=sessionmaker, briefer=briefer, recovery_grace=dt.timedelta(seconds=0.3)
+    )
+    await _claim(sessionmaker, 1, sharing.owner)  # in flight in this very process
+    # Processes on another host: this one finishes its share during the grace, that one dies.
+    await _claim(sessionmaker, 2, "elsewhere:1:live")
+    await _claim(sessionmaker, 3, "elsewhere:2:dies")
+    reopener = FakeReopener({1: URL, 2: URL, 3: URL})
+
+    async def finish_elsewhere() -> None:
+        async with sessionmaker() as session, session.begin():
+            assert await repository.complete_claim(
+                session, 2, url_key(URL), owner="elsewhere:1:live"
+            )
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    recovering = asyncio.create_task(sharing.recover(reopener))
+    await finish_elsewhere()
+    [outcome] = await recovering
+
+    assert isinstance(outcome, Posted)
+    assert loop.time() - started >= 0.3
+    assert reopener.reopened == [3]
+    assert await _state(sessionmaker, 1) == ("claimed", 1)
+    assert await _state(sessionmaker, 2) == ("posted", 1)
+    assert await _state(sessionmaker, 3) == ("posted", 2)
+
+
+async def test_a_cancelled_share_is_released_and_the_next_start_briefs_it(
+    sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
+) -> None:
+    fetching = asyncio.Event()
+
+    class SlowBriefer(FakeBriefer):
+        async def brief(
+            self, url: str, *, take: str | None = None, length: str = "standard"
+        ) -> Brief:
+            fetching.set()
+            await asyncio.Event().wait()  # a page that never answers
+            raise AssertionError("unreachable")
+
+    stopping = Sharing(sessions=sessionmaker, briefer=SlowBriefer({}))
+    task = asyncio.create_task(stopping.share_message(_share(1), URL, _publisher()))
+    await fetching.wait()
+    task.cancel()  # what shutdown does to a share still running after its grace
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await _state(sessionmaker, 1) == ("failed", 1)
+
+    reopener = FakeReopener({1: URL})
+    [outcome] = await sharing.recover(reopener)  # a new process
+    assert isinstance(outcome, Posted) and len(reopener.publisher.posted) == 1
+    assert await _state(sessionmaker, 1) == ("posted", 2)
+
+
+async def test_a_message_arriving_during_shutdown_is_left_for_the_next_start(
+    sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
+) -> None:
+    stopping = Sharing(sessions=sessionmaker, briefer=briefer)
+    assert await stopping.defer_message(_share(1), f"see {URL} and code `{URL}`") == [URL]
+    assert briefer.calls == []
+    assert await _state(sessionmaker, 1) == ("failed", 1)
+
+    [outcome] = await sharing.recover(FakeReopener({1: URL}))
+    assert isinstance(outcome, Posted)
+    assert await _state(sessionmaker, 1) == ("posted", 2)
