@@ -1,4 +1,5 @@
-"""Answering a command that failed: the user's mistake explained, anything else a reference id."""
+"""Answering a command that failed: the user's mistake explained, a passing fault (Discord or the
+database briefly unavailable) told as such and logged as a WARNING, anything else a reference id."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserFacingError
+from bot.storage.database import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +24,27 @@ def _unwrap(error: BaseException) -> BaseException:
     return error
 
 
+_STORAGE_UNAVAILABLE = "newslink's database is busy right now; try again in a moment."
+_DISCORD_UNAVAILABLE = "Discord is having trouble right now; try again in a minute."
+
+
+def fault(error: BaseException) -> str | None:
+    """What went wrong, for the log, when ``error`` is a passing fault rather than a bug."""
+    if unavailable(error):
+        return f"database unavailable ({type(error).__name__}: {error})"
+    if isinstance(error, discord.DiscordServerError):
+        return f"Discord kept failing (HTTP {error.status})"
+    return None
+
+
 def explain(error: BaseException) -> str | None:
     """The message for an expected failure, or None if the error is a bug."""
     if isinstance(error, UserFacingError):
         return error.user_message
+    if unavailable(error):
+        return _STORAGE_UNAVAILABLE
+    if isinstance(error, discord.DiscordServerError):
+        return _DISCORD_UNAVAILABLE
     if isinstance(error, app_commands.MissingPermissions):
         return f"You need the {_names(error.missing_permissions)} permission to do that."
     if isinstance(error, app_commands.BotMissingPermissions):
@@ -49,6 +68,9 @@ async def answer_error(interaction: discord.Interaction, error: BaseException) -
     """Tell the caller, ephemerally; log a bug's traceback under the reference id shown to them."""
     error = _unwrap(error)
     text = explain(error)
+    passing = fault(error)
+    if passing is not None:
+        log.warning("interaction %s failed: %s", interaction.id, passing)
     if text is None:
         reference = secrets.token_hex(3).upper()
         command = interaction.command.qualified_name if interaction.command else interaction.data

@@ -1,8 +1,16 @@
-"""How a share looks in Discord: the :class:`bot.sharing.Publisher` given to the core."""
+"""How a share looks in Discord: the :class:`bot.sharing.Publisher` given to the core.
+
+When Discord fails a request: discord.py itself waits out a 429 and retries a 5xx a few times;
+what is left reaches here. A brief that cannot be posted (403, 5xx after the retries) becomes a
+:class:`PostRefused` or :class:`DiscordUnavailable`, whose message the member can be shown; a
+thread that cannot be opened leaves the brief without one (its subscribers get a DM instead).
+Each is logged as a WARNING naming the channel and Discord's answer.
+"""
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from typing import Literal
 
@@ -14,6 +22,25 @@ from bot.render import EmbedSpec, render_embed
 from bot.sharing import EarlierBrief, FailureMode, Mention
 
 log = logging.getLogger(__name__)
+
+
+class PostRefused(UserFacingError):
+    """Discord refused the brief (403) although the permissions looked right."""
+
+    user_message = (
+        "Discord refused to let me post in this channel; a moderator can check my permissions here."
+    )
+
+
+class DiscordUnavailable(UserFacingError):
+    """Discord kept failing (5xx) after discord.py's own retries."""
+
+    user_message = "Discord is having trouble right now; try again in a minute."
+
+
+def _answer(error: discord.HTTPException) -> str:
+    return f"HTTP {error.status} (code {error.code})"
+
 
 FAILURE_REACTION = "\N{WARNING SIGN}\N{VARIATION SELECTOR-16}"
 # Discord answers this code when a thread was already started from the message (a retried share).
@@ -80,12 +107,35 @@ class ChannelPublisher:
     def _me(self) -> discord.Member:
         return self.channel.guild.me
 
-    async def post_brief(self, brief: Brief) -> int:
+    async def post_brief(self, brief: Brief, *, nonce: str | None = None) -> int:
         embed = to_embed(render_embed(brief))
-        if self.reply_to is not None:
-            message = await self.reply_to.reply(embed=embed, mention_author=False)
-        else:
-            message = await self.channel.send(embed=embed)
+        # discord.py always sends enforce_nonce: a second post with the same nonce returns the
+        # first message, so a retry after an unknown outcome cannot post a second brief.
+        # Without one, a random nonce as discord.py would pick.
+        sent_nonce: str | int = secrets.randbits(64) if nonce is None else nonce
+        try:
+            if self.reply_to is not None:
+                message = await self.reply_to.reply(
+                    embed=embed, mention_author=False, nonce=sent_nonce
+                )
+            else:
+                message = await self.channel.send(embed=embed, nonce=sent_nonce)
+        except discord.Forbidden as exc:
+            log.warning(
+                "Discord refused the brief of %s in channel %s: %s",
+                brief.url,
+                self.channel.id,
+                _answer(exc),
+            )
+            raise PostRefused(detail=_answer(exc)) from exc
+        except discord.DiscordServerError as exc:
+            log.warning(
+                "could not post the brief of %s in channel %s: Discord kept failing (%s)",
+                brief.url,
+                self.channel.id,
+                _answer(exc),
+            )
+            raise DiscordUnavailable(detail=_answer(exc)) from exc
         return message.id
 
     async def open_thread(self, message_id: int, name: str) -> int | None:
@@ -101,11 +151,20 @@ class ChannelPublisher:
         try:
             thread = await message.create_thread(name=name, auto_archive_duration=ONE_DAY)
         except discord.HTTPException as exc:
-            if exc.code != THREAD_ALREADY_EXISTS:
-                raise
-            # A thread started from a message has the message's id.
-            log.info("thread already exists on message %s; reusing it", message_id)
-            return message_id
+            if exc.code == THREAD_ALREADY_EXISTS:
+                # A thread started from a message has the message's id.
+                log.info("thread already exists on message %s; reusing it", message_id)
+                return message_id
+            if not isinstance(exc, (discord.Forbidden, discord.DiscordServerError)):
+                raise  # a malformed request is a bug, not a fault to live with
+            # The brief is posted and recorded: better without a thread than lost.
+            log.warning(
+                "could not open a thread on brief %s in channel %s (%s); it stays without one",
+                message_id,
+                self.channel.id,
+                _answer(exc),
+            )
+            return None
         return thread.id
 
     async def can_read(self, user_ids: Sequence[int]) -> set[int]:

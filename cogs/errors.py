@@ -1,4 +1,6 @@
-"""One error handler for every command, button and context menu (see ``cogs/_failures.py``)."""
+"""One error handler for every command, button and context menu (see ``cogs/_failures.py``), and
+a WARNING when the gateway connection is lost (discord.py reconnects and resumes by itself; the
+log should still say that it happened and that it recovered)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,16 @@ class ErrorsCog(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.tree.on_error = self._previous  # type: ignore[method-assign]
+
+    @commands.Cog.listener()
+    async def on_disconnect(self) -> None:
+        if self.bot.is_closed():
+            return  # our own shutdown, not a fault
+        log.warning("lost the connection to Discord's gateway; reconnecting")
+
+    @commands.Cog.listener()
+    async def on_resumed(self) -> None:
+        log.info("gateway session resumed: missed events are replayed")
 
     @commands.Cog.listener()
     async def on_command_error(

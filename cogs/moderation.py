@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Literal
 
@@ -146,19 +147,44 @@ class ModerationCog(commands.Cog):
             raise UserFacingError("That brief's channel is gone.")
         bot_can(channel, pin_messages=True)
         message = channel.get_partial_message(brief.brief_message_id)
-        async with self.bot.services.sessions() as session, session.begin():
+        # The index first, in a transaction of its own: no database lock is held while Discord
+        # answers (discord.py may wait out a 429 or retry a 5xx for seconds), and a database
+        # that is down stops the pin before Discord and the index disagree.
+        await self._set_pin(brief, interaction.user.id if pin else None)
+        try:
             if pin:
                 await message.pin(reason=f"newslink: pinned by {interaction.user.id}")
-                await repository.mark_pinned(
-                    session, channel.guild.id, brief.brief_message_id, user_id=interaction.user.id
-                )
             else:
                 await message.unpin(reason=f"newslink: unpinned by {interaction.user.id}")
-                await repository.mark_unpinned(session, channel.guild.id, brief.brief_message_id)
+        except BaseException:
+            await self._restore_pin(brief)
+            raise
         link = jump_url(channel.guild.id, channel.id, brief.brief_message_id)
         await interaction.response.send_message(
             f"{'Pinned' if pin else 'Unpinned'}: {link}", ephemeral=True
         )
+
+    async def _set_pin(
+        self, brief: BriefRecord, user_id: int | None, when: dt.datetime | None = None
+    ) -> None:
+        async with self.bot.services.sessions() as session, session.begin():
+            if user_id is None:
+                await repository.mark_unpinned(session, brief.guild_id, brief.brief_message_id)
+            else:
+                await repository.mark_pinned(
+                    session, brief.guild_id, brief.brief_message_id, user_id=user_id, now=when
+                )
+
+    async def _restore_pin(self, brief: BriefRecord) -> None:
+        """Discord said no: put the index back as it was, so both still agree."""
+        try:
+            await self._set_pin(brief, brief.pinned_by, brief.pinned_at)
+        except Exception:
+            log.warning(
+                "brief %s: Discord refused the pin change and the index could not be restored",
+                brief.brief_message_id,
+                exc_info=True,
+            )
 
     @app_commands.command(name="pin")
     @app_commands.guild_only()

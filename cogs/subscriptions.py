@@ -92,11 +92,9 @@ class SubscriptionsCog(commands.Cog):
         """List the topics you follow in this server."""
         channel = guild_text_channel(interaction)
         async with self.bot.services.sessions() as session:
-            subscriptions = [
-                s
-                for s in await repository.all_subscriptions(session, channel.guild.id)
-                if s.user_id == interaction.user.id
-            ]
+            subscriptions = await repository.list_subscriptions(
+                session, channel.guild.id, interaction.user.id
+            )
         if not subscriptions:
             text = "You follow no topics here yet; use /subscribe to follow one."
         else:

@@ -63,8 +63,11 @@ async def claim_link(
     """Claim the briefing of ``url_key`` in message ``message_id``; True if this caller won.
 
     Commits the session, so the claim holds for every other process at once: a message Discord
-    delivers twice (reconnect, resume) is briefed by whichever handler claims it first.
+    delivers twice (reconnect, resume) is briefed by whichever handler claims it first. A claim
+    that ``failed`` (Discord or the database was down; nothing was posted) is taken over, so the
+    link can be retried by sharing the same message again; a posted or given-up one never is.
     """
+    claimed_at = now or utcnow()
     statement = (
         _insert(session, LinkClaim)
         .values(
@@ -75,9 +78,19 @@ async def claim_link(
             state="claimed",
             owner=owner,
             attempts=1,
-            claimed_at=now or utcnow(),
+            claimed_at=claimed_at,
         )
-        .on_conflict_do_nothing(index_elements=["source_message_id", "url_key"])
+        .on_conflict_do_update(
+            index_elements=["source_message_id", "url_key"],
+            set_={
+                "state": "claimed",
+                "owner": owner,
+                "claimed_at": claimed_at,
+                "finished_at": None,
+                "attempts": LinkClaim.attempts + 1,
+            },
+            where=LinkClaim.state == "failed",
+        )
         .returning(LinkClaim.id)
     )
     won = (await session.execute(statement)).scalar_one_or_none() is not None
@@ -432,6 +445,18 @@ async def unsubscribe(session: AsyncSession, guild_id: int, user_id: int, topic:
 async def list_topics(session: AsyncSession, guild_id: int, user_id: int) -> list[str]:
     rows = await session.scalars(
         select(Subscription.topic)
+        .where(Subscription.guild_id == guild_id, Subscription.user_id == user_id)
+        .order_by(Subscription.topic)
+    )
+    return list(rows)
+
+
+async def list_subscriptions(
+    session: AsyncSession, guild_id: int, user_id: int
+) -> list[Subscription]:
+    """One member's subscriptions in the server, by topic."""
+    rows = await session.scalars(
+        select(Subscription)
         .where(Subscription.guild_id == guild_id, Subscription.user_id == user_id)
         .order_by(Subscription.topic)
     )
