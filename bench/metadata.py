@@ -50,6 +50,8 @@ class Prediction:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     date: str | None = None
+    # time spent in the tool's own metadata call, without parsing the page (newslink only)
+    core_seconds: float | None = None
 
 
 @dataclass
@@ -102,14 +104,15 @@ def _reference_names(value: str | list[str]) -> list[str] | None:
 
 def load_date_pages(root: Path) -> list[Page]:
     entries = json.loads((root / "dates" / "dates.json").read_text(encoding="utf-8"))
-    # a few references are "nan": the annotators found no date, so none is the right answer
+    # a few references are NaN (json reads it as a float): the annotators found no date, so none
+    # is the right answer; a float left in place would count "no date" as a miss
     return [
         Page(
             url,
             decode((root / "dates" / "html" / e["file"]).read_bytes()),
             None,
             None,
-            e["date"] if e["date"] not in ("", "nan") else None,
+            e["date"] if isinstance(e["date"], str) and e["date"] not in ("", "nan") else None,
         )
         for url, e in entries.items()
     ]
@@ -136,9 +139,14 @@ def run_newslink(page: Page) -> Prediction:
     doc = parse(page.html)
     if doc is None:
         return Prediction()
+    start = time.perf_counter()
     meta = extract_metadata(doc, page.url)
+    elapsed = time.perf_counter() - start
     return Prediction(
-        meta.title, list(meta.authors), meta.published.isoformat() if meta.published else None
+        meta.title,
+        list(meta.authors),
+        meta.published.isoformat() if meta.published else None,
+        elapsed,
     )
 
 
@@ -243,6 +251,7 @@ def evaluate(
 ) -> dict[str, Any]:
     result: dict[str, Any] = {}
     timings: list[float] = []
+    core_timings: list[float] = []
 
     def timed(page: Page) -> Prediction:
         start = time.perf_counter()
@@ -252,6 +261,8 @@ def evaluate(
             log.exception("%s crashed on %s", name, page.url)
             pred = Prediction()
         timings.append(time.perf_counter() - start)
+        if pred.core_seconds is not None:
+            core_timings.append(pred.core_seconds)
         return pred
 
     preds = [timed(p) for p in meta]
@@ -293,6 +304,8 @@ def evaluate(
             if pr.date != p.date
         ]
     result["median_ms"] = statistics.median(timings) * 1000 if timings else 0.0
+    if core_timings:
+        result["median_core_ms"] = statistics.median(core_timings) * 1000
     return result
 
 
@@ -303,11 +316,14 @@ def markdown(results: dict[str, dict[str, Any]]) -> str:
         ("author R exact", "author_exact_recall"),
         ("author P lenient", "author_lenient_precision"),
         ("author R lenient", "author_lenient_recall"),
+        ("metadata date P", "metadata_date_precision"),
+        ("metadata date R", "metadata_date_recall"),
         ("metadata date F1", "metadata_date_f1"),
         ("dates P", "date_precision"),
         ("dates R", "date_recall"),
         ("dates F1", "date_f1"),
         ("median ms/page", "median_ms"),
+        ("metadata-only ms/page", "median_core_ms"),
     ]
     lines = [
         "| tool | " + " | ".join(c for c, _ in columns) + " |",
@@ -315,7 +331,7 @@ def markdown(results: dict[str, dict[str, Any]]) -> str:
     ]
     for tool, res in results.items():
         cells = [
-            (f"{res[k]:.1f}" if k == "median_ms" else f"{res[k]:.3f}") if k in res else "–"
+            (f"{res[k]:.1f}" if k.endswith("_ms") else f"{res[k]:.3f}") if k in res else "–"
             for _, k in columns
         ]
         lines.append(f"| {tool} | " + " | ".join(cells) + " |")
