@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.brief import Brief, compose_brief  # noqa: E402
 from bot.extract import extract_article  # noqa: E402
 from bot.fetcher import Fetcher, create_session  # noqa: E402
-from bot.pipeline import Briefer  # noqa: E402
+from bot.pipeline import Briefer, warm_parsers  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.workers import ParsePool  # noqa: E402
 
@@ -106,6 +106,9 @@ class InlineBriefer:
     def __init__(self, fetcher: Fetcher) -> None:
         self.fetcher = fetcher
 
+    async def warm(self) -> None:
+        warm_parsers()
+
     async def brief(self, url: str, *, length: str = "standard") -> Brief:
         page = await self.fetcher.fetch(url)
         article = extract_article(page.body, page.final_url, charset=page.charset)
@@ -121,8 +124,9 @@ async def timed(call: Callable[[], Awaitable[object]]) -> float:
     return time.perf_counter() - start
 
 
-async def measure(name: str, make: Callable[[Fetcher], object], settings: Settings,
-                  server: SlowServer, base: str) -> dict[str, object]:
+async def measure(
+    name: str, make: Callable[[Fetcher], object], settings: Settings, server: SlowServer, base: str
+) -> dict[str, object]:
     out: dict[str, object] = {"system": name}
     async with create_session(settings) as http:
         fetcher = Fetcher(http, settings)
@@ -144,8 +148,12 @@ async def measure(name: str, make: Callable[[Fetcher], object], settings: Settin
             out[f"stall_{n}_ms"] = beat.worst * 1000
         hits_before = server.hits
         same = f"{base}/article/999?utm_source=bench"
-        await asyncio.gather(*(briefer.brief(same if i % 2 else same.split("?")[0])  # type: ignore[attr-defined]
-                               for i in range(100)))
+        await asyncio.gather(
+            *(
+                briefer.brief(same if i % 2 else same.split("?")[0])  # type: ignore[attr-defined]
+                for i in range(100)
+            )
+        )
         out["fetches_for_100_same"] = server.hits - hits_before
         close = getattr(briefer, "close", None)
         if close:
@@ -171,9 +179,15 @@ async def main_async(args: argparse.Namespace) -> dict[str, object]:
     await server.start()
     base = f"http://127.0.0.1:{server.port}"
     settings = dataclasses.replace(
-        Settings(), fetch_allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),),
-        fetch_allowed_ports=frozenset({server.port}), fetch_pool_per_host=100, fetch_pool_size=100,
-        brief_timeout=120.0, fetch_total_timeout=60.0, fetch_first_byte_timeout=60.0)
+        Settings(),
+        fetch_allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),),
+        fetch_allowed_ports=frozenset({server.port}),
+        fetch_pool_per_host=100,
+        fetch_pool_size=100,
+        brief_timeout=120.0,
+        fetch_total_timeout=60.0,
+        fetch_first_byte_timeout=60.0,
+    )
 
     class Pooled:
         def __init__(self, fetcher: Fetcher) -> None:
@@ -181,7 +195,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, object]:
             self.briefer = Briefer(fetcher, self.pool, settings)
 
         async def warm(self) -> None:
-            await self.pool.warm_up()
+            await self.pool.warm_up(warm_parsers)
 
         async def brief(self, url: str) -> Brief:
             return await self.briefer.brief(url)
@@ -189,38 +203,61 @@ async def main_async(args: argparse.Namespace) -> dict[str, object]:
         def close(self) -> None:
             self.pool.close()
 
-    rows = [await measure(f"newslink ({settings.parse_workers} parse workers)", Pooled, settings, server, base),
-            await measure("inline on the event loop (peer)", InlineBriefer, settings, server, base)]
+    rows = [
+        await measure(
+            f"newslink ({settings.parse_workers} parse workers)", Pooled, settings, server, base
+        ),
+        await measure("inline on the event loop (peer)", InlineBriefer, settings, server, base),
+    ]
     await server.close()
     cpu100 = cpu_of_extractions(pages, 100)
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     ours = rows[0]
     bound = 2 * (float(ours["latency_1_ms"]) / 1000 + cpu100)  # type: ignore[arg-type]
-    return {"rows": rows, "cpu_100_extractions_s": cpu100, "target_100_s": bound,
-            "meets_target": float(ours["wall_100_s"]) <= bound,  # type: ignore[arg-type]
-            "peak_rss_mb": {"bench_process": self_rss, "largest_worker": child_rss},
-            "delay_s": args.delay}
+    return {
+        "rows": rows,
+        "cpu_100_extractions_s": cpu100,
+        "target_100_s": bound,
+        "meets_target": float(ours["wall_100_s"]) <= bound,  # type: ignore[arg-type]
+        "peak_rss_mb": {"bench_process": self_rss, "largest_worker": child_rss},
+        "delay_s": args.delay,
+    }
 
 
 def table(result: dict[str, object]) -> str:
-    cols = ["system", "latency_1_ms", "p95_10_ms", "throughput_10_per_s", "wall_100_s", "p95_100_ms",
-            "throughput_100_per_s", "stall_100_ms", "fetches_for_100_same"]
+    cols = [
+        "system",
+        "latency_1_ms",
+        "p95_10_ms",
+        "throughput_10_per_s",
+        "wall_100_s",
+        "p95_100_ms",
+        "throughput_100_per_s",
+        "stall_100_ms",
+        "fetches_for_100_same",
+    ]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in result["rows"]:  # type: ignore[attr-defined]
         cells = [f"{row[c]:.1f}" if isinstance(row[c], float) else str(row[c]) for c in cols]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append(f"CPU time of 100 extractions+compositions (sequential, in-process): "
-                 f"{result['cpu_100_extractions_s']:.2f} s; target for 100 concurrent links: "
-                 f"≤ {result['target_100_s']:.2f} s → {'met' if result['meets_target'] else 'MISSED'}")
+    lines.append(
+        f"CPU time of 100 extractions+compositions (sequential, in-process): "
+        f"{result['cpu_100_extractions_s']:.2f} s; target for 100 concurrent links: "
+        f"≤ {result['target_100_s']:.2f} s → {'met' if result['meets_target'] else 'MISSED'}"
+    )
     lines.append(f"Peak RSS: {result['peak_rss_mb']}")
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("data_dir", help="the extraction data folder, e.g. ../shared/data/extraction")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "data_dir", help="the extraction data folder, e.g. ../shared/data/extraction"
+    )
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--delay", type=float, default=0.1, help="server delay per response (s)")
     args = parser.parse_args()

@@ -19,16 +19,26 @@ EXIT_FAILURE = 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="newslink, the news-link Discord bot.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="newslink, the news-link Discord bot."
+    )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="connect to Discord and brief shared links (the default)")
     brief = sub.add_parser("brief", help="print the brief for a link, as it would read in Discord")
-    brief.add_argument("url", nargs="?", help="the article's URL (fetched safely unless --html is given)")
+    brief.add_argument(
+        "url", nargs="?", help="the article's URL (fetched safely unless --html is given)"
+    )
     brief.add_argument("--html", metavar="FILE", help="brief a saved page instead of fetching")
-    brief.add_argument("--url", dest="page_url", metavar="URL", help="the saved page's URL (with --html)")
+    brief.add_argument(
+        "--url", dest="page_url", metavar="URL", help="the saved page's URL (with --html)"
+    )
     brief.add_argument("--take", help="your own commentary, used as the lead")
-    brief.add_argument("--length", choices=["compact", "standard", "long"], default="long",
-                       help="how much to quote (default: long, Discord's limit)")
+    brief.add_argument(
+        "--length",
+        choices=["compact", "standard", "long"],
+        default="long",
+        help="how much to quote (default: long, Discord's limit)",
+    )
     brief.add_argument("--json", action="store_true", help="print the brief as JSON")
     sub.add_parser("migrate", help="upgrade the database to the latest schema")
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
@@ -69,15 +79,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "run":
             raise
         logging.getLogger(__name__).debug("unexpected error", exc_info=True)
-        print(f"newslink: unexpected error ({type(exc).__name__}); run with LOG_LEVEL=DEBUG for details",
-              file=sys.stderr)
+        print(
+            f"newslink: unexpected error ({type(exc).__name__}); "
+            "run with LOG_LEVEL=DEBUG for details",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
 
 
 def _discord_command(settings: Settings, command: str, args: argparse.Namespace) -> int:
     if settings.discord_token is None:
-        print("newslink: DISCORD_TOKEN is not set: put DISCORD_TOKEN=<your bot token> in .env "
-              "(copy .env.example to .env; README explains where to find the token).", file=sys.stderr)
+        print(
+            "newslink: DISCORD_TOKEN is not set: put DISCORD_TOKEN=<your bot token> in .env "
+            "(copy .env.example to .env; README explains where to find the token).",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     from bot.client import run_bot, sync_commands
 

@@ -12,9 +12,9 @@ from bot.brief import Brief, build_brief
 from bot.errors import InvalidURL, UserFacingError
 from bot.fetcher import Fetcher, create_session
 from bot.pipeline import Briefer
-from bot.workers import ParsePool
 from bot.render import render_text
 from bot.settings import Settings
+from bot.workers import ParsePool
 
 
 class UsageError(UserFacingError):

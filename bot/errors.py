@@ -8,7 +8,7 @@ is safe to show to a Discord user (it names no internal detail, no exception tex
     ├── SettingsError                 settings missing or malformed (all problems at once)
     └── UserFacingError
         ├── FetchError                the page could not be fetched
-        │   ├── InvalidURL            not an http(s) URL we accept (userinfo, backslash, odd host, port)
+        │   ├── InvalidURL            not an http(s) URL we accept (userinfo, odd host, port…)
         │   ├── BlockedAddress        resolves to a loopback/private/reserved address
         │   ├── ResolutionFailed      the name does not resolve
         │   ├── ConnectionFailed      could not connect, or the connection broke
@@ -63,7 +63,9 @@ class InvalidURL(FetchError):
 
 
 class BlockedAddress(FetchError):
-    user_message = "That link points to a private or reserved network address, which newslink never opens."
+    user_message = (
+        "That link points to a private or reserved network address, which newslink never opens."
+    )
 
 
 class ResolutionFailed(FetchError):
@@ -91,7 +93,10 @@ class HTTPStatusError(FetchError):
 
 
 class NotHTML(FetchError):
-    user_message = "That link is not a web page (it looks like a file, image or video), so there is no article to brief."
+    user_message = (
+        "That link is not a web page (it looks like a file, image or video), "
+        "so there is no article to brief."
+    )
 
 
 class TooLarge(FetchError):

@@ -4,9 +4,9 @@
 
 1. fetches the page through the shared :class:`~bot.fetcher.Fetcher` (SSRF checks, size and time
    limits, in-flight de-duplication and caching all live there);
-2. extracts the article in a worker *process* (:class:`~bot.workers.ParsePool`): HTML parsing is CPU work that
-   would stall Discord heartbeats on the event loop, and a hostile page can make a parser slow, so a
-   worker that overruns its deadline is killed and replaced rather than waited for;
+2. extracts the article in a worker *process* (:class:`~bot.workers.ParsePool`): HTML parsing is
+   CPU work that would stall Discord heartbeats on the event loop, and a hostile page can make a
+   parser slow, so a worker that overruns its deadline is killed and replaced, not waited for;
 3. composes the brief (quote selection) in the same pool, for the same reasons.
 
 Extracted articles are shared: simultaneous requests for one URL extract it once, and the result is
@@ -35,11 +35,31 @@ log = logging.getLogger(__name__)
 _ARTICLE_CACHE_ENTRIES = 256
 
 
+_WARM_UP_PAGE = (
+    b"<html lang='en'><head><title>Warm-up - newslink</title>"
+    b"<meta property='article:published_time' content='2024-01-02T03:04:05Z'></head><body><article>"
+    + b"<p>A paragraph of warm-up text that makes the parsers load everything they need.</p>" * 12
+    + b"</article></body></html>"
+)
+
+
+def warm_parsers() -> None:
+    """Import and prime the parsers (readability, lxml, htmldate's date parsing) in a worker."""
+    article = extract_article(_WARM_UP_PAGE, "https://warm-up.invalid/")
+    compose_brief(article, article.url)
+
+
 class Briefer:
     """Turns a URL into a :class:`~bot.brief.Brief`; see the module docstring for the pipeline."""
 
-    def __init__(self, fetcher: Fetcher, pool: ParsePool, settings: Settings,
-                 *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        pool: ParsePool,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._fetcher = fetcher
         self._pool = pool
         self._settings = settings
@@ -53,8 +73,14 @@ class Briefer:
         try:
             async with asyncio.timeout(self._settings.brief_timeout):
                 article = await self.article(url, deadline=deadline)
-                return await self._pool.run(self._remaining(deadline), compose_brief, article,
-                                            article.url, take=take, length=length)
+                return await self._pool.run(
+                    self._remaining(deadline),
+                    compose_brief,
+                    article,
+                    article.url,
+                    take=take,
+                    length=length,
+                )
         except TimeoutError:
             raise FetchTimeout("That page took too long to fetch and read.") from None
 
@@ -82,9 +108,14 @@ class Briefer:
         if deadline is None:
             deadline = self._clock() + self._settings.brief_timeout
         page = await self._fetcher.fetch(url)
-        article = await self._pool.run(self._remaining(deadline), extract_article, page.body,
-                                       page.final_url, charset=page.charset,
-                                       max_bytes=self._settings.parse_max_bytes)
+        article = await self._pool.run(
+            self._remaining(deadline),
+            extract_article,
+            page.body,
+            page.final_url,
+            charset=page.charset,
+            max_bytes=self._settings.parse_max_bytes,
+        )
         self._articles[url_key(url)] = (self._clock() + self._settings.fetch_cache_seconds, article)
         while len(self._articles) > _ARTICLE_CACHE_ENTRIES:
             self._articles.popitem(last=False)

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.fetcher import Fetcher, create_session
-from bot.pipeline import Briefer
-from bot.workers import ParsePool
+from bot.pipeline import Briefer, warm_parsers
 from bot.settings import Settings
 from bot.storage.database import create_engine, session_factory, upgrade_to_head
+from bot.workers import ParsePool
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +34,14 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
     pool = ParsePool(settings.parse_workers)
     try:
         async with create_session(settings) as http:
-            await pool.warm_up()
+            await pool.warm_up(warm_parsers)
             fetcher = Fetcher(http, settings)
             try:
-                yield Services(settings=settings, briefer=Briefer(fetcher, pool, settings),
-                               sessions=session_factory(engine))
+                yield Services(
+                    settings=settings,
+                    briefer=Briefer(fetcher, pool, settings),
+                    sessions=session_factory(engine),
+                )
             finally:
                 await fetcher.close()  # cancel fetches still in flight before the session closes
     finally:

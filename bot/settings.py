@@ -64,7 +64,9 @@ def _parse_positive_float(raw: str) -> float:
 
 
 def _parse_networks(raw: str) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip())
+    return tuple(
+        ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip()
+    )
 
 
 def _parse_ports(raw: str) -> frozenset[int]:
@@ -107,74 +109,141 @@ _EXPECTS: dict[Callable[[str], Any], str] = {
 
 def _setting(key: str, default: Any, parse: Callable[[str], Any], doc: str) -> Any:
     """A field read from environment key ``key``; ``default`` is given as its ``.env`` text."""
-    return field(default=parse(default), metadata={"key": key, "parse": parse, "doc": doc, "raw_default": default})
+    return field(
+        default=parse(default),
+        metadata={"key": key, "parse": parse, "doc": doc, "raw_default": default},
+    )
 
 
 @dataclass(frozen=True)
 class Settings:
     # Discord
     discord_token: Secret | None = _setting(
-        "DISCORD_TOKEN", "", _parse_secret,
-        "The bot token from the Discord developer portal (Bot > Reset Token). Required to run the bot.")
+        "DISCORD_TOKEN",
+        "",
+        _parse_secret,
+        "The bot token from the Discord developer portal (Bot > Reset Token). "
+        "Required to run the bot.",
+    )
     discord_api_base: str = _setting(
-        "DISCORD_API_BASE", "https://discord.com/api/v10", _parse_url,
-        "Discord's REST API base URL. Change only to run against a local fake Discord.")
+        "DISCORD_API_BASE",
+        "https://discord.com/api/v10",
+        _parse_url,
+        "Discord's REST API base URL. Change only to run against a local fake Discord.",
+    )
     discord_gateway_url: str = _setting(
-        "DISCORD_GATEWAY_URL", "wss://gateway.discord.gg/", _parse_url,
-        "Discord's gateway websocket URL. Change only to run against a local fake Discord.")
+        "DISCORD_GATEWAY_URL",
+        "wss://gateway.discord.gg/",
+        _parse_url,
+        "Discord's gateway websocket URL. Change only to run against a local fake Discord.",
+    )
 
     # Storage and logs
     database_url: str = _setting(
-        "DATABASE_URL", "sqlite+aiosqlite:///newslink.db", _parse_str,
-        "SQLAlchemy URL of the database: sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER:PASS@HOST/DB.")
-    log_level: str = _setting("LOG_LEVEL", "INFO", _parse_log_level, "DEBUG, INFO, WARNING or ERROR.")
+        "DATABASE_URL",
+        "sqlite+aiosqlite:///newslink.db",
+        _parse_str,
+        "SQLAlchemy URL of the database: sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER:PASS@HOST/DB.",
+    )
+    log_level: str = _setting(
+        "LOG_LEVEL", "INFO", _parse_log_level, "DEBUG, INFO, WARNING or ERROR."
+    )
 
     # Links and briefs
     max_links_per_message: int = _setting(
-        "MAX_LINKS_PER_MESSAGE", "3", _parse_positive_int, "At most this many links of one message are briefed.")
+        "MAX_LINKS_PER_MESSAGE",
+        "3",
+        _parse_positive_int,
+        "At most this many links of one message are briefed.",
+    )
     rebrief_window_days: int = _setting(
-        "REBRIEF_WINDOW_DAYS", "7", _parse_positive_int,
-        "A link briefed in a server within this many days gets a pointer to the earlier brief, not a new one.")
+        "REBRIEF_WINDOW_DAYS",
+        "7",
+        _parse_positive_int,
+        "A link briefed in a server within this many days gets a pointer to the earlier brief, "
+        "not a new one.",
+    )
     max_topics_per_member: int = _setting(
-        "MAX_TOPICS_PER_MEMBER", "25", _parse_positive_int, "How many topics one member may follow in a server.")
+        "MAX_TOPICS_PER_MEMBER",
+        "25",
+        _parse_positive_int,
+        "How many topics one member may follow in a server.",
+    )
 
     # Fetching (see SECURITY.md for where the defaults come from)
     fetch_allowed_networks: tuple[Network, ...] = _setting(
-        "FETCH_ALLOWED_NETWORKS", "", _parse_networks,
-        "Comma-separated CIDRs exempted from the private/reserved address block list (empty: none).")
+        "FETCH_ALLOWED_NETWORKS",
+        "",
+        _parse_networks,
+        "Comma-separated CIDRs exempted from the private/reserved address block list "
+        "(empty: none).",
+    )
     fetch_allowed_ports: frozenset[int] = _setting(
-        "FETCH_ALLOWED_PORTS", "80,443", _parse_ports, "Comma-separated ports links may use.")
+        "FETCH_ALLOWED_PORTS", "80,443", _parse_ports, "Comma-separated ports links may use."
+    )
     fetch_connect_timeout: float = _setting(
-        "FETCH_CONNECT_TIMEOUT", "5", _parse_positive_float, "Seconds to connect to a site.")
+        "FETCH_CONNECT_TIMEOUT", "5", _parse_positive_float, "Seconds to connect to a site."
+    )
     fetch_first_byte_timeout: float = _setting(
-        "FETCH_FIRST_BYTE_TIMEOUT", "10", _parse_positive_float, "Seconds until the response headers arrive.")
+        "FETCH_FIRST_BYTE_TIMEOUT",
+        "10",
+        _parse_positive_float,
+        "Seconds until the response headers arrive.",
+    )
     fetch_total_timeout: float = _setting(
-        "FETCH_TOTAL_TIMEOUT", "15", _parse_positive_float, "Seconds for the whole fetch, redirects included.")
+        "FETCH_TOTAL_TIMEOUT",
+        "15",
+        _parse_positive_float,
+        "Seconds for the whole fetch, redirects included.",
+    )
     brief_timeout: float = _setting(
-        "BRIEF_TIMEOUT", "20", _parse_positive_float, "Seconds for fetch plus extraction of one link.")
+        "BRIEF_TIMEOUT",
+        "20",
+        _parse_positive_float,
+        "Seconds for fetch plus extraction of one link.",
+    )
     fetch_max_declared_bytes: int = _setting(
-        "FETCH_MAX_DECLARED_BYTES", "5242880", _parse_positive_int,
-        "Refuse a response whose Content-Length is over this many bytes.")
+        "FETCH_MAX_DECLARED_BYTES",
+        "5242880",
+        _parse_positive_int,
+        "Refuse a response whose Content-Length is over this many bytes.",
+    )
     fetch_max_bytes: int = _setting(
-        "FETCH_MAX_BYTES", "2097152", _parse_positive_int,
-        "Stop reading a body after this many bytes (counted after decompression).")
+        "FETCH_MAX_BYTES",
+        "2097152",
+        _parse_positive_int,
+        "Stop reading a body after this many bytes (counted after decompression).",
+    )
     parse_max_bytes: int = _setting(
-        "PARSE_MAX_BYTES", "1048576", _parse_positive_int, "Parse at most this many bytes of HTML.")
+        "PARSE_MAX_BYTES", "1048576", _parse_positive_int, "Parse at most this many bytes of HTML."
+    )
     fetch_max_redirects: int = _setting(
-        "FETCH_MAX_REDIRECTS", "5", _parse_int, "Follow at most this many redirects.")
+        "FETCH_MAX_REDIRECTS", "5", _parse_int, "Follow at most this many redirects."
+    )
     fetch_pool_size: int = _setting(
-        "FETCH_POOL_SIZE", "20", _parse_positive_int, "Connections in the shared HTTP pool.")
+        "FETCH_POOL_SIZE", "20", _parse_positive_int, "Connections in the shared HTTP pool."
+    )
     fetch_pool_per_host: int = _setting(
-        "FETCH_POOL_PER_HOST", "2", _parse_positive_int, "Connections to one host at once.")
+        "FETCH_POOL_PER_HOST", "2", _parse_positive_int, "Connections to one host at once."
+    )
     fetch_cache_seconds: float = _setting(
-        "FETCH_CACHE_SECONDS", "3600", _parse_positive_float, "How long a fetched page is reused.")
+        "FETCH_CACHE_SECONDS", "3600", _parse_positive_float, "How long a fetched page is reused."
+    )
     fetch_failure_cache_seconds: float = _setting(
-        "FETCH_FAILURE_CACHE_SECONDS", "300", _parse_positive_float, "How long a failed fetch is remembered.")
+        "FETCH_FAILURE_CACHE_SECONDS",
+        "300",
+        _parse_positive_float,
+        "How long a failed fetch is remembered.",
+    )
     fetch_user_agent: str = _setting(
-        "FETCH_USER_AGENT", "newslink/0.1 (Discord news-link bot; +https://github.com/newslink)", _parse_str,
-        "User-Agent sent with every fetch.")
+        "FETCH_USER_AGENT",
+        "newslink/0.1 (Discord news-link bot; +https://github.com/newslink)",
+        _parse_str,
+        "User-Agent sent with every fetch.",
+    )
     parse_workers: int = _setting(
-        "PARSE_WORKERS", "2", _parse_positive_int, "Processes that parse pages off the event loop.")
+        "PARSE_WORKERS", "2", _parse_positive_int, "Processes that parse pages off the event loop."
+    )
 
     @classmethod
     def keys(cls) -> list[str]:
@@ -206,7 +275,11 @@ def load_settings(
             values[f.name] = f.metadata["parse"](raw)
         except (ValueError, TypeError) as exc:
             # Built-in parsers quote the bad value; a malformed line may be a secret, so don't.
-            reason = str(exc) if raw.strip() not in str(exc) else _EXPECTS.get(f.metadata["parse"], "is malformed")
+            reason = (
+                str(exc)
+                if raw.strip() not in str(exc)
+                else _EXPECTS.get(f.metadata["parse"], "is malformed")
+            )
             problems.append(f"{key}: {reason}")
     unknown = sorted(k for k in from_file if k not in Settings.keys())
     problems.extend(f"{k}: unknown setting in {env_file}" for k in unknown)
@@ -221,4 +294,3 @@ def default_text(f_name: str) -> str:
         if f.name == f_name:
             return str(f.metadata["raw_default"])
     raise KeyError(f_name)
-

@@ -41,16 +41,18 @@ class ParsePool:
             )
         return self._executor
 
-    async def run(self, timeout: float, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run ``fn(*args, **kwargs)`` in a worker; ExtractionError if it takes over ``timeout``."""
+    async def run(self, seconds: float, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn(*args, **kwargs)`` in a worker; ExtractionError if it takes over ``seconds``."""
         loop = asyncio.get_running_loop()
         executor = self._pool()
         future = loop.run_in_executor(executor, _call, fn, args, kwargs)
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(seconds):
                 return await future
         except TimeoutError:
-            log.warning("parse worker overran %.1fs running %s; restarting the pool", timeout, fn.__name__)
+            log.warning(
+                "parse worker overran %.1fs running %s; restarting the pool", seconds, fn.__name__
+            )
             self._restart(executor)
             raise ExtractionError("That page took too long to read.") from None
         except BrokenProcessPool:
@@ -68,9 +70,10 @@ class ParsePool:
             process.kill()
         executor.shutdown(wait=False, cancel_futures=True)
 
-    async def warm_up(self) -> None:
-        """Start the workers and import the parsers in them, so the first brief is not slow."""
-        await asyncio.gather(*(self.run(60.0, _ready) for _ in range(self._workers)))
+    async def warm_up(self, fn: Callable[[], object] = bool) -> None:
+        """Start the workers and run ``fn`` in each (e.g. to import and prime the parsers), so the
+        first real job does not pay for it."""
+        await asyncio.gather(*(self.run(60.0, fn) for _ in range(self._workers)))
 
     def close(self) -> None:
         if self._executor is not None:
@@ -80,15 +83,3 @@ class ParsePool:
 
 def _call(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
     return fn(*args, **kwargs)
-
-
-def _ready() -> bool:
-    return True
-
-
-def _call(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
-    return fn(*args, **kwargs)
-
-
-def _ready() -> bool:
-    return True

@@ -20,8 +20,10 @@ PARAGRAPHS = [
 ]
 
 
-def article_html(title: str = "NATO aims to repair Russia ties despite Patriot row",
-                 paragraphs: list[str] = PARAGRAPHS) -> bytes:
+def article_html(
+    title: str = "NATO aims to repair Russia ties despite Patriot row",
+    paragraphs: list[str] = PARAGRAPHS,
+) -> bytes:
     body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

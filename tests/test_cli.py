@@ -11,18 +11,33 @@ from tests._article_page import article_html
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_bot(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_bot(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "DATABASE_URL"}}
     base["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=base | (env or {}),
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=base | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_brief_saved_page_as_json(tmp_path: Path) -> None:
     page = tmp_path / "page.html"
     page.write_bytes(article_html())
-    result = run_bot("brief", "--html", str(page), "--url", "https://news.example.com/nato", "--json",
-                     cwd=tmp_path)
+    result = run_bot(
+        "brief",
+        "--html",
+        str(page),
+        "--url",
+        "https://news.example.com/nato",
+        "--json",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["url"] == "https://news.example.com/nato"
@@ -38,7 +53,9 @@ def test_brief_saved_page_as_json(tmp_path: Path) -> None:
 def test_brief_saved_page_as_text(tmp_path: Path) -> None:
     page = tmp_path / "page.html"
     page.write_bytes(article_html())
-    result = run_bot("brief", "--html", str(page), "--url", "https://news.example.com/nato", cwd=tmp_path)
+    result = run_bot(
+        "brief", "--html", str(page), "--url", "https://news.example.com/nato", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "NATO aims to repair Russia ties despite Patriot row" in result.stdout
     assert "https://news.example.com/nato" in result.stdout
@@ -59,7 +76,9 @@ def test_metadata_address_is_refused(tmp_path: Path) -> None:
 
 
 def test_missing_saved_page_is_one_line(tmp_path: Path) -> None:
-    result = run_bot("brief", "--html", str(tmp_path / "nope.html"), "--url", "https://x.example/", cwd=tmp_path)
+    result = run_bot(
+        "brief", "--html", str(tmp_path / "nope.html"), "--url", "https://x.example/", cwd=tmp_path
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
@@ -72,7 +91,14 @@ def test_missing_token_names_the_setting_and_env_example(tmp_path: Path) -> None
 
 
 def test_malformed_settings_listed_together(tmp_path: Path) -> None:
-    result = run_bot("brief", "--html", "x", "--url", "y", cwd=tmp_path,
-                     env={"MAX_LINKS_PER_MESSAGE": "lots", "FETCH_TOTAL_TIMEOUT": "soon"})
+    result = run_bot(
+        "brief",
+        "--html",
+        "x",
+        "--url",
+        "y",
+        cwd=tmp_path,
+        env={"MAX_LINKS_PER_MESSAGE": "lots", "FETCH_TOTAL_TIMEOUT": "soon"},
+    )
     assert result.returncode == 2
     assert "MAX_LINKS_PER_MESSAGE" in result.stderr and "FETCH_TOTAL_TIMEOUT" in result.stderr

@@ -33,7 +33,13 @@ WORKER_PEAK_MB = 200
 
 
 def _nested(depth: int) -> bytes:
-    return b"<html><body>" + b"<div>" * depth + b"deep text " * 50 + b"</div>" * depth + b"</body></html>"
+    return (
+        b"<html><body>"
+        + b"<div>" * depth
+        + b"deep text " * 50
+        + b"</div>" * depth
+        + b"</body></html>"
+    )
 
 
 def _tiny_paragraphs(count: int) -> bytes:
@@ -42,7 +48,11 @@ def _tiny_paragraphs(count: int) -> bytes:
 
 def _many_real_paragraphs(count: int) -> bytes:
     para = b"<p>The council voted on Thursday to close the terminal, a decision the union called premature.</p>"
-    return b"<html><head><title>Long page</title></head><body><article>" + para * count + b"</article></body></html>"
+    return (
+        b"<html><head><title>Long page</title></head><body><article>"
+        + para * count
+        + b"</article></body></html>"
+    )
 
 
 def _binary() -> bytes:
@@ -58,16 +68,26 @@ def _unclosed_tags() -> bytes:
 
 
 def _nul_and_controls() -> bytes:
-    return b"<html><body><article>" + b"<p>\x00\x01\x02 text \x1b[31m red \x7f</p>" * 2_000 + b"</article></body></html>"
+    return (
+        b"<html><body><article>"
+        + b"<p>\x00\x01\x02 text \x1b[31m red \x7f</p>" * 2_000
+        + b"</article></body></html>"
+    )
 
 
 def _mentions_and_markdown() -> bytes:
-    text = ("@everyone <@&123456789012345678> <@42> **bold** __u__ ||spoiler|| `code` "
-            "\u202eevil\u202c \u200bhidden [link](https://evil.example) # heading > quote")
-    paras = "".join(f"<p>{text} Paragraph {i} carries the story about the vote and the terminal.</p>"
-                    for i in range(12))
-    return f"<html><head><title>{text}</title><meta property='og:site_name' content='@here'></head>" \
-           f"<body><article><h1>{text}</h1>{paras}</article></body></html>".encode()
+    text = (
+        "@everyone <@&123456789012345678> <@42> **bold** __u__ ||spoiler|| `code` "
+        "\u202eevil\u202c \u200bhidden [link](https://evil.example) # heading > quote"
+    )
+    paras = "".join(
+        f"<p>{text} Paragraph {i} carries the story about the vote and the terminal.</p>"
+        for i in range(12)
+    )
+    return (
+        f"<html><head><title>{text}</title><meta property='og:site_name' content='@here'></head>"
+        f"<body><article><h1>{text}</h1>{paras}</article></body></html>".encode()
+    )
 
 
 PAGES: dict[str, Callable[[], bytes]] = {
@@ -106,7 +126,9 @@ async def _page(request: web.Request) -> web.Response:
 
 async def _gzip_bomb(request: web.Request) -> web.Response:
     body = gzip.compress(b"<p>" + b"\0" * 30_000_000, compresslevel=9)
-    return web.Response(body=body, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"})
+    return web.Response(
+        body=body, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"}
+    )
 
 
 async def _fifty_megabytes(request: web.Request) -> web.StreamResponse:
@@ -140,15 +162,22 @@ async def site() -> AsyncIterator[TestServer]:
     await server.close()
 
 
-async def _brief(site: TestServer, pool: ParsePool, path: str) -> tuple[Brief | UserFacingError, float]:
+async def _brief(
+    site: TestServer, pool: ParsePool, path: str
+) -> tuple[Brief | UserFacingError, float]:
     settings = dataclasses.replace(
-        Settings(), fetch_allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),),
-        fetch_allowed_ports=frozenset({site.port}), brief_timeout=DEADLINE)
+        Settings(),
+        fetch_allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),),
+        fetch_allowed_ports=frozenset({site.port}),
+        brief_timeout=DEADLINE,
+    )
     started = time.monotonic()
     async with create_session(settings) as http:
         briefer = Briefer(Fetcher(http, settings), pool, settings)
         try:
-            result: Brief | UserFacingError = await briefer.brief(str(site.make_url(path)), length="long")
+            result: Brief | UserFacingError = await briefer.brief(
+                str(site.make_url(path)), length="long"
+            )
         except UserFacingError as exc:
             result = exc
     return result, time.monotonic() - started

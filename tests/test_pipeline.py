@@ -47,8 +47,12 @@ def pool() -> ParsePool:
 
 
 def _settings(port: int, **changes: object) -> Settings:
-    return dataclasses.replace(Settings(), fetch_allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),),
-                               fetch_allowed_ports=frozenset({port}), **changes)
+    return dataclasses.replace(
+        Settings(),
+        fetch_allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),),
+        fetch_allowed_ports=frozenset({port}),
+        **changes,
+    )
 
 
 async def test_brief_from_a_served_page(server, pool) -> None:
@@ -71,8 +75,9 @@ async def test_simultaneous_requests_fetch_and_extract_once(server, pool) -> Non
     url = str(srv.make_url("/news/nato"))
     async with create_session(settings) as http:
         briefer = Briefer(Fetcher(http, settings), pool, settings)
-        briefs = await asyncio.gather(*(briefer.brief(url + ("?utm_source=x" if i % 2 else ""))
-                                        for i in range(30)))
+        briefs = await asyncio.gather(
+            *(briefer.brief(url + ("?utm_source=x" if i % 2 else "")) for i in range(30))
+        )
     assert state.hits == 1
     assert len({b.article.title for b in briefs}) == 1
 

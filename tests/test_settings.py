@@ -28,8 +28,12 @@ def test_environment_over_file_over_default(tmp_path: Path) -> None:
 
 
 def test_every_problem_reported_at_once(tmp_path: Path) -> None:
-    env = {"MAX_LINKS_PER_MESSAGE": "many", "FETCH_ALLOWED_NETWORKS": "10.0.0.0/8,not-a-net",
-           "FETCH_TOTAL_TIMEOUT": "-1", "LOG_LEVEL": "LOUD"}
+    env = {
+        "MAX_LINKS_PER_MESSAGE": "many",
+        "FETCH_ALLOWED_NETWORKS": "10.0.0.0/8,not-a-net",
+        "FETCH_TOTAL_TIMEOUT": "-1",
+        "LOG_LEVEL": "LOUD",
+    }
     with pytest.raises(SettingsError) as info:
         load_settings(env, env_file=None)
     keys = [p.split(":")[0] for p in info.value.problems]
@@ -45,7 +49,10 @@ def test_unknown_key_in_file_is_a_problem(tmp_path: Path) -> None:
 
 def test_networks_parsed() -> None:
     s = load_settings({"FETCH_ALLOWED_NETWORKS": "127.0.0.0/8, ::1/128"}, env_file=None)
-    assert s.fetch_allowed_networks == (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+    assert s.fetch_allowed_networks == (
+        ipaddress.ip_network("127.0.0.0/8"),
+        ipaddress.ip_network("::1/128"),
+    )
 
 
 def test_secret_never_prints() -> None:
