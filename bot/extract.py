@@ -78,6 +78,9 @@ class Article:
     language: str | None = None
     paragraphs: list[str] = field(default_factory=list)
     kind: str = "article"
+    # Paragraphs that are subheadings in the page (``<h2>``…``<h6>``): they stay in ``paragraphs``
+    # (publishers count them as article text) but a brief never quotes one on its own.
+    headings: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
@@ -140,12 +143,74 @@ _BYLINE = re.compile(
 _MARKUP_AS_TEXT = re.compile(r"&(?:lt|gt|amp|quot);|<[a-z]+\s+[a-z-]+=[\"']", re.IGNORECASE)
 
 
+# Datelines and timestamps ("14 March 2024", "Updated: 18 Nov 2019 9:38 pm", "November 20, 2019 /
+# 1:07 AM / CBS News") are page furniture: what is left once date words, numbers and separators
+# are gone is at most a short capitalised name (the outlet or a place).
+_MONTHS = (
+    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july "
+    "august september october november december januar februar märz juni juli oktober dezember "
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre "
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre "
+    "janeiro fevereiro março maio junho julho setembro outubro novembro dezembro"
+)
+_DATE_WORDS = frozenset(
+    (
+        _MONTHS + " mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday "
+        "friday saturday sunday montag dienstag mittwoch donnerstag freitag samstag sonntag "
+        "lundi mardi mercredi jeudi vendredi samedi dimanche segunda terça quarta quinta sexta "
+        "feira sábado domingo lunes martes miércoles jueves viernes am pm a m p gmt utc bst cet "
+        "cest est edt cst cdt mst mdt pst pdt et pt ist aest uhr h updated posted published "
+        "last modified on at de às um em le am um the of st nd rd th uur stand aktualisiert "
+        "veröffentlicht publié mis à jour actualizado publicado atualizado ago hours hour minutes "
+        "mins min days day"
+    ).split()
+)
+_MONTH_WORDS = frozenset(_MONTHS.split())
+_DATELINE_MAX_CHARS = 90
+_DATELINE_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+_NUMERIC_DATE = re.compile(r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b|\b\d{1,2}[:.]\d{2}\b")
+
+
+def _is_dateline(paragraph: str) -> bool:
+    # "— Name (@handle) November 18, 2019" signs an embedded post, whose text is the article's.
+    if len(paragraph) > _DATELINE_MAX_CHARS or "@" in paragraph:
+        return False
+    tokens = _DATELINE_TOKEN.findall(paragraph)
+    words = [t for t in tokens if not t.isdigit()]
+    has_number = len(words) < len(tokens)
+    dated = _NUMERIC_DATE.search(paragraph) is not None or (
+        has_number and any(w.lower().rstrip(".") in _MONTH_WORDS for w in words)
+    )
+    if not dated:
+        return False
+    rest = [w for w in words if w.lower() not in _DATE_WORDS]
+    return len(rest) <= 3 and all(w[0].isupper() for w in rest)
+
+
+# "5 min read", "Reading time: 3 minutes", "Tempo de leitura: 1 minuto".
+_READING_TIME = re.compile(
+    r"(?:(?:estimated\ )?reading\ time|read\ time|tempo\ de\ leitura|lesezeit|"
+    r"temps\ de\ lecture|tiempo\ de\ lectura)\s*:?\s*(?:about\ )?\d+\s*\w*\.?|"
+    r"\d+\s*(?:min(?:ute)?s?|-minute)\.?\s+read",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
 def _is_boilerplate(paragraph: str) -> bool:
     if _MARKUP_AS_TEXT.search(paragraph):
         return True
     if len(paragraph) > _BOILERPLATE_MAX_CHARS:
         return False
     return _BOILERPLATE.match(paragraph) is not None or _BYLINE.fullmatch(paragraph) is not None
+
+
+def _is_metadata_line(paragraph: str) -> bool:
+    """A dateline, timestamp or reading time: not body text, though it may sit inside the body.
+
+    Dropped only after gap filling, which uses such lines as anchors: prose readability left out
+    between a kept paragraph and a timestamp below it is still article text.
+    """
+    return _READING_TIME.fullmatch(paragraph) is not None or _is_dateline(paragraph)
 
 
 # --- tree clean-up before readability --------------------------------------------------------
@@ -297,12 +362,17 @@ _SKIP_TAGS = frozenset(
 _BREAK = "\x00"
 
 
-def _iter_blocks(root: lxml.html.HtmlElement) -> Iterator[tuple[str, float]]:
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _iter_blocks(root: lxml.html.HtmlElement) -> Iterator[tuple[str, float, bool]]:
     """Plain-text blocks of ``root`` in document order, each with the share of its text that is
-    link text; iterative, not recursive, since trees may be deep."""
+    link text and whether it is a heading; iterative, not recursive, since trees may be deep."""
     buffer: list[str] = []
     linked = 0
     in_link = 0
+    # Open block elements: the innermost one owns the text being collected.
+    open_blocks: list[str] = []
 
     def add(text: str) -> None:
         nonlocal linked
@@ -310,7 +380,7 @@ def _iter_blocks(root: lxml.html.HtmlElement) -> Iterator[tuple[str, float]]:
         if in_link:
             linked += len(text)
 
-    def flush() -> Iterator[tuple[str, float]]:
+    def flush() -> Iterator[tuple[str, float, bool]]:
         nonlocal linked
         if buffer:
             joined = "".join(buffer)
@@ -319,9 +389,10 @@ def _iter_blocks(root: lxml.html.HtmlElement) -> Iterator[tuple[str, float]]:
                 linked = 0
                 return
             share = linked / len(joined) if joined else 0.0
+            heading = bool(open_blocks) and open_blocks[-1] in _HEADING_TAGS
             # Two line breaks in a row end a paragraph; one is only a line break.
             for part in re.split(_BREAK + r"\s*" + _BREAK, joined):
-                yield part.replace(_BREAK, " "), share
+                yield part.replace(_BREAK, " "), share, heading
             buffer.clear()
             linked = 0
 
@@ -335,6 +406,7 @@ def _iter_blocks(root: lxml.html.HtmlElement) -> Iterator[tuple[str, float]]:
                 continue
             if tag in _BLOCK_TAGS:
                 yield from flush()
+                open_blocks.append(tag)
             elif tag == "br":
                 buffer.append(_BREAK)
             elif tag in ("td", "th"):
@@ -347,6 +419,8 @@ def _iter_blocks(root: lxml.html.HtmlElement) -> Iterator[tuple[str, float]]:
         else:
             if tag in _BLOCK_TAGS:
                 yield from flush()
+                if open_blocks:
+                    open_blocks.pop()
             elif tag == "a" and in_link:
                 in_link -= 1
             if el.tail and el is not root:
@@ -360,13 +434,18 @@ def _iter_blocks(root: lxml.html.HtmlElement) -> Iterator[tuple[str, float]]:
 _DEDUP_MIN_CHARS = 200
 
 
-def _paragraphs_from(root: lxml.html.HtmlElement, max_link_share: float = 1.0) -> list[str]:
+def _paragraphs_from(
+    root: lxml.html.HtmlElement, headings: set[str], max_link_share: float = 1.0
+) -> list[str]:
+    """The paragraphs of ``root``; the text of those that are headings is added to ``headings``."""
     seen: set[str] = set()
     paragraphs: list[str] = []
-    for block, link_share in _iter_blocks(root):
+    for block, link_share, heading in _iter_blocks(root):
         text = _clean_text(block)
         if not text or text in seen or link_share > max_link_share or _is_boilerplate(text):
             continue
+        if heading:
+            headings.add(text)
         if paragraphs and paragraphs[-1] == text:
             continue
         if len(text) >= _DEDUP_MIN_CHARS:
@@ -671,7 +750,7 @@ _UNREAD_ATTRIBUTES = (
 )
 
 
-def _readability_paragraphs(doc: lxml.html.HtmlElement, url: str) -> list[str]:
+def _readability_paragraphs(doc: lxml.html.HtmlElement, url: str, headings: set[str]) -> list[str]:
     # Attributes readability never reads for text, but its cleaner and link rewriter visit.
     lxml.etree.strip_attributes(doc, *_UNREAD_ATTRIBUTES)
     # Elements that carry no article text: readability would copy and score them for nothing.
@@ -689,7 +768,7 @@ def _readability_paragraphs(doc: lxml.html.HtmlElement, url: str) -> list[str]:
         root = lxml.html.document_fromstring(summary.encode("utf-8", "replace"), parser=_parser())
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
         return []
-    return _paragraphs_from(root)
+    return _paragraphs_from(root, headings)
 
 
 # Readability drops blocks it scores low (embedded posts, one-line paragraphs, short lists) even
@@ -703,10 +782,17 @@ _MAX_GAP_LINK_SHARE = 0.5
 _MIN_GAP_WORDS = 5
 
 
-def _page_blocks(body: lxml.html.HtmlElement) -> list[tuple[str, float]]:
-    """Every non-empty text block of the (cleaned) page with its link-text share."""
-    blocks = ((_clean_text(text), share) for text, share in _iter_blocks(body))
-    return [(text, share) for text, share in blocks if text]
+def _page_blocks(body: lxml.html.HtmlElement, headings: set[str]) -> list[tuple[str, float]]:
+    """Every non-empty text block of the (cleaned) page with its link-text share; the text of
+    heading blocks is added to ``headings``."""
+    out: list[tuple[str, float]] = []
+    for raw, share, heading in _iter_blocks(body):
+        text = _clean_text(raw)
+        if text:
+            out.append((text, share))
+            if heading:
+                headings.add(text)
+    return out
 
 
 def _link_share(paragraphs: list[str], blocks: list[tuple[str, float]]) -> float:
@@ -822,8 +908,9 @@ def extract_article(
     page_text = " ".join(body.text_content()[:_PAGE_TEXT_CHARS].split()) if body is not None else ""
     if body is not None:
         _remove_furniture(body)
-    paragraphs = _readability_paragraphs(doc, url)
-    blocks = _page_blocks(body) if body is not None else []
+    headings: set[str] = set()
+    paragraphs = _readability_paragraphs(doc, url, headings)
+    blocks = _page_blocks(body, headings) if body is not None else []
     paragraphs = _fill_gaps(paragraphs, blocks)
     paragraphs = _without_link_lists(paragraphs, blocks)
     if signals.article_body:
@@ -832,7 +919,10 @@ def extract_article(
         if _word_count(from_json) > 1.5 * _word_count(paragraphs) + 20:
             paragraphs = from_json
     # The headline is shown on its own; repeated as the first paragraph it would be quoted twice.
-    paragraphs = [p for p in paragraphs if p.casefold() not in headlines]
+    # Datelines go only now: gap filling used them as anchors (see _is_metadata_line).
+    paragraphs = [
+        p for p in paragraphs if p.casefold() not in headlines and not _is_metadata_line(p)
+    ]
     kind = _classify(signals, heading, paragraphs, page_text, _link_share(paragraphs, blocks), url)
     return Article(
         url=url,
@@ -845,4 +935,5 @@ def extract_article(
         language=meta.language,
         paragraphs=paragraphs,
         kind=kind,
+        headings=frozenset(p for p in paragraphs if p in headings),
     )

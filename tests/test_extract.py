@@ -409,7 +409,7 @@ OG_ARTICLE = '<meta property="og:type" content="article"><title>Harbour plan</ti
 def test_blocks_become_paragraphs(markup: str, expected: list[str]) -> None:
     from bot.extract import _paragraphs_from
 
-    assert _paragraphs_from(lxml.html.fromstring(markup)) == expected
+    assert _paragraphs_from(lxml.html.fromstring(markup), set()) == expected
 
 
 @pytest.mark.parametrize(
@@ -589,3 +589,59 @@ def test_paywall_class_on_a_short_page_is_a_paywall() -> None:
 def test_short_prose_that_looks_like_furniture_is_kept(line: str) -> None:
     page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
     assert line in extract_article(page, URL).paragraphs
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "14 March 2024",
+        "November 20, 2019",
+        "Nov. 20, 2019 5:52 AM EST",
+        "November 20, 2019 / 1:07 AM / CBS News",
+        "Updated: 18 Nov 2019 9:38 pm",
+        "Mon 18 Nov 2019 18.54 GMT Last modified on Mon 18 Nov 2019 18.56 GMT",
+        "Stand: 05.06.2024 14:30 Uhr",
+        "sexta-feira, 22 de outubro de 2010 às 20:13",
+        "5 min read",
+        "Reading time: 3 minutes",
+        "Tempo de leitura: 1 minuto",
+    ],
+)
+def test_datelines_timestamps_and_reading_times_are_not_paragraphs(line: str) -> None:
+    for markup in (f"<p>{line}</p>", f"<time>{line}</time>", f"<div>{line}</div>"):
+        page = _html(_article(PROSE[:3] + [markup] + PROSE[3:]), OG_ARTICLE)
+        paragraphs = extract_article(page, URL).paragraphs
+        assert line not in paragraphs
+        assert paragraphs == PROSE
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The vote on 14 March 2024 was close, officials said.",
+        "Sales rose 4.5% in May 2023.",
+        "Election 2024",
+        "— Rep. Jane Roe (@janeroe) November 19, 2019",  # signs an embedded post
+    ],
+)
+def test_sentences_and_labels_with_dates_are_kept(line: str) -> None:
+    page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
+    assert line in extract_article(page, URL).paragraphs
+
+
+@pytest.mark.parametrize(
+    ("markup", "headings"),
+    [
+        ("<h2>Jobs plan for dock workers</h2>", {"Jobs plan for dock workers"}),
+        ("<h3>What happens <em>next</em>?</h3>", {"What happens next?"}),
+        ("<h2><span>Nested</span> heading text</h2>", {"Nested heading text"}),
+        ("<p><strong>Bold lead-in line</strong></p>", set()),
+        ("<p>A paragraph after a heading, not one.</p>", set()),
+    ],
+)
+def test_subheadings_stay_paragraphs_and_are_marked(markup: str, headings: set[str]) -> None:
+    page = _html(_article(PROSE[:3] + [markup] + PROSE[3:]), OG_ARTICLE)
+    article = extract_article(page, URL)
+    assert len(article.paragraphs) == len(PROSE) + 1
+    assert article.headings == headings
+    assert not article.headings & set(PROSE)
