@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -488,8 +489,91 @@ _DMY_DATE = re.compile(
     r"(?<!\d)(0?[1-9]|[12]\d|3[01])\.\s?(0?[1-9]|1[0-2])\.\s?((?:19|20)\d\d)(?!\d)"
 )
 _URL_DATE = re.compile(
-    r"/((?:19|20)\d\d)[/_-](0[1-9]|1[0-2])[/_-](0[1-9]|[12]\d|3[01])(?:/|[_-]|$)"
+    r"/((?:19|20)\d\d)([/_-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?:/|[_-]|$)"
 )
+# a time of day and the zone it is written in, after a date: "T02:54:29.000Z", " 10:01:41 EDT",
+# " 00:23:33 GMT+0000"
+_TIME = re.compile(
+    r"[T\s,]+([01]?\d|2[0-3]):?([0-5]\d)(?::?([0-5]?\d)(?:[.,]\d+)?)?\s*([ap]\.?m\.?)?\s*"
+    r"(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d|(?:GMT|UTC)(?:\s?[+-](?:[01]\d|2[0-3]):?[0-5]\d)?|"
+    r"[ECMP][SD]T|CES?T)?(?![\w:])",
+    re.IGNORECASE,
+)
+_ISO_STAMP = re.compile(r"(?<!\d)((?:19|20)\d\d)(-?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# the English forms feeds and JavaScript write: "Wed, 04 May 2022", "Tue, Sep 15 2020"
+_TEXT_STAMP = re.compile(
+    rf"(?<!\w)(?:(\d{{1,2}})\s+{_MONTH}|{_MONTH}\s+(\d{{1,2}})),?\s+((?:19|20)\d\d)(?!\d)",
+    re.IGNORECASE,
+)
+_ZONE_HOURS = {"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8}
+_ZONE_HOURS |= {"PDT": -7, "CET": 1, "CEST": 2, "GMT": 0, "UTC": 0, "Z": 0}
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    """A declared date, with its time of day and UTC offset when the value states them."""
+
+    date: dt.date
+    time: dt.time | None = None
+    offset: dt.timedelta | None = None
+
+    def date_at(self, offset: dt.timedelta) -> dt.date:
+        """The calendar date of the same instant at another UTC offset."""
+        if self.time is None or self.offset is None:
+            return self.date
+        return (dt.datetime.combine(self.date, self.time) - self.offset + offset).date()
+
+
+def _zone_offset(zone: str | None) -> dt.timedelta | None:
+    if not zone:
+        return None
+    zone = zone.upper().replace(" ", "")
+    if zone in _ZONE_HOURS:
+        return dt.timedelta(hours=_ZONE_HOURS[zone])
+    digits = zone.removeprefix("GMT").removeprefix("UTC").replace(":", "")
+    sign = -1 if digits[0] == "-" else 1
+    return sign * dt.timedelta(hours=int(digits[1:3]), minutes=int(digits[3:5]))
+
+
+def _with_time(date: dt.date, rest: str) -> _Stamp:
+    match = _TIME.match(rest)
+    if not match:
+        return _Stamp(date)
+    hour, minute, second, half, zone = match.groups()
+    hour_n = int(hour)
+    if half:
+        if hour_n > 12:
+            return _Stamp(date)
+        hour_n = hour_n % 12 + (12 if half[0].lower() == "p" else 0)
+    time = dt.time(hour_n, int(minute), int(second or 0))
+    return _Stamp(date, time, _zone_offset(zone))
+
+
+def _parse_stamp(text: str | None) -> _Stamp | None:
+    if not text:
+        return None
+    match = _ISO_STAMP.search(text)
+    if match:
+        try:
+            date = dt.date(int(match[1]), int(match[3]), int(match[4]))
+        except ValueError:
+            date = None
+        if date:
+            return _with_time(date, text[match.end() :])
+    match = _TEXT_STAMP.search(text)
+    if match:
+        day_first, month_a, month_b, day_second, year = match.groups()
+        month = _MONTHS.index((month_a or month_b).lower()[:3]) + 1
+        try:
+            date = dt.date(int(year), month, int(day_first or day_second))
+        except ValueError:
+            date = None
+        if date:
+            return _with_time(date, text[match.end() :])
+    date = _parse_date(text)
+    return _Stamp(date) if date else None
 
 
 def _plausible_date(date: dt.date, today: dt.date) -> bool:
@@ -510,30 +594,57 @@ def _parse_date(text: str | None) -> dt.date | None:
     return None
 
 
-def _structured_dates(page: _Page) -> Iterator[dt.date | None]:
-    for value in _ld_values(page, "datePublished"):
-        yield _parse_date(_as_str(value))
-    for value in page.all(
-        "article:published_time",
-        "og:published_time",
-        "datepublished",
-        "parsely-pub-date",
-        "sailthru.date",
-        "publish-date",
-        "publish_date",
-        "pubdate",
-        "dc.date.issued",
-        "dc.date",
-        "dcterms.date",
-        "dcterms.created",
-        "citation_publication_date",
-        "date",
-    ):
-        yield _parse_date(value)
-    for el in page.doc.xpath(
-        "//time[@pubdate or @itemprop='datePublished'] | //*[@itemprop='datePublished']"
-    )[:3]:
-        yield _parse_date(el.get("datetime") or el.get("content") or el.text_content())
+_PUBLISHED_KEYS = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "parsely-pub-date",
+    "sailthru.date",
+    "publish-date",
+    "publish_date",
+    "pubdate",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.date",
+    "dcterms.created",
+    "citation_publication_date",
+    "date",
+)
+_OTHER_TIMESTAMP_KEYS = ("article:modified_time", "og:updated_time", "last-modified")
+
+
+def _declared_texts(page: _Page) -> Iterator[str]:
+    """The publication date as the page declares it, most trustworthy source first."""
+    for node in page.ld_articles:
+        yield _as_str(node.get("datePublished"))
+    for el in page.doc.xpath("//*[@itemprop='datePublished'] | //time[@pubdate]")[:3]:
+        # blog comments carry their own datePublished
+        if not _in_comments(el):
+            yield el.get("datetime") or el.get("content") or el.text_content()
+    yield from page.all(*_PUBLISHED_KEYS)
+    for node in page.ld_nodes:
+        if node not in page.ld_articles:
+            yield _as_str(node.get("datePublished"))
+
+
+def _in_comments(el: lxml.html.HtmlElement) -> bool:
+    return bool(
+        el.xpath(
+            "ancestor::*[contains(@class, 'comment') or contains(@id, 'comment') or "
+            "contains(@itemtype, 'Comment')]"
+        )
+    )
+
+
+def _page_offset(page: _Page, stamps: list[_Stamp]) -> dt.timedelta | None:
+    """The UTC offset the page writes its own local times in, when any timestamp shows one."""
+    others = [*stamps]
+    texts = [_as_str(v) for key in ("dateModified", "dateCreated") for v in _ld_values(page, key)]
+    texts += page.all(*_OTHER_TIMESTAMP_KEYS)
+    texts += [el.get("datetime", "") for el in page.doc.xpath("//time[@datetime]")[:20]]
+    others += [s for s in map(_parse_stamp, texts) if s]
+    offsets = Counter(s.offset for s in others if s.offset)
+    return offsets.most_common(1)[0][0] if offsets else None
 
 
 def _htmldate(page: _Page, extensive: bool) -> dt.date | None:
@@ -547,21 +658,45 @@ def _htmldate(page: _Page, extensive: bool) -> dt.date | None:
     return _parse_date(found)
 
 
+def _url_date(url: str) -> dt.date | None:
+    match = _URL_DATE.search(urlsplit(url).path)
+    if not match:
+        return None
+    try:
+        return dt.date(int(match[1]), int(match[3]), int(match[4]))
+    except ValueError:
+        return None
+
+
+# the zones news is published in: Hawaii to Kiribati
+_WESTMOST = dt.timedelta(hours=-10)
+_EASTMOST = dt.timedelta(hours=14)
+
+
 def _published(page: _Page, today: dt.date) -> dt.date | None:
-    structured = [d for d in _structured_dates(page) if d and _plausible_date(d, today)]
-    if structured:
-        declared = structured[0]
-        # A UTC timestamp near midnight names the wrong day for half the world; htmldate weighs
-        # the page's other date sources (URL, article:published_time) and settles such cases.
-        found = _htmldate(page, extensive=False)
-        if found and found != declared and abs(found - declared) <= dt.timedelta(days=1):
+    stamps = [
+        s for s in map(_parse_stamp, _declared_texts(page)) if s and _plausible_date(s.date, today)
+    ]
+    if not stamps:
+        # htmldate reads the whole page, so it runs only when the page declares nothing
+        found = _htmldate(page, extensive=True)
+        # htmldate answers January 1st when it found only a year: that is not a publication date
+        if found and _plausible_date(found, today) and (found.month, found.day) != (1, 1):
             return found
-        return declared
-    found = _htmldate(page, extensive=True)
-    # htmldate answers January 1st when it found only a year: that is not a publication date
-    if found and _plausible_date(found, today) and (found.month, found.day) != (1, 1):
-        return found
-    return None
+        return None
+    first = stamps[0]
+    date = first.date
+    if first.offset == dt.timedelta(0) and first.time is not None:
+        # A UTC timestamp near midnight names the wrong day for half the world; the reader's date
+        # is the one where the page was published, which its other timestamps or its address tell.
+        offset = _page_offset(page, stamps)
+        if offset is not None:
+            date = first.date_at(offset)
+        else:
+            url_date = _url_date(page.url)
+            if url_date and first.date_at(_WESTMOST) <= url_date <= first.date_at(_EASTMOST):
+                date = url_date
+    return date if _plausible_date(date, today) else None
 
 
 # --- the rest ------------------------------------------------------------------------------------

@@ -331,6 +331,120 @@ def test_published(head: str, body: str, want: dt.date | None) -> None:
     assert extract_metadata(page(head, body), "https://example.org/story").published == want
 
 
+LOCAL_DATE_CASES = [
+    (
+        "UTC near midnight takes the offset of the page's other timestamps",
+        og("article:published_time", "2022-05-04T03:37:37+00:00"),
+        '<time datetime="2022-05-03T23:37:37-04:00">May 3</time>',
+        "https://example.org/story",
+        dt.date(2022, 5, 3),
+    ),
+    (
+        "a second declared value with its offset",
+        ld({"@type": "NewsArticle", "datePublished": "2019-10-18T22:04:00Z"})
+        + meta("date", "Sat, 19 Oct 2019 00:04:00 +0200"),
+        "",
+        "https://example.org/story",
+        dt.date(2019, 10, 19),
+    ),
+    (
+        "dateModified's offset",
+        ld(
+            {
+                "@type": "NewsArticle",
+                "datePublished": "2020-12-24T23:59:50Z",
+                "dateModified": "2020-12-25T03:00:00+02:00",
+            }
+        ),
+        "",
+        "https://example.org/story",
+        dt.date(2020, 12, 25),
+    ),
+    (
+        "an explicit local offset is the local date",
+        ld({"@type": "NewsArticle", "datePublished": "2020-06-29T00:16:15+03:00"}),
+        "",
+        "https://example.org/story",
+        dt.date(2020, 6, 29),
+    ),
+    (
+        "UTC just after midnight: the address's date one day earlier",
+        og("article:published_time", "2020-02-18T02:18:11Z"),
+        "",
+        "https://example.org/2020/02/17/story/",
+        dt.date(2020, 2, 17),
+    ),
+    (
+        "compact timestamp and compact address date",
+        og("article:published_time", "20200414T00:38:07Z"),
+        "",
+        "https://example.org/news/20200413/story",
+        dt.date(2020, 4, 13),
+    ),
+    (
+        "an address date no zone explains is not taken",
+        ld({"@type": "NewsArticle", "datePublished": "2020-07-09T10:04:04Z"}),
+        "",
+        "https://example.org/politics/2020/07/08/story.html",
+        dt.date(2020, 7, 9),
+    ),
+    (
+        "UTC with no other hint stays the UTC date",
+        og("article:published_time", "2020-05-02T02:54:29.000Z"),
+        "",
+        "https://example.org/story",
+        dt.date(2020, 5, 2),
+    ),
+    (
+        "feed-style date with a US zone",
+        ld({"@type": "NewsArticle", "datePublished": "Tue, Sep 15 2020 10:01:41 EDT"}),
+        "",
+        "https://example.org/story",
+        dt.date(2020, 9, 15),
+    ),
+    (
+        "feed-style date, day first, GMT",
+        ld({"@type": "NewsArticle", "datePublished": "Wed, 04 May 2022 22:41:00 GMT"})
+        + ld({"@type": "WebPage", "dateModified": "2022-05-04T20:00:00-04:00"}),
+        "",
+        "https://example.org/story",
+        dt.date(2022, 5, 4),
+    ),
+    (
+        "12-hour clock",
+        meta("date", "Sep 15, 2020 11:30 pm +0000")
+        + og("article:modified_time", "2020-09-16T01:00:00+02:00"),
+        "",
+        "https://example.org/story",
+        dt.date(2020, 9, 16),
+    ),
+    (
+        "a comment's datePublished is not the article's",
+        og("article:published_time", "2015-12-12T05:00:37+00:00"),
+        '<ol class="commentlist"><li><time itemprop="datePublished" '
+        'datetime="2015-12-13T01:10:03+01:00">13.12.</time></li></ol>',
+        "https://example.org/story",
+        dt.date(2015, 12, 12),
+    ),
+    (
+        "the article node's date before page-level meta",
+        ld({"@type": "NewsArticle", "datePublished": "2021-03-04"}) + meta("date", "2021-05-06"),
+        "",
+        "https://example.org/story",
+        dt.date(2021, 3, 4),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "url", "want"),
+    [c[1:] for c in LOCAL_DATE_CASES],
+    ids=[c[0] for c in LOCAL_DATE_CASES],
+)
+def test_published_local_date(head: str, body: str, url: str, want: dt.date) -> None:
+    assert extract_metadata(page(head, body), url).published == want
+
+
 def test_published_from_the_url_when_the_page_declares_nothing() -> None:
     doc = page("", "<p>No dates anywhere in this text.</p>")
     got = extract_metadata(doc, "https://example.org/2016/04/12/some-story/").published
