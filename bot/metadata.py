@@ -668,6 +668,29 @@ def _url_date(url: str) -> dt.date | None:
         return None
 
 
+# An error page's title or heading; alone, "error" or "404" also appear in real headlines.
+_ERROR_HEADING = re.compile(
+    r"\b(?:404|410)\b|page not found|file not found|can[’']t find (?:that|this|the) page|"
+    r"page (?:doesn[’']t|does not) exist|seite nicht gefunden|page introuvable|"
+    r"p[aá]gina no encontrada|pagina non trovata",
+    re.IGNORECASE,
+)
+_HOME_PATH = re.compile(r"/?(?:(?:index|default|home)\.\w+)?")
+
+
+def _not_an_article(page: _Page) -> bool:
+    """A home or error page: the dates on it belong to the stories it links to."""
+    try:
+        path = urlsplit(page.url).path
+    except ValueError:
+        path = ""
+    if _HOME_PATH.fullmatch(path):
+        return True
+    headings = [page.doc.find(".//title"), page.doc.find(".//h1")]
+    text = " ".join(_clean_text(el.text_content()) for el in headings if el is not None)
+    return bool(_ERROR_HEADING.search(text))
+
+
 # the zones news is published in: Hawaii to Kiribati
 _WESTMOST = dt.timedelta(hours=-10)
 _EASTMOST = dt.timedelta(hours=14)
@@ -678,6 +701,8 @@ def _published(page: _Page, today: dt.date) -> dt.date | None:
         s for s in map(_parse_stamp, _declared_texts(page)) if s and _plausible_date(s.date, today)
     ]
     if not stamps:
+        if _not_an_article(page):
+            return None
         # htmldate reads the whole page, so it runs only when the page declares nothing
         found = _htmldate(page, extensive=True)
         # htmldate answers January 1st when it found only a year: that is not a publication date

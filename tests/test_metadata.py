@@ -451,6 +451,36 @@ def test_published_from_the_url_when_the_page_declares_nothing() -> None:
     assert got == dt.date(2016, 4, 12)
 
 
+DATED_LINKS = (
+    "<h2>Popular right now</h2><ul>"
+    '<li><a href="/news/2024/03/14/vote">Harbour city votes, 14.03.2024</a></li>'
+    '<li><a href="/news/2024/03/13/ferry">Ferry timetable cut, 13.03.2024</a></li></ul>'
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "url", "dated"),
+    [
+        # the control: the same links on an article's address do give htmldate a date
+        ("Harbour city votes", "https://example.org/news/story", True),
+        ("Harbour city votes", "https://example.org/", False),
+        ("Harbour city votes", "https://example.org/index.html", False),
+        ("Page not found | Courier", "https://example.org/news/story", False),
+        ("Seite nicht gefunden", "https://example.org/news/story", False),
+    ],
+)
+def test_no_date_from_the_links_of_home_and_error_pages(title: str, url: str, dated: bool) -> None:
+    doc = page(f"<title>{title}</title>", DATED_LINKS)
+    assert (extract_metadata(doc, url).published is not None) == dated
+
+
+def test_saved_error_page_has_no_date() -> None:
+    doc = lxml.html.document_fromstring((PAGES / "error_404.html").read_bytes())
+    assert (
+        extract_metadata(doc, "https://www.coastal-courier.example/news/missing").published is None
+    )
+
+
 # --- image, description, language ----------------------------------------------------------------
 
 FIELD_CASES = [
