@@ -179,16 +179,7 @@ class SharingCog(commands.Cog):
 
 
 class SharePublisher(ChannelPublisher):
-    """Posts briefs with the claim's nonce, and finds one posted before a crash."""
-
-    async def post_brief(self, brief: Brief, *, nonce: str) -> int:  # type: ignore[override]
-        # discord.py sends every nonce with enforce_nonce: a repeat returns the first message.
-        embed = to_embed(render_embed(brief))
-        if self.reply_to is not None:
-            message = await self.reply_to.reply(embed=embed, mention_author=False, nonce=nonce)
-        else:
-            message = await self.channel.send(embed=embed, nonce=nonce)
-        return message.id
+    """A channel publisher that can also find a brief posted before a crash (for recovery)."""
 
     async def find_brief(self, url: str) -> int | None:
         if self.reply_to is None:
