@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 # pathological page needs more.
 LENGTHS: dict[str, int] = {"compact": 700, "standard": 1500, "long": 3000}
 # Compact is a single quoted paragraph however short the candidates are.
-_MAX_PARAGRAPHS: dict[str, int | None] = {"compact": 1, "standard": None, "long": None}
+# Standard stays readable in a busy channel: at most five paragraphs, however short they are.
+_MAX_PARAGRAPHS: dict[str, int | None] = {"compact": 1, "standard": 5, "long": None}
 
 LEAD_MAX_CHARS = 450
 _BRIDGE_PHRASE_MAX = 60
@@ -201,6 +202,7 @@ def rank_paragraphs(article: Article) -> list[int]:
         for w in s:
             doc_freq[w] = doc_freq.get(w, 0) + 1
     headline = set(_terms(" ".join(x for x in (article.title, article.description) if x)))
+    lead_description = _lead_description(article)
 
     scores: list[float] = []
     unquotable: set[int] = set()
@@ -221,7 +223,12 @@ def rank_paragraphs(article: Article) -> list[int]:
         penalty = _boilerplate_penalty(text, len(terms))
         score -= penalty
         scores.append(score)
-        if penalty >= _UNQUOTABLE:
+        if (
+            penalty >= _UNQUOTABLE
+            or is_heading(article, text)
+            # The lead already says it (see _generated_lead): quoting it again would repeat it.
+            or (i < _STANDFIRST_SPAN and lead_description and _restates(lead_description, text))
+        ):
             unquotable.add(i)
 
     order = sorted((k for k in range(n) if k not in unquotable), key=lambda k: (-scores[k], k))
@@ -238,6 +245,38 @@ def rank_paragraphs(article: Article) -> list[int]:
 
 
 _UNQUOTABLE = 0.5
+# A standfirst sits among the first paragraphs; further down a match is a coincidence.
+_STANDFIRST_SPAN = 3
+_HEADING_MAX_CHARS = 100
+_HEADING_MAX_WORDS = 14
+_SENTENCE_FINAL = ".!?\"'”’)…:;"
+
+
+def is_heading(article: Article, paragraph: str) -> bool:
+    """Whether ``paragraph`` is a subheading: marked so by extraction, or a short line that does
+    not end like a sentence. A brief never quotes one on its own nor ends a run with one."""
+    if paragraph in article.headings:
+        return True
+    stripped = paragraph.strip()
+    return (
+        0 < len(stripped) <= _HEADING_MAX_CHARS
+        and len(stripped.split()) <= _HEADING_MAX_WORDS
+        and stripped[-1] not in _SENTENCE_FINAL
+    )
+
+
+def _restates(description: str, paragraph: str) -> bool:
+    """Whether ``paragraph`` says (nearly) what ``description`` says."""
+    d = _collapse(description).lower().rstrip(".…").strip()
+    p = _collapse(paragraph).lower().rstrip(".…").strip()
+    if not d or not p:
+        return False
+    if d == p or p in d:
+        return True
+    # A description cut from a longer lede restates it only if it covers most of it.
+    if p.startswith(d) and len(d) >= 0.8 * len(p):
+        return True
+    return _jaccard(set(_terms(d)), set(_terms(p))) >= 0.8
 
 
 def _boilerplate_penalty(text: str, n_terms: int) -> float:
@@ -300,14 +339,58 @@ def select_paragraphs(
 ) -> list[int]:
     """Indices (in article order) of the paragraphs quoted within ``budget`` characters."""
     ranked = rank_paragraphs(article)
-    lengths = [len(p) for p in article.paragraphs]
+    paras = article.paragraphs
+    lengths = [len(p) for p in paras]
     # Every paragraph takes part, even one longer than this budget: leaving it out here but not
     # at a larger budget would break the nesting.
     entry = entry_budgets(ranked, lengths)
-    chosen = [k for k in ranked if entry[k] <= budget]
+    heading = [is_heading(article, p) for p in paras]
+    # Subheadings between two quoted paragraphs are quoted with them, so that a run reads as the
+    # article does instead of breaking into "* * *" and a bridge over one line. They count
+    # towards the budget: the quoted set is the one at the largest entry budget whose paragraphs
+    # plus enclosed headings fit. Enclosed headings only grow with the set, so that budget grows
+    # with ``budget`` and the nesting holds. A paragraph cap takes a prefix of the same order
+    # (the order paragraphs join in as the budget grows), so it nests too.
+    position = {k: r for r, k in enumerate(ranked)}
+    joining = sorted(ranked, key=lambda k: (entry[k], position[k]))
     if max_paragraphs is not None:
-        chosen = chosen[:max_paragraphs]
-    return sorted(chosen)
+        joining = joining[:max_paragraphs]
+    chosen: set[int] = set()
+    total = 0
+    best: set[int] = set()
+    for k in joining:
+        if entry[k] > budget:
+            break
+        chosen.add(k)
+        total += lengths[k] + _enclosed_length(k, chosen, heading, lengths)
+        if total <= budget:
+            best = set(chosen)
+    return sorted(_with_enclosed_headings(best, heading))
+
+
+def _enclosed_length(k: int, chosen: set[int], heading: list[bool], lengths: list[int]) -> int:
+    """Characters of the headings that adding ``k`` to ``chosen`` encloses between quotes."""
+    added = 0
+    for step in (-1, 1):
+        j = k + step
+        span = 0
+        while 0 <= j < len(heading) and heading[j]:
+            span += lengths[j]
+            j += step
+        if j != k + step and j in chosen:
+            added += span
+    return added
+
+
+def _with_enclosed_headings(chosen: set[int], heading: list[bool]) -> set[int]:
+    out = set(chosen)
+    for k in chosen:
+        j = k + 1
+        while j < len(heading) and heading[j]:
+            j += 1
+        if j > k + 1 and j in chosen:
+            out.update(range(k + 1, j))
+    return out
 
 
 def _runs(article: Article, chosen: list[int]) -> list[QuoteRun]:
@@ -399,20 +482,31 @@ def _two_sentences(text: str) -> str:
     return out
 
 
+_MIN_SUMMARY_CHARS = 30
+
+
+def _lead_description(article: Article) -> str:
+    """The publisher's description if it is long enough to be the lead, else ""."""
+    description = _collapse(article.description or "")
+    return description if len(description) >= _MIN_SUMMARY_CHARS else ""
+
+
 def _generated_lead(article: Article, outlet: str, chosen: list[int], *, has_quotes: bool) -> str:
+    """The lead "{outlet} reports: {summary}", from the publisher's description (whose
+    standfirst the ranking then leaves unquoted), else from the lede sentence when the lede is not
+    quoted, else a neutral "From {outlet}:"; rendering sets the quotes that follow apart."""
     quoted = {_collapse(article.paragraphs[k]).lower() for k in chosen}
     summary = ""
-    description = _collapse(article.description or "")
-    if len(description) >= 30 and not any(description.lower() in q for q in quoted):
+    description = _lead_description(article)
+    if description and not any(description.lower() in q for q in quoted):
         summary = _two_sentences(description)
     elif article.paragraphs and 0 not in chosen:
         lede = _sentences(article.paragraphs[0])
-        if lede and len(lede[0]) >= 30:
+        if lede and len(lede[0]) >= _MIN_SUMMARY_CHARS:
             summary = _two_sentences(lede[0])
     if not summary:
         return f"From {outlet}:" if has_quotes else f"From {outlet}."
-    lead = f"{outlet} reports: {summary}"
-    return f"{lead} From the article:" if has_quotes else lead
+    return f"{outlet} reports: {summary}"
 
 
 _NOT_ARTICLE_REASONS: dict[str, str] = {

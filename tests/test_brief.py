@@ -244,10 +244,7 @@ def test_a_take_becomes_the_lead(take: str, lead: str) -> None:
 def test_generated_lead_restates_the_description_with_attribution() -> None:
     article = ARTICLES["nato"]
     brief = compose_brief(article, article.url, length="standard")
-    assert (
-        brief.lead
-        == "Reuters reports: NATO ministers hope to improve ties with Moscow. From the article:"
-    )
+    assert brief.lead == "Reuters reports: NATO ministers hope to improve ties with Moscow."
     assert not brief.lead_is_take
     assert brief.lead not in brief.quoted
 
@@ -266,7 +263,7 @@ def test_lead_uses_the_lede_sentence_when_the_lede_is_not_quoted() -> None:
     brief = compose_brief(long_lede, long_lede.url, length="compact")
     assert 0 not in {r.start for r in brief.runs}
     assert brief.lead.startswith("Valley News reports: Our town has always loved its summer fair")
-    assert brief.lead.endswith("From the article:")
+    assert brief.lead.endswith("on the green behind the old library.")
     assert article.kind == "article"
 
 
@@ -333,3 +330,98 @@ def test_bridges_name_something_the_article_says() -> None:
             assert bridge.removeprefix("Further on, about ").removesuffix(":") in brief.article.text
         else:
             assert bridge == "Later in the article:"
+
+
+# --- subheadings, the standfirst, and the standard length ----------------------------------------
+
+# Subheadings as extraction keeps them: one that reads like a label, one that ends like a sentence.
+LABEL = "Missile defence talks stall in Brussels again"
+QUESTION = "What comes next for the alliance and Moscow?"
+HEADED = [NATO[0], NATO[1], LABEL, NATO[7], NATO[8], QUESTION, NATO[9], NATO[10]]
+
+
+@pytest.mark.parametrize("length", [*LENGTHS, "budget"])
+@pytest.mark.parametrize("headings", [frozenset(), frozenset({LABEL, QUESTION})])
+def test_a_heading_is_never_quoted_alone_nor_ends_or_starts_a_run(
+    length: str, headings: frozenset[str]
+) -> None:
+    # A headline that shares the subheading's words ranks it high: it must still not stand alone.
+    article = _article(HEADED, headings=headings, title="Missile defence talks stall in Brussels")
+    # Room for the first two paragraphs and a short line, not for the paragraph after it.
+    budget = len(NATO[0]) + len(NATO[1]) + 40
+    kw: dict[str, object] = {"budget": budget} if length == "budget" else {"length": length}
+    brief = compose_brief(article, article.url, **kw)  # type: ignore[arg-type]
+    heads = {LABEL} | set(headings)
+    for run in brief.runs:
+        assert run.paragraphs[0] not in heads and run.paragraphs[-1] not in heads
+    assert sum(len(p) for p in brief.quoted) <= (budget if length == "budget" else LENGTHS[length])
+
+
+def test_a_heading_between_quoted_paragraphs_joins_their_run() -> None:
+    article = _article(HEADED, headings=frozenset({LABEL, QUESTION}))
+    brief = compose_brief(article, article.url, length="long")
+    assert len(brief.runs) == 1
+    assert brief.quoted == HEADED  # one run: no "* * *" and no bridge over a subheading
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "description", "lead"),
+    [
+        (  # the standfirst is the description: it becomes the lead, and is not quoted
+            ["Councillors backed the plan 31 to 12 after a six-hour debate.", *NATO[:4]],
+            "Councillors backed the plan 31 to 12 after a six-hour debate.",
+            "Reuters reports: Councillors backed the plan 31 to 12 after a six-hour debate.",
+        ),
+        (  # nearly the same words
+            ["Councillors backed the plan, 31 to 12, after a six-hour debate.", *NATO[:4]],
+            "Councillors backed the plan 31 to 12 after a six-hour debate",
+            "Reuters reports: Councillors backed the plan 31 to 12 after a six-hour debate.",
+        ),
+        (  # the description is a cut of the first paragraph
+            [NATO[0], *NATO[1:4]],
+            NATO[0][:-30] + "…",
+            "Reuters reports: " + NATO[0][:-30] + "…",
+        ),
+    ],
+)
+def test_a_description_that_is_the_standfirst_becomes_the_lead_and_is_not_quoted(
+    paragraphs: list[str], description: str, lead: str
+) -> None:
+    article = _article(paragraphs, description=description, site_name="Reuters")
+    for length in LENGTHS:
+        brief = compose_brief(article, article.url, length=length)
+        assert brief.lead == lead
+        assert paragraphs[0] not in brief.quoted
+        assert brief.runs
+
+
+def test_a_description_unlike_the_first_paragraph_leaves_it_quotable() -> None:
+    article = _article(NATO[:4], description="Ministers meet in Brussels this week to talk.")
+    assert 0 in select_paragraphs(article, 3000)
+
+
+def test_standard_quotes_a_few_paragraphs_even_when_they_are_short() -> None:
+    # Seven of these fit in the standard budget of characters.
+    short = [p.split(". ")[0].rstrip(".") + "." for p in NATO]
+    article = _article(short)
+    assert len(select_paragraphs(article, LENGTHS["standard"])) > 5
+    quoted = compose_brief(article, article.url, length="standard").quoted
+    assert 3 <= len(quoted) <= 5
+    assert set(compose_brief(article, article.url, length="compact").quoted) <= set(quoted)
+    assert set(quoted) <= set(compose_brief(article, article.url, length="long").quoted)
+
+
+@pytest.mark.parametrize("page", ["article_jsonld.html", "article_opengraph.html"])
+def test_saved_page_standard_brief_reads_well(page: str) -> None:
+    brief = build_brief(
+        (Path(__file__).parent / "pages" / page).read_bytes(), "https://x.example/a"
+    )
+    standard = build_brief(
+        (Path(__file__).parent / "pages" / page).read_bytes(),
+        "https://x.example/a",
+        length="standard",
+    )
+    assert brief.lead.count(" reports: ") == 1
+    assert brief.article.description and brief.article.description in brief.lead
+    assert not any(_norm(brief.article.description) == _norm(p) for p in brief.quoted)
+    assert 1 <= len(standard.runs) <= 3 and 3 <= len(standard.quoted) <= 6

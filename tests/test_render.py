@@ -97,7 +97,7 @@ PATHOLOGICAL = {
     ),
     "combining-at-cut": _article([SENTENCE], title="e\u0301" * 200, site_name="🇫🇷" * 100),
     "hostile": _article(
-        [HOSTILE, SENTENCE, HOSTILE + " again", "1. numbered start of line"],
+        [HOSTILE, SENTENCE, HOSTILE + " again", "1. numbered start of line, a sentence."],
         title="**Bold** @everyone <@&1> headline",
         site_name="@here Gazette",
         authors=["<@123>"],
