@@ -14,7 +14,8 @@ Modelled:
   threads started from a message (thread id == message id), reactions, DMs, interaction
   callbacks (``?with_response=1``), webhook follow-ups, command sync.
 - Gateway: HELLO/IDENTIFY/READY/GUILD_CREATE, heartbeats, sequence numbers, RESUME with replay of
-  missed events, INVALID_SESSION, member chunks, intents (events filtered, message content blanked
+  missed events (``drop_websocket(missed=...)`` sends some while the socket is down),
+  INVALID_SESSION, close code 4014 for a refused privileged intent (``refuse_intents``), member chunks, intents (events filtered, message content blanked
   without the message-content intent), the events Discord sends after REST changes
   (MESSAGE_CREATE/UPDATE/DELETE, THREAD_CREATE, CHANNEL_PINS_UPDATE, reactions, pin notices).
 - Permissions: roles and channel overwrites with Discord's algorithm (owner and administrator

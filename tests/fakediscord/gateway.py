@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,9 @@ INVALID_SESSION, HEARTBEAT_ACK, DISPATCH = 9, 11, 0
 # Close codes discord.py treats as "reconnect and RESUME" versus "give up".
 RESUMABLE_CLOSE = 4000
 AUTHENTICATION_FAILED = 4004
+# Discord's answer to an IDENTIFY asking for a privileged intent the developer portal has not
+# enabled; discord.py raises PrivilegedIntentsRequired.
+DISALLOWED_INTENTS = 4014
 
 INTENT_GUILDS = 1 << 0
 INTENT_GUILD_MEMBERS = 1 << 1
@@ -120,6 +123,8 @@ class GatewayServer:
         self.heartbeats = 0
         self.presences: list[dict[str, Any]] = []
         self.connections = 0
+        # Intents Discord refuses with close code 4014 (not enabled for the application).
+        self.disallowed_intents = 0
         self._sockets: set[web.WebSocketResponse] = set()
 
     @property
@@ -156,6 +161,9 @@ class GatewayServer:
                         await ws.close(
                             code=AUTHENTICATION_FAILED, message=b"Authentication failed."
                         )
+                        break
+                    if int(d.get("intents", 0)) & self.disallowed_intents:
+                        await ws.close(code=DISALLOWED_INTENTS, message=b"Disallowed intent(s).")
                         break
                     self.identify_payloads.append(d)
                     self._detach()
@@ -220,11 +228,16 @@ class GatewayServer:
         if self.session is not None:
             self.session.socket = self.session.outbox = None
 
-    async def drop(self, *, resume: bool) -> None:
+    async def drop(
+        self, *, resume: bool, missed: Sequence[tuple[str, dict[str, Any]]] = ()
+    ) -> None:
+        """Close the socket; ``missed`` events are sent while it is down (kept for a RESUME)."""
         session = self.session
         ws = session.socket if session else None
         if session is not None:
             session.socket = session.outbox = None
+            for event, data in missed:
+                session.emit(event, data)
             if not resume:
                 self.session = None  # the client's RESUME will be answered with INVALID_SESSION
         if ws is not None:

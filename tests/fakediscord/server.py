@@ -8,7 +8,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -453,9 +453,19 @@ class FakeDiscord:
             _Fault(method.upper(), _pattern(path_pattern), status, times, retry_after)
         )
 
-    async def drop_websocket(self, *, resume: bool = True) -> None:
-        """Close the gateway socket with a resumable code; resume=False also forgets the session."""
-        await self.gateway.drop(resume=resume)
+    async def drop_websocket(
+        self, *, resume: bool = True, missed: Sequence[tuple[str, dict[str, Any]]] = ()
+    ) -> None:
+        """Close the gateway socket with a resumable code; resume=False also forgets the session.
+
+        ``missed`` (event name, data) are dispatched while the socket is down: the client gets
+        them only from the RESUME replay (e.g. a MESSAGE_CREATE it has already seen)."""
+        await self.gateway.drop(resume=resume, missed=missed)
+
+    def refuse_intents(self, intents: int) -> None:
+        """Close the gateway with 4014 on an IDENTIFY asking for any of ``intents``, as Discord
+        does when a privileged intent is not enabled in the developer portal."""
+        self.gateway.disallowed_intents = intents
 
     def _fault_for(self, method: str, path: str) -> _Fault | None:
         for fault in self._faults:
