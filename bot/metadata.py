@@ -724,6 +724,20 @@ def _published(page: _Page, today: dt.date) -> dt.date | None:
     return date if _plausible_date(date, today) else None
 
 
+# A date in words no language has: dateparser tries, and so loads, every locale it knows.
+_WARM_UP_PAGE = (
+    "<html><head><title>Warm-up</title></head><body>"
+    "<p class='date'>3 qqq 2021</p><p>Text.</p></body></html>"
+)
+
+
+def warm_up() -> None:
+    """Load what htmldate loads on first use (dateparser and its locales, over a second), so that
+    a worker process pays for it when it starts rather than in its first brief."""
+    doc = lxml.html.document_fromstring(_WARM_UP_PAGE)
+    _htmldate(_read_page(doc, "https://warm-up.invalid/story"), extensive=True)
+
+
 # --- the rest ------------------------------------------------------------------------------------
 
 

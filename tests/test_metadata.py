@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import subprocess
+import sys
 from pathlib import Path
 
 import lxml.etree
@@ -696,3 +698,27 @@ def test_never_raises_on_garbage(
     assert not [r for r in caplog.records if r.name == "bot.metadata"]
     if got.published is not None:
         assert dt.date(1995, 1, 1) <= got.published <= TODAY + dt.timedelta(days=1)
+
+
+# --- warm-up -------------------------------------------------------------------------------------
+
+_WARM_UP_CHECK = """
+import sys, time
+import bot.metadata
+assert "dateparser" not in sys.modules, "imported at import time"
+bot.metadata.warm_up()
+assert "dateparser" in sys.modules, "warm_up did not load dateparser"
+"""
+
+
+def test_warm_up_loads_the_date_parser_and_import_does_not() -> None:
+    # a fresh interpreter: this one may have loaded dateparser in other tests already
+    done = subprocess.run(
+        [sys.executable, "-c", _WARM_UP_CHECK],
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
