@@ -209,7 +209,7 @@ def rank_paragraphs(article: Article) -> list[int]:
     for i, (text, terms, tset) in enumerate(zip(paras, term_lists, term_sets, strict=True)):
         score = (1.0 + i) ** -_POSITION_DECAY  # news is written lead-first
         if tset:
-            # Words this paragraph shares with the rest of the article, per distinct word, saturating.
+            # Words shared with the rest of the article, per distinct word, saturating.
             shared = sum(min(doc_freq[w] - 1, 3) for w in tset) / (3.0 * len(tset))
             score += _W_CENTRAL * shared
             if headline:
@@ -317,7 +317,7 @@ def entry_budgets(ranked: list[int], lengths: list[int]) -> dict[int, int]:
     entry: dict[int, int] = {}
     for k in ranked:
         size = lengths[k]
-        # Walk down from the largest budget: below it the cumulative size is total minus what's above.
+        # Walk down from the largest budget: below it, the cumulative size is total minus above.
         cumulative = total
         base = 0
         for t in range(len(points) - 1, -1, -1):
@@ -405,7 +405,7 @@ def _runs(article: Article, chosen: list[int]) -> list[QuoteRun]:
     for g, group in enumerate(groups):
         paras = [article.paragraphs[k] for k in group]
         bridge = None if g == 0 else _bridge(paras, article, mentioned)
-        if bridge is not None and bridge.startswith("Further on, about "):
+        if bridge is not None:
             mentioned += " " + bridge.lower()
         for p in paras:
             mentioned += " " + p.lower()
@@ -413,9 +413,60 @@ def _runs(article: Article, chosen: list[int]) -> list[QuoteRun]:
     return runs
 
 
+_REPORTING = r"(?:said|says|told|argued|added|warned|announced|explained|insisted|wrote|noted)"
+# Two to four capitalised words: a person or organisation named in an attribution.
+_NAME = r"[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’-]+|de|van|von|al|bin|da|del|la|le)){1,3}"
+_SPEAKER = re.compile(
+    rf"\b{_REPORTING}\s+(?:(?P<role>the\s+[a-z][\w'’ -]{{2,40}}?),\s+)?(?P<after>{_NAME})"
+    rf"|(?P<before>{_NAME})\s+{_REPORTING}\b"
+)
+# The subject of a sentence that opens "The …" and reaches a verb within six words.
+_SUBJECT = re.compile(
+    rf"^(?:The|A|An)\s+(?P<np>(?:[\w'’-]+\s+){{0,5}}?[\w'’-]+)\s+"
+    rf"(?:{_REPORTING}|is|are|was|were|has|have|had|will|would|could|can|plans?|wants?)\b"
+)
+_NOT_NAME_START = frozenset(
+    "The A An But And In On At For If When This That It He She They We His Her Their Its "
+    "Some Many Most More Other Meanwhile However".split()
+)
+
+
 def _bridge(paras: list[str], article: Article, mentioned: str) -> str:
-    """'Further on, about {a name the run is about}:' when a name in the run recurs in the article and
-    was not already mentioned, else 'Later in the article:'. Only names the text itself uses."""
+    """A line introducing the next run by what it is about, from the run's own words: a person
+    it quotes ("Derek Hollis:"), the subject of its first sentence ("On the dock workers'
+    union:"), or a name the article keeps returning to ("On Vladimir Putin:"), each only if the
+    brief has not mentioned it yet; otherwise a neutral "Further on:". Never a fact of its own."""
+    for p in paras:
+        for m in _SPEAKER.finditer(p):
+            name = (m.group("after") or m.group("before")).rstrip(".")
+            if name.split()[0] in _NOT_NAME_START or len(name) > _BRIDGE_PHRASE_MAX:
+                continue
+            if name.lower() not in mentioned:
+                role = m.group("role")
+                # "said the council leader, Margaret Okafor": the article's own description.
+                return f"{role[0].upper()}{role[1:]}, {name}:" if role else f"{name}:"
+    first = _sentences(paras[0])
+    if first:
+        m = _SUBJECT.match(first[0])
+        if m is not None:
+            phrase = first[0][: m.end("np")]
+            words = set(_terms(phrase))
+            if words and len(phrase) <= _BRIDGE_PHRASE_MAX and phrase.lower() not in mentioned:
+                return f"On {phrase[0].lower()}{phrase[1:]}:"
+    name = _salient_name(paras, article, mentioned)
+    return f"On {name}:" if name else "Further on:"
+
+
+_EARLY_CHARS = 80
+_ADJECTIVE_ENDINGS = ("ian", "ese", "ish", "ean", "ic", "an", "i")
+_CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
+    "june july august september october november december today yesterday".split()
+)
+
+
+def _salient_name(paras: list[str], article: Article, mentioned: str) -> str | None:
+    """The run's name that recurs most in the article and was not mentioned yet."""
     text = article.text
     best: tuple[bool, int, int, str] | None = None
     for order, p in enumerate(paras):
@@ -426,21 +477,23 @@ def _bridge(paras: list[str], article: Article, mentioned: str) -> str:
                     len(phrase) < 3
                     or len(phrase) > _BRIDGE_PHRASE_MAX
                     or phrase.lower() in mentioned
+                    or phrase.lower() in _STOPWORDS
                 ):
-                    continue
-                if phrase.lower() in _STOPWORDS:
                     continue
                 count = text.count(phrase)
                 multiword = " " in phrase
-                # A lone capitalised word is often an adjective ("Syrian"): demand it recur more.
-                if count < (2 if multiword else 3):
+                # A lone capitalised word may be an adjective ("Syrian", "Turkish") or a date;
+                # said once, late in the run, it is a detail rather than what the run is about.
+                if not multiword and (
+                    phrase.endswith(_ADJECTIVE_ENDINGS)
+                    or phrase.lower() in _CALENDAR
+                    or (count < 2 and (order > 0 or p.find(phrase) > _EARLY_CHARS))
+                ):
                     continue
                 key = (not multiword, -count, order, phrase)
                 if best is None or key < best:
                     best = key
-    if best is None:
-        return "Later in the article:"
-    return f"Further on, about {best[3]}:"
+    return best[3] if best else None
 
 
 # --- the lead ----------------------------------------------------------------------------------
@@ -513,7 +566,9 @@ _NOT_ARTICLE_REASONS: dict[str, str] = {
     "paywall": "Paywalled: showing the publisher's summary only.",
     "paywalled": "Paywalled: showing the publisher's summary only.",
     "login": "This page asks for a login: showing the publisher's summary only.",
-    "cookie_wall": "This page hides its text behind a cookie wall: showing the publisher's summary only.",
+    "cookie_wall": (
+        "This page hides its text behind a cookie wall: showing the publisher's summary only."
+    ),
     "too_short": "Too little text to quote.",
     "short": "Too little text to quote.",
     "empty": "Too little text to quote.",

@@ -324,12 +324,49 @@ def test_bridges_name_something_the_article_says() -> None:
     brief = compose_brief(ARTICLES["nato"], ARTICLES["nato"].url, length="long")
     bridges = [r.bridge for r in brief.runs[1:]]
     assert bridges
+    assert "Later in the article:" not in bridges
     for bridge in bridges:
-        assert bridge is not None
-        if bridge.startswith("Further on, about "):
-            assert bridge.removeprefix("Further on, about ").removesuffix(":") in brief.article.text
-        else:
-            assert bridge == "Later in the article:"
+        assert bridge is not None and bridge.endswith(":")
+        if bridge != "Further on:":
+            named = bridge.removeprefix("On ").removesuffix(":")
+            assert named in brief.article.text
+
+
+# Page furniture the ranking never quotes, so that the run below is quoted apart from the lede.
+FILLER = "Sign up for our newsletter to get the morning's council stories in your inbox."
+
+
+@pytest.mark.parametrize(
+    ("run", "bridge"),
+    [
+        (  # a quoted speaker, with the article's own description of them
+            "“We would rather plan the change,” said the council leader, Margaret Okafor.",
+            "The council leader, Margaret Okafor:",
+        ),
+        (
+            "Opposition councillors argued the vote was premature. “We are closing a working "
+            "asset,” said Derek Hollis, who led the group that voted against the plan.",
+            "Derek Hollis:",
+        ),
+        ("Ana Ruiz said the water reached the first homes within twenty minutes.", "Ana Ruiz:"),
+        (  # the subject of the run's first sentence
+            "The dock workers' union said it was disappointed by the timetable.",
+            "On the dock workers' union:",
+        ),
+        ("Alliance ministers will also discuss Kosovo, where peacekeepers remain.", "On Kosovo:"),
+        (  # everything it names was already mentioned: nothing is made up
+            "The council voted again, and the terminal will close as planned in 2030.",
+            "Further on:",
+        ),
+        ("Then the rain came, and it did not stop for two days in the valley.", "Further on:"),
+    ],
+)
+def test_a_bridge_introduces_the_run_by_what_it_is_about(run: str, bridge: str) -> None:
+    lede = "The council voted to close the terminal by 2030 after a long and heated debate."
+    article = _article([lede, FILLER, FILLER + " Again.", run], title="Terminal to close")
+    brief = compose_brief(article, article.url, budget=len(lede) + len(run))
+    assert [r.start for r in brief.runs] == [0, 3]
+    assert brief.runs[1].bridge == bridge
 
 
 # --- subheadings, the standfirst, and the standard length ----------------------------------------
