@@ -447,9 +447,9 @@ def _bridge(paras: list[str], article: Article, mentioned: str) -> str:
                 return f"{role[0].upper()}{role[1:]}, {name}:" if role else f"{name}:"
     first = _sentences(paras[0])
     if first:
-        m = _SUBJECT.match(first[0])
-        if m is not None:
-            phrase = first[0][: m.end("np")]
+        subject = _SUBJECT.match(first[0])
+        if subject is not None:
+            phrase = first[0][: subject.end("np")]
             words = set(_terms(phrase))
             if words and len(phrase) <= _BRIDGE_PHRASE_MAX and phrase.lower() not in mentioned:
                 return f"On {phrase[0].lower()}{phrase[1:]}:"
