@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import lxml.html
 
@@ -691,6 +692,50 @@ def _not_an_article(page: _Page) -> bool:
     return bool(_ERROR_HEADING.search(text))
 
 
+# Where a country-code domain publishes: one zone per country, the capital's or the most populous
+# one's where a country has several. Codes sold as generic names (.co, .io, .tv, .me, .fm, ...)
+# count only under a second-level label (.com.co).
+_COUNTRY_ZONES = {
+    "at": "Europe/Vienna", "be": "Europe/Brussels", "bg": "Europe/Sofia", "ch": "Europe/Zurich",
+    "cz": "Europe/Prague", "de": "Europe/Berlin", "dk": "Europe/Copenhagen", "ee": "Europe/Tallinn",
+    "es": "Europe/Madrid", "fi": "Europe/Helsinki", "fr": "Europe/Paris", "gr": "Europe/Athens",
+    "hr": "Europe/Zagreb", "hu": "Europe/Budapest", "ie": "Europe/Dublin", "it": "Europe/Rome",
+    "lt": "Europe/Vilnius", "lu": "Europe/Luxembourg", "lv": "Europe/Riga",
+    "nl": "Europe/Amsterdam", "no": "Europe/Oslo", "pl": "Europe/Warsaw", "pt": "Europe/Lisbon",
+    "ro": "Europe/Bucharest", "rs": "Europe/Belgrade", "se": "Europe/Stockholm",
+    "si": "Europe/Ljubljana", "sk": "Europe/Bratislava", "uk": "Europe/London", "ua": "Europe/Kyiv",
+    "ru": "Europe/Moscow", "tr": "Europe/Istanbul", "il": "Asia/Jerusalem", "eg": "Africa/Cairo",
+    "za": "Africa/Johannesburg", "ng": "Africa/Lagos", "ke": "Africa/Nairobi", "in": "Asia/Kolkata",
+    "pk": "Asia/Karachi", "bd": "Asia/Dhaka", "th": "Asia/Bangkok", "vn": "Asia/Ho_Chi_Minh",
+    "id": "Asia/Jakarta", "my": "Asia/Kuala_Lumpur", "sg": "Asia/Singapore", "ph": "Asia/Manila",
+    "cn": "Asia/Shanghai", "hk": "Asia/Hong_Kong", "tw": "Asia/Taipei", "kr": "Asia/Seoul",
+    "jp": "Asia/Tokyo", "au": "Australia/Sydney", "nz": "Pacific/Auckland", "ca": "America/Toronto",
+    "us": "America/New_York", "mx": "America/Mexico_City", "co": "America/Bogota",
+    "pe": "America/Lima", "ve": "America/Caracas", "cl": "America/Santiago", "bo": "America/La_Paz",
+    "ar": "America/Argentina/Buenos_Aires", "br": "America/Sao_Paulo", "uy": "America/Montevideo",
+    "ir": "Asia/Tehran", "az": "Asia/Baku",
+}  # fmt: skip
+_GENERIC_COUNTRY_CODES = frozenset({"co", "io", "tv", "me", "fm", "ai", "ly", "to", "ws", "cc"})
+
+
+def _host_zone(url: str) -> ZoneInfo | None:
+    try:
+        labels = (urlsplit(url).hostname or "").lower().split(".")
+    except ValueError:
+        return None
+    code = labels[-1]
+    if code in _GENERIC_COUNTRY_CODES and not (len(labels) > 2 and labels[-2] in _SECOND_LEVEL):
+        return None
+    name = _COUNTRY_ZONES.get(code)
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.debug("no time zone data for %s", name)
+        return None
+
+
 # the zones news is published in: Hawaii to Kiribati
 _WESTMOST = dt.timedelta(hours=-10)
 _EASTMOST = dt.timedelta(hours=14)
@@ -715,12 +760,16 @@ def _published(page: _Page, today: dt.date) -> dt.date | None:
         # A UTC timestamp near midnight names the wrong day for half the world; the reader's date
         # is the one where the page was published, which its other timestamps or its address tell.
         offset = _page_offset(page, stamps)
+        url_date = _url_date(page.url)
+        zone = _host_zone(page.url)
         if offset is not None:
             date = first.date_at(offset)
-        else:
-            url_date = _url_date(page.url)
-            if url_date and first.date_at(_WESTMOST) <= url_date <= first.date_at(_EASTMOST):
-                date = url_date
+        elif url_date and first.date_at(_WESTMOST) <= url_date <= first.date_at(_EASTMOST):
+            date = url_date
+        elif zone is not None and first.time is not None:
+            # a country's domain is a guess at the zone, so it comes after the page's own hints
+            moment = dt.datetime.combine(first.date, first.time, tzinfo=dt.UTC)
+            date = moment.astimezone(zone).date()
     return date if _plausible_date(date, today) else None
 
 

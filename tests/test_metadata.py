@@ -435,6 +435,49 @@ LOCAL_DATE_CASES = [
         "https://example.org/story",
         dt.date(2021, 3, 4),
     ),
+    (
+        "a country's domain: local midnight in Berlin, written in UTC",
+        og("article:published_time", "2022-11-06T23:00:00.000Z"),
+        "",
+        "https://www.example.de/artikel/reise",
+        dt.date(2022, 11, 7),
+    ),
+    (
+        "a country's domain follows summer time",
+        og("article:published_time", "2021-07-01T22:30:00Z"),
+        "",
+        "https://www.example.de/artikel/reise",
+        dt.date(2021, 7, 2),
+    ),
+    (
+        "a country's domain in winter: 23:30 is still the same day",
+        og("article:published_time", "2021-01-01T22:30:00Z"),
+        "",
+        "https://www.example.de/artikel/reise",
+        dt.date(2021, 1, 1),
+    ),
+    (
+        "a second-level country domain",
+        og("article:published_time", "2022-05-04T02:41:00Z"),
+        "",
+        "https://example.com.bo/santa-cruz/story",
+        dt.date(2022, 5, 3),
+    ),
+    (
+        "a country code sold as a generic name is no hint",
+        og("article:published_time", "2022-05-04T02:41:00Z"),
+        "",
+        "https://startup.co/story",
+        dt.date(2022, 5, 4),
+    ),
+    (
+        "the page's own offset before its domain's zone",
+        og("article:published_time", "2022-05-04T03:37:37+00:00")
+        + og("article:modified_time", "2022-05-03T23:40:00-04:00"),
+        "",
+        "https://www.example.it/story",
+        dt.date(2022, 5, 3),
+    ),
 ]
 
 
