@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import lxml.html
@@ -616,6 +616,10 @@ _OTHER_TIMESTAMP_KEYS = ("article:modified_time", "og:updated_time", "last-modif
 
 def _declared_texts(page: _Page) -> Iterator[str]:
     """The publication date as the page declares it, most trustworthy source first."""
+    if _names_a_revision(page.url):
+        # a wiki's revision or diff view is shared for the edit, which is the page's last change
+        for node in page.ld_articles:
+            yield _as_str(node.get("dateModified"))
     for node in page.ld_articles:
         yield _as_str(node.get("datePublished"))
     for el in page.doc.xpath("//*[@itemprop='datePublished'] | //time[@pubdate]")[:3]:
@@ -626,6 +630,14 @@ def _declared_texts(page: _Page) -> Iterator[str]:
     for node in page.ld_nodes:
         if node not in page.ld_articles:
             yield _as_str(node.get("datePublished"))
+
+
+def _names_a_revision(url: str) -> bool:
+    try:
+        query = parse_qs(urlsplit(url).query)
+    except ValueError:
+        return False
+    return "diff" in query or "oldid" in query
 
 
 def _in_comments(el: lxml.html.HtmlElement) -> bool:

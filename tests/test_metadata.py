@@ -436,6 +436,20 @@ LOCAL_DATE_CASES = [
         dt.date(2021, 3, 4),
     ),
     (
+        "a wiki revision's date is its edit",
+        ld({"@type": "Article", "datePublished": "2005-07-26", "dateModified": "2020-04-07"}),
+        "",
+        "https://wiki.example.org/index.php?title=Page&diff=591343&oldid=588001",
+        dt.date(2020, 4, 7),
+    ),
+    (
+        "the wiki article itself keeps its creation date",
+        ld({"@type": "Article", "datePublished": "2005-07-26", "dateModified": "2020-04-07"}),
+        "",
+        "https://wiki.example.org/wiki/Page",
+        dt.date(2005, 7, 26),
+    ),
+    (
         "a country's domain: local midnight in Berlin, written in UTC",
         og("article:published_time", "2022-11-06T23:00:00.000Z"),
         "",
