@@ -21,6 +21,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from bot import metadata
 from bot.brief import Brief, compose_brief
 from bot.errors import FetchTimeout
 from bot.extract import Article, extract_article
@@ -45,6 +46,7 @@ _WARM_UP_PAGE = (
 
 def warm_parsers() -> None:
     """Import and prime the parsers (readability, lxml, htmldate's date parsing) in a worker."""
+    metadata.warm_up()
     article = extract_article(_WARM_UP_PAGE, "https://warm-up.invalid/")
     compose_brief(article, article.url)
 

@@ -381,8 +381,7 @@ class Sharing:
             log.info("message %s: cannot brief %s: %s", share.message_id, url, exc)
             # Given up, not failed: the page said no; retrying the same message will not help.
             await self._fail_claim(share, key, give_up=True)
-            if policy.on_failure is not FailureMode.IGNORE:
-                await publisher.report_failure(url, exc, policy.on_failure)
+            await _report_failure(publisher, url, exc, policy)
             return Failed(url, exc)
         except BaseException:
             # A bug or a cancellation: leave the claim retryable rather than stuck as claimed.
@@ -399,7 +398,7 @@ class Sharing:
         policy: ChannelPolicy,
         *,
         adopt: RecoveryPublisher | None = None,
-    ) -> Posted:
+    ) -> Posted | Failed:
         try:
             found = await adopt.find_brief(brief.url) if adopt is not None else None
             if found is not None:
@@ -411,6 +410,15 @@ class Sharing:
                 message_id = await publisher.post_brief(
                     brief, nonce=claim_nonce(share.message_id, key)
                 )
+        except UserFacingError as exc:
+            # Discord refused the post or kept failing: the page is fine, so the claim stays
+            # retryable (a redelivery, "Brief this link" or recovery can post it later).
+            log.warning(
+                "message %s: the brief of %s was not posted: %s", share.message_id, brief.url, exc
+            )
+            await self._fail_claim(share, key, give_up=False)
+            await _report_failure(publisher, brief.url, exc, policy)
+            return Failed(brief.url, exc)
         except BaseException:
             await self._fail_claim(share, key, give_up=False)
             raise
@@ -615,3 +623,15 @@ class BrieferLike(Protocol):
     async def brief(
         self, url: str, *, take: str | None = None, length: str = "standard"
     ) -> Brief: ...
+
+
+async def _report_failure(
+    publisher: Publisher, url: str, error: UserFacingError, policy: ChannelPolicy
+) -> None:
+    """Show the failure as the channel asks; showing it is best effort and never the bug."""
+    if policy.on_failure is FailureMode.IGNORE:
+        return
+    try:
+        await publisher.report_failure(url, error, policy.on_failure)
+    except Exception:  # noqa: BLE001 - e.g. Discord refusing the reaction too; already logged why
+        log.warning("could not show the failure for %s", url, exc_info=True)

@@ -29,6 +29,7 @@ from bot.sharing import (
     Reopened,
     Share,
 )
+from bot.storage.database import unavailable
 from bot.urls import find_links, url_key
 from cogs._checks import guild_text_channel
 from cogs._failures import answer_error
@@ -100,9 +101,17 @@ class SharingCog(commands.Cog):
         if not await self._watched(channel):
             return
         share = Share(message.guild.id, channel.id, message.id, message.author.id)
-        outcomes = await self.bot.sharing.share_message(
-            share, message.content, SharePublisher(self.bot, channel, message)
-        )
+        try:
+            outcomes = await self.bot.sharing.share_message(
+                share, message.content, SharePublisher(self.bot, channel, message)
+            )
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            # The claim is released (or was never taken): a redelivery, "Brief this link" or
+            # recovery at the next start briefs it.
+            log.warning("message %s: database unavailable, not briefed now: %s", message.id, exc)
+            return
         for outcome in outcomes:
             log.info("message %s in %s: %s", message.id, channel.id, _describe(outcome))
 

@@ -133,7 +133,15 @@ class Running:
     settings: Settings
 
     async def quiet(self) -> None:
-        """Wait until the bot has finished its background work (briefing shared links)."""
+        """Wait until the bot has received every event the fake sent and finished the background
+        work they started (briefing shared links)."""
+        session = self.fake.gateway.session
+        sent = session.seq if session is not None else 0
+        ws = self.bot.ws  # discord.py's gateway socket; its sequence is the last event received
+        await self.fake.wait_for(lambda: ws is not None and (ws.sequence or 0) >= sent, timeout=15)
+        # Received events are dispatched to listener tasks, which spawn the shares: let them run.
+        for _ in range(3):
+            await asyncio.sleep(0)
         await asyncio.wait_for(self.bot.idle(), timeout=15)
 
 
