@@ -23,6 +23,7 @@ import sys
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord.ext import commands
@@ -66,6 +67,24 @@ def point_at_discord(settings: Settings) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
+def _discord_trouble_log() -> aiohttp.TraceConfig:
+    """Log Discord's 429 and 5xx answers: discord.py retries them quietly (at DEBUG), but a
+    passing fault should leave a line saying what happened."""
+
+    async def on_request_end(
+        session: aiohttp.ClientSession,
+        context: object,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        status = params.response.status
+        if status == 429 or status >= 500:
+            log.warning("Discord answered %s to %s %s", status, params.method, params.url.path)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    return trace
+
+
 class NewslinkBot(commands.Bot):
     """The bot: holds the services the cogs call into and tracks its background tasks."""
 
@@ -82,6 +101,7 @@ class NewslinkBot(commands.Bot):
             # Text from articles ends up in messages: nothing may ping unless a message says so.
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            http_trace=_discord_trouble_log(),
             **options,
         )
         self._services = services

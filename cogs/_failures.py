@@ -26,6 +26,10 @@ def _unwrap(error: BaseException) -> BaseException:
 
 _STORAGE_UNAVAILABLE = "newslink's database is busy right now; try again in a moment."
 _DISCORD_UNAVAILABLE = "Discord is having trouble right now; try again in a minute."
+_DISCORD_REFUSED = (
+    "Discord refused: I may be missing a permission in this channel; a moderator can check "
+    "my role's permissions."
+)
 
 
 def fault(error: BaseException) -> str | None:
@@ -34,6 +38,10 @@ def fault(error: BaseException) -> str | None:
         return f"database unavailable ({type(error).__name__}: {error})"
     if isinstance(error, discord.DiscordServerError):
         return f"Discord kept failing (HTTP {error.status})"
+    if isinstance(error, discord.Forbidden):
+        # Our permission checks said yes, so Discord's view differs (an overwrite we could not
+        # see, a role changed meanwhile): the moderators' business, not a bug of ours.
+        return f"Discord refused (HTTP 403, code {error.code})"
     return None
 
 
@@ -45,6 +53,8 @@ def explain(error: BaseException) -> str | None:
         return _STORAGE_UNAVAILABLE
     if isinstance(error, discord.DiscordServerError):
         return _DISCORD_UNAVAILABLE
+    if isinstance(error, discord.Forbidden):
+        return _DISCORD_REFUSED
     if isinstance(error, app_commands.MissingPermissions):
         return f"You need the {_names(error.missing_permissions)} permission to do that."
     if isinstance(error, app_commands.BotMissingPermissions):

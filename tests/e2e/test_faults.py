@@ -243,21 +243,25 @@ async def test_a_rate_limited_brief_is_retried_and_posted_once(
     fake.fail_next(*POST, 429, retry_after=0.05)
     with caplog.at_level(logging.WARNING):
         await _share(fake, newslink.site, "rate-limited")
-    # discord.py waited out the 429 and said so (nothing of ours saw it).
+    # discord.py waited out the 429 and said so, and so did our trace of Discord's answers.
     assert _logged(caplog, logging.WARNING, "discord.http", "429")
+    assert _logged(caplog, logging.WARNING, "bot.client", "Discord answered 429")
     _assert_once(fake)
     await _assert_nothing_lost(newslink, pinned)
     await _still_answering(newslink)
 
 
 async def test_a_brief_that_discord_fails_once_is_retried_and_posted_once(
-    newslink: Running, fast_retries: _FastSleeps
+    newslink: Running, fast_retries: _FastSleeps, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake = newslink.fake
     pinned = await _prepare(newslink)
     fake.fail_next(*POST, 500)
-    await _share(fake, newslink.site, "server-error-once")
+    with caplog.at_level(logging.WARNING):
+        await _share(fake, newslink.site, "server-error-once")
     assert fast_retries.delays == [1]  # discord.py's first back-off, then success
+    # discord.py retries a 5xx silently; our trace leaves the line that says it happened.
+    assert _logged(caplog, logging.WARNING, "bot.client", "Discord answered 500 to POST")
     _assert_once(fake)
     await _assert_nothing_lost(newslink, pinned)
     await _still_answering(newslink)
@@ -413,11 +417,13 @@ async def test_a_pin_discord_forbids_is_not_recorded(
     pinned = await _prepare(newslink)
     brief = await _share(fake, newslink.site, "pin-forbidden")
     fake.fail_next(*PIN, 403)
-    with caplog.at_level(logging.ERROR):
+    with caplog.at_level(logging.WARNING):
         record = await fake.slash(GUILD, NEWS, MODERATOR, "pin")
-        # The bot's permissions said yes: a bug-shaped failure, answered with a reference id.
-        assert "reference" in await _answered(fake, record)
-    assert _logged(caplog, logging.ERROR, "cogs._failures", "Forbidden")
+        # The bot's permissions said yes, Discord said no: the moderator is told what to check.
+        text = await _answered(fake, record)
+    assert "Discord refused" in text and "permission" in text and "403" not in text
+    assert _logged(caplog, logging.WARNING, "cogs._failures", "403")
+    assert not _logged(caplog, logging.ERROR, "cogs")
     assert _requests(fake, "PUT", f"/channels/{NEWS}/messages/pins/{brief['id']}") == 1
     assert int(brief["id"]) not in fake.pins(NEWS)
     await _assert_nothing_lost(newslink, pinned)
