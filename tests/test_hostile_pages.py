@@ -11,7 +11,6 @@ import dataclasses
 import gzip
 import ipaddress
 import random
-import resource
 import time
 from collections.abc import AsyncIterator, Callable
 
@@ -184,7 +183,13 @@ async def _brief(
 
 
 def _worker_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across fork and exec, so a worker
+    # spawned by a big test process would report its parent's size.
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM in /proc/self/status")
 
 
 @pytest.mark.parametrize("path", list(EXPECTED))
