@@ -40,6 +40,7 @@ Only a page that cannot be parsed at all (empty, not bytes) raises
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import logging
@@ -52,6 +53,7 @@ from urllib.parse import urlsplit
 import lxml.etree
 import lxml.html
 from readability import Document
+from readability.readability import REGEXES
 
 from bot.charset import decode_html
 from bot.errors import ExtractionError
@@ -750,6 +752,37 @@ _UNREAD_ATTRIBUTES = (
 )
 
 
+_DISPLAY_NONE = REGEXES["displayNoneRe"]
+
+
+class _Readability(Document):  # type: ignore[misc]
+    """readability's Document without the work plain text does not need.
+
+    Its parse step runs lxml_html_clean's Cleaner and resolves ``<base href>`` on every pass (a
+    sixth of the extraction time on the benchmark). For text, the Cleaner's only effect is to drop
+    scripts, styles, comments and processing instructions, done here directly; the copy keeps the
+    caller's tree unchanged, as the Cleaner's own copy did.
+    """
+
+    def _parse(self, input: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+        doc = copy.deepcopy(input)
+        self.encoding = "utf-8"
+        for elem in doc.xpath("//*[@hidden]"):
+            elem.drop_tree()
+        for elem in doc.xpath("//*[@style]"):
+            if _DISPLAY_NONE.search(elem.get("style", "")):
+                elem.drop_tree()
+        lxml.etree.strip_elements(
+            doc,
+            "script",
+            "style",
+            lxml.etree.Comment,
+            lxml.etree.ProcessingInstruction,
+            with_tail=False,
+        )
+        return doc
+
+
 def _readability_paragraphs(doc: lxml.html.HtmlElement, url: str, headings: set[str]) -> list[str]:
     # Attributes readability never reads for text, but its cleaner and link rewriter visit.
     lxml.etree.strip_attributes(doc, *_UNREAD_ATTRIBUTES)
@@ -758,7 +791,7 @@ def _readability_paragraphs(doc: lxml.html.HtmlElement, url: str, headings: set[
     try:
         # Document deep-copies the tree it is given before cleaning it.
         # No url: readability would only make links absolute, which plain text does not need.
-        summary = Document(doc).summary(html_partial=True)
+        summary = _Readability(doc).summary(html_partial=True)
     except Exception as exc:  # readability wraps all its failures, RecursionError too
         log.warning("readability failed on %s: %s", url, exc)
         return []
