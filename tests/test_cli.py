@@ -102,3 +102,21 @@ def test_malformed_settings_listed_together(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "MAX_LINKS_PER_MESSAGE" in result.stderr and "FETCH_TOTAL_TIMEOUT" in result.stderr
+
+
+def test_migrate_creates_the_schema(tmp_path: Path) -> None:
+    import sqlite3
+
+    database = tmp_path / "newslink.db"
+    result = run_bot(
+        "migrate", cwd=tmp_path, env={"DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    )
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(database) as connection:
+        tables = {
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        head = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert {"briefs", "subscriptions", "link_claims"} <= tables, tables
+    assert head is not None
