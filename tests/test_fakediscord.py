@@ -214,6 +214,83 @@ async def test_enforce_nonce_returns_the_earlier_message(
     assert len(fake.messages(NEWS)) == 1
 
 
+async def test_forget_nonces_lets_the_same_nonce_post_again(
+    fake: FakeDiscord, bot: discord.Client
+) -> None:
+    channel = bot.get_channel(NEWS)
+    assert isinstance(channel, discord.TextChannel)
+    first = await channel.send("brief", nonce="claim-1")
+    fake.forget_nonces()  # Discord's few minutes have passed
+    second = await channel.send("brief", nonce="claim-1")
+    assert first.id != second.id
+    assert len(fake.messages(NEWS)) == 2
+
+
+async def _get(fake: FakeDiscord, path: str, **query: str) -> tuple[int, object]:
+    async with aiohttp.ClientSession() as session:
+        headers = {"Authorization": f"Bot {fake.token}"}
+        async with session.get(f"{fake.api_base}{path}", params=query, headers=headers) as resp:
+            return resp.status, await resp.json()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({}, [15, 14, 13, 12, 11]),
+        ({"limit": "2"}, [15, 14]),
+        ({"before": "13"}, [12, 11]),
+        ({"before": "13", "limit": "1"}, [12]),
+        ({"after": "11", "limit": "2"}, [13, 12]),  # the oldest after it, still newest first
+        ({"after": "15"}, []),
+        ({"around": "13", "limit": "3"}, [14, 13, 12]),
+        ({"around": "13", "limit": "1"}, [13]),
+    ],
+)
+async def test_channel_history_pages_newest_first(
+    fake: FakeDiscord, query: dict[str, str], expected: list[int]
+) -> None:
+    for message_id in range(11, 16):
+        await fake.send_message(NEWS, ALICE, f"message {message_id}", message_id=message_id)
+    status, page = await _get(fake, f"/channels/{NEWS}/messages", **query)
+    assert status == 200 and isinstance(page, list)
+    assert [int(m["id"]) for m in page] == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"limit": "0"}, {"limit": "101"}, {"limit": "x"}, {"before": "12", "after": "11"}],
+)
+async def test_channel_history_refuses_what_discord_refuses(
+    fake: FakeDiscord, query: dict[str, str]
+) -> None:
+    status, body = await _get(fake, f"/channels/{NEWS}/messages", **query)
+    assert status == 400 and isinstance(body, dict) and body["code"] == 50035
+    with pytest.raises(AssertionError, match="Invalid Form Body"):
+        fake.assert_clean()
+    fake._problems.clear()
+
+
+async def test_channel_history_through_discord_py(fake: FakeDiscord, bot: discord.Client) -> None:
+    shared = await fake.send_message(NEWS, ALICE, "a link")
+    channel = bot.get_channel(NEWS)
+    assert isinstance(channel, discord.TextChannel)
+    target = await channel.fetch_message(int(shared["id"]))
+    replies = [await target.reply(f"reply {n}") for n in range(3)]
+    await fake.send_message(OTHER, BOB, "elsewhere")
+    after = [m async for m in channel.history(after=target, oldest_first=True, limit=100)]
+    assert [m.id for m in after] == [r.id for r in replies]
+    assert all(m.reference is not None and m.reference.message_id == target.id for m in after)
+    newest = [m async for m in channel.history(limit=2)]
+    assert [m.id for m in newest] == [replies[2].id, replies[1].id]
+    # Without Read Message History Discord shows no history at all (not a 403).
+    fake.add_channel(
+        GUILD, 203, "no-history", overwrites=[{"id": GUILD, "type": 0, "deny": 1 << 16}]
+    )
+    await fake.send_message(203, ALICE, "hidden")
+    status, page = await _get(fake, "/channels/203/messages")
+    assert (status, page) == (200, [])
+
+
 async def test_edit_and_delete(fake: FakeDiscord, bot: discord.Client) -> None:
     channel = bot.get_channel(NEWS)
     assert isinstance(channel, discord.TextChannel)

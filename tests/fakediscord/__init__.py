@@ -10,7 +10,9 @@ unacknowledged interaction or a late first interaction response is recorded, and
 
 Modelled:
 - REST: the routes in ``server.py`` with Discord's JSON shapes and error bodies (code 50035 form
-  errors, 160004 thread exists, 10008 unknown message…), ``enforce_nonce`` de-duplication, pins,
+  errors, 160004 thread exists, 10008 unknown message…), ``enforce_nonce`` de-duplication
+  (``forget_nonces`` ends its window at once), channel history (``before``/``after``/``around``,
+  newest first), pins,
   threads started from a message (thread id == message id), reactions, DMs, interaction
   callbacks (``?with_response=1``), webhook follow-ups, command sync.
 - Gateway: HELLO/IDENTIFY/READY/GUILD_CREATE, heartbeats, sequence numbers, RESUME with replay of

@@ -453,6 +453,11 @@ class FakeDiscord:
             _Fault(method.upper(), _pattern(path_pattern), status, times, retry_after)
         )
 
+    def forget_nonces(self) -> None:
+        """Forget every ``enforce_nonce`` seen so far, as Discord does after a few minutes: a
+        later post with the same nonce creates a new message."""
+        self._nonces.clear()
+
     async def drop_websocket(
         self, *, resume: bool = True, missed: Sequence[tuple[str, dict[str, Any]]] = ()
     ) -> None:
@@ -663,6 +668,7 @@ class FakeDiscord:
         r("GET", "/channels/{channel_id}/messages/pins", self._get_pins)
         r("PUT", "/channels/{channel_id}/messages/pins/{message_id}", self._pin)
         r("DELETE", "/channels/{channel_id}/messages/pins/{message_id}", self._unpin)
+        r("GET", "/channels/{channel_id}/messages", self._get_messages)
         r("POST", "/channels/{channel_id}/messages", self._post_message)
         r("GET", "/channels/{channel_id}/messages/{message_id}", self._get_message)
         r("PATCH", "/channels/{channel_id}/messages/{message_id}", self._edit_message)
@@ -808,6 +814,47 @@ class FakeDiscord:
             self._nonces[(channel.id, str(nonce))] = (time.monotonic(), int(data["id"]))
         await self.dispatch("MESSAGE_CREATE", self._event_message(data))
         return json_response(data)
+
+    async def _get_messages(
+        self, request: web.Request, p: dict[str, str], body: Any
+    ) -> web.Response:
+        """A page of the channel's history, newest first, as Discord documents it: ``limit``
+        1-100 (default 50) and at most one of ``before``, ``after`` (the oldest ``limit`` after
+        it) or ``around`` (about half before it, the rest from it on)."""
+        channel = self._channel(p["channel_id"])
+        self._require(channel, VIEW_CHANNEL)
+        query = request.query
+        problems: validation.Problems = []
+        limit = 50
+        if "limit" in query:
+            if not query["limit"].isdigit() or not 1 <= int(query["limit"]) <= 100:
+                problems.append(("limit", "int value should be between 1 and 100."))
+            else:
+                limit = int(query["limit"])
+        anchors = [k for k in ("before", "after", "around") if k in query]
+        if len(anchors) > 1:
+            problems.append((anchors[1], "Only one of before, after and around may be given."))
+        for key in anchors:
+            if not query[key].isdigit():
+                problems.append((key, "Value is not snowflake."))
+        self._invalid(problems)
+        if channel.guild_id is not None and not (
+            self.permissions(channel.guild_id, self.bot_user_id, channel.id) & READ_MESSAGE_HISTORY
+        ):
+            return json_response([])  # Discord answers an empty page, not a 403
+        oldest_first = sorted(self._channel_messages.get(channel.id, []))
+        anchor = int(query[anchors[0]]) if anchors else None
+        if anchor is None:
+            page = oldest_first[-limit:]
+        elif anchors[0] == "before":
+            page = [m for m in oldest_first if m < anchor][-limit:]
+        elif anchors[0] == "after":
+            page = [m for m in oldest_first if m > anchor][:limit]
+        else:
+            older = [m for m in oldest_first if m < anchor]
+            older = older[len(older) - min(limit // 2, len(older)) :]
+            page = older + [m for m in oldest_first if m >= anchor][: limit - len(older)]
+        return json_response([self._messages[m].data for m in reversed(page)])
 
     async def _get_message(
         self, request: web.Request, p: dict[str, str], body: Any
