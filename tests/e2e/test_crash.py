@@ -6,7 +6,10 @@ the bot can be stopped at a known point of a share:
 
 - SIGKILL while the article is being fetched: claimed, not posted.
 - SIGKILL after Discord stored the brief, before the database recorded it: the test holds the
-  SQLite write lock, so the bot posts and then waits on the lock; it is killed there.
+  SQLite write lock, so the bot posts and then waits on the lock; it is killed there. Restarted
+  within Discord's nonce memory, the nonce returns the first post; restarted after it (the fake
+  forgets its nonces, the claim is backdated past ``NONCE_TRUST``), recovery finds the brief in
+  the channel's history and adopts it.
 - SIGTERM while the article is being fetched: the share finishes within the shutdown grace.
 - SIGTERM twice: the share is cancelled and its claim released; a link pasted during the shutdown
   is claimed and released too; the next start briefs both.
@@ -15,6 +18,7 @@ the bot can be stopped at a known point of a share:
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import signal
 import sqlite3
@@ -28,6 +32,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.sharing import NONCE_TRUST
 from tests._article_page import PARAGRAPHS, article_html
 from tests.e2e.conftest import GUILD, MEMBER, NEWS, SHARER, build_world
 from tests.fakediscord.server import FakeDiscord
@@ -171,6 +176,16 @@ class Harness:
             ).fetchall()
         return [(int(m), str(s), int(a)) for m, s, a in rows]
 
+    def backdate_claims(self, by: dt.timedelta) -> None:
+        """Make every claim older by ``by``, as if the bot had been down that long."""
+        with sqlite3.connect(self.database) as db:
+            for claim_id, text in db.execute("SELECT id, claimed_at FROM link_claims").fetchall():
+                when = dt.datetime.fromisoformat(str(text)) - by
+                db.execute(
+                    "UPDATE link_claims SET claimed_at = ? WHERE id = ?",
+                    (when.isoformat(sep=" "), claim_id),
+                )
+
     def recorded_briefs(self) -> list[tuple[int, int | None]]:
         with sqlite3.connect(self.database) as db:
             rows = db.execute(
@@ -215,6 +230,29 @@ async def harness(
                 await bot.process.wait()
 
 
+async def _killed_after_posting(harness: Harness, shared_text: str) -> dict[str, Any]:
+    """Share a link and SIGKILL the bot after Discord stored its brief, before it was recorded:
+    the database stalls (the test holds the write lock), so the bot posts, waits to record, and
+    dies waiting."""
+    site = harness.site
+    site.holding = True
+    first = await harness.start()
+    shared = await harness.fake.send_message(NEWS, SHARER, shared_text)
+    await harness.until(lambda: site.requests == [NATO])
+    lock = sqlite3.connect(harness.database, timeout=5, isolation_level=None)
+    try:
+        lock.execute("BEGIN IMMEDIATE")
+        site.release()
+        await harness.until(lambda: len(harness.briefs()) == 1)
+        await harness.kill(first)
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    assert harness.claims() == [(int(shared["id"]), "claimed", 1)]
+    assert harness.recorded_briefs() == []
+    return shared
+
+
 async def test_killed_after_claiming_before_posting_the_next_start_briefs_it_once(
     harness: Harness,
 ) -> None:
@@ -239,23 +277,8 @@ async def test_killed_after_claiming_before_posting_the_next_start_briefs_it_onc
 async def test_killed_after_posting_before_recording_the_next_start_adopts_the_post(
     harness: Harness,
 ) -> None:
-    site, fake = harness.site, harness.fake
-    site.holding = True
-    first = await harness.start()
-    shared = await fake.send_message(NEWS, SHARER, site.url(NATO))
-    await harness.until(lambda: site.requests == [NATO])
-    # The database stalls: the bot posts the brief, then waits to record it, and dies waiting.
-    lock = sqlite3.connect(harness.database, timeout=5, isolation_level=None)
-    try:
-        lock.execute("BEGIN IMMEDIATE")
-        site.release()
-        await harness.until(lambda: len(harness.briefs()) == 1)
-        await harness.kill(first)
-    finally:
-        lock.execute("ROLLBACK")
-        lock.close()
-    assert harness.claims() == [(int(shared["id"]), "claimed", 1)]
-    assert harness.recorded_briefs() == []
+    fake = harness.fake
+    shared = await _killed_after_posting(harness, harness.site.url(NATO))
     assert fake.threads(NEWS) == []
 
     second = await harness.start()
@@ -272,6 +295,38 @@ async def test_killed_after_posting_before_recording_the_next_start_adopts_the_p
     assert len(posts) == 2
     assert posts[0]["nonce"] == posts[1]["nonce"] and posts[1]["enforce_nonce"] is True
     assert [t["id"] for t in fake.threads(NEWS)] == [brief["id"]]
+
+
+async def test_restarted_after_discord_forgot_the_nonce_recovery_adopts_the_posted_brief(
+    harness: Harness,
+) -> None:
+    fake = harness.fake
+    shared = await _killed_after_posting(harness, f"Worth a read {harness.site.url(NATO)}")
+    [posted] = harness.briefs()
+    # Down long enough that Discord no longer knows the nonce: a re-post would be a second brief.
+    fake.forget_nonces()
+    harness.backdate_claims(NONCE_TRUST + dt.timedelta(minutes=3))
+
+    second = await harness.start()
+    brief = await harness.briefed_once(shared, NATO)
+    await harness.stop(second)
+    assert brief["id"] == posted["id"] and len(harness.briefs()) == 1
+    assert harness.claims() == [(int(shared["id"]), "posted", 2)]
+    assert harness.recorded_briefs() == [(int(posted["id"]), int(shared["id"]))]
+    assert [t["id"] for t in fake.threads(NEWS)] == [posted["id"]]
+    assert f"adopting brief {posted['id']}" in second.text()
+    # Found in the history after the sharer's message, not posted again.
+    history = [
+        path
+        for method, path, _ in fake.requests()
+        if method == "GET" and path == f"/channels/{NEWS}/messages"
+    ]
+    posts = [
+        body
+        for method, path, body in fake.requests()
+        if method == "POST" and path == f"/channels/{NEWS}/messages" and body and body["embeds"]
+    ]
+    assert len(history) == 1 and len(posts) == 1
 
 
 async def test_sigterm_lets_a_share_in_flight_finish_and_exits_zero(harness: Harness) -> None:
