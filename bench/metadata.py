@@ -297,6 +297,11 @@ def evaluate(
     if "date" in fields:
         meta_dates = date_scores((pr.date, p.date) for p, pr in zip(meta, preds, strict=True))
         result.update({f"metadata_date_{k}": v for k, v in meta_dates.items()})
+        misses += [
+            {"url": p.url, "field": "metadata_date", "want": p.date, "got": pr.date}
+            for p, pr in zip(meta, preds, strict=True)
+            if pr.date != p.date
+        ]
         date_preds = [timed(p) for p in dates]
         scores = date_scores((pr.date, p.date) for p, pr in zip(dates, date_preds, strict=True))
         result.update({f"date_{k}": v for k, v in scores.items()})

@@ -61,6 +61,8 @@ class _Page:
     ld_nodes: list[dict[str, Any]]
     ld_articles: list[dict[str, Any]]
     ld_by_id: dict[str, dict[str, Any]]
+    # filled on first use by _shown_text: most pages never need it
+    shown_text: str | None = None
 
     def first(self, *keys: str) -> str | None:
         for key in keys:
@@ -665,6 +667,74 @@ def _page_offset(page: _Page, stamps: list[_Stamp]) -> dt.timedelta | None:
     return offsets.most_common(1)[0][0] if offsets else None
 
 
+# Month names in the languages most pages here are written in, for finding a date the page shows.
+_MONTH_NAMES = [
+    names.split()
+    for names in (
+        "january januar janvier enero gennaio janeiro januari jan jän janv ene gen",
+        "february februar février febrero febbraio fevereiro februari feb févr fév fevr fev",
+        "march märz mars marzo março maart mar mär mrz",
+        "april avril abril aprile apr avr abr",
+        "may mai mayo maggio maio mei mag",
+        "june juni juin junio giugno junho jun giu",
+        "july juli juillet julio luglio julho jul juil lug",
+        "august août agosto augustus aug aoû ago",
+        "september septembre septiembre settembre setembro sep sept set",
+        "october oktober octobre octubre ottobre outubro okt oct out ott",
+        "november novembre noviembre novembro nov",
+        "december dezember décembre diciembre dicembre dezembro dec dez déc dic",
+    )
+]
+_NOT_SHOWN_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
+
+
+def _shown_text(page: _Page) -> str:
+    """The text a reader sees: the body without scripts and styles, case-folded."""
+    if page.shown_text is None:
+        body = page.doc.find("body")
+        parts: list[str] = []
+        if body is not None:
+            for el in body.iter():
+                if isinstance(el.tag, str) and el.tag not in _NOT_SHOWN_TAGS and el.text:
+                    parts.append(el.text)
+                if el.tail and el is not body:
+                    parts.append(el.tail)
+        page.shown_text = " ".join(" ".join(parts).split()).casefold()
+    return page.shown_text
+
+
+def _date_patterns(date: dt.date) -> list[str]:
+    y, m, d = date.year, date.month, date.day
+    months = "|".join(re.escape(name) for name in _MONTH_NAMES[m - 1])
+    return [
+        rf"(?<!\d){y}\s?[-/.]\s?0?{m}\s?[-/.]\s?0?{d}(?!\d)",
+        rf"(?<!\d)0?{d}\s?[-/.]\s?0?{m}\s?[-/.]\s?(?:{y}|{y % 100:02})(?!\d)",
+        rf"(?<!\d)0?{m}/0?{d}/(?:{y}|{y % 100:02})(?!\d)",
+        rf"(?<!\d){y}\s?年\s?0?{m}\s?月\s?0?{d}\s?日",
+        rf"(?<!\d)0?{d}(?:st|nd|rd|th|er)?\.?\s*(?:de\s+)?(?:{months})\.?,?\s*(?:de\s+)?{y}(?!\d)",
+        rf"(?<![^\W\d])(?:{months})\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}(?!\d)",
+    ]
+
+
+def _shown(page: _Page, date: dt.date) -> bool:
+    """Whether the page shows the date to its readers, in its text or in a <time> element."""
+    for el in page.doc.xpath("//body//time[@datetime]")[:50]:
+        if _parse_date(el.get("datetime")) == date:
+            return True
+    text = _shown_text(page)
+    return any(re.search(pattern, text) for pattern in _date_patterns(date))
+
+
+def _numbered_address(url: str) -> bool:
+    """A story's address usually carries its date or a number (its id); a site's static pages,
+    whose templates stamp them with dates too, rarely do."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return bool(re.search(r"\d{3,}", parts.path + "?" + parts.query))
+
+
 def _htmldate(page: _Page, extensive: bool) -> dt.date | None:
     from htmldate import find_date
 
@@ -768,7 +838,12 @@ def _published(page: _Page, today: dt.date) -> dt.date | None:
         # htmldate reads the whole page, so it runs only when the page declares nothing
         found = _htmldate(page, extensive=True)
         # htmldate answers January 1st when it found only a year: that is not a publication date
-        if found and _plausible_date(found, today) and (found.month, found.day) != (1, 1):
+        if not found or not _plausible_date(found, today) or (found.month, found.day) == (1, 1):
+            return None
+        # Its extensive search also takes dates from attributes, image names and the markup of
+        # shop, profile and institutional pages; a date the reader never sees is trusted only
+        # on an address shaped like a story's.
+        if _shown(page, found) or _numbered_address(page.url):
             return found
         return None
     first = stamps[0]

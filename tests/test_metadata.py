@@ -510,6 +510,45 @@ def test_published_from_the_url_when_the_page_declares_nothing() -> None:
     assert got == dt.date(2016, 4, 12)
 
 
+SHOP_IMAGE = '<p>Our shoes.</p><img src="/uploads/2019/05/14/shoe.jpg" alt="">'
+
+
+@pytest.mark.parametrize(
+    ("body", "url", "want"),
+    [
+        # htmldate's extensive search finds the date in the image's address: nobody sees it
+        (SHOP_IMAGE, "https://shop.example.org/shoes/", None),
+        (SHOP_IMAGE, "https://shop.example.org/shoes/4711-red", dt.date(2019, 5, 14)),
+        (
+            SHOP_IMAGE + "<p>Stand: 14. Mai 2019</p>",
+            "https://shop.example.org/shoes/",
+            dt.date(2019, 5, 14),
+        ),
+        (
+            SHOP_IMAGE + "<p>May 14th, 2019</p>",
+            "https://shop.example.org/shoes/",
+            dt.date(2019, 5, 14),
+        ),
+        (SHOP_IMAGE + "<p>14/05/19</p>", "https://shop.example.org/shoes/", dt.date(2019, 5, 14)),
+        (
+            SHOP_IMAGE + '<time datetime="2019-05-14">gestern</time>',
+            "https://shop.example.org/shoes/",
+            dt.date(2019, 5, 14),
+        ),
+        # a date in a script is not shown either
+        (
+            SHOP_IMAGE + "<script>var d = '14.05.2019';</script>",
+            "https://shop.example.org/shoes/",
+            None,
+        ),
+    ],
+)
+def test_undeclared_date_is_shown_or_on_a_story_address(
+    body: str, url: str, want: dt.date | None
+) -> None:
+    assert extract_metadata(page("<title>Shoes</title>", body), url).published == want
+
+
 DATED_LINKS = (
     "<h2>Popular right now</h2><ul>"
     '<li><a href="/news/2024/03/14/vote">Harbour city votes, 14.03.2024</a></li>'
