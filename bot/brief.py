@@ -42,7 +42,9 @@ _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 _DIGIT = re.compile(r"\d")
 # A capitalised word that does not start a sentence: a cheap stand-in for a named entity.
-_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*")
+_PROPER = re.compile(
+    r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+(?:\s+(?:(?:of|for|and|de)\s+)?[A-Z][\w'’-]+)*"
+)
 _QUOTE_MARKS = re.compile(r"[\"“”]|(?:^|\s)'|'(?:\s|$)")
 _ATTRIBUTION = re.compile(
     r"\b(?:said|says|told|according to|stated|added|explained|warned|announced|wrote|tweeted)\b",
@@ -56,6 +58,135 @@ _BOILERPLATE = re.compile(
     r"privacy policy|^by\s+[A-Z]|^updated\b|^published\b|e-?mail us|download (?:the|our) app",
     re.IGNORECASE,
 )
+# Page furniture that is never quoted, whatever its rank, and never carried inside a run: each
+# rule describes a kind of line publishers add around the story, not words of any one site.
+_MONTH = (
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+)
+_AGENCY = (
+    r"getty\s*images|shutterstock|afp|ap\s*photo|associated\s*press|reuters|bloomberg|epa(?:-efe)?|"
+    r"alamy|istock(?:photo)?|pa\s*(?:images|wire|media)|xinhua|anadolu|nurphoto|sipa|zuma|"
+    r"wireimage|filmmagic|rex(?:/shutterstock)?|dpa|imago"
+)
+_FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "credit",
+        re.compile(
+            # "Natalie Naccache | Bloomberg | Getty Images", "Photo: Jane Doe/AP", "(Image: GETTY)",
+            # "photos © Inexhibit, 2018": a credit names who made the picture, not what happened.
+            rf"^[(\[]?(?:(?:photo(?:graph)?s?|images?|pictures?|credits?|illustration|video|"
+            rf"source)\s*(?:by\b|:|courtesy\b)|courtesy\s+(?:of\s+)?[A-Z]|©)"
+            rf"|\bphotos?\s*(?:by\s+\S+.{{0,40}})?©|\((?:photo|image|picture|credit)s?\s*[:/].{{0,80}}\)\s*$"
+            rf"|(?-i:^(?:[A-Z][\w.'’-]*\s*){{1,4}}(?:[|/]\s*(?:[A-Z][\w.'’-]*\s*){{1,4}}){{1,4}}$)"
+            rf"|(?:{_AGENCY})\)?\s*$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "dateline",
+        # "WASHINGTON (Reuters) —", "LONDON:", "Nov. 19, 2019", "Updated 3:45 p.m. ET Nov 19, 2019"
+        re.compile(
+            rf"(?-i:^[A-Z][A-Z .,'’-]{{1,40}}(?:\([A-Za-z .]{{1,30}}\))?\s*[-—–:]?\s*$)"
+            rf"|^(?:(?:updated|published|posted|last\s+modified)\b:?\s*)?[\w ,:./-]{{0,30}}\b"
+            rf"{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}[\w ,:./()-]{{0,30}}$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "link",
+        # "Read more: …", "RELATED: …", "See also …", "Watch: …", "More from CNBC:"
+        re.compile(
+            r"^(?:read|see|watch|listen|related|recommended|also|more|next|previous|trending|"
+            r"don['’]t\s+miss|must\s+read|further\s+reading)(?:\s+[\w'’-]+){0,3}\s*[:|»›>–—-]"
+            r"|^(?:read\s+(?:more|next|also|the\s+full)|also\s+read|see\s+also|related\s+"
+            r"(?:articles?|stories|coverage|links?|content))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "plea",
+        # Newsletters, subscriptions, donations, app downloads, "follow us".
+        re.compile(
+            r"\b(?:sign\s+up\s+(?:for|to)|subscribe\s+(?:to|now|today|here)|newsletters?\b.{0,80}"
+            r"\b(?:sign\s+up|subscribe|inbox)|delivered\s+(?:straight\s+)?to\s+your\s+inbox|"
+            r"support\s+(?:our|independent|quality)\s+journalism|become\s+a\s+(?:member|"
+            r"subscriber|patron|supporter)|to\s+continue\s+reading|already\s+a\s+subscriber|"
+            r"unlimited\s+(?:digital\s+)?access|download\s+(?:the|our)\s+(?:\w+\s+)?app|"
+            r"follow\s+us\s+on|like\s+us\s+on\s+facebook|make\s+a\s+(?:donation|contribution))",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "bio",
+        # "Jane Doe is a senior reporter for …", "Follow her on Twitter", "Reporting by …"
+        re.compile(
+            r"^(?:[A-Z][\w.'’-]+\s+){1,3}[A-Z][\w.'’-]+\s+(?:is|was|has\s+been)\s+(?:a|an|the)\s+"
+            r"(?:[\w,-]+\s+){0,5}(?:reporter|writer|editor|correspondent|columnist|journalist|"
+            r"contributor|producer|author|critic|freelancer|intern|fellow|blogger|host)\b"
+            r"|\b(?:follow|reach|contact|email|e-mail)\s+(?:him|her|them|me|the\s+(?:author|"
+            r"writer|reporter))\s+(?:on|at|via)\b|^(?:additional\s+)?reporting\s+by\b|"
+            r"\bediting\s+by\b|\bcontributed\s+(?:to\s+)?(?:this\s+)?report(?:ing)?\b|"
+            r"^(?:written|compiled|edited)\s+by\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "note",
+        # Editor's notes, corrections, syndication lines.
+        re.compile(
+            r"^[(\[*]*(?:editor['’]?s['’]?\s+note|note\s+to\s+(?:readers|editors)|correction|"
+            r"clarification|update|disclosure)s?\b\s*(?:\(.{0,40}\))?\s*[:—–-]"
+            r"|^(?:an?\s+)?(?:earlier|previous)\s+version\s+of\s+this\s+(?:story|article|report|post)"
+            r"|^this\s+(?:story|article|report|post|piece)\s+(?:has\s+been|was|is|originally|first)\s+"
+            r"(?:updated|corrected|amended|originally|first|published|appeared|republished|"
+            r"produced|part\s+of|adapted)"
+            r"|^(?:an?\s+)?version\s+of\s+this\s+(?:story|article|report|post)\s+(?:first\s+)?"
+            r"(?:appeared|ran|was\s+published)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "embed",
+        # What an embedded tweet or post leaves behind once its markup is gone.
+        re.compile(
+            rf"pic\.twitter\.com/|https?://t\.co/|\(@\w{{1,15}}\)\s+{_MONTH}\s+\d{{1,2}},\s+\d{{4}}|"
+            rf"a\s+post\s+shared\s+by\b|view\s+this\s+post\s+on\s+instagram|"
+            rf"^[—–-]\s*[^—–]{{1,60}}\(@\w{{1,15}}\)",
+            re.IGNORECASE,
+        ),
+    ),
+)
+# A credit or a note is a line; a long paragraph that matches is prose that happens to mention one.
+_FURNITURE_MAX_CHARS = {"credit": 160, "dateline": 80, "link": 200, "plea": 300, "bio": 400,
+                        "note": 600, "embed": 600}
+# The caption a credit line belongs to sits right before it.
+_CAPTION_MAX_CHARS = 400
+
+
+def page_furniture(paragraph: str) -> str | None:
+    """The kind of page furniture ``paragraph`` is ("credit", "dateline", "link", "plea", "bio",
+    "note", "embed"), or None for article text. Furniture is never quoted nor carried in a run."""
+    text = _collapse(paragraph)
+    for kind, pattern in _FURNITURE:
+        if len(text) <= _FURNITURE_MAX_CHARS[kind] and pattern.search(text):
+            return kind
+    return None
+
+
+def furniture_kinds(paragraphs: list[str]) -> list[str | None]:
+    """:func:`page_furniture` of each paragraph, and "caption" for a paragraph followed by a
+    credit line (captions and credits come in that order under a picture)."""
+    kinds = [page_furniture(p) for p in paragraphs]
+    for i in range(len(paragraphs) - 1):
+        if (
+            kinds[i] is None
+            and kinds[i + 1] == "credit"
+            and len(_collapse(paragraphs[i])) <= _CAPTION_MAX_CHARS
+        ):
+            kinds[i] = "caption"
+    return kinds
+
+
 _STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
@@ -203,6 +334,7 @@ def rank_paragraphs(article: Article) -> list[int]:
             doc_freq[w] = doc_freq.get(w, 0) + 1
     headline = set(_terms(" ".join(x for x in (article.title, article.description) if x)))
     lead_description = _lead_description(article)
+    furniture = furniture_kinds(paras)
 
     scores: list[float] = []
     unquotable: set[int] = set()
@@ -225,6 +357,7 @@ def rank_paragraphs(article: Article) -> list[int]:
         scores.append(score)
         if (
             penalty >= _UNQUOTABLE
+            or furniture[i] is not None
             or is_heading(article, text)
             # The lead already says it (see _generated_lead): quoting it again would repeat it.
             or (i < _STANDFIRST_SPAN and lead_description and _restates(lead_description, text))
@@ -247,9 +380,12 @@ def rank_paragraphs(article: Article) -> list[int]:
 _UNQUOTABLE = 0.5
 # A standfirst sits among the first paragraphs; further down a match is a coincidence.
 _STANDFIRST_SPAN = 3
-_HEADING_MAX_CHARS = 100
-_HEADING_MAX_WORDS = 14
+_HEADING_MAX_CHARS = 160
+_HEADING_MAX_WORDS = 25
 _SENTENCE_FINAL = ".!?\"'”’)…:;"
+# A short line ending in a colon introduces what follows ("The winners:"); a short lone question
+# is a subheading ("Who pays the cost?"). Quoted alone, either promises what the brief leaves out.
+_LABEL_MAX_CHARS = 100
 
 
 def is_heading(article: Article, paragraph: str) -> bool:
@@ -258,25 +394,53 @@ def is_heading(article: Article, paragraph: str) -> bool:
     if paragraph in article.headings:
         return True
     stripped = paragraph.strip()
+    if not stripped:
+        return False
+    if len(stripped) <= _LABEL_MAX_CHARS and (
+        stripped[-1] == ":" or (stripped[-1] == "?" and len(_sentences(stripped)) == 1)
+    ):
+        return True
     return (
-        0 < len(stripped) <= _HEADING_MAX_CHARS
+        len(stripped) <= _HEADING_MAX_CHARS
         and len(stripped.split()) <= _HEADING_MAX_WORDS
         and stripped[-1] not in _SENTENCE_FINAL
     )
 
 
+# Typographic variants a description and its paragraph often differ by.
+_TYPOGRAPHY = str.maketrans({"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"'})
+# A paragraph restates the lead when the lead holds this much of it from its start.
+_RESTATED_SHARE = 0.6
+_RESTATED_MIN_CHARS = 40
+
+
+def _plain(text: str) -> str:
+    return _collapse(text).lower().translate(_TYPOGRAPHY).replace("...", "…").rstrip(".…!?").strip()
+
+
 def _restates(description: str, paragraph: str) -> bool:
     """Whether ``paragraph`` says (nearly) what ``description`` says."""
-    d = _collapse(description).lower().rstrip(".…").strip()
-    p = _collapse(paragraph).lower().rstrip(".…").strip()
+    d = _plain(description)
+    p = _plain(paragraph)
     if not d or not p:
         return False
     if d == p or p in d:
         return True
-    # A description cut from a longer lede restates it only if it covers most of it.
-    if p.startswith(d) and len(d) >= 0.8 * len(p):
+    # A description cut from a longer lede, or cut from two paragraphs, holds a long start of
+    # the paragraph: quoting the paragraph would repeat the lead.
+    if _restated_prefix(d, p) >= max(_RESTATED_MIN_CHARS, _RESTATED_SHARE * len(p)):
         return True
     return _jaccard(set(_terms(d)), set(_terms(p))) >= 0.8
+
+
+def _restated_prefix(description: str, paragraph: str) -> int:
+    """Characters from the start of ``paragraph`` that ``description`` holds, whole words."""
+    best = 0
+    for m in re.finditer(r"\s|$", paragraph):
+        if paragraph[: m.start()] not in description:
+            break
+        best = m.start()
+    return best
 
 
 def _boilerplate_penalty(text: str, n_terms: int) -> float:
@@ -344,7 +508,11 @@ def select_paragraphs(
     # Every paragraph takes part, even one longer than this budget: leaving it out here but not
     # at a larger budget would break the nesting.
     entry = entry_budgets(ranked, lengths)
-    heading = [is_heading(article, p) for p in paras]
+    # Furniture between two quotes is not carried in their run: the run breaks around it.
+    heading = [
+        kind is None and is_heading(article, p)
+        for p, kind in zip(paras, furniture_kinds(paras), strict=True)
+    ]
     # Subheadings between two quoted paragraphs are quoted with them, so that a run reads as the
     # article does instead of breaking into "* * *" and a bridge over one line. They count
     # towards the budget: the quoted set is the one at the largest entry budget whose paragraphs
@@ -425,6 +593,19 @@ _SUBJECT = re.compile(
     rf"^(?:The|A|An)\s+(?P<np>(?:[\w'’-]+\s+){{0,5}}?[\w'’-]+)\s+"
     rf"(?:{_REPORTING}|is|are|was|were|has|have|had|will|would|could|can|plans?|wants?)\b"
 )
+# A closing quote then "Maley said": a speaker the article already named, by surname.
+_REPEAT_SPEAKER = re.compile(
+    rf"[,.!?…][\"”’']\s+(?P<name>[A-Z][\w'’-]+)\s+{_REPORTING}\b"
+)
+# "Commissioner for Human Rights", "Customs and Border Protection": capitals after one of these
+# words are the end of a longer name, and alone they name something else.
+_NAME_JOINER = re.compile(r"[A-Z][\w'’.-]*\s+(?:for|of|and|on|de|del|la|the|&)\s+$")
+
+
+def _inside_longer_name(text: str, start: int) -> bool:
+    return _NAME_JOINER.search(text[max(0, start - 40) : start]) is not None
+
+
 _NOT_NAME_START = frozenset(
     "The A An But And In On At For If When This That It He She They We His Her Their Its "
     "Some Many Most More Other Meanwhile However".split()
@@ -436,15 +617,26 @@ def _bridge(paras: list[str], article: Article, mentioned: str) -> str:
     it quotes ("Derek Hollis:"), the subject of its first sentence ("On the dock workers'
     union:"), or a name the article keeps returning to ("On Vladimir Putin:"), each only if the
     brief has not mentioned it yet; otherwise a neutral "Further on:". Never a fact of its own."""
-    for p in paras:
+    for order, p in enumerate(paras):
         for m in _SPEAKER.finditer(p):
             name = (m.group("after") or m.group("before")).rstrip(".")
-            if name.split()[0] in _NOT_NAME_START or len(name) > _BRIDGE_PHRASE_MAX:
+            start = m.start("after") if m.group("after") else m.start("before")
+            if (
+                name.split()[0] in _NOT_NAME_START
+                or len(name) > _BRIDGE_PHRASE_MAX
+                or _inside_longer_name(p, start)
+            ):
                 continue
             if name.lower() not in mentioned:
                 role = m.group("role")
                 # "said the council leader, Margaret Okafor": the article's own description.
                 return f"{role[0].upper()}{role[1:]}, {name}:" if role else f"{name}:"
+        if order == 0:
+            again = _REPEAT_SPEAKER.search(p)
+            if again is not None and again.group("name").lower() in mentioned:
+                # The run opens with someone the brief already quoted: naming a speaker from
+                # further down would put these words in the wrong mouth.
+                return f"More from {again.group('name')}:"
     first = _sentences(paras[0])
     if first:
         subject = _SUBJECT.match(first[0])
@@ -471,10 +663,15 @@ def _salient_name(paras: list[str], article: Article, mentioned: str) -> str | N
     best: tuple[bool, int, int, str] | None = None
     for order, p in enumerate(paras):
         for sentence in _sentences(p):
+            # A sentence that opens with a quotation still opens there: "Hold onto …" is no name.
+            sentence = sentence.lstrip("\"'“‘([")
             for m in _PROPER.finditer(sentence):
                 phrase = m.group(0).strip(" '’-")
                 if (
-                    len(phrase) < 3
+                    _inside_longer_name(sentence, m.start())
+                    # "Trump-imposed", "Kremlin-backed": an adjective made from a name.
+                    or re.search(r"-[a-z]", phrase)
+                    or len(phrase) < 3
                     or len(phrase) > _BRIDGE_PHRASE_MAX
                     or phrase.lower() in mentioned
                     or phrase.lower() in _STOPWORDS
@@ -520,6 +717,10 @@ def _sentences(text: str) -> list[str]:
 def _two_sentences(text: str) -> str:
     """At most two sentences and LEAD_MAX_CHARS; a cut mid-sentence is marked with an ellipsis."""
     sentences = _sentences(text)
+    if len(sentences) > 1 and sentences[-1][-1] not in _SENTENCE_FINAL:
+        # A description that stops mid-sentence was cut by the publisher ("…live off the"):
+        # a full stop after it would pass the cut off as their words.
+        sentences.pop()
     out = ""
     for s in sentences[:2]:
         candidate = f"{out} {s}".strip()
@@ -544,6 +745,18 @@ def _lead_description(article: Article) -> str:
     return description if len(description) >= _MIN_SUMMARY_CHARS else ""
 
 
+def _uncut_description(article: Article, description: str) -> str:
+    """``description``, or the opening paragraph it was cut from when the publisher cut it off
+    mid-sentence ("…illegal, wh"): the paragraph's own sentences end where its author ended them."""
+    if description[-1] in _SENTENCE_FINAL:
+        return description
+    d = _plain(description)
+    for paragraph in article.paragraphs[:_STANDFIRST_SPAN]:
+        if _plain(paragraph).startswith(d):
+            return paragraph
+    return description
+
+
 def _generated_lead(article: Article, outlet: str, chosen: list[int], *, has_quotes: bool) -> str:
     """The lead "{outlet} reports: {summary}", from the publisher's description (whose
     standfirst the ranking then leaves unquoted), else from the lede sentence when the lede is not
@@ -552,7 +765,7 @@ def _generated_lead(article: Article, outlet: str, chosen: list[int], *, has_quo
     summary = ""
     description = _lead_description(article)
     if description and not any(description.lower() in q for q in quoted):
-        summary = _two_sentences(description)
+        summary = _two_sentences(_uncut_description(article, description))
     elif article.paragraphs and 0 not in chosen:
         lede = _sentences(article.paragraphs[0])
         if lede and len(lede[0]) >= _MIN_SUMMARY_CHARS:
