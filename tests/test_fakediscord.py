@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import warnings
 from collections.abc import AsyncIterator
@@ -522,6 +523,57 @@ async def test_subcommand_button_click_updates_message(fake: FakeDiscord) -> Non
     assert press.responses[0]["type"] == 7
     assert fake.all_messages(NEWS)[0]["content"] == "expanded"
     assert fake.all_messages(NEWS)[0]["components"] == []
+
+
+class PublishDraft(discord.ui.View):
+    @discord.ui.button(label="Publish", custom_id="publish")
+    async def publish(
+        self, interaction: discord.Interaction, button: discord.ui.Button[PublishDraft]
+    ) -> None:
+        button.disabled = True
+        await interaction.response.edit_message(content="publishing", view=self)
+        await interaction.edit_original_response(content="published", view=None)
+
+
+async def test_a_button_on_an_ephemeral_message_edits_it(fake: FakeDiscord) -> None:
+    c = client()
+    tree = app_commands.CommandTree(c)
+
+    @tree.command(name="draft", description="A private draft")
+    async def draft(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.followup.send("draft", view=PublishDraft(), ephemeral=True, wait=True)
+
+    async with running(c, fake):
+        await tree.sync()
+        record = await fake.slash(GUILD, NEWS, ALICE, "draft")
+        await fake.wait_for(lambda: bool(record.followups))
+        press = await fake.click(record, "publish")
+        await fake.wait_for(lambda: len(press.edits) == 1)
+    # Acknowledged by updating the message the button is on, which is then its @original.
+    [update] = press.responses
+    assert update["type"] == 7
+    assert update["data"]["components"][0]["components"][0]["disabled"] is True
+    [draft_message] = record.followups
+    assert press.original is draft_message
+    assert draft_message["content"] == "published" and draft_message["components"] == []
+    assert fake.all_messages(NEWS) == []  # still ephemeral: never in the channel
+
+
+async def test_a_held_request_waits_until_released(fake: FakeDiscord, bot: discord.Client) -> None:
+    channel = bot.get_channel(NEWS)
+    assert isinstance(channel, discord.TextChannel)
+    held = fake.hold("POST", "/channels/{channel_id}/messages")
+    sending = asyncio.create_task(channel.send("slow"))
+    await fake.wait_for(lambda: held.reached == 1)
+    await asyncio.sleep(0.05)  # a moment in which nothing may happen
+    assert fake.messages(NEWS) == [] and not sending.done()
+    held.release()
+    message = await asyncio.wait_for(sending, 5)
+    assert [int(m["id"]) for m in fake.messages(NEWS)] == [message.id]
+    # Released holds let requests through at once.
+    await channel.send("fast")
+    assert held.reached == 1
 
 
 async def test_message_context_menu_and_edit_original(fake: FakeDiscord) -> None:

@@ -14,7 +14,9 @@ Modelled:
   (``forget_nonces`` ends its window at once), channel history (``before``/``after``/``around``,
   newest first), pins,
   threads started from a message (thread id == message id), reactions, DMs, interaction
-  callbacks (``?with_response=1``), webhook follow-ups, command sync.
+  callbacks (``?with_response=1``; a button's update or deferred update makes the message it is
+  on, ephemeral ones included, the click's ``@original``), webhook follow-ups, command sync;
+  ``hold`` keeps matching requests waiting (a slow Discord) until released.
 - Gateway: HELLO/IDENTIFY/READY/GUILD_CREATE, heartbeats, sequence numbers, RESUME with replay of
   missed events (``drop_websocket(missed=...)`` sends some while the socket is down),
   INVALID_SESSION, close code 4014 for a refused privileged intent (``refuse_intents``), member chunks, intents (events filtered, message content blanked

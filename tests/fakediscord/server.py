@@ -87,6 +87,27 @@ class _Fault:
 
 
 @dataclass
+class Hold:
+    """Requests matching a held route wait (as if Discord were slow) until :meth:`release`."""
+
+    method: str
+    pattern: re.Pattern[str]
+    reached: int = 0
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        self._released.set()
+
+    @property
+    def released(self) -> bool:
+        return self._released.is_set()
+
+    async def wait(self) -> None:
+        self.reached += 1
+        await self._released.wait()
+
+
+@dataclass
 class InteractionRecord:
     """One interaction the fake sent, and everything the client answered to it."""
 
@@ -156,6 +177,7 @@ class FakeDiscord:
         self._commands: dict[int | None, list[dict[str, Any]]] = {}
         self.command_syncs: list[tuple[int | None, list[dict[str, Any]]]] = []
         self._faults: list[_Fault] = []
+        self._holds: list[Hold] = []
         self._requests: list[tuple[str, str, dict[str, Any] | None]] = []
         self._problems: list[str] = []
         self.error_responses: list[tuple[str, str, int, Any]] = []
@@ -188,6 +210,8 @@ class FakeDiscord:
         self.gateway_url = f"ws://127.0.0.1:{port}/gateway"
 
     async def close(self) -> None:
+        for hold in self._holds:
+            hold.release()  # a held request would keep the server from shutting down
         await self.gateway.close()
         for task in list(self._tasks):
             task.cancel()
@@ -453,6 +477,14 @@ class FakeDiscord:
             _Fault(method.upper(), _pattern(path_pattern), status, times, retry_after)
         )
 
+    def hold(self, method: str, path_pattern: str) -> Hold:
+        """Hold every matching request (pattern as in :meth:`fail_next`) until the returned
+        hold is released; ``hold.reached`` counts the requests that arrived. Released when the
+        fake closes."""
+        held = Hold(method.upper(), _pattern(path_pattern))
+        self._holds.append(held)
+        return held
+
     def forget_nonces(self) -> None:
         """Forget every ``enforce_nonce`` seen so far, as Discord does after a few minutes: a
         later post with the same nonce creates a new message."""
@@ -524,6 +556,9 @@ class FakeDiscord:
                     f"{request.method} {path}: unsupported body type {request.content_type}"
                 )
         self._requests.append((request.method, path, body))
+        for held in self._holds:
+            if not held.released and held.method == request.method and held.pattern.match(path):
+                await held.wait()
         fault = self._fault_for(request.method, path)
         if fault is not None:
             return self._fault_response(fault)
@@ -1381,13 +1416,17 @@ class FakeDiscord:
             message = record.original = self._interaction_message(
                 record, {}, (flags & EPHEMERAL) | LOADING
             )
-        elif kind == 7:
-            target = record.payload.get("message") or {}
-            stored = self._messages.get(int(target.get("id", 0)))
-            if stored is not None:
-                self._apply_edit(stored, data)
-                message = stored.data
-                await self.dispatch("MESSAGE_UPDATE", self._event_message(stored.data))
+        elif kind in (6, 7) and record.type in (3, 5):
+            # The message the component is on becomes the interaction's original response; an
+            # ephemeral one lives only with the interaction that sent it.
+            target_id = int((record.payload.get("message") or {}).get("id", 0))
+            stored = self._messages.get(target_id)
+            record.original = stored.data if stored is not None else self._ephemeral(target_id)
+            if kind == 7 and record.original is not None:
+                self._apply_edit(stored or Message(record.original), data)
+                message = record.original
+                if stored is not None:
+                    await self.dispatch("MESSAGE_UPDATE", self._event_message(stored.data))
         if kind in (4, 5) and message is not None:
             published = self._publish(message)
             if published is not None:
@@ -1405,6 +1444,14 @@ class FakeDiscord:
         else:
             answer["resource"] = {"type": kind}
         return json_response(answer)
+
+    def _ephemeral(self, message_id: int) -> dict[str, Any] | None:
+        """An ephemeral message some interaction was answered with."""
+        for record in self._interactions.values():
+            for message in [record.original, *record.followups]:
+                if message is not None and int(message["id"]) == message_id:
+                    return message
+        return None
 
     def _webhook_record(self, p: dict[str, str]) -> InteractionRecord:
         record = self._interactions_by_token.get(p["token"])
