@@ -828,7 +828,7 @@ _WESTMOST = dt.timedelta(hours=-10)
 _EASTMOST = dt.timedelta(hours=14)
 
 
-def _published(page: _Page, today: dt.date) -> dt.date | None:
+def _published(page: _Page, today: dt.date, bylined: bool) -> dt.date | None:
     stamps = [
         s for s in map(_parse_stamp, _declared_texts(page)) if s and _plausible_date(s.date, today)
     ]
@@ -862,7 +862,29 @@ def _published(page: _Page, today: dt.date) -> dt.date | None:
             # a country's domain is a guess at the zone, so it comes after the page's own hints
             moment = dt.datetime.combine(first.date, first.time, tzinfo=dt.UTC)
             date = moment.astimezone(zone).date()
-    return date if _plausible_date(date, today) else None
+    if not _plausible_date(date, today):
+        return None
+    # CMS templates stamp every page with a date (a WebPage node's datePublished, dc.date, a
+    # "date" meta tag), shop and profile pages too. Such a date counts when the page shows it or
+    # something marks the page as a story: an Article in its JSON-LD, Open Graph's article time,
+    # a byline, or an address with a date or an id.
+    if (
+        page.ld_articles
+        or _og_article_time(page, first.date)
+        or _numbered_address(page.url)
+        or _shown(page, date)
+        or (date != first.date and _shown(page, first.date))
+        or bylined
+    ):
+        return date
+    return None
+
+
+def _og_article_time(page: _Page, date: dt.date) -> bool:
+    if (page.first("og:type") or "").lower() != "article":
+        return False
+    stamps = map(_parse_stamp, page.all("article:published_time"))
+    return any(stamp is not None and stamp.date == date for stamp in stamps)
 
 
 # A date in words no language has: dateparser tries, and so loads, every locale it knows.
@@ -921,11 +943,12 @@ def extract_metadata(doc: lxml.html.HtmlElement, url: str) -> Metadata:
         site_name = _site_name(page)
         title = _title(page, site_name)
         site_name = site_name or _brand_from_title(page, title)
+        authors = _authors(page, site_name)
         return Metadata(
             title=title,
             site_name=site_name,
-            authors=_authors(page, site_name),
-            published=_published(page, dt.date.today()),
+            authors=authors,
+            published=_published(page, dt.date.today(), bool(authors)),
             image_url=_image_url(page),
             description=page.first("og:description", "description", "twitter:description"),
             language=_language(page),

@@ -283,6 +283,8 @@ def test_authors(head: str, body: str, want: list[str]) -> None:
 # --- published -----------------------------------------------------------------------------------
 
 TODAY = dt.date.today()
+# a story's address: a date declared only in meta tags counts on it (see test_template_dates)
+STORY = "https://example.org/news/story-4711"
 FUTURE = (TODAY + dt.timedelta(days=30)).isoformat()
 
 DATE_CASES = [
@@ -330,7 +332,7 @@ DATE_CASES = [
     ("head", "body", "want"), [c[1:] for c in DATE_CASES], ids=[c[0] for c in DATE_CASES]
 )
 def test_published(head: str, body: str, want: dt.date | None) -> None:
-    assert extract_metadata(page(head, body), "https://example.org/story").published == want
+    assert extract_metadata(page(head, body), STORY).published == want
 
 
 LOCAL_DATE_CASES = [
@@ -338,7 +340,7 @@ LOCAL_DATE_CASES = [
         "UTC near midnight takes the offset of the page's other timestamps",
         og("article:published_time", "2022-05-04T03:37:37+00:00"),
         '<time datetime="2022-05-03T23:37:37-04:00">May 3</time>',
-        "https://example.org/story",
+        STORY,
         dt.date(2022, 5, 3),
     ),
     (
@@ -346,7 +348,7 @@ LOCAL_DATE_CASES = [
         ld({"@type": "NewsArticle", "datePublished": "2019-10-18T22:04:00Z"})
         + meta("date", "Sat, 19 Oct 2019 00:04:00 +0200"),
         "",
-        "https://example.org/story",
+        STORY,
         dt.date(2019, 10, 19),
     ),
     (
@@ -359,14 +361,14 @@ LOCAL_DATE_CASES = [
             }
         ),
         "",
-        "https://example.org/story",
+        STORY,
         dt.date(2020, 12, 25),
     ),
     (
         "an explicit local offset is the local date",
         ld({"@type": "NewsArticle", "datePublished": "2020-06-29T00:16:15+03:00"}),
         "",
-        "https://example.org/story",
+        STORY,
         dt.date(2020, 6, 29),
     ),
     (
@@ -394,14 +396,14 @@ LOCAL_DATE_CASES = [
         "UTC with no other hint stays the UTC date",
         og("article:published_time", "2020-05-02T02:54:29.000Z"),
         "",
-        "https://example.org/story",
+        STORY,
         dt.date(2020, 5, 2),
     ),
     (
         "feed-style date with a US zone",
         ld({"@type": "NewsArticle", "datePublished": "Tue, Sep 15 2020 10:01:41 EDT"}),
         "",
-        "https://example.org/story",
+        STORY,
         dt.date(2020, 9, 15),
     ),
     (
@@ -409,7 +411,7 @@ LOCAL_DATE_CASES = [
         ld({"@type": "NewsArticle", "datePublished": "Wed, 04 May 2022 22:41:00 GMT"})
         + ld({"@type": "WebPage", "dateModified": "2022-05-04T20:00:00-04:00"}),
         "",
-        "https://example.org/story",
+        STORY,
         dt.date(2022, 5, 4),
     ),
     (
@@ -417,7 +419,7 @@ LOCAL_DATE_CASES = [
         meta("date", "Sep 15, 2020 11:30 pm +0000")
         + og("article:modified_time", "2020-09-16T01:00:00+02:00"),
         "",
-        "https://example.org/story",
+        STORY,
         dt.date(2020, 9, 16),
     ),
     (
@@ -425,14 +427,14 @@ LOCAL_DATE_CASES = [
         og("article:published_time", "2015-12-12T05:00:37+00:00"),
         '<ol class="commentlist"><li><time itemprop="datePublished" '
         'datetime="2015-12-13T01:10:03+01:00">13.12.</time></li></ol>',
-        "https://example.org/story",
+        STORY,
         dt.date(2015, 12, 12),
     ),
     (
         "the article node's date before page-level meta",
         ld({"@type": "NewsArticle", "datePublished": "2021-03-04"}) + meta("date", "2021-05-06"),
         "",
-        "https://example.org/story",
+        STORY,
         dt.date(2021, 3, 4),
     ),
     (
@@ -453,35 +455,35 @@ LOCAL_DATE_CASES = [
         "a country's domain: local midnight in Berlin, written in UTC",
         og("article:published_time", "2022-11-06T23:00:00.000Z"),
         "",
-        "https://www.example.de/artikel/reise",
+        "https://www.example.de/artikel/reise-4711",
         dt.date(2022, 11, 7),
     ),
     (
         "a country's domain follows summer time",
         og("article:published_time", "2021-07-01T22:30:00Z"),
         "",
-        "https://www.example.de/artikel/reise",
+        "https://www.example.de/artikel/reise-4711",
         dt.date(2021, 7, 2),
     ),
     (
         "a country's domain in winter: 23:30 is still the same day",
         og("article:published_time", "2021-01-01T22:30:00Z"),
         "",
-        "https://www.example.de/artikel/reise",
+        "https://www.example.de/artikel/reise-4711",
         dt.date(2021, 1, 1),
     ),
     (
         "a second-level country domain",
         og("article:published_time", "2022-05-04T02:41:00Z"),
         "",
-        "https://example.com.bo/santa-cruz/story",
+        "https://example.com.bo/santa-cruz/story-4711",
         dt.date(2022, 5, 3),
     ),
     (
         "a country code sold as a generic name is no hint",
         og("article:published_time", "2022-05-04T02:41:00Z"),
         "",
-        "https://startup.co/story",
+        "https://startup.co/story-4711",
         dt.date(2022, 5, 4),
     ),
     (
@@ -489,7 +491,7 @@ LOCAL_DATE_CASES = [
         og("article:published_time", "2022-05-04T03:37:37+00:00")
         + og("article:modified_time", "2022-05-03T23:40:00-04:00"),
         "",
-        "https://www.example.it/story",
+        "https://www.example.it/story-4711",
         dt.date(2022, 5, 3),
     ),
 ]
@@ -508,6 +510,66 @@ def test_published_from_the_url_when_the_page_declares_nothing() -> None:
     doc = page("", "<p>No dates anywhere in this text.</p>")
     got = extract_metadata(doc, "https://example.org/2016/04/12/some-story/").published
     assert got == dt.date(2016, 4, 12)
+
+
+TEMPLATE_DATE = og("og:type", "article") + ld(
+    {"@type": "WebPage", "datePublished": "2019-11-02T08:00:00+00:00"}
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "url", "want"),
+    [
+        # a CMS stamps its "about us" page like a post: nothing on the page backs the date
+        (TEMPLATE_DATE, "<p>We sell shoes.</p>", "https://example.org/about-us/", None),
+        (
+            TEMPLATE_DATE,
+            "<p>Posted on 2 November 2019</p>",
+            "https://example.org/about-us/",
+            dt.date(2019, 11, 2),
+        ),
+        (
+            TEMPLATE_DATE,
+            "<p>Veröffentlicht am 02.11.2019</p>",
+            "https://example.org/about-us/",
+            dt.date(2019, 11, 2),
+        ),
+        (
+            ld({"@type": "NewsArticle", "datePublished": "2019-11-02"}),
+            "<p>We sell shoes.</p>",
+            "https://example.org/about-us/",
+            dt.date(2019, 11, 2),
+        ),
+        (TEMPLATE_DATE, "<p>We sell shoes.</p>", STORY, dt.date(2019, 11, 2)),
+        (
+            TEMPLATE_DATE + og("article:published_time", "2019-11-02T08:00:00Z"),
+            "<p>We sell shoes.</p>",
+            "https://example.org/about-us/",
+            dt.date(2019, 11, 2),
+        ),
+        (
+            TEMPLATE_DATE,
+            '<p class="byline">By Jane Roe</p><p>We sell shoes.</p>',
+            "https://example.org/about-us/",
+            dt.date(2019, 11, 2),
+        ),
+        (
+            TEMPLATE_DATE,
+            "<p>We sell shoes.</p>",
+            "https://example.org/2019/11/02/shoes/",
+            dt.date(2019, 11, 2),
+        ),
+        # the page shows the UTC date while the reader's local date is the next day
+        (
+            og("article:published_time", "2021-07-01T22:30:00Z"),
+            "<p>1. Juli 2021</p>",
+            "https://www.example.de/ueber-uns/",
+            dt.date(2021, 7, 2),
+        ),
+    ],
+)
+def test_template_dates(head: str, body: str, url: str, want: dt.date | None) -> None:
+    assert extract_metadata(page(head, body), url).published == want
 
 
 SHOP_IMAGE = '<p>Our shoes.</p><img src="/uploads/2019/05/14/shoe.jpg" alt="">'
