@@ -60,9 +60,7 @@ _BOILERPLATE = re.compile(
 )
 # Page furniture that is never quoted, whatever its rank, and never carried inside a run: each
 # rule describes a kind of line publishers add around the story, not words of any one site.
-_MONTH = (
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _AGENCY = (
     r"getty\s*images|shutterstock|afp|ap\s*photo|associated\s*press|reuters|bloomberg|epa(?:-efe)?|"
     r"alamy|istock(?:photo)?|pa\s*(?:images|wire|media)|xinhua|anadolu|nurphoto|sipa|zuma|"
@@ -157,8 +155,15 @@ _FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 # A credit or a note is a line; a long paragraph that matches is prose that happens to mention one.
-_FURNITURE_MAX_CHARS = {"credit": 160, "dateline": 80, "link": 200, "plea": 300, "bio": 400,
-                        "note": 600, "embed": 600}
+_FURNITURE_MAX_CHARS = {
+    "credit": 160,
+    "dateline": 80,
+    "link": 200,
+    "plea": 300,
+    "bio": 400,
+    "note": 600,
+    "embed": 600,
+}
 # The caption a credit line belongs to sits right before it.
 _CAPTION_MAX_CHARS = 400
 
@@ -594,9 +599,7 @@ _SUBJECT = re.compile(
     rf"(?:{_REPORTING}|is|are|was|were|has|have|had|will|would|could|can|plans?|wants?)\b"
 )
 # A closing quote then "Maley said": a speaker the article already named, by surname.
-_REPEAT_SPEAKER = re.compile(
-    rf"[,.!?…][\"”’']\s+(?P<name>[A-Z][\w'’-]+)\s+{_REPORTING}\b"
-)
+_REPEAT_SPEAKER = re.compile(rf"[,.!?…][\"”’']\s+(?P<name>[A-Z][\w'’-]+)\s+{_REPORTING}\b")
 # "Commissioner for Human Rights", "Customs and Border Protection": capitals after one of these
 # words are the end of a longer name, and alone they name something else.
 _NAME_JOINER = re.compile(r"[A-Z][\w'’.-]*\s+(?:for|of|and|on|de|del|la|the|&)\s+$")
