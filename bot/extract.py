@@ -962,7 +962,9 @@ def extract_article(
         title=meta.title,
         site_name=meta.site_name,
         authors=list(meta.authors),
-        published=meta.published,
+        # A home, listing or error page's dates belong to the stories it links to or to the
+        # site's template; the metadata reader's own guard sees only the address and headings.
+        published=meta.published if kind != "not_article" else None,
         image_url=meta.image_url,
         description=meta.description,
         language=meta.language,

@@ -554,6 +554,46 @@ def test_kind(head: str, body: str, url: str, kind: str) -> None:
     assert extract_article(_html(body, head), url).kind == kind
 
 
+DECLARED_DATE = '<meta name="date" content="2024-03-14">'
+DATED_LINKS = (
+    "<main>"
+    + "".join(
+        f'<h3><a href="/2024/03/{14 - n}/{n}">{p}</a> <span>{14 - n}.03.2024</span></h3>'
+        for n, p in enumerate(PROSE)
+    )
+    + "</main>"
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "url", "published"),
+    [
+        # the control: an article keeps its date
+        (OG_ARTICLE + DECLARED_DATE, _article(PROSE), URL, dt.date(2024, 3, 14)),
+        (DECLARED_DATE, DATED_LINKS, URL, None),
+        (DECLARED_DATE, DATED_LINKS, "https://news.example.com/politics/", None),
+        (
+            "<title>Page not found</title>" + DECLARED_DATE,
+            "<h1>Oops</h1><p>We looked everywhere for that story.</p>",
+            URL,
+            None,
+        ),
+        (
+            OG_ARTICLE + DECLARED_DATE,
+            _article(PROSE[:1], "<form><input type=password name=pw></form>"),
+            URL,
+            None,
+        ),
+    ],
+)
+def test_pages_that_are_not_articles_have_no_date(
+    head: str, body: str, url: str, published: dt.date | None
+) -> None:
+    article = extract_article(_html(body, head), url)
+    assert (article.kind == "not_article") == (published is None)
+    assert article.published == published
+
+
 @pytest.mark.parametrize(
     ("markup", "expected"),
     [
