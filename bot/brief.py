@@ -84,7 +84,8 @@ _FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
         "dateline",
         # "WASHINGTON (Reuters) —", "LONDON:", "Nov. 19, 2019", "Updated 3:45 p.m. ET Nov 19, 2019"
         re.compile(
-            rf"(?-i:^[A-Z][A-Z .,'’-]{{1,40}}(?:\([A-Za-z .]{{1,30}}\))?\s*[-—–:]?\s*$)"
+            # An all-capitals line without the dash or the agency is a subheading, not a dateline.
+            rf"(?-i:^[A-Z][A-Z .,'’]{{1,40}}(?:\([A-Za-z .]{{1,30}}\)\s*[-—–:]?|\s*[-—–:])\s*$)"
             rf"|^(?:(?:updated|published|posted|last\s+modified)\b:?\s*)?[\w ,:./-]{{0,30}}\b"
             rf"{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}[\w ,:./()-]{{0,30}}$",
             re.IGNORECASE,
@@ -105,7 +106,8 @@ _FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
         "plea",
         # Newsletters, subscriptions, donations, app downloads, "follow us".
         re.compile(
-            r"\b(?:sign\s+up\s+(?:for|to)|subscribe\s+(?:to|now|today|here)|newsletters?\b.{0,80}"
+            r"\b(?:sign\s+up\s+(?:for|to)\s+(?:our|my|the)\s+(?:[\w-]+\s+){0,2}(?:newsletter|mailing|"
+            r"e-?mail)|subscribe\s+(?:to\s+(?:our|my)\b|now|today|here)|newsletters?\b.{0,80}"
             r"\b(?:sign\s+up|subscribe|inbox)|delivered\s+(?:straight\s+)?to\s+your\s+inbox|"
             r"support\s+(?:our|independent|quality)\s+journalism|become\s+a\s+(?:member|"
             r"subscriber|patron|supporter)|to\s+continue\s+reading|already\s+a\s+subscriber|"
@@ -165,7 +167,9 @@ _FURNITURE_MAX_CHARS = {
     "embed": 600,
 }
 # The caption a credit line belongs to sits right before it.
-_CAPTION_MAX_CHARS = 400
+_CAPTION_MAX_CHARS = 300
+# Captions describe a picture; a paragraph that quotes someone is the story.
+_QUOTATION = re.compile(r"[\"“”]")
 
 
 def page_furniture(paragraph: str) -> str | None:
@@ -187,6 +191,7 @@ def furniture_kinds(paragraphs: list[str]) -> list[str | None]:
             kinds[i] is None
             and kinds[i + 1] == "credit"
             and len(_collapse(paragraphs[i])) <= _CAPTION_MAX_CHARS
+            and _QUOTATION.search(paragraphs[i]) is None
         ):
             kinds[i] = "caption"
     return kinds
