@@ -167,7 +167,7 @@ _FURNITURE_MAX_CHARS = {
     "embed": 600,
 }
 # The caption a credit line belongs to sits right before it.
-_CAPTION_MAX_CHARS = 300
+_CAPTION_MAX_CHARS = 400
 # Captions describe a picture; a paragraph that quotes someone is the story.
 _QUOTATION = re.compile(r"[\"“”]")
 
