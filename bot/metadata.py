@@ -864,11 +864,6 @@ def _published(page: _Page, today: dt.date, bylined: bool) -> dt.date | None:
             date = moment.astimezone(zone).date()
     if not _plausible_date(date, today):
         return None
-    shown_update = _shown_update(page, {date, first.date})
-    if shown_update is not None and _plausible_date(shown_update, today):
-        # the page dates itself by its last update and hides the first publication: readers
-        # (and anyone checking the brief against the page) see the update's date
-        return shown_update
     # CMS templates stamp every page with a date (a WebPage node's datePublished, dc.date, a
     # "date" meta tag), shop and profile pages too. Such a date counts when the page shows it or
     # something marks the page as a story: an Article in its JSON-LD, Open Graph's article time,
@@ -883,16 +878,6 @@ def _published(page: _Page, today: dt.date, bylined: bool) -> dt.date | None:
     ):
         return date
     return None
-
-
-def _shown_update(page: _Page, published: set[dt.date]) -> dt.date | None:
-    """The declared last-modified date, when the page shows it and none of ``published``."""
-    texts = [_as_str(v) for v in _ld_values(page, "dateModified")]
-    texts += page.all(*_OTHER_TIMESTAMP_KEYS)
-    updates = [s.date for s in map(_parse_stamp, texts) if s and s.date not in published]
-    if not updates or any(_shown(page, date) for date in published):
-        return None
-    return next((date for date in updates if _shown(page, date)), None)
 
 
 def _og_article_time(page: _Page, date: dt.date) -> bool:

@@ -512,23 +512,6 @@ def test_published_from_the_url_when_the_page_declares_nothing() -> None:
     assert got == dt.date(2016, 4, 12)
 
 
-UPDATED = ld(
-    {"@type": "NewsArticle", "datePublished": "2021-03-16", "dateModified": "2021-03-20T14:00Z"}
-)
-
-
-@pytest.mark.parametrize(
-    ("body", "want"),
-    [
-        ("<p>Aktualisiert am 20.03.2021</p>", dt.date(2021, 3, 20)),
-        ("<p>Veröffentlicht am 16.03.2021, aktualisiert am 20.03.2021</p>", dt.date(2021, 3, 16)),
-        ("<p>No date shown.</p>", dt.date(2021, 3, 16)),
-    ],
-)
-def test_an_update_the_page_shows_instead_of_its_publication(body: str, want: dt.date) -> None:
-    assert extract_metadata(page(UPDATED, body), STORY).published == want
-
-
 TEMPLATE_DATE = og("og:type", "article") + ld(
     {"@type": "WebPage", "datePublished": "2019-11-02T08:00:00+00:00"}
 )
