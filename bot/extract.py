@@ -269,6 +269,7 @@ _CONTENT_WORDS = frozenset(
     {"content", "body", "article", "entry", "main", "text", "story", "post", "page"}
 )
 _TOKEN_SPLIT = re.compile(r"[-_]+")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _FURNITURE_HINT = re.compile("|".join(sorted(_FURNITURE_WORDS, key=len, reverse=True)))
 _PROTECTED_TAGS = {"html", "body", "article", "main"}
 # An element holding this share of the page's paragraph text is the article, whatever its class.
@@ -280,13 +281,13 @@ def _is_furniture_name(marks: str) -> bool:
     # Most class names hold no furniture word at all: one regex search rules them out.
     if _FURNITURE_HINT.search(lowered) is None:
         return False
-    for token in lowered.split():
+    for token in marks.split():
         parts = _TOKEN_SPLIT.split(token)
-        if (
-            len(parts) <= 4
-            and not _CONTENT_WORDS.intersection(parts)
-            and _FURNITURE_WORDS.intersection(parts)
-        ):
+        if len(parts) > 4:
+            continue
+        # camelCase parts ("InlineImage-imageEmbedCaption") join several words into one part.
+        words = {w.lower() for part in parts for w in _CAMEL_BOUNDARY.split(part)}
+        if not _CONTENT_WORDS.intersection(words) and _FURNITURE_WORDS.intersection(words):
             return True
     return False
 

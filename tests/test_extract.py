@@ -685,3 +685,35 @@ def test_subheadings_stay_paragraphs_and_are_marked(markup: str, headings: set[s
     assert len(article.paragraphs) == len(PROSE) + 1
     assert article.headings == headings
     assert not article.headings & set(PROSE)
+
+
+# --- photo captions, credits, embedded posts and wire footers ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("marks", "expected"),
+    [
+        ("InlineImage-imageEmbedCaption", True),
+        ("InlineImage-imageEmbedCredit", True),
+        ("photoCredit", True),
+        ("shareBar", True),
+        ("articleCaption", False),  # names the article itself
+        ("storyBody", False),
+        ("Capitalised", False),
+        ("caption-text", False),
+    ],
+)
+def test_camel_case_class_names_are_read_as_words(marks: str, expected: bool) -> None:
+    from bot.extract import _is_furniture_name
+
+    assert _is_furniture_name(marks) is expected
+
+
+def test_caption_and_credit_named_in_camel_case_are_not_paragraphs() -> None:
+    figure = (
+        '<div class="InlineImage-container"><img src="a.jpg">'
+        '<div class="InlineImage-imageEmbedCaption">Workers unload a ship at the harbour.</div>'
+        '<div class="InlineImage-imageEmbedCredit">Jane Doe | Bloomberg | Getty Images</div></div>'
+    )
+    page = _html(_article(PROSE[:2] + [figure] + PROSE[2:]), OG_ARTICLE)
+    assert extract_article(page, URL).paragraphs == PROSE
