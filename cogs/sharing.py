@@ -3,12 +3,20 @@
 Once per process, after the first READY (not on reconnects), the claims a crashed or stopped
 process left are recovered through :class:`_Reopener` (see :mod:`bot.sharing`). While the bot
 shuts down, a pasted link is claimed and released for the next start instead of briefed.
+
+The commands acknowledge at once, then do the slow part (fetch, post) as the bot's tracked
+background work, so a shutdown waits for it within its grace like any share; cancelled after the
+grace, the share releases its claim and the member is told that nothing was finished. A command
+used while the bot shuts down is answered without starting anything.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -42,6 +50,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _PREVIEW_SECONDS = 600
+_RESTARTING = "newslink is restarting; try again in a minute."
+_STOPPED = (
+    "newslink had to stop before finishing this (it is restarting); if no brief appeared, "
+    "try again in a minute."
+)
+_ALREADY_PUBLISHED = "This preview is already published."
+_BEING_PUBLISHED = "This preview is already being published."
 # How far after the sharer's message recovery looks for a brief posted before a crash.
 _HISTORY_LIMIT = 100
 
@@ -144,27 +159,83 @@ class SharingCog(commands.Cog):
             await interaction.followup.send("I cannot post briefs in this channel.", ephemeral=True)
             return
         if preview:
-            settings = await self.bot.sharing.policy(channel.guild.id, channel.id)
-            brief = await self.bot.services.briefer.brief(url, take=take, length=settings.length)
-            view = PublishView(self, brief, take)
-            await interaction.followup.send(
-                embed=to_embed(render_embed(brief)), view=view, ephemeral=True, wait=True
-            )
-            return
+            await self.in_background(interaction, self._preview(interaction, channel, url, take))
+        else:
+            await self.in_background(interaction, self._brief_now(interaction, channel, url, take))
+
+    async def _brief_now(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        url: str,
+        take: str | None,
+    ) -> None:
         share = Share(channel.guild.id, channel.id, interaction.id, interaction.user.id)
         outcome = await self.bot.sharing.share_link(
             share, url, _QuietPublisher(self.bot, channel), take=take
         )
         await interaction.followup.send(_report(channel, outcome), ephemeral=True)
 
-    async def publish(self, interaction: discord.Interaction, brief: Brief) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        channel = guild_text_channel(interaction)
-        share = Share(channel.guild.id, channel.id, interaction.id, interaction.user.id)
-        outcome = await self.bot.sharing.share_link(
-            share, brief.url, _QuietPublisher(self.bot, channel), brief=brief
+    async def _preview(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        url: str,
+        take: str | None,
+    ) -> None:
+        settings = await self.bot.sharing.policy(channel.guild.id, channel.id)
+        brief = await self.bot.services.briefer.brief(url, take=take, length=settings.length)
+        view = PublishView(self, brief, origin_id=interaction.id)
+        await interaction.followup.send(
+            embed=to_embed(render_embed(brief)), view=view, ephemeral=True, wait=True
         )
-        await interaction.followup.send(_report(channel, outcome), ephemeral=True)
+
+    async def publish(self, interaction: discord.Interaction, view: PublishView) -> None:
+        """Post a previewed brief (the preview's button was pressed and acknowledged)."""
+        channel = guild_text_channel(interaction)
+        # Keyed on the /brief that made the preview, not on the click: each click is a new
+        # interaction, and a second one must find the first one's claim (a Duplicate).
+        share = Share(channel.guild.id, channel.id, view.origin_id, interaction.user.id)
+        outcome = await self.bot.sharing.share_link(
+            share, view.brief.url, _QuietPublisher(self.bot, channel), brief=view.brief
+        )
+        if isinstance(outcome, Failed):
+            view.allow_retry()  # the claim was released: pressing again may work
+            await interaction.edit_original_response(content=_report(channel, outcome), view=view)
+            return
+        if isinstance(outcome, Duplicate):
+            # Another click published it and edits the preview itself: do not overwrite that.
+            await interaction.followup.send(_ALREADY_PUBLISHED, ephemeral=True)
+            return
+        view.stop()
+        # The button goes: the preview now only says where the brief is.
+        await interaction.edit_original_response(content=_report(channel, outcome), view=None)
+
+    async def in_background(
+        self, interaction: discord.Interaction, work: Coroutine[Any, Any, None]
+    ) -> None:
+        """Run the slow part of an acknowledged interaction as the bot's tracked work (a
+        shutdown waits for it); while shutting down, answer instead of starting it."""
+        if self.bot.draining:
+            work.close()  # never started: nothing to release
+            await interaction.followup.send(_RESTARTING, ephemeral=True)
+            return
+        self.bot.spawn(self._answering(interaction, work), name=f"interaction-{interaction.id}")
+
+    async def _answering(
+        self, interaction: discord.Interaction, work: Coroutine[Any, Any, None]
+    ) -> None:
+        """Run ``work`` (which answers the member itself) and answer when it cannot."""
+        try:
+            await work
+        except asyncio.CancelledError:
+            # Cancelled by the shutdown after its grace: the share released its claim, and the
+            # client is still open (it closes after its tasks), so the member can be told.
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.followup.send(_STOPPED, ephemeral=True)
+            raise
+        except Exception as exc:  # noqa: BLE001 - the command's error handler, as if raised there
+            await answer_error(interaction, exc)
 
     async def brief_message(
         self, interaction: discord.Interaction, message: discord.Message
@@ -175,6 +246,16 @@ class SharingCog(commands.Cog):
         if not can_post(channel, channel.guild.me):
             await interaction.followup.send("I cannot post briefs in this channel.", ephemeral=True)
             return
+        await self.in_background(
+            interaction, self._brief_message_now(interaction, channel, message)
+        )
+
+    async def _brief_message_now(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        message: discord.Message,
+    ) -> None:
         share = Share(channel.guild.id, channel.id, message.id, message.author.id)
         outcomes = await self.bot.sharing.share_message(
             share, message.content, _QuietPublisher(self.bot, channel, message)
@@ -249,10 +330,12 @@ class _QuietPublisher(SharePublisher):
 class PublishView(discord.ui.View):
     """The button under a ``/brief preview`` that posts it for everyone."""
 
-    def __init__(self, cog: SharingCog, brief: Brief, take: str | None) -> None:
+    def __init__(self, cog: SharingCog, brief: Brief, *, origin_id: int) -> None:
         super().__init__(timeout=_PREVIEW_SECONDS)
         self.cog = cog
         self.brief = brief
+        self.origin_id = origin_id  # the /brief interaction that made the preview
+        self.publishing = False
 
     @discord.ui.button(
         label="Publish", style=discord.ButtonStyle.primary, custom_id="newslink:publish"
@@ -260,9 +343,19 @@ class PublishView(discord.ui.View):
     async def publish(
         self, interaction: discord.Interaction, button: discord.ui.Button[PublishView]
     ) -> None:
+        # Set before any await, so of two quick clicks only the first publishes; the claim on
+        # ``origin_id`` stops a second brief even if this flag were lost.
+        if self.publishing:
+            await interaction.response.send_message(_BEING_PUBLISHED, ephemeral=True)
+            return
+        self.publishing = True
         button.disabled = True
-        self.stop()
-        await self.cog.publish(interaction, self.brief)
+        await interaction.response.edit_message(view=self)
+        await self.cog.in_background(interaction, self.cog.publish(interaction, self))
+
+    def allow_retry(self) -> None:
+        self.publishing = False
+        self.publish.disabled = False
 
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[PublishView]

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from bot.storage.database import create_engine
+from bot.storage.models import LinkClaim
 from tests.e2e.conftest import (
     DM_FAN,
     GUILD,
@@ -461,3 +464,89 @@ async def test_after_a_dropped_connection_the_bot_resumes_and_still_briefs(
     await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
     await _until(fake, lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
     assert fake.identify_count == 1  # resumed, not a second IDENTIFY
+
+
+async def _claims(run: Running) -> list[tuple[int, str]]:
+    """(message id, state) of every claim, read through an engine of the test's own: the bot's
+    may be closing."""
+    engine = create_engine(run.settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(LinkClaim.source_message_id, LinkClaim.state).order_by(LinkClaim.id)
+            )
+            return [(int(m), str(state)) for m, state in rows]
+    finally:
+        await engine.dispose()
+
+
+async def test_publishing_a_preview_twice_posts_one_brief(newslink: Running) -> None:
+    fake, url = newslink.fake, newslink.site.url(NATO)
+    record = await fake.slash(
+        GUILD, NEWS, SHARER, "brief", [_option("url", url), _option("preview", True, 5)]
+    )
+    await _answered(fake, record)
+    [preview] = record.followups
+    first = await fake.click(record, "newslink:publish")
+    second = await fake.click(record, "newslink:publish")  # before the first has finished
+    await _until(fake, lambda: "Posted" in str(preview.get("content")))
+    await _barrier(newslink)
+    [brief] = _briefs(fake)
+    assert f"/{GUILD}/{NEWS}/{brief['id']}" in preview["content"]
+    assert preview["components"] == []  # no button left to press
+    assert first.responses[0]["type"] == 7  # the preview itself shows the button disabled
+    assert "already" in await _answered(fake, second) and second.ephemeral
+    assert len(fake.threads(NEWS)) == 1
+    # The claim is the preview's (its /brief's id), not a click's: any click finds it taken.
+    assert await _claims(newslink) == [(record.id, "posted")]
+
+
+async def test_a_brief_in_flight_at_shutdown_finishes_within_the_grace(
+    newslink: Running,
+) -> None:
+    fake, bot = newslink.fake, newslink.bot
+    slow = fake.hold("POST", f"/channels/{NEWS}/messages")  # Discord is slow to take the brief
+    record = await fake.slash(
+        GUILD, NEWS, SHARER, "brief", [_option("url", newslink.site.url(NATO))]
+    )
+    await _until(fake, lambda: slow.reached == 1)
+    stopping = asyncio.create_task(bot.shutdown(grace=30))
+    await _until(fake, lambda: bot.draining)
+    slow.release()
+    await asyncio.wait_for(stopping, 30)
+    [brief] = _briefs(fake)
+    assert f"Posted: https://discord.com/channels/{GUILD}/{NEWS}/{brief['id']}" in _text(record)
+    assert [t["id"] for t in fake.threads(NEWS)] == [brief["id"]]
+    assert await _claims(newslink) == [(record.id, "posted")]
+
+
+async def test_a_brief_still_in_flight_after_the_grace_is_released_and_the_member_told(
+    newslink: Running,
+) -> None:
+    fake, bot = newslink.fake, newslink.bot
+    slow = fake.hold("POST", f"/channels/{NEWS}/messages")
+    record = await fake.slash(
+        GUILD, NEWS, SHARER, "brief", [_option("url", newslink.site.url(NATO))]
+    )
+    await _until(fake, lambda: slow.reached == 1)
+    await asyncio.wait_for(bot.shutdown(grace=0.1), 30)
+    assert "had to stop before finishing" in _text(record) and record.ephemeral
+    assert await _claims(newslink) == [(record.id, "failed")]  # for the next start to look at
+    assert _briefs(fake) == []
+
+
+async def test_a_brief_asked_for_while_shutting_down_is_answered_not_started(
+    newslink: Running,
+) -> None:
+    fake, bot = newslink.fake, newslink.bot
+    slow = fake.hold("POST", f"/channels/{NEWS}/messages")
+    busy = await fake.slash(GUILD, NEWS, SHARER, "brief", [_option("url", newslink.site.url(NATO))])
+    await _until(fake, lambda: slow.reached == 1)
+    stopping = asyncio.create_task(bot.shutdown(grace=30))
+    await _until(fake, lambda: bot.draining)
+    late = await fake.slash(GUILD, NEWS, MEMBER, "brief", [_option("url", newslink.site.url(NATO))])
+    assert "restarting" in await _answered(fake, late)
+    slow.release()
+    await asyncio.wait_for(stopping, 30)
+    assert "Posted" in _text(busy)
+    assert await _claims(newslink) == [(busy.id, "posted")]
