@@ -6,10 +6,11 @@ connect. Commands are registered with Discord only by ``sync_commands`` (``pytho
 syncing on every start would burn Discord's small daily command-creation quota.
 
 SIGTERM (or SIGINT) shuts down gracefully: no new share starts (a link pasted meanwhile is claimed
-and released for the next start), in-flight shares get :data:`SHUTDOWN_GRACE_S` to finish, then
-are cancelled, which releases their claims for the next start's recovery; the client, HTTP
-session, parse pool and database engine are closed and the process exits 0. A second signal
-skips the wait.
+and released for the next start, a command is answered "restarting"), in-flight shares (pasted
+links and commands alike, all run through :meth:`NewslinkBot.spawn`) get :data:`SHUTDOWN_GRACE_S`
+to finish, then are cancelled, which releases their claims for the next start's recovery; the
+client, HTTP session, parse pool and database engine are closed and the process exits 0. A second
+signal skips the wait.
 """
 
 from __future__ import annotations
