@@ -83,6 +83,10 @@ class Article:
     # Paragraphs that are subheadings in the page (``<h2>``…``<h6>``): they stay in ``paragraphs``
     # (publishers count them as article text) but a brief never quotes one on its own.
     headings: frozenset[str] = frozenset()
+    # Paragraphs that are not the article's own prose though reference texts keep them: embedded
+    # posts (a tweet's text and its "— Name (@handle) date" signature), captions of pictures
+    # signed with a credit, copyright lines. They stay in ``paragraphs``; a brief never quotes one.
+    furniture: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
@@ -213,6 +217,105 @@ def _is_metadata_line(paragraph: str) -> bool:
     between a kept paragraph and a timestamp below it is still article text.
     """
     return _READING_TIME.fullmatch(paragraph) is not None or _is_dateline(paragraph)
+
+
+# --- photo credits, captions, embedded posts and wire footers ---------------------------------
+
+# Agencies and picture libraries that sign photo credits.
+_AGENCY = (
+    r"getty\s*images|shutterstock|afp|ap\s*photo|associated\s*press|reuters|bloomberg|"
+    r"epa(?:-efe)?|alamy|istock(?:photo)?|pa\s*(?:images|wire|media)|xinhua|anadolu|nurphoto|"
+    r"sipa|zuma|wireimage|filmmagic|rex|dpa|imago|nasa"
+)
+_CREDIT_MAX_CHARS = 120
+_CREDIT_LINE = re.compile(
+    # "Photo by Kirk Irwin/Getty Images", "Photograph: Jane Doe/AP", "Image courtesy of NASA"
+    rf"(?i:[(\[]?(?:photo(?:graph)?s?|images?|pictures?|illustration|credits?)\s*"
+    rf"(?:by\b|:|courtesy\b).*)"
+    # "Sakib Ali/Hindustan Times/Getty Images", "Natalie Naccache | Bloomberg | Getty Images",
+    # "Associated Press": names and outlets ending with the agency that sold the picture.
+    rf"|(?:(?:[A-Z][\w.'’-]*\s*){{1,4}}[|/]\s*){{0,4}}(?i:{_AGENCY})\)?",
+)
+# A caption that carries its own credit: "The core stage at Michoud. (credit: NASA/Jude Guidry)".
+_CAPTION_WITH_CREDIT = re.compile(
+    r".{10,400}[(\[](?:photo(?:graph)?|image|picture|credit)s?\s*[:/][^()\[\]]{1,80}[)\]]",
+    re.IGNORECASE,
+)
+# "(Reporting by Jane Doe; Editing by John Roe)", "Associated Press writers … contributed to this
+# report.": who worked on the story, appended by wire services and newspapers.
+_WIRE_FOOTER_MAX_CHARS = 400
+_WIRE_FOOTER = re.compile(
+    r"[(\[]?(?:(?:additional\s+)?reporting|writing|compiled|edited)\s+by\b.*"
+    r"|.{0,300}\bcontributed\s+(?:(?:additional\s+)?reporting|to\s+this\s+"
+    r"(?:report|story|article))(?:\s+(?:from|in)\s+[^.]{1,40})?\.?\)?",
+    re.IGNORECASE,
+)
+
+
+def _is_credit_or_footer(paragraph: str) -> bool:
+    """A photo credit, a caption signed with one, or a wire footer: never article text.
+
+    Dropped, unlike :func:`_is_furniture`: reference texts almost never include them.
+    """
+    if len(paragraph) <= _CREDIT_MAX_CHARS and _CREDIT_LINE.fullmatch(paragraph):
+        return True
+    if _CAPTION_WITH_CREDIT.fullmatch(paragraph):
+        return True
+    return (
+        len(paragraph) <= _WIRE_FOOTER_MAX_CHARS and _WIRE_FOOTER.fullmatch(paragraph) is not None
+    )
+
+
+# What an embedded post leaves as text: its signature line, its picture and short links.
+_EMBED_RESIDUE = re.compile(
+    r"pic\.twitter\.com/|https?://t\.co/|\(@\w{1,15}\)\s+\w{3,9}\.?\s+\d{1,2},\s+\d{4}\s*$|"
+    r"^[—–-]\s*[^—–]{1,60}\(@\w{1,15}\)|a\s+post\s+shared\s+by\b|"
+    r"view\s+this\s+post\s+on\s+instagram",
+    re.IGNORECASE,
+)
+_COPYRIGHT_MAX_CHARS = 200
+_COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright\b)", re.IGNORECASE)
+# Embedded posts are quoted in blockquotes their providers' scripts turn into cards.
+_EMBED_XPATH = (
+    ".//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'twitter-video') or "
+    "contains(@class, 'instagram-media') or contains(@class, 'tiktok-embed') or "
+    "contains(@class, 'reddit-embed') or contains(@class, 'fb-xfbml-parse-ignore')]"
+)
+# Text next to a picture is its caption when it sits in the same small container as a credit.
+_CAPTION_CONTAINER_MAX_CHARS = 800
+_CAPTION_MAX_CHARS = 400
+_CAPTION_LEVELS = 3
+
+
+def _embedded_and_captions(body: lxml.html.HtmlElement) -> set[str]:
+    """Block texts of embedded posts, and of captions that share a container with an image and
+    its credit line: they are kept as paragraphs but marked as :attr:`Article.furniture`."""
+    marked: set[str] = set()
+    for quote in body.xpath(_EMBED_XPATH):
+        marked.update(text for text, _ in _page_blocks(quote, set()))
+    seen: set[lxml.html.HtmlElement] = set()
+    for img in body.iter("img", "picture"):
+        container = img.getparent()
+        for _ in range(_CAPTION_LEVELS):
+            if container is None or container in seen:
+                break
+            seen.add(container)
+            if len(container.text_content()) > _CAPTION_CONTAINER_MAX_CHARS:
+                break
+            texts = [text for text, _ in _page_blocks(container, set())]
+            if any(len(t) <= _CREDIT_MAX_CHARS and _CREDIT_LINE.fullmatch(t) for t in texts):
+                marked.update(t for t in texts if len(t) <= _CAPTION_MAX_CHARS)
+                break
+            container = container.getparent()
+    return marked
+
+
+def _is_furniture(paragraph: str, marked: set[str]) -> bool:
+    return (
+        paragraph in marked
+        or _EMBED_RESIDUE.search(paragraph) is not None
+        or (len(paragraph) <= _COPYRIGHT_MAX_CHARS and _COPYRIGHT.search(paragraph) is not None)
+    )
 
 
 # --- tree clean-up before readability --------------------------------------------------------
@@ -940,8 +1043,10 @@ def extract_article(
     headlines = {_clean_text(h).casefold() for h in (meta.title, _first_h1(doc)) if h}
     body = doc.find("body")
     page_text = " ".join(body.text_content()[:_PAGE_TEXT_CHARS].split()) if body is not None else ""
+    marked: set[str] = set()
     if body is not None:
         _remove_furniture(body)
+        marked = _embedded_and_captions(body)
     headings: set[str] = set()
     paragraphs = _readability_paragraphs(doc, url, headings)
     blocks = _page_blocks(body, headings) if body is not None else []
@@ -955,7 +1060,11 @@ def extract_article(
     # The headline is shown on its own; repeated as the first paragraph it would be quoted twice.
     # Datelines go only now: gap filling used them as anchors (see _is_metadata_line).
     paragraphs = [
-        p for p in paragraphs if p.casefold() not in headlines and not _is_metadata_line(p)
+        p
+        for p in paragraphs
+        if p.casefold() not in headlines
+        and not _is_metadata_line(p)
+        and not _is_credit_or_footer(p)
     ]
     kind = _classify(signals, heading, paragraphs, page_text, _link_share(paragraphs, blocks), url)
     return Article(
@@ -972,4 +1081,5 @@ def extract_article(
         paragraphs=paragraphs,
         kind=kind,
         headings=frozenset(p for p in paragraphs if p in headings),
+        furniture=frozenset(p for p in paragraphs if _is_furniture(p, marked)),
     )
