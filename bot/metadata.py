@@ -197,6 +197,42 @@ def _is_brand(part: str, brands: Iterable[str]) -> bool:
     return False
 
 
+# Names templates and hosting services put where the outlet's name belongs: they name a kind of
+# page or service, not who publishes it.
+_GENERIC_SITE_NAMES = frozenset(
+    {
+        "home", "homepage", "hosted", "news", "blog", "website", "site", "web", "default",
+        "index", "untitled", "article", "articles", "story", "stories", "main", "portal",
+        "online", "wordpress", "page", "mobile", "amp", "www",
+    }
+)  # fmt: skip
+
+
+def _subdomain_labels(url: str) -> set[str]:
+    """Labels of the host left of its registrable name: {"hosted"} for hosted.ap.org."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return set()
+    labels = [label for label in host.split(".") if label]
+    brand = _host_brand(url)
+    if brand is None or brand not in labels:
+        return set()
+    return set(labels[: labels.index(brand)])
+
+
+def _is_site_name(name: str, url: str) -> bool:
+    """Whether ``name`` can name the outlet: not a social handle ("@politifact", copied from
+    twitter:site), and not one word that is a generic label or the host's subdomain ("Hosted" on
+    hosted.ap.org, the AP's service for member papers)."""
+    if not name or len(name) > 80 or name.lstrip().startswith("@"):
+        return False
+    if len(name.split()) == 1:
+        word = _squash(name)
+        return word not in _GENERIC_SITE_NAMES and word not in _subdomain_labels(url)
+    return True
+
+
 def _site_name(page: _Page) -> str | None:
     candidates = [page.first("og:site_name")]
     for publisher in _ld_values(page, "publisher"):
@@ -205,7 +241,7 @@ def _site_name(page: _Page) -> str | None:
         candidates.append(_as_str(publisher))
     candidates.append(page.first("application-name", "apple-mobile-web-app-title"))
     for candidate in candidates:
-        if candidate and len(candidate) <= 80:
+        if candidate and _is_site_name(candidate, page.url):
             return candidate
     return None
 
@@ -220,9 +256,9 @@ def _brand_from_title(page: _Page, headline: str | None) -> str | None:
         return None
     head, tail = parts
     if _squash(head) == _squash(headline) and 0 < len(tail.split()) <= 4:
-        return tail
+        return tail if _is_site_name(tail, page.url) else None
     if _squash(tail) == _squash(headline) and 0 < len(head.split()) <= 4:
-        return head
+        return head if _is_site_name(head, page.url) else None
     return None
 
 
@@ -936,6 +972,33 @@ def _language(page: _Page) -> str | None:
     return None
 
 
+_SOCIAL_NETWORKS = (
+    r"whatsapp|facebook|twitter|x|linkedin|pinterest|reddit|telegram|e-?mail|messenger|tumblr|"
+    r"threads|bluesky|flipboard|sms"
+)
+# Share buttons whose labels a template copies into the description, sometimes glued to the first
+# word ("Share this on WhatsAppNesta página…"): a network's name ends the label, or a separator.
+_SHARE_BUTTON = re.compile(
+    rf"\s*(?:(?:share|post|send|tweet)(?:\s+(?:this|it))?(?:\s+(?:on|via|to|with))?\s+"
+    rf"(?:{_SOCIAL_NETWORKS})(?-i:(?![a-z]))|"
+    rf"(?:share|tweet|e-?mail|print|pin\s+it)(?:\s+(?:this|it))?\s*[|·•:]+)\s*[|·•:]*",
+    re.IGNORECASE,
+)
+
+
+def _description(page: _Page) -> str | None:
+    for key in ("og:description", "description", "twitter:description"):
+        text = page.first(key)
+        if not text:
+            continue
+        # Strip button labels from the start, one after another.
+        while (match := _SHARE_BUTTON.match(text)) is not None and match.end() > 0:
+            text = text[match.end() :]
+        if text.strip():
+            return text.strip()
+    return None
+
+
 def extract_metadata(doc: lxml.html.HtmlElement, url: str) -> Metadata:
     """Read the article's metadata from a parsed page (``doc`` is not modified)."""
     try:
@@ -950,7 +1013,7 @@ def extract_metadata(doc: lxml.html.HtmlElement, url: str) -> Metadata:
             authors=authors,
             published=_published(page, dt.date.today(), bool(authors)),
             image_url=_image_url(page),
-            description=page.first("og:description", "description", "twitter:description"),
+            description=_description(page),
             language=_language(page),
         )
     except Exception:  # noqa: BLE001 - metadata is optional; a broken page still gets a brief

@@ -880,3 +880,86 @@ def test_warm_up_loads_the_date_parser_and_import_does_not() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+# --- site names that are not an outlet's, descriptions that start with buttons --------------------
+
+SITE_NAME_GUARD_CASES = [
+    (
+        "a handle is not a site name; the title names the outlet",
+        og("og:site_name", "@politifact")
+        + "<title>What drugs cross the border? | PolitiFact West Virginia</title>"
+        + og("og:title", "What drugs cross the border?"),
+        "https://www.politifact.com/west-virginia/statements/2019/nov/18/x/y/",
+        "PolitiFact West Virginia",
+    ),
+    (
+        "a handle is skipped for the publisher",
+        og("og:site_name", "@planet")
+        + ld({"@type": "Article", "publisher": {"@type": "Organization", "name": "Planet Media"}}),
+        URL,
+        "Planet Media",
+    ),
+    (
+        "the host's subdomain label is not the outlet",
+        og("og:site_name", "Hosted") + "<title>Sondland faces questions | Hosted</title>",
+        "https://hosted.ap.org/berkshireeagle/article/6486944b/unpredictable-sondland",
+        None,
+    ),
+    (
+        "a generic word is not the outlet",
+        og("og:site_name", "Home") + meta("application-name", "Daily Planet"),
+        URL,
+        "Daily Planet",
+    ),
+    (
+        "one word that is the registrable brand stays",
+        og("og:site_name", "Reuters"),
+        "https://www.reuters.com/article/x",
+        "Reuters",
+    ),
+    (
+        "one word on a subdomain that is not that label stays",
+        og("og:site_name", "Politico"),
+        "https://subscriber.politico.com/article/x",
+        "Politico",
+    ),
+    (
+        "several words with a generic one stay",
+        og("og:site_name", "Hosted News Network"),
+        "https://hosted.example.org/a",
+        "Hosted News Network",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("head", "url", "want"),
+    [c[1:] for c in SITE_NAME_GUARD_CASES],
+    ids=[c[0] for c in SITE_NAME_GUARD_CASES],
+)
+def test_site_name_is_never_a_handle_or_a_generic_label(
+    head: str, url: str, want: str | None
+) -> None:
+    assert extract_metadata(page(head), url).site_name == want
+
+
+DESCRIPTION_CASES = [
+    ("Share this on WhatsAppNesta página você terá", "Nesta página você terá"),
+    ("Share on Facebook Share on Twitter Email | The council voted.", "The council voted."),
+    ("Tweet this | Share | The council voted.", "The council voted."),
+    ("Share prices rose after the vote.", "Share prices rose after the vote."),
+    ("Printers jammed at the polling station.", "Printers jammed at the polling station."),
+    ("Share on Xbox arrives next month.", "Share on Xbox arrives next month."),
+    ("Posted to Facebook by the council.", "Posted to Facebook by the council."),
+]
+
+
+@pytest.mark.parametrize(("raw", "want"), DESCRIPTION_CASES)
+def test_description_without_share_buttons(raw: str, want: str) -> None:
+    assert extract_metadata(page(og("og:description", raw)), URL).description == want
+
+
+def test_description_of_only_share_buttons_falls_back() -> None:
+    head = og("og:description", "Share this on WhatsApp") + meta("description", "The real summary.")
+    assert extract_metadata(page(head), URL).description == "The real summary."
