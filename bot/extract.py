@@ -236,6 +236,12 @@ _CREDIT_LINE = re.compile(
     # "Associated Press": names and outlets ending with the agency that sold the picture.
     rf"|(?:(?:[A-Z][\w.'’-]*\s*){{1,4}}[|/]\s*){{0,4}}(?i:{_AGENCY})\)?",
 )
+# Every credit line holds one of these (a separator or a word of an agency or of "photo by").
+_CREDIT_HINTS = (
+    "/", "|", "©", "photo", "image", "picture", "illustration", "credit", "courtesy", "press",
+    "reuters", "getty", "afp", "epa", "shutterstock", "alamy", "xinhua", "anadolu", "sipa", "zuma",
+    "rex", "dpa", "imago", "nasa", "bloomberg", "istock", "wire", "media", "filmmagic",
+)  # fmt: skip
 # A caption that carries its own credit: "The core stage at Michoud. (credit: NASA/Jude Guidry)".
 _CAPTION_WITH_CREDIT = re.compile(
     r".{10,400}[(\[](?:photo(?:graph)?|image|picture|credit)s?\s*[:/][^()\[\]]{1,80}[)\]]",
@@ -276,10 +282,8 @@ _EMBED_RESIDUE = re.compile(
 _COPYRIGHT_MAX_CHARS = 200
 _COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright\b)", re.IGNORECASE)
 # Embedded posts are quoted in blockquotes their providers' scripts turn into cards.
-_EMBED_XPATH = (
-    ".//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'twitter-video') or "
-    "contains(@class, 'instagram-media') or contains(@class, 'tiktok-embed') or "
-    "contains(@class, 'reddit-embed') or contains(@class, 'fb-xfbml-parse-ignore')]"
+_EMBED_CLASS = re.compile(
+    r"twitter-tweet|twitter-video|instagram-media|tiktok-embed|reddit-embed|fb-xfbml-parse-ignore"
 )
 # Text next to a picture is its caption when it sits in the same small container as a credit.
 _CAPTION_CONTAINER_MAX_CHARS = 800
@@ -291,8 +295,9 @@ def _embedded_and_captions(body: lxml.html.HtmlElement) -> set[str]:
     """Block texts of embedded posts, and of captions that share a container with an image and
     its credit line: they are kept as paragraphs but marked as :attr:`Article.furniture`."""
     marked: set[str] = set()
-    for quote in body.xpath(_EMBED_XPATH):
-        marked.update(text for text, _ in _page_blocks(quote, set()))
+    for quote in body.iter("blockquote"):
+        if _EMBED_CLASS.search(quote.get("class") or "") is not None:
+            marked.update(text for text, _ in _page_blocks(quote, set()))
     seen: set[lxml.html.HtmlElement] = set()
     for img in body.iter("img", "picture"):
         container = img.getparent()
@@ -300,8 +305,14 @@ def _embedded_and_captions(body: lxml.html.HtmlElement) -> set[str]:
             if container is None or container in seen:
                 break
             seen.add(container)
-            if len(container.text_content()) > _CAPTION_CONTAINER_MAX_CHARS:
+            content = container.text_content()
+            if len(content) > _CAPTION_CONTAINER_MAX_CHARS:
                 break
+            # Most containers hold the picture alone or no credit: spare splitting them into blocks.
+            lowered = content.lower()
+            if not any(hint in lowered for hint in _CREDIT_HINTS):
+                container = container.getparent()
+                continue
             texts = [text for text, _ in _page_blocks(container, set())]
             if any(len(t) <= _CREDIT_MAX_CHARS and _CREDIT_LINE.fullmatch(t) for t in texts):
                 marked.update(t for t in texts if len(t) <= _CAPTION_MAX_CHARS)
@@ -389,7 +400,10 @@ def _is_furniture_name(marks: str) -> bool:
         if len(parts) > 4:
             continue
         # camelCase parts ("InlineImage-imageEmbedCaption") join several words into one part.
-        words = {w.lower() for part in parts for w in _CAMEL_BOUNDARY.split(part)}
+        if token.islower():
+            words = set(parts)
+        else:
+            words = {w.lower() for part in parts for w in _CAMEL_BOUNDARY.split(part)}
         if not _CONTENT_WORDS.intersection(words) and _FURNITURE_WORDS.intersection(words):
             return True
     return False
