@@ -182,6 +182,15 @@ def page_furniture(paragraph: str) -> str | None:
     return None
 
 
+def _article_furniture(article: Article) -> list[str | None]:
+    """:func:`furniture_kinds`, plus what extraction marked (embedded posts, captions, copyright
+    lines kept in the text because the page shows them there)."""
+    return [
+        kind if kind is not None or p not in article.furniture else "marked"
+        for p, kind in zip(article.paragraphs, furniture_kinds(article.paragraphs), strict=True)
+    ]
+
+
 def furniture_kinds(paragraphs: list[str]) -> list[str | None]:
     """:func:`page_furniture` of each paragraph, and "caption" for a paragraph followed by a
     credit line (captions and credits come in that order under a picture)."""
@@ -344,7 +353,7 @@ def rank_paragraphs(article: Article) -> list[int]:
             doc_freq[w] = doc_freq.get(w, 0) + 1
     headline = set(_terms(" ".join(x for x in (article.title, article.description) if x)))
     lead_description = _lead_description(article)
-    furniture = furniture_kinds(paras)
+    furniture = _article_furniture(article)
 
     scores: list[float] = []
     unquotable: set[int] = set()
@@ -521,7 +530,7 @@ def select_paragraphs(
     # Furniture between two quotes is not carried in their run: the run breaks around it.
     heading = [
         kind is None and is_heading(article, p)
-        for p, kind in zip(paras, furniture_kinds(paras), strict=True)
+        for p, kind in zip(paras, _article_furniture(article), strict=True)
     ]
     # Subheadings between two quoted paragraphs are quoted with them, so that a run reads as the
     # article does instead of breaking into "* * *" and a bridge over one line. They count

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -642,3 +643,28 @@ def test_a_bridge_does_not_give_a_quote_to_someone_named_after_it() -> None:
     brief = compose_brief(article, article.url, budget=len(lede) + len(run[0]) + len(run[1]))
     assert [r.start for r in brief.runs] == [0, 3]
     assert brief.runs[1].bridge == "More from Maley:"
+
+
+def test_paragraphs_extraction_marked_as_furniture_are_never_quoted() -> None:
+    embed = (
+        "NATO ministers meet Russia's envoy in Brussels on Tuesday to repair ties, officials said."
+    )
+    paragraphs = [
+        "NATO foreign ministers are hoping to improve ties with Moscow despite a fresh row over missiles.",
+        embed,
+        "A NATO spokeswoman said the meeting aimed to re-energize relations with Russia on Syria.",
+        "Russia appointed a new ambassador to NATO in October after a 10-month gap, raising hopes.",
+    ]
+    article = Article(
+        url="https://news.example/nato",
+        title="NATO ministers meet Russia's envoy",
+        paragraphs=paragraphs,
+        kind="article",
+    )
+    assert embed in compose_brief(article, article.url).quoted  # quoted when not marked
+    marked = dataclasses.replace(article, furniture=frozenset({embed}))
+    for length in ("compact", "standard", "long"):
+        brief = compose_brief(marked, marked.url, length=length)
+        assert embed not in brief.quoted
+        # and a run never carries it across: the quoted runs around it are separate runs
+        assert all(embed not in run.paragraphs for run in brief.runs)
