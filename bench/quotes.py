@@ -1,6 +1,6 @@
 """Quote-selection benchmark: newslink's quoted paragraphs against Lead-3, TextRank and LexRank.
 
-Usage: ``python bench/quotes.py ../shared/data/summaries [--json OUT]`` (on demand, not in the tests).
+Usage: ``python bench/quotes.py ../shared/data/summaries [--json OUT]`` (on demand, not in tests).
 
 For each SummEval article (CNN/DailyMail, already tokenised) a simple page is built, one sentence
 per ``<p>`` under a neutral ``<title>``, and briefed with :func:`bot.brief.build_brief` at a budget
