@@ -12,8 +12,9 @@ import asyncio
 import dataclasses
 import html
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from ipaddress import ip_network
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -22,7 +23,7 @@ from aiohttp.test_utils import TestServer
 from bot.settings import Secret, Settings
 from tests._article_page import PARAGRAPHS, article_html
 from tests.fakediscord.fixtures import fake_discord, pointed_at  # noqa: F401  (a fixture)
-from tests.fakediscord.server import FakeDiscord
+from tests.fakediscord.server import FakeDiscord, InteractionRecord
 from tests.fakediscord.world import PIN_MESSAGES, VIEW_CHANNEL
 
 # discord.py 2.7 imports the deprecated stdlib audioop for voice; warnings are errors here.
@@ -171,3 +172,36 @@ async def newslink(
             if started:
                 await started[0].close()
             assert await asyncio.wait_for(task, 15) == 0
+
+
+# --- helpers the end-to-end test modules share --------------------------------------------------
+
+
+async def until(fake: FakeDiscord, predicate: Callable[[], bool], seconds: float = 20) -> None:
+    """Wait for ``predicate``; generous, as it only bounds a test on a loaded machine."""
+    await fake.wait_for(predicate, seconds)
+
+
+def briefs(fake: FakeDiscord, channel_id: int = NEWS) -> list[dict[str, Any]]:
+    """The brief messages (those with an embed) the bot posted in a channel."""
+    return [m for m in fake.messages(channel_id) if m.get("embeds")]
+
+
+def answer_text(record: InteractionRecord) -> str:
+    """Everything the bot told the caller of an interaction."""
+    parts = [str((r.get("data") or {}).get("content") or "") for r in record.responses]
+    parts += [str(m.get("content") or "") for m in record.followups + record.edits]
+    return "\n".join(parts)
+
+
+async def answered(fake: FakeDiscord, record: InteractionRecord) -> str:
+    """The interaction's answer, once the bot has given it (after a deferral: its follow-up)."""
+    await until(
+        fake, lambda: bool(record.responses) and (not record.deferred or bool(record.followups))
+    )
+    return answer_text(record)
+
+
+def option(name: str, value: object, type: int = 3) -> dict[str, Any]:
+    """A slash-command option as Discord sends it (type 3: a string)."""
+    return {"name": name, "type": type, "value": value}

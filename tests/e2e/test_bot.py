@@ -8,7 +8,6 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +28,14 @@ from tests.e2e.conftest import (
     SUBSCRIBER,
     NewsSite,
     Running,
+    answer_text,
+    answered,
+    briefs,
     build_world,
+    option,
+    until,
 )
-from tests.fakediscord.server import FakeDiscord, InteractionRecord
+from tests.fakediscord.server import FakeDiscord
 from tests.fakediscord.world import (
     CREATE_PUBLIC_THREADS,
     DEFAULT_BOT_PERMISSIONS,
@@ -43,49 +47,22 @@ NATO = "/world/nato-russia"
 EPHEMERAL = 1 << 6
 
 
-async def _until(fake: FakeDiscord, predicate: Callable[[], bool], seconds: float = 20) -> None:
-    """Wait for ``predicate``; generous, as it only bounds a test on a loaded machine."""
-    await fake.wait_for(predicate, seconds)
-
-
-def _briefs(fake: FakeDiscord, channel_id: int = NEWS) -> list[dict[str, Any]]:
-    return [m for m in fake.messages(channel_id) if m.get("embeds")]
-
-
 def _replies(fake: FakeDiscord, channel_id: int = NEWS) -> list[dict[str, Any]]:
     return [m for m in fake.messages(channel_id) if not m.get("embeds")]
-
-
-def _text(record: InteractionRecord) -> str:
-    """Everything the bot told the caller of an interaction."""
-    parts = [str((r.get("data") or {}).get("content") or "") for r in record.responses]
-    parts += [str(m.get("content") or "") for m in record.followups + record.edits]
-    return "\n".join(parts)
-
-
-async def _answered(fake: FakeDiscord, record: InteractionRecord) -> str:
-    await _until(
-        fake, lambda: bool(record.responses) and (not record.deferred or bool(record.followups))
-    )
-    return _text(record)
 
 
 async def _barrier(run: Running) -> None:
     """Every event sent before this has been handled, and its background work is done."""
     record = await run.fake.slash(GUILD, NEWS, MEMBER, "subscriptions")
-    await _answered(run.fake, record)
+    await answered(run.fake, record)
     await run.quiet()
-
-
-def _option(name: str, value: object, type: int = 3) -> dict[str, Any]:
-    return {"name": name, "type": type, "value": value}
 
 
 async def _subscribe(run: Running, user_id: int, topic: str, delivery: str = "thread") -> None:
     record = await run.fake.slash(
-        GUILD, NEWS, user_id, "subscribe", [_option("topic", topic), _option("delivery", delivery)]
+        GUILD, NEWS, user_id, "subscribe", [option("topic", topic), option("delivery", delivery)]
     )
-    assert "You now follow" in await _answered(run.fake, record)
+    assert "You now follow" in await answered(run.fake, record)
 
 
 async def test_a_pasted_link_gets_a_brief_a_thread_and_the_right_mentions(
@@ -98,11 +75,11 @@ async def test_a_pasted_link_gets_a_brief_a_thread_and_the_right_mentions(
     await _subscribe(newslink, SHARER, "nato")
     shared = await fake.send_message(NEWS, SHARER, f"The alliance wants a reset {url}")
 
-    await _until(
+    await until(
         fake,
         lambda: bool(fake.threads(NEWS)) and bool(fake.messages(int(fake.threads(NEWS)[0]["id"]))),
     )
-    [brief] = _briefs(fake)
+    [brief] = briefs(fake)
     embed = brief["embeds"][0]
     assert embed["title"] == "NATO aims to repair Russia ties despite Patriot row"
     assert embed["url"] == url
@@ -119,7 +96,7 @@ async def test_a_pasted_link_gets_a_brief_a_thread_and_the_right_mentions(
     # Exactly the subscriber may be pinged: not the sharer, not @everyone, no role.
     assert [int(u) for u in opening["allowed_mentions"]["users"]] == [SUBSCRIBER]
     assert opening["allowed_mentions"]["parse"] == []
-    await _until(fake, lambda: bool(fake.messages(fake.open_dm(DM_FAN))))
+    await until(fake, lambda: bool(fake.messages(fake.open_dm(DM_FAN))))
     [dm] = fake.messages(fake.open_dm(DM_FAN))
     assert "russia" in dm["content"] and brief["id"] in dm["content"]
 
@@ -129,7 +106,7 @@ async def test_only_members_who_can_read_the_channel_are_notified(newslink: Runn
     await _subscribe(newslink, SUBSCRIBER, "nato")
     await _subscribe(newslink, MODERATOR, "nato")
     await fake.send_message(STAFF_ONLY, MODERATOR, newslink.site.url(NATO))
-    await _until(
+    await until(
         fake,
         lambda: (
             bool(fake.threads(STAFF_ONLY))
@@ -146,24 +123,24 @@ async def test_a_message_delivered_twice_is_briefed_once(newslink: Running) -> N
     fake = newslink.fake
     shared = await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
     await fake.dispatch("MESSAGE_CREATE", {**shared, "guild_id": str(GUILD)})
-    await _until(fake, lambda: bool(_briefs(fake)))
+    await until(fake, lambda: bool(briefs(fake)))
     await _barrier(newslink)
-    assert len(_briefs(fake)) == 1
+    assert len(briefs(fake)) == 1
     assert len(fake.threads(NEWS)) == 1
 
 
 async def test_a_reshared_link_gets_a_pointer_to_the_first_brief(newslink: Running) -> None:
     fake, url = newslink.fake, newslink.site.url(NATO)
     await fake.send_message(NEWS, SHARER, url)
-    await _until(fake, lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
+    await until(fake, lambda: bool(briefs(fake)) and bool(fake.threads(NEWS)))
     again = await fake.send_message(NEWS, MEMBER, f"did you see this {url}?utm_source=share")
-    await _until(fake, lambda: bool(_replies(fake)))
+    await until(fake, lambda: bool(_replies(fake)))
     [pointer] = _replies(fake)
-    [first] = _briefs(fake)
+    [first] = briefs(fake)
     assert pointer["message_reference"]["message_id"] == again["id"]
     assert f"/{GUILD}/{NEWS}/{first['id']}" in pointer["content"]
     assert f"<#{fake.threads(NEWS)[0]['id']}>" in pointer["content"]
-    assert len(_briefs(fake)) == 1
+    assert len(briefs(fake)) == 1
 
 
 async def test_links_in_angle_brackets_code_bots_and_webhooks_are_ignored(
@@ -182,7 +159,7 @@ async def test_links_in_angle_brackets_code_bots_and_webhooks_are_ignored(
 async def test_a_link_that_cannot_be_briefed_gets_a_quiet_reaction(newslink: Running) -> None:
     fake = newslink.fake
     shared = await fake.send_message(NEWS, SHARER, newslink.site.url("/missing"))
-    await _until(fake, lambda: bool(fake.reactions(NEWS, int(shared["id"]))))
+    await until(fake, lambda: bool(fake.reactions(NEWS, int(shared["id"]))))
     await _barrier(newslink)
     assert fake.messages(NEWS) == []
 
@@ -190,42 +167,42 @@ async def test_a_link_that_cannot_be_briefed_gets_a_quiet_reaction(newslink: Run
 async def test_brief_command_defers_then_posts_with_a_thread(newslink: Running) -> None:
     fake, url = newslink.fake, newslink.site.url(NATO)
     record = await fake.slash(
-        GUILD, NEWS, SHARER, "brief", [_option("url", url), _option("take", "Worth a read")]
+        GUILD, NEWS, SHARER, "brief", [option("url", url), option("take", "Worth a read")]
     )
-    text = await _answered(fake, record)
+    text = await answered(fake, record)
     # Deferred first (the 3-second deadline), answered privately, brief posted for everyone.
     assert record.responses[0]["type"] == 5 and record.ephemeral
-    [brief] = _briefs(fake)
+    [brief] = briefs(fake)
     assert "Worth a read" in brief["embeds"][0]["description"]
     assert brief["id"] in text
-    await _until(fake, lambda: bool(fake.threads(NEWS)))
+    await until(fake, lambda: bool(fake.threads(NEWS)))
     assert int(fake.threads(NEWS)[0]["id"]) == int(brief["id"])
 
 
 async def test_brief_preview_is_private_until_published(newslink: Running) -> None:
     fake, url = newslink.fake, newslink.site.url(NATO)
     record = await fake.slash(
-        GUILD, NEWS, SHARER, "brief", [_option("url", url), _option("preview", True, 5)]
+        GUILD, NEWS, SHARER, "brief", [option("url", url), option("preview", True, 5)]
     )
-    await _answered(fake, record)
+    await answered(fake, record)
     assert record.ephemeral and record.messages[-1]["embeds"]
-    assert _briefs(fake) == []
+    assert briefs(fake) == []
     click = await fake.click(record, "newslink:publish")
-    await _answered(fake, click)
-    await _until(fake, lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
-    assert _briefs(fake)[0]["embeds"][0]["url"] == url
+    await answered(fake, click)
+    await until(fake, lambda: bool(briefs(fake)) and bool(fake.threads(NEWS)))
+    assert briefs(fake)[0]["embeds"][0]["url"] == url
 
 
 async def test_subscribe_list_autocomplete_and_unsubscribe(newslink: Running) -> None:
     fake = newslink.fake
     await _subscribe(newslink, SUBSCRIBER, "Central Banks")
     await _subscribe(newslink, SUBSCRIBER, "climate", "dm")
-    again = await fake.slash(GUILD, NEWS, SUBSCRIBER, "subscribe", [_option("topic", "climate")])
-    assert "already follow" in await _answered(fake, again)
+    again = await fake.slash(GUILD, NEWS, SUBSCRIBER, "subscribe", [option("topic", "climate")])
+    assert "already follow" in await answered(fake, again)
     assert again.ephemeral
 
     listing = await fake.slash(GUILD, NEWS, SUBSCRIBER, "subscriptions")
-    text = await _answered(fake, listing)
+    text = await answered(fake, listing)
     assert "central banks (in threads)" in text and "climate (by direct message)" in text
     assert listing.ephemeral
 
@@ -237,39 +214,39 @@ async def test_subscribe_list_autocomplete_and_unsubscribe(newslink: Running) ->
         [{"name": "topic", "type": 3, "value": "cli", "focused": True}],
     )
     assert [c["value"] for c in choices] == ["climate"]
-    gone = await fake.slash(GUILD, NEWS, SUBSCRIBER, "unsubscribe", [_option("topic", "climate")])
-    assert "no longer follow" in await _answered(fake, gone)
+    gone = await fake.slash(GUILD, NEWS, SUBSCRIBER, "unsubscribe", [option("topic", "climate")])
+    assert "no longer follow" in await answered(fake, gone)
     listing = await fake.slash(GUILD, NEWS, SUBSCRIBER, "subscriptions")
-    text = await _answered(fake, listing)
+    text = await answered(fake, listing)
     assert "central banks" in text and "climate" not in text
     # Another member's list is their own.
     other = await fake.slash(GUILD, NEWS, OUTSIDER, "subscriptions")
-    assert "follow no topics" in await _answered(fake, other)
+    assert "follow no topics" in await answered(fake, other)
 
 
 async def test_pinning_needs_pin_messages_and_pinned_lists_it(newslink: Running) -> None:
     fake = newslink.fake
     await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
-    await _until(fake, lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
-    [brief] = _briefs(fake)
+    await until(fake, lambda: bool(briefs(fake)) and bool(fake.threads(NEWS)))
+    [brief] = briefs(fake)
 
     refused = await fake.slash(GUILD, NEWS, MEMBER, "pin")
-    assert "Pin Messages" in await _answered(fake, refused)
+    assert "Pin Messages" in await answered(fake, refused)
     assert refused.ephemeral and fake.pins(NEWS) == []
 
     refused = await fake.message_command(GUILD, NEWS, MEMBER, "Pin brief", int(brief["id"]))
-    assert "Pin Messages" in await _answered(fake, refused)
+    assert "Pin Messages" in await answered(fake, refused)
     pinned = await fake.message_command(GUILD, NEWS, MODERATOR, "Pin brief", int(brief["id"]))
-    await _answered(fake, pinned)
+    await answered(fake, pinned)
     assert fake.pins(NEWS) == [int(brief["id"])]
 
     index = await fake.slash(GUILD, NEWS, MEMBER, "pinned")
-    text = await _answered(fake, index)
+    text = await answered(fake, index)
     assert "NATO aims to repair Russia ties" in text and brief["id"] in text
 
-    await _answered(fake, await fake.slash(GUILD, NEWS, MODERATOR, "unpin"))
+    await answered(fake, await fake.slash(GUILD, NEWS, MODERATOR, "unpin"))
     assert fake.pins(NEWS) == []
-    assert "No pinned briefs" in await _answered(
+    assert "No pinned briefs" in await answered(
         fake, await fake.slash(GUILD, NEWS, MEMBER, "pinned")
     )
 
@@ -277,16 +254,16 @@ async def test_pinning_needs_pin_messages_and_pinned_lists_it(newslink: Running)
 async def test_a_moderator_removes_a_brief(newslink: Running) -> None:
     fake = newslink.fake
     await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
-    await _until(fake, lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
-    [brief] = _briefs(fake)
+    await until(fake, lambda: bool(briefs(fake)) and bool(fake.threads(NEWS)))
+    [brief] = briefs(fake)
     refused = await fake.message_command(GUILD, NEWS, MEMBER, "Remove brief", int(brief["id"]))
-    assert "Manage Messages" in await _answered(fake, refused)
+    assert "Manage Messages" in await answered(fake, refused)
     removed = await fake.message_command(GUILD, NEWS, MODERATOR, "Remove brief", int(brief["id"]))
-    assert "removed" in await _answered(fake, removed)
-    assert _briefs(fake) == []
+    assert "removed" in await answered(fake, removed)
+    assert briefs(fake) == []
     # The record is gone too: sharing the link again makes a new brief, not a pointer.
     await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
-    await _until(fake, lambda: bool(_briefs(fake)))
+    await until(fake, lambda: bool(briefs(fake)))
 
 
 async def test_moderators_unwatch_and_watch_a_channel(newslink: Running) -> None:
@@ -295,21 +272,21 @@ async def test_moderators_unwatch_and_watch_a_channel(newslink: Running) -> None
     refused = await fake.slash(
         GUILD, NEWS, MEMBER, "newslink", [{"name": "unwatch", "type": 1, "options": [channel]}]
     )
-    assert "Manage Channels" in await _answered(fake, refused)
+    assert "Manage Channels" in await answered(fake, refused)
     done = await fake.slash(
         GUILD, NEWS, MODERATOR, "newslink", [{"name": "unwatch", "type": 1, "options": [channel]}]
     )
-    assert "No longer watching" in await _answered(fake, done)
+    assert "No longer watching" in await answered(fake, done)
     await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
     await _barrier(newslink)
-    assert _briefs(fake) == []
+    assert briefs(fake) == []
     shown = await fake.slash(GUILD, NEWS, MODERATOR, "newslink", [{"name": "settings", "type": 1}])
-    assert "not watched" in await _answered(fake, shown)
+    assert "not watched" in await answered(fake, shown)
     # "Brief this link" still briefs a message there on request, replying to it.
     [shared] = [m for m in fake.all_messages(NEWS) if int(m["author"]["id"]) == SHARER]
     asked = await fake.message_command(GUILD, NEWS, MEMBER, "Brief this link", int(shared["id"]))
-    assert "Posted" in await _answered(fake, asked)
-    [brief] = _briefs(fake)
+    assert "Posted" in await answered(fake, asked)
+    [brief] = briefs(fake)
     assert brief["message_reference"]["message_id"] == shared["id"]
 
 
@@ -322,7 +299,7 @@ async def test_without_thread_permission_the_brief_is_posted_without_a_thread(
     fake.add_role(GUILD, GUILD, permissions=DEFAULT_EVERYONE_PERMISSIONS & ~CREATE_PUBLIC_THREADS)
     await _barrier(newslink)  # the role update has reached the bot
     await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
-    await _until(fake, lambda: bool(_briefs(fake)))
+    await until(fake, lambda: bool(briefs(fake)))
     await _barrier(newslink)
     assert fake.threads() == []
 
@@ -331,12 +308,12 @@ async def test_article_text_can_ping_nobody(newslink: Running) -> None:
     fake = newslink.fake
     await _subscribe(newslink, SUBSCRIBER, "ministers")
     await fake.send_message(NEWS, SHARER, newslink.site.url("/world/hostile"))
-    await _until(
+    await until(
         fake,
         lambda: bool(fake.threads(NEWS)) and bool(fake.messages(int(fake.threads(NEWS)[0]["id"]))),
     )
     sent = fake.messages(NEWS) + fake.messages(int(fake.threads(NEWS)[0]["id"]))
-    [brief] = _briefs(fake)
+    [brief] = briefs(fake)
     # The article's words are all there (defused by rendering), and the messages permit no ping.
     assert "everyone" in brief["embeds"][0]["title"] and "<@&300>" not in str(brief["embeds"])
     assert "spokesman for" in brief["embeds"][0]["description"]
@@ -372,20 +349,20 @@ async def test_python_m_bot_runs_against_the_fake(
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        await _until(
+        await until(
             fake_discord, lambda: fake_discord.connected or process.returncode is not None, 20
         )
         # An answered command proves the bot has its guilds and handles events.
         listing = await fake_discord.slash(GUILD, NEWS, MEMBER, "subscriptions")
-        await _until(fake_discord, lambda: bool(listing.responses), 20)
+        await until(fake_discord, lambda: bool(listing.responses), 20)
         await fake_discord.send_message(NEWS, SHARER, news_site.url(NATO))
-        await _until(fake_discord, lambda: bool(_briefs(fake_discord)), 20)
+        await until(fake_discord, lambda: bool(briefs(fake_discord)), 20)
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 0, err.decode()[-3000:]
-    assert _briefs(fake_discord)[0]["embeds"][0]["url"] == news_site.url(NATO)
+    assert briefs(fake_discord)[0]["embeds"][0]["url"] == news_site.url(NATO)
 
 
 async def test_python_m_bot_without_a_token_says_which_setting(tmp_path: Path) -> None:
@@ -409,12 +386,12 @@ async def test_an_unexpected_error_gets_a_reference_and_a_logged_traceback(
 ) -> None:
     fake = newslink.fake
     await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
-    await _until(fake, lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
+    await until(fake, lambda: bool(briefs(fake)) and bool(fake.threads(NEWS)))
     # A 400 on a request the bot built itself is a bug of ours: the bug-shaped failure.
     fake.fail_next("PUT", "/channels/{channel_id}/messages/pins/{message_id}", 400)
     with caplog.at_level(logging.ERROR, logger="cogs"):
         record = await fake.slash(GUILD, NEWS, MODERATOR, "pin")
-        text = await _answered(fake, record)
+        text = await answered(fake, record)
     match = re.fullmatch(r"Something went wrong \(reference ([0-9A-F]{6})\)\.", text)
     assert match is not None and record.ephemeral, text
     [logged] = [r for r in caplog.records if match.group(1) in r.getMessage()]
@@ -460,9 +437,9 @@ async def test_after_a_dropped_connection_the_bot_resumes_and_still_briefs(
 ) -> None:
     fake = newslink.fake
     await fake.drop_websocket(resume=True)
-    await _until(fake, lambda: fake.resume_count > 0 and fake.connected, 15)
+    await until(fake, lambda: fake.resume_count > 0 and fake.connected, 15)
     await fake.send_message(NEWS, SHARER, newslink.site.url(NATO))
-    await _until(fake, lambda: bool(_briefs(fake)) and bool(fake.threads(NEWS)))
+    await until(fake, lambda: bool(briefs(fake)) and bool(fake.threads(NEWS)))
     assert fake.identify_count == 1  # resumed, not a second IDENTIFY
 
 
@@ -483,19 +460,19 @@ async def _claims(run: Running) -> list[tuple[int, str]]:
 async def test_publishing_a_preview_twice_posts_one_brief(newslink: Running) -> None:
     fake, url = newslink.fake, newslink.site.url(NATO)
     record = await fake.slash(
-        GUILD, NEWS, SHARER, "brief", [_option("url", url), _option("preview", True, 5)]
+        GUILD, NEWS, SHARER, "brief", [option("url", url), option("preview", True, 5)]
     )
-    await _answered(fake, record)
+    await answered(fake, record)
     [preview] = record.followups
     first = await fake.click(record, "newslink:publish")
     second = await fake.click(record, "newslink:publish")  # before the first has finished
-    await _until(fake, lambda: "Posted" in str(preview.get("content")))
+    await until(fake, lambda: "Posted" in str(preview.get("content")))
     await _barrier(newslink)
-    [brief] = _briefs(fake)
+    [brief] = briefs(fake)
     assert f"/{GUILD}/{NEWS}/{brief['id']}" in preview["content"]
     assert preview["components"] == []  # no button left to press
     assert first.responses[0]["type"] == 7  # the preview itself shows the button disabled
-    assert "already" in await _answered(fake, second) and second.ephemeral
+    assert "already" in await answered(fake, second) and second.ephemeral
     assert len(fake.threads(NEWS)) == 1
     # The claim is the preview's (its /brief's id), not a click's: any click finds it taken.
     assert await _claims(newslink) == [(record.id, "posted")]
@@ -507,15 +484,17 @@ async def test_a_brief_in_flight_at_shutdown_finishes_within_the_grace(
     fake, bot = newslink.fake, newslink.bot
     slow = fake.hold("POST", f"/channels/{NEWS}/messages")  # Discord is slow to take the brief
     record = await fake.slash(
-        GUILD, NEWS, SHARER, "brief", [_option("url", newslink.site.url(NATO))]
+        GUILD, NEWS, SHARER, "brief", [option("url", newslink.site.url(NATO))]
     )
-    await _until(fake, lambda: slow.reached == 1)
+    await until(fake, lambda: slow.reached == 1)
     stopping = asyncio.create_task(bot.shutdown(grace=30))
-    await _until(fake, lambda: bot.draining)
+    await until(fake, lambda: bot.draining)
     slow.release()
     await asyncio.wait_for(stopping, 30)
-    [brief] = _briefs(fake)
-    assert f"Posted: https://discord.com/channels/{GUILD}/{NEWS}/{brief['id']}" in _text(record)
+    [brief] = briefs(fake)
+    assert f"Posted: https://discord.com/channels/{GUILD}/{NEWS}/{brief['id']}" in answer_text(
+        record
+    )
     assert [t["id"] for t in fake.threads(NEWS)] == [brief["id"]]
     assert await _claims(newslink) == [(record.id, "posted")]
 
@@ -526,13 +505,13 @@ async def test_a_brief_still_in_flight_after_the_grace_is_released_and_the_membe
     fake, bot = newslink.fake, newslink.bot
     slow = fake.hold("POST", f"/channels/{NEWS}/messages")
     record = await fake.slash(
-        GUILD, NEWS, SHARER, "brief", [_option("url", newslink.site.url(NATO))]
+        GUILD, NEWS, SHARER, "brief", [option("url", newslink.site.url(NATO))]
     )
-    await _until(fake, lambda: slow.reached == 1)
+    await until(fake, lambda: slow.reached == 1)
     await asyncio.wait_for(bot.shutdown(grace=0.1), 30)
-    assert "had to stop before finishing" in _text(record) and record.ephemeral
+    assert "had to stop before finishing" in answer_text(record) and record.ephemeral
     assert await _claims(newslink) == [(record.id, "failed")]  # for the next start to look at
-    assert _briefs(fake) == []
+    assert briefs(fake) == []
 
 
 async def test_a_brief_asked_for_while_shutting_down_is_answered_not_started(
@@ -540,13 +519,13 @@ async def test_a_brief_asked_for_while_shutting_down_is_answered_not_started(
 ) -> None:
     fake, bot = newslink.fake, newslink.bot
     slow = fake.hold("POST", f"/channels/{NEWS}/messages")
-    busy = await fake.slash(GUILD, NEWS, SHARER, "brief", [_option("url", newslink.site.url(NATO))])
-    await _until(fake, lambda: slow.reached == 1)
+    busy = await fake.slash(GUILD, NEWS, SHARER, "brief", [option("url", newslink.site.url(NATO))])
+    await until(fake, lambda: slow.reached == 1)
     stopping = asyncio.create_task(bot.shutdown(grace=30))
-    await _until(fake, lambda: bot.draining)
-    late = await fake.slash(GUILD, NEWS, MEMBER, "brief", [_option("url", newslink.site.url(NATO))])
-    assert "restarting" in await _answered(fake, late)
+    await until(fake, lambda: bot.draining)
+    late = await fake.slash(GUILD, NEWS, MEMBER, "brief", [option("url", newslink.site.url(NATO))])
+    assert "restarting" in await answered(fake, late)
     slow.release()
     await asyncio.wait_for(stopping, 30)
-    assert "Posted" in _text(busy)
+    assert "Posted" in answer_text(busy)
     assert await _claims(newslink) == [(busy.id, "posted")]

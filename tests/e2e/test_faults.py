@@ -21,7 +21,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +43,16 @@ from tests.e2e.conftest import (
     NewsSite,
     Running,
     _page,
+    answered,
     bot_settings,
+    briefs,
     build_world,
+    option,
+    until,
 )
 from tests.fakediscord.fixtures import pointed_at
 from tests.fakediscord.gateway import INTENT_MESSAGE_CONTENT
-from tests.fakediscord.server import FakeDiscord, InteractionRecord
+from tests.fakediscord.server import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[2]
 POST = ("POST", f"/channels/{NEWS}/messages")
@@ -125,68 +129,43 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> _FastSleeps:
     return sleeps
 
 
-async def _until(fake: FakeDiscord, predicate: Callable[[], bool], seconds: float = 20) -> None:
-    await fake.wait_for(predicate, seconds)
-
-
-def _briefs(fake: FakeDiscord) -> list[dict[str, Any]]:
-    return [m for m in fake.messages(NEWS) if m.get("embeds")]
-
-
 def _thread_ids(fake: FakeDiscord) -> set[int]:
     return {int(t["id"]) for t in fake.threads(NEWS)}
-
-
-def _text(record: InteractionRecord) -> str:
-    parts = [str((r.get("data") or {}).get("content") or "") for r in record.responses]
-    parts += [str(m.get("content") or "") for m in record.followups + record.edits]
-    return "\n".join(parts)
-
-
-async def _answered(fake: FakeDiscord, record: InteractionRecord) -> str:
-    await _until(
-        fake, lambda: bool(record.responses) and (not record.deferred or bool(record.followups))
-    )
-    return _text(record)
-
-
-def _option(name: str, value: object) -> dict[str, Any]:
-    return {"name": name, "type": 3, "value": value}
 
 
 async def _share(fake: FakeDiscord, site: NewsSite, slug: str) -> dict[str, Any]:
     """A member shares a fresh link; its brief (and thread) posted."""
     url = site.url(f"/world/{slug}")
     await fake.send_message(NEWS, SHARER, url)
-    await _until(
+    await until(
         fake,
         lambda: (
-            any(m["embeds"][0]["url"] == url for m in _briefs(fake))
+            any(m["embeds"][0]["url"] == url for m in briefs(fake))
             and any(
                 int(m["id"]) in _thread_ids(fake)
-                for m in _briefs(fake)
+                for m in briefs(fake)
                 if m["embeds"][0]["url"] == url
             )
         ),
     )
-    [brief] = [m for m in _briefs(fake) if m["embeds"][0]["url"] == url]
+    [brief] = [m for m in briefs(fake) if m["embeds"][0]["url"] == url]
     return brief
 
 
 async def _prepare(run: Running) -> int:
     """What no fault may lose: a member following a topic and a pinned brief (its id)."""
     fake = run.fake
-    record = await fake.slash(GUILD, NEWS, SUBSCRIBER, "subscribe", [_option("topic", "nato")])
-    assert "You now follow" in await _answered(fake, record)
+    record = await fake.slash(GUILD, NEWS, SUBSCRIBER, "subscribe", [option("topic", "nato")])
+    assert "You now follow" in await answered(fake, record)
     brief = await _share(fake, run.site, "before-the-fault")
     pinned = await fake.slash(GUILD, NEWS, MODERATOR, "pin")
-    assert "Pinned" in await _answered(fake, pinned)
+    assert "Pinned" in await answered(fake, pinned)
     return int(brief["id"])
 
 
 def _assert_once(fake: FakeDiscord) -> None:
     """No link was briefed twice, and no brief has two threads."""
-    counts = collections.Counter(m["embeds"][0]["url"] for m in _briefs(fake))
+    counts = collections.Counter(m["embeds"][0]["url"] for m in briefs(fake))
     assert all(n == 1 for n in counts.values()), counts
     assert len(_thread_ids(fake)) == len(fake.threads(NEWS))
 
@@ -199,14 +178,14 @@ async def _assert_nothing_lost(run: Running, pinned_id: int) -> None:
     assert pinned_id in pinned and pinned_id in run.fake.pins(NEWS)
     assert set(pinned) == set(run.fake.pins(NEWS))  # the index and Discord agree
     listing = await run.fake.slash(GUILD, NEWS, SUBSCRIBER, "subscriptions")
-    assert "nato" in await _answered(run.fake, listing)
+    assert "nato" in await answered(run.fake, listing)
 
 
 async def _still_answering(run: Running, slug: str = "after-the-fault") -> None:
     brief = await _share(run.fake, run.site, slug)
     # The subscriber is told in the new brief's thread: notifications work too.
     thread = int(brief["id"])
-    await _until(run.fake, lambda: bool(run.fake.messages(thread)))
+    await until(run.fake, lambda: bool(run.fake.messages(thread)))
     assert f"<@{SUBSCRIBER}>" in run.fake.messages(thread)[0]["content"]
 
 
@@ -283,7 +262,7 @@ async def test_a_brief_discord_refuses_is_logged_kept_retryable_and_posted_once_
     with caplog.at_level(logging.WARNING):
         shared = await fake.send_message(NEWS, SHARER, url)
         said = (shared["id"], "was not posted")
-        await _until(fake, lambda: bool(_logged(caplog, logging.WARNING, "bot.sharing", *said)))
+        await until(fake, lambda: bool(_logged(caplog, logging.WARNING, "bot.sharing", *said)))
         await newslink.quiet()
     # Logged as what happened (a warning naming the message), not as a crashed task.
     assert _logged(caplog, logging.WARNING, "bot.sharing", *said)
@@ -291,11 +270,11 @@ async def test_a_brief_discord_refuses_is_logged_kept_retryable_and_posted_once_
     assert _logged(caplog, logging.WARNING, "cogs._publishing", str(status))
     # A 403 is asked once, never in a loop; a 5xx as often as discord.py retries.
     assert _requests(fake, *POST) - before == (1 if status == 403 else EXHAUSTED)
-    assert not [m for m in _briefs(fake) if m["embeds"][0]["url"] == url]
+    assert not [m for m in briefs(fake) if m["embeds"][0]["url"] == url]
     # The claim is kept retryable: "Brief this link" on the same message briefs it once.
     retry = await fake.message_command(GUILD, NEWS, MEMBER, "Brief this link", int(shared["id"]))
-    assert "Posted" in await _answered(fake, retry)
-    assert len([m for m in _briefs(fake) if m["embeds"][0]["url"] == url]) == 1
+    assert "Posted" in await answered(fake, retry)
+    assert len([m for m in briefs(fake) if m["embeds"][0]["url"] == url]) == 1
     _assert_once(fake)
     await _assert_nothing_lost(newslink, pinned)
     await _still_answering(newslink)
@@ -307,12 +286,12 @@ async def test_brief_command_refused_by_discord_tells_the_member(
     fake, url = newslink.fake, newslink.site.url("/world/command-refused")
     fake.fail_next(*POST, 403)
     with caplog.at_level(logging.WARNING):
-        record = await fake.slash(GUILD, NEWS, SHARER, "brief", [_option("url", url)])
-        text = await _answered(fake, record)
+        record = await fake.slash(GUILD, NEWS, SHARER, "brief", [option("url", url)])
+        text = await answered(fake, record)
     assert record.ephemeral and "403" not in text  # Discord's answer is for the log only
-    assert _briefs(fake) == []
-    again = await fake.slash(GUILD, NEWS, SHARER, "brief", [_option("url", url)])
-    assert "Posted" in await _answered(fake, again)
+    assert briefs(fake) == []
+    again = await fake.slash(GUILD, NEWS, SHARER, "brief", [option("url", url)])
+    assert "Posted" in await answered(fake, again)
     _assert_once(fake)
     assert "refused to let me post" in text
     assert _logged(caplog, logging.WARNING, "cogs._publishing", "403")
@@ -326,7 +305,7 @@ async def test_a_pasted_link_discord_refuses_gets_the_channel_failure_reaction(
     shared = await fake.send_message(NEWS, SHARER, newslink.site.url("/world/refused"))
     await fake.wait_for(lambda: bool(fake.reactions(NEWS, int(shared["id"]))), timeout=20)
     await newslink.quiet()
-    assert _briefs(fake) == []
+    assert briefs(fake) == []
 
 
 # --------------------------------------------------------------------------- opening the thread
@@ -360,9 +339,9 @@ async def test_a_thread_discord_refuses_leaves_the_brief_without_one_and_dms_sub
     with caplog.at_level(logging.WARNING):
         await fake.send_message(NEWS, SHARER, url)
         # Without a thread to be mentioned in, the subscriber hears by DM.
-        await _until(fake, lambda: bool(fake.messages(fake.open_dm(SUBSCRIBER))))
+        await until(fake, lambda: bool(fake.messages(fake.open_dm(SUBSCRIBER))))
         await newslink.quiet()
-    [brief] = [m for m in _briefs(fake) if m["embeds"][0]["url"] == url]
+    [brief] = [m for m in briefs(fake) if m["embeds"][0]["url"] == url]
     assert int(brief["id"]) not in _thread_ids(fake)
     assert brief["id"] in fake.messages(fake.open_dm(SUBSCRIBER))[0]["content"]
     [warning] = _logged(caplog, logging.WARNING, "cogs._publishing", "thread", brief["id"])
@@ -384,7 +363,7 @@ async def test_a_pin_discord_fails_for_a_moment_is_pinned(
     brief = await _share(fake, newslink.site, f"pin-{status}")
     fake.fail_next(*PIN, status, times=times, retry_after=0.05)
     record = await fake.slash(GUILD, NEWS, MODERATOR, "pin")
-    assert "Pinned" in await _answered(fake, record)
+    assert "Pinned" in await answered(fake, record)
     assert int(brief["id"]) in fake.pins(NEWS)
     _assert_once(fake)
     await _assert_nothing_lost(newslink, pinned)  # the index has both pins, as Discord does
@@ -399,13 +378,13 @@ async def test_a_pin_discord_keeps_failing_is_not_recorded_and_can_be_retried(
     fake.fail_next(*PIN, 500, times=EXHAUSTED)
     with caplog.at_level(logging.WARNING):
         record = await fake.slash(GUILD, NEWS, MODERATOR, "pin")
-        assert "Discord is having trouble" in await _answered(fake, record)
+        assert "Discord is having trouble" in await answered(fake, record)
     assert _logged(caplog, logging.WARNING, "cogs._failures", "Discord kept failing", "500")
     # Neither Discord nor the index has the pin; the earlier one is still in both.
     assert int(brief["id"]) not in fake.pins(NEWS)
     await _assert_nothing_lost(newslink, pinned)
     again = await fake.slash(GUILD, NEWS, MODERATOR, "pin")
-    assert "Pinned" in await _answered(fake, again)
+    assert "Pinned" in await answered(fake, again)
     await _assert_nothing_lost(newslink, pinned)
     assert int(brief["id"]) in fake.pins(NEWS)
 
@@ -420,7 +399,7 @@ async def test_a_pin_discord_forbids_is_not_recorded(
     with caplog.at_level(logging.WARNING):
         record = await fake.slash(GUILD, NEWS, MODERATOR, "pin")
         # The bot's permissions said yes, Discord said no: the moderator is told what to check.
-        text = await _answered(fake, record)
+        text = await answered(fake, record)
     assert "Discord refused" in text and "permission" in text and "403" not in text
     assert _logged(caplog, logging.WARNING, "cogs._failures", "403")
     assert not _logged(caplog, logging.ERROR, "cogs")
@@ -443,12 +422,12 @@ async def test_a_connection_dropped_mid_brief_resumes_and_replayed_events_brief_
         shared = await fake.send_message(NEWS, SHARER, url)
         event = {**shared, "guild_id": str(GUILD)}
         await fake.dispatch("MESSAGE_CREATE", event)  # delivered twice while it is fetched
-        await _until(fake, lambda: "/slow/mid-brief" in site.hits)
+        await until(fake, lambda: "/slow/mid-brief" in site.hits)
         # The connection drops mid-brief; the same message comes again in the RESUME replay.
         await fake.drop_websocket(resume=True, missed=[("MESSAGE_CREATE", event)])
-        await _until(fake, lambda: fake.resume_count == 1 and fake.connected)
+        await until(fake, lambda: fake.resume_count == 1 and fake.connected)
         site.release.set()
-        await _until(fake, lambda: any(m["embeds"][0]["url"] == url for m in _briefs(fake)))
+        await until(fake, lambda: any(m["embeds"][0]["url"] == url for m in briefs(fake)))
         await newslink.quiet()
         assert _logged(caplog, logging.WARNING, "cogs.errors", "lost the connection")
         assert _logged(caplog, logging.INFO, "cogs.errors", "resumed")
@@ -541,9 +520,9 @@ async def test_a_briefly_locked_sqlite_makes_the_share_wait_then_succeed(
             await fake_discord.send_message(NEWS, SHARER, url)
             # The lock is the fault: held a moment (well under the 10 s busy timeout).
             await asyncio.sleep(0.5)
-            assert not [m for m in _briefs(fake_discord) if m["embeds"][0]["url"] == url]
-        await _until(
-            fake_discord, lambda: any(m["embeds"][0]["url"] == url for m in _briefs(fake_discord))
+            assert not [m for m in briefs(fake_discord) if m["embeds"][0]["url"] == url]
+        await until(
+            fake_discord, lambda: any(m["embeds"][0]["url"] == url for m in briefs(fake_discord))
         )
         await run.quiet()
         _assert_once(fake_discord)
@@ -565,21 +544,21 @@ async def test_a_sqlite_locked_past_the_busy_timeout_fails_logged_and_can_be_ret
         url = news_site.url("/world/locked-out")
         with caplog.at_level(logging.WARNING), _write_lock(path):
             shared = await fake_discord.send_message(NEWS, SHARER, url)
-            await _until(
+            await until(
                 fake_discord,
                 lambda: bool(_logged(caplog, logging.ERROR, "bot.client", f"share-{shared['id']}")),
             )
             # Still answering while locked: the member is told to try again, not a bug report.
             listing = await fake_discord.slash(GUILD, NEWS, SUBSCRIBER, "subscriptions")
-            assert "try again" in await _answered(fake_discord, listing)
+            assert "try again" in await answered(fake_discord, listing)
         assert _logged(caplog, logging.WARNING, "bot.storage.database", "database is locked")
         assert _logged(caplog, logging.WARNING, "cogs._failures", "database unavailable")
-        assert not [m for m in _briefs(fake_discord) if m["embeds"][0]["url"] == url]
+        assert not [m for m in briefs(fake_discord) if m["embeds"][0]["url"] == url]
         # Nothing was lost: the same message can be briefed now, once.
         retry = await fake_discord.message_command(
             GUILD, NEWS, MEMBER, "Brief this link", int(shared["id"])
         )
-        assert "Posted" in await _answered(fake_discord, retry)
+        assert "Posted" in await answered(fake_discord, retry)
         _assert_once(fake_discord)
         await _assert_nothing_lost(run, pinned)
         await _still_answering(run)
