@@ -152,11 +152,8 @@ class SharingCog(commands.Cog):
         preview: bool = False,
     ) -> None:
         """Post a brief of a news article (headline, source, key paragraphs) with a thread."""
-        # Discord allows 3 seconds to answer; fetching takes longer, so acknowledge first.
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        channel = guild_text_channel(interaction)
-        if not can_post(channel, channel.guild.me):
-            await interaction.followup.send("I cannot post briefs in this channel.", ephemeral=True)
+        channel = await _acknowledge(interaction)
+        if channel is None:
             return
         if preview:
             await self.in_background(interaction, self._preview(interaction, channel, url, take))
@@ -241,10 +238,8 @@ class SharingCog(commands.Cog):
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
         """Brief the links in this message, as if it had been posted in a watched channel."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        channel = guild_text_channel(interaction)
-        if not can_post(channel, channel.guild.me):
-            await interaction.followup.send("I cannot post briefs in this channel.", ephemeral=True)
+        channel = await _acknowledge(interaction)
+        if channel is None:
             return
         await self.in_background(
             interaction, self._brief_message_now(interaction, channel, message)
@@ -361,6 +356,17 @@ class PublishView(discord.ui.View):
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[PublishView]
     ) -> None:
         await answer_error(interaction, error)
+
+
+async def _acknowledge(interaction: discord.Interaction) -> discord.TextChannel | None:
+    """Defer at once (Discord allows 3 seconds; a brief takes longer) and check that briefs can be
+    posted here; None, with the caller told why, if they cannot."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    channel = guild_text_channel(interaction)
+    if not can_post(channel, channel.guild.me):
+        await interaction.followup.send("I cannot post briefs in this channel.", ephemeral=True)
+        return None
+    return channel
 
 
 def _report(channel: discord.TextChannel, outcome: Outcome) -> str:
