@@ -56,6 +56,13 @@ def _parse_positive_int(raw: str) -> int:
     return value
 
 
+def _parse_non_negative_int(raw: str) -> int:
+    value = int(raw.strip())
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
 def _parse_positive_float(raw: str) -> float:
     value = float(raw.strip())
     if not value > 0:
@@ -101,6 +108,7 @@ def _parse_log_level(raw: str) -> str:
 _EXPECTS: dict[Callable[[str], Any], str] = {
     _parse_int: "must be a whole number",
     _parse_positive_int: "must be a whole number of at least 1",
+    _parse_non_negative_int: "must be a whole number of 0 or more",
     _parse_positive_float: "must be a number greater than 0",
     _parse_networks: "must be comma-separated CIDRs such as 127.0.0.0/8",
     _parse_ports: "must be a comma-separated list of ports 1-65535",
@@ -162,6 +170,13 @@ class Settings:
         _parse_positive_int,
         "A link briefed in a server within this many days gets a pointer to the earlier brief, "
         "not a new one.",
+    )
+    catch_up_minutes: int = _setting(
+        "CATCH_UP_MINUTES",
+        "60",
+        _parse_non_negative_int,
+        "At start, brief links posted in watched channels during this many minutes before, while "
+        "the bot was offline (at most 100 messages a channel; 0: none).",
     )
     max_topics_per_member: int = _setting(
         "MAX_TOPICS_PER_MEMBER",

@@ -47,6 +47,14 @@ once. Each take-over counts an attempt; after ``max_attempts``, or when the shar
 link in it is gone, or the claim is older than ``recovery_max_age``, the claim is marked
 ``given_up`` with a WARNING naming the message and the link: never a silent loss.
 
+Catching up
+-----------
+Discord never redelivers a message posted while no process was connected. Once per process, after
+recovery, the Discord side reads each watched channel's history since :func:`catch_up_since` (one
+request, at most :data:`CATCH_UP_LIMIT` messages) and hands the members' messages to
+:meth:`Sharing.catch_up`: each goes through :meth:`Sharing.share_message`, so a message already
+briefed (or claimed by a live process) is a :class:`Duplicate`, never a second brief.
+
 At shutdown the Discord side lets in-flight shares finish for a short grace, then cancels them;
 a cancelled share fails its claim (``failed``), so the next start retries it, and a message that
 arrives while shutting down is claimed and released the same way (:meth:`Sharing.defer_message`).
@@ -82,6 +90,8 @@ log = logging.getLogger(__name__)
 # is not trusted to stop a second post, and recovery looks for the first one instead.
 NONCE_TRUST = dt.timedelta(minutes=2)
 _NONCE_CHARS = 25  # Discord's limit for a message nonce
+# One page of channel history (Discord's maximum per request): catch-up costs one request a channel.
+CATCH_UP_LIMIT = 100
 
 
 class FailureMode(enum.StrEnum):
@@ -192,6 +202,16 @@ class Reopener(Protocol):
 
 
 @dataclass(frozen=True)
+class Missed:
+    """A member's message posted while the bot was offline, read back from the channel history."""
+
+    share: Share
+    text: str
+    posted_at: dt.datetime
+    publisher: Publisher
+
+
+@dataclass(frozen=True)
 class Posted:
     url: str
     brief_id: int
@@ -269,6 +289,13 @@ def owner_gone(owner: str, *, me: str) -> bool:
     return False
 
 
+def catch_up_since(now: dt.datetime, minutes: int) -> dt.datetime | None:
+    """Where the catch-up window of ``minutes`` ending ``now`` starts; None when it is off (0)."""
+    if minutes <= 0:
+        return None
+    return now - dt.timedelta(minutes=minutes)
+
+
 def claim_nonce(message_id: int, key: str) -> str:
     """The message nonce of a claim's brief: the same for every attempt of that claim."""
     digest = hashlib.sha256(f"{message_id}\n{key}".encode()).hexdigest()
@@ -329,6 +356,20 @@ class Sharing:
         if not await self._claim(share, key):
             return Duplicate(url)
         return await self._run_claimed(share, url, key, publisher, take, policy, brief=brief)
+
+    async def catch_up(self, missed: Sequence[Missed], since: dt.datetime) -> list[Outcome]:
+        """Share messages posted since ``since`` while no process was listening: oldest first, at
+        most :data:`CATCH_UP_LIMIT`; the outcomes of their links, in order."""
+        # The history request already asks for this window; checking again keeps a clock skew or
+        # a generous caller from briefing old news or more than one page.
+        due = sorted(
+            (m for m in missed if m.posted_at >= since),
+            key=lambda m: (m.posted_at, m.share.message_id),
+        )[:CATCH_UP_LIMIT]
+        outcomes: list[Outcome] = []
+        for message in due:
+            outcomes += await self.share_message(message.share, message.text, message.publisher)
+        return outcomes
 
     async def defer_message(self, share: Share, text: str) -> list[str]:
         """Claim the links of a message and release them at once, for the next start to brief

@@ -21,12 +21,14 @@ from bot.brief import Brief, QuoteRun
 from bot.errors import HTTPStatusError, UserFacingError
 from bot.extract import Article
 from bot.sharing import (
+    CATCH_UP_LIMIT,
     Duplicate,
     EarlierBrief,
     Failed,
     FailureMode,
     GaveUp,
     Mention,
+    Missed,
     Pointed,
     Posted,
     Publisher,
@@ -34,6 +36,7 @@ from bot.sharing import (
     Reopened,
     Share,
     Sharing,
+    catch_up_since,
     claim_nonce,
     owner_gone,
 )
@@ -547,3 +550,38 @@ async def test_a_message_arriving_during_shutdown_is_left_for_the_next_start(
     [outcome] = await sharing.recover(FakeReopener({1: URL}))
     assert isinstance(outcome, Posted)
     assert await _state(sessionmaker, 1) == ("posted", 2)
+
+
+def test_the_catch_up_window_ends_now_and_zero_turns_it_off() -> None:
+    now = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+    assert catch_up_since(now, 60) == dt.datetime(2026, 11, 25, 11, 0, tzinfo=dt.UTC)
+    assert catch_up_since(now, 1) == now - dt.timedelta(minutes=1)
+    assert catch_up_since(now, 0) is None
+
+
+async def test_catch_up_shares_the_oldest_page_in_the_window_once_each(
+    sharing: Sharing, briefer: FakeBriefer
+) -> None:
+    since = dt.datetime(2026, 11, 25, 11, 0, tzinfo=dt.UTC)
+    publisher = _publisher()
+    # Message 1000 was briefed live before the bot went down.
+    assert isinstance((await sharing.share_message(_share(1000), URL, publisher))[0], Posted)
+    briefer.calls.clear()
+
+    def missed(i: int, url: str, at: dt.datetime) -> Missed:
+        return Missed(_share(1000 + i), f"look {url}", at, publisher)
+
+    in_window = [
+        missed(i, URL if i == 0 else f"https://news.example/{i}", since + dt.timedelta(seconds=i))
+        for i in range(CATCH_UP_LIMIT + 1)
+    ]
+    too_old = missed(-1, "https://news.example/old", since - dt.timedelta(seconds=1))
+    outcomes = await sharing.catch_up([*reversed(in_window), too_old], since)
+
+    # Oldest first, one page: the newest message past the limit and the one before the window wait.
+    assert outcomes[0] == Duplicate(URL)
+    assert [url for url, _, _ in briefer.calls] == [
+        f"https://news.example/{i}" for i in range(1, CATCH_UP_LIMIT)
+    ]
+    assert len(outcomes) == CATCH_UP_LIMIT
+    assert len(publisher.posted) == 1  # the live brief only; the unknown pages failed
