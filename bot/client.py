@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import pkgutil
 import signal
@@ -120,8 +121,10 @@ class NewslinkBot(commands.Bot):
             raise RuntimeError("this bot was built without services (command sync only)")
         return self._services
 
-    @property
+    @functools.cached_property
     def sharing(self) -> Sharing:
+        """The one Sharing of this process: its owner token marks the claims this process holds,
+        which recovery must never take over (a second instance would have another token)."""
         services = self.services
         return Sharing(
             sessions=services.sessions,
