@@ -176,6 +176,12 @@ class ChannelPublisher:
                 try:
                     member = await guild.fetch_member(user_id)
                 except discord.NotFound:
+                    continue  # left the server
+                except discord.HTTPException as exc:
+                    # Unknown whether they may read the channel: not notified, never the brief lost.
+                    log.warning(
+                        "could not look up member %s (%s); not notified", user_id, _answer(exc)
+                    )
                     continue
             if self.channel.permissions_for(member).view_channel:
                 readers.add(user_id)
@@ -192,8 +198,12 @@ class ChannelPublisher:
         allowed = discord.AllowedMentions(
             everyone=False, roles=False, users=pinged, replied_user=False
         )
-        for text in discussion_texts(sharer_id, mentions):
-            await thread.send(text, allowed_mentions=allowed)
+        try:
+            for text in discussion_texts(sharer_id, mentions):
+                await thread.send(text, allowed_mentions=allowed)
+        except discord.HTTPException as exc:
+            # The brief and its thread stand; only the opening message (and its pings) is missing.
+            log.warning("could not open the discussion in thread %s (%s)", thread_id, _answer(exc))
 
     async def send_dm(
         self, user_id: int, brief: Brief, message_id: int, topics: Sequence[str]
@@ -205,6 +215,9 @@ class ChannelPublisher:
             await dm.send(text[:_CONTENT_LIMIT])
         except discord.Forbidden:
             log.info("user %s does not accept DMs; skipped", user_id)
+        except discord.HTTPException as exc:
+            # One failed DM must not keep the other subscribers from theirs.
+            log.warning("could not send a DM to %s (%s); skipped", user_id, _answer(exc))
 
     async def point_to(self, url: str, earlier: EarlierBrief) -> None:
         where = jump_url(self.channel.guild.id, earlier.channel_id, earlier.message_id)

@@ -34,6 +34,7 @@ from bot.client import NewslinkBot, serve
 from bot.storage import repository
 from tests._article_page import PARAGRAPHS
 from tests.e2e.conftest import (
+    DM_FAN,
     GUILD,
     MEMBER,
     MODERATOR,
@@ -591,3 +592,28 @@ async def test_a_postgresql_restart_is_survived(
     assert _logged(caplog, logging.WARNING, "bot.storage.database", "connection lost")
     _assert_once(newslink.fake)
     await _assert_nothing_lost(newslink, pinned)
+
+
+async def test_a_direct_message_discord_keeps_failing_does_not_stop_the_others(
+    newslink: Running, fast_retries: _FastSleeps, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = newslink.fake
+    pinned = await _prepare(newslink)
+    for user in (DM_FAN, MEMBER):
+        record = await fake.slash(
+            GUILD, NEWS, user, "subscribe", [option("topic", "nato"), option("delivery", "dm")]
+        )
+        assert "You now follow" in await answered(fake, record)
+    # The first subscriber's DM channel cannot be opened: discord.py's tries all fail.
+    fake.fail_next("POST", "/users/@me/channels", 500, times=EXHAUSTED)
+    with caplog.at_level(logging.WARNING):
+        brief = await _share(fake, newslink.site, "dm-trouble")
+        await until(fake, lambda: bool(fake.messages(fake.open_dm(MEMBER))))
+        await newslink.quiet()
+    assert brief["id"] in fake.messages(fake.open_dm(MEMBER))[0]["content"]
+    assert _logged(caplog, logging.WARNING, "cogs._publishing", "DM", str(DM_FAN))
+    assert not _logged(caplog, logging.ERROR, "bot")
+    _assert_once(fake)
+    await _assert_nothing_lost(newslink, pinned)
+    await _still_answering(newslink)
+
