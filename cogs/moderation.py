@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import BriefNotFound, UserFacingError
+from bot.render import safe_markdown
 from bot.storage import repository
 from bot.storage.models import BriefRecord
 from cogs._checks import bot_can, guild_text_channel, require
@@ -146,6 +147,8 @@ class ModerationCog(commands.Cog):
         if not isinstance(channel, discord.TextChannel):
             raise UserFacingError("That brief's channel is gone.")
         bot_can(channel, pin_messages=True)
+        # discord.py may wait out a 429 or retry a 5xx for seconds: answer within Discord's 3 s.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         message = channel.get_partial_message(brief.brief_message_id)
         # The index first, in a transaction of its own: no database lock is held while Discord
         # answers (discord.py may wait out a 429 or retry a 5xx for seconds), and a database
@@ -160,7 +163,7 @@ class ModerationCog(commands.Cog):
             await self._restore_pin(brief)
             raise
         link = jump_url(channel.guild.id, channel.id, brief.brief_message_id)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"{'Pinned' if pin else 'Unpinned'}: {link}", ephemeral=True
         )
 
@@ -232,7 +235,7 @@ class ModerationCog(commands.Cog):
             text = "No pinned briefs yet." if page == 1 else f"There is no page {page}."
         else:
             lines = [
-                f"- {discord.utils.escape_markdown(b.article.title or b.article.url)}: "
+                f"- {safe_markdown(b.article.title or b.article.url)}: "
                 f"{jump_url(interaction.guild.id, b.channel_id, b.brief_message_id)}"
                 for b in briefs[:_PAGE_SIZE]
             ]
@@ -244,6 +247,7 @@ class ModerationCog(commands.Cog):
         require(interaction, manage_messages=True)
         assert interaction.guild is not None
         channel = interaction.guild.get_channel(brief.channel_id)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # Discord allows 3 s
         if isinstance(channel, discord.TextChannel):
             try:
                 await channel.get_partial_message(brief.brief_message_id).delete()
@@ -251,7 +255,7 @@ class ModerationCog(commands.Cog):
                 log.info("brief message %s was already deleted", brief.brief_message_id)
         async with self.bot.services.sessions() as session, session.begin():
             await repository.delete_brief(session, brief.brief_message_id)
-        await interaction.response.send_message("Brief removed.", ephemeral=True)
+        await interaction.followup.send("Brief removed.", ephemeral=True)
 
     @app_commands.command(name="brief-remove")
     @app_commands.guild_only()

@@ -392,7 +392,7 @@ async def test_an_unexpected_error_gets_a_reference_and_a_logged_traceback(
     with caplog.at_level(logging.ERROR, logger="cogs"):
         record = await fake.slash(GUILD, NEWS, MODERATOR, "pin")
         text = await answered(fake, record)
-    match = re.fullmatch(r"Something went wrong \(reference ([0-9A-F]{6})\)\.", text)
+    match = re.fullmatch(r"Something went wrong \(reference ([0-9A-F]{6})\)\.", text.strip())
     assert match is not None and record.ephemeral, text
     [logged] = [r for r in caplog.records if match.group(1) in r.getMessage()]
     assert logged.exc_info is not None and "HTTPException" in repr(logged.exc_info[1])
