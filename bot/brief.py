@@ -18,10 +18,10 @@ import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot import extract
 from bot.extract import Article
+from bot.urls import display_host
 
 log = logging.getLogger(__name__)
 
@@ -717,14 +717,14 @@ def _collapse(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def _host(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
+def source_host(url: str) -> str:
+    """The host to name a source by: without "www.", punycode if it mixes scripts (SECURITY.md)."""
+    return display_host(url).lower().removeprefix("www.")
 
 
 def _outlet(article: Article, url: str) -> str:
     name = _collapse(article.site_name or "")
-    return name or _host(article.url or url) or _host(url) or "the source"
+    return name or source_host(article.url or url) or source_host(url) or "the source"
 
 
 def _sentences(text: str) -> list[str]:

@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bot.brief import Brief, QuoteRun
+from bot.brief import Brief, QuoteRun, source_host
 from bot.extract import Article
 
 log = logging.getLogger(__name__)
@@ -150,21 +150,13 @@ def reading_minutes(article: Article) -> int:
     return max(1, round(words / WORDS_PER_MINUTE))
 
 
-def _host(url: str) -> str:
-    try:
-        host = (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
-    return host[4:] if host.startswith("www.") else host
-
-
 def _headline(brief: Brief) -> str:
     title = clean_line(brief.article.title or "")
-    return title or _host(brief.url) or "News link"
+    return title or source_host(brief.url) or "News link"
 
 
 def _outlet(brief: Brief) -> str:
-    return clean_line(brief.article.site_name or "") or _host(brief.url)
+    return clean_line(brief.article.site_name or "") or source_host(brief.url)
 
 
 def _date(article: Article) -> str | None:
@@ -298,5 +290,5 @@ def thread_name(brief: Brief) -> str:
     return (
         name
         if name.strip(ELLIPSIS + " ")
-        else (_host(brief.url) or "News link")[:THREAD_NAME_LIMIT]
+        else (source_host(brief.url) or "News link")[:THREAD_NAME_LIMIT]
     )

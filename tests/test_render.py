@@ -350,3 +350,11 @@ def test_random_articles_render_within_limits_with_verbatim_quotes(
     assert not PING.search(spec.description) and not PING.search(spec.title)
     render_text(brief)
     assert 1 <= len(thread_name(brief)) <= 100
+
+
+def test_a_mixed_script_host_is_shown_in_punycode() -> None:
+    # "pаypal.com" with a Cyrillic "а": a homograph must not pass for the real site.
+    url = "https://p\u0430ypal.com/news/story"
+    article = Article(url=url, title="Account notice", paragraphs=[], kind="not_article")
+    embed = render_embed(compose_brief(article, url))
+    assert embed.author_name == "xn--pypal-4ve.com"
