@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from bot import metadata
 from bot.brief import Brief, compose_brief
-from bot.errors import FetchTimeout
+from bot.errors import ExtractionError, FetchTimeout
 from bot.extract import Article, extract_article
 from bot.fetcher import Fetcher
 from bot.settings import Settings
@@ -66,7 +66,9 @@ class Briefer:
         self._pool = pool
         self._settings = settings
         self._clock = clock
-        self._articles: OrderedDict[str, tuple[float, Article]] = OrderedDict()
+        # Extracted articles, and pages that could not be read (a hostile page that overran its
+        # deadline must not be parsed again at every re-post), with their expiry times.
+        self._articles: OrderedDict[str, tuple[float, Article | ExtractionError]] = OrderedDict()
         self._extracting: dict[str, asyncio.Future[Article]] = {}
 
     async def brief(self, url: str, *, take: str | None = None, length: str = "standard") -> Brief:
@@ -92,6 +94,8 @@ class Briefer:
         cached = self._articles.get(key)
         if cached is not None and cached[0] > self._clock():
             self._articles.move_to_end(key)
+            if isinstance(cached[1], ExtractionError):
+                raise cached[1]
             return cached[1]
         running = self._extracting.get(key)
         if running is None:
@@ -110,18 +114,25 @@ class Briefer:
         if deadline is None:
             deadline = self._clock() + self._settings.brief_timeout
         page = await self._fetcher.fetch(url)
-        article = await self._pool.run(
-            self._remaining(deadline),
-            extract_article,
-            page.body,
-            page.final_url,
-            charset=page.charset,
-            max_bytes=self._settings.parse_max_bytes,
-        )
-        self._articles[url_key(url)] = (self._clock() + self._settings.fetch_cache_seconds, article)
+        try:
+            article = await self._pool.run(
+                self._remaining(deadline),
+                extract_article,
+                page.body,
+                page.final_url,
+                charset=page.charset,
+                max_bytes=self._settings.parse_max_bytes,
+            )
+        except ExtractionError as exc:
+            self._remember(url, exc, self._settings.fetch_failure_cache_seconds)
+            raise
+        self._remember(url, article, self._settings.fetch_cache_seconds)
+        return article
+
+    def _remember(self, url: str, outcome: Article | ExtractionError, seconds: float) -> None:
+        self._articles[url_key(url)] = (self._clock() + seconds, outcome)
         while len(self._articles) > _ARTICLE_CACHE_ENTRIES:
             self._articles.popitem(last=False)
-        return article
 
     def _remaining(self, deadline: float) -> float:
         return max(0.1, deadline - self._clock())

@@ -72,3 +72,37 @@ def _burn(seconds: float) -> int:
     while time.monotonic() < end:
         n += 1
     return n
+
+
+async def test_a_job_beside_an_overrun_is_tried_again_not_failed() -> None:
+    pool = ParsePool(2)
+    try:
+        await pool.warm_up()
+        overrun = asyncio.create_task(pool.run(0.5, time.sleep, 30))
+        bystander = asyncio.create_task(pool.run(30, _sleep_then_pid, 1.0))
+        with pytest.raises(ExtractionError, match="too long"):
+            await overrun
+        # Its worker was killed with the pool; it ran again in the new one.
+        assert isinstance(await bystander, int)
+    finally:
+        pool.close()
+
+
+def test_close_does_not_wait_for_a_running_job() -> None:
+    async def scenario() -> float:
+        pool = ParsePool(1)
+        job = asyncio.create_task(pool.run(60, time.sleep, 30))
+        await asyncio.sleep(1.0)  # the worker is spawned and sleeping
+        started = time.monotonic()
+        pool.close()
+        elapsed = time.monotonic() - started
+        with pytest.raises(ExtractionError):
+            await job
+        return elapsed
+
+    assert asyncio.run(scenario()) < 2
+
+
+def _sleep_then_pid(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.errors import BlockedAddress, FetchTimeout
+from bot.errors import BlockedAddress, ExtractionError, FetchTimeout
 from bot.fetcher import Fetcher, create_session
 from bot.pipeline import Briefer
 from bot.settings import Settings
@@ -33,6 +33,7 @@ async def server() -> AsyncIterator[tuple[ArticleServer, TestServer]]:
     state = ArticleServer()
     app = web.Application()
     app.router.add_get("/news/nato", state.article)
+    app.router.add_get("/news/empty", _empty)
     srv = TestServer(app, host="127.0.0.1")
     await srv.start_server()
     yield state, srv
@@ -109,3 +110,33 @@ async def test_default_settings_refuse_loopback(server, pool) -> None:
         with pytest.raises(BlockedAddress):
             await briefer.brief(f"http://127.0.0.1:{srv.port}/news/nato")
     assert state.hits == 0
+
+
+async def _empty(request: web.Request) -> web.Response:
+    return web.Response(body=b" ", content_type="text/html")
+
+
+class CountingPool(ParsePool):
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.jobs: list[str] = []
+
+    async def run(self, seconds, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.jobs.append(fn.__name__)
+        return await super().run(seconds, fn, *args, **kwargs)
+
+
+async def test_a_page_that_cannot_be_read_is_not_parsed_again_at_once(server) -> None:
+    state, srv = server
+    settings = _settings(srv.port)
+    counting = CountingPool()
+    try:
+        async with create_session(settings) as http:
+            briefer = Briefer(Fetcher(http, settings), counting, settings)
+            for _ in range(3):
+                with pytest.raises(ExtractionError):
+                    await briefer.brief(str(srv.make_url("/news/empty")))
+    finally:
+        counting.close()
+    assert counting.jobs == ["extract_article"]
+
