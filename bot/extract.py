@@ -1015,14 +1015,6 @@ def _heading(doc: lxml.html.HtmlElement, meta: Metadata) -> str:
     return " ".join(parts)[:1000]
 
 
-def _safe_metadata(doc: lxml.html.HtmlElement, url: str) -> Metadata:
-    try:
-        return extract_metadata(doc, url)
-    except Exception:  # a metadata bug must cost the fields, not the article text
-        log.exception("metadata extraction failed on %s", url)
-        return Metadata()
-
-
 def extract_article(
     html: bytes, url: str, *, charset: str | None = None, max_bytes: int = 1_048_576
 ) -> Article:
@@ -1051,7 +1043,7 @@ def extract_article(
         # below the cap, so keep the part of the page that fits under it.
         log.info("%s has %d elements; reading only the first %d", url, elements, MAX_ELEMENTS)
         doc = _parse(text[: len(text) * MAX_ELEMENTS // elements])
-    meta = _safe_metadata(doc, url)
+    meta = extract_metadata(doc, url)  # never raises: a metadata bug costs fields, not the text
     signals = _signals(doc, text)
     heading = _heading(doc, meta)
     headlines = {_clean_text(h).casefold() for h in (meta.title, _first_h1(doc)) if h}

@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 MIN_LENGTH = 2
 MAX_LENGTH = 50
 BODY_MIN_OCCURRENCES = 2
-FIELDS = ("headline", "description", "lead", "body")
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'", "`": "'"})
 _TOPIC_CHARS = re.compile(r"[^\W_]|[ '\-]")
