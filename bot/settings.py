@@ -176,7 +176,7 @@ class Settings:
         "60",
         _parse_non_negative_int,
         "At start, brief links posted in watched channels during this many minutes before, while "
-        "the bot was offline (at most 100 messages a channel; 0: none).",
+        "the bot was offline (among the last 100 messages of a channel; 0: none).",
     )
     max_topics_per_member: int = _setting(
         "MAX_TOPICS_PER_MEMBER",

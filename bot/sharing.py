@@ -50,10 +50,11 @@ link in it is gone, or the claim is older than ``recovery_max_age``, the claim i
 Catching up
 -----------
 Discord never redelivers a message posted while no process was connected. Once per process, after
-recovery, the Discord side reads each watched channel's history since :func:`catch_up_since` (one
-request, at most :data:`CATCH_UP_LIMIT` messages) and hands the members' messages to
-:meth:`Sharing.catch_up`: each goes through :meth:`Sharing.share_message`, so a message already
-briefed (or claimed by a live process) is a :class:`Duplicate`, never a second brief.
+recovery, the Discord side reads each watched channel's latest :data:`CATCH_UP_LIMIT` messages (one
+request) and hands the members' messages to :meth:`Sharing.catch_up`, which keeps those since
+:func:`catch_up_since`: the newest, as the messages missed are the last ones before the start; each
+goes through :meth:`Sharing.share_message`, so a message already briefed (or claimed by a live
+process) is a :class:`Duplicate`, never a second brief.
 
 At shutdown the Discord side lets in-flight shares finish for a short grace, then cancels them;
 a cancelled share fails its claim (``failed``), so the next start retries it, and a message that
@@ -358,14 +359,14 @@ class Sharing:
         return await self._run_claimed(share, url, key, publisher, take, policy, brief=brief)
 
     async def catch_up(self, missed: Sequence[Missed], since: dt.datetime) -> list[Outcome]:
-        """Share messages posted since ``since`` while no process was listening: oldest first, at
-        most :data:`CATCH_UP_LIMIT`; the outcomes of their links, in order."""
-        # The history request already asks for this window; checking again keeps a clock skew or
-        # a generous caller from briefing old news or more than one page.
+        """Share the messages posted since ``since`` while no process was listening: the newest
+        :data:`CATCH_UP_LIMIT`, oldest first; the outcomes of their links, in order."""
+        # Newest, not oldest: the messages handled live before the stop are the older ones in the
+        # window, the missed ones are the latest.
         due = sorted(
             (m for m in missed if m.posted_at >= since),
             key=lambda m: (m.posted_at, m.share.message_id),
-        )[:CATCH_UP_LIMIT]
+        )[-CATCH_UP_LIMIT:]
         outcomes: list[Outcome] = []
         for message in due:
             outcomes += await self.share_message(message.share, message.text, message.publisher)

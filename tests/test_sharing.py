@@ -559,29 +559,30 @@ def test_the_catch_up_window_ends_now_and_zero_turns_it_off() -> None:
     assert catch_up_since(now, 0) is None
 
 
-async def test_catch_up_shares_the_oldest_page_in_the_window_once_each(
+async def test_catch_up_shares_the_newest_page_in_the_window_once_each(
     sharing: Sharing, briefer: FakeBriefer
 ) -> None:
     since = dt.datetime(2026, 11, 25, 11, 0, tzinfo=dt.UTC)
     publisher = _publisher()
-    # Message 1000 was briefed live before the bot went down.
-    assert isinstance((await sharing.share_message(_share(1000), URL, publisher))[0], Posted)
+    # Message 1001 was briefed live before the bot went down.
+    assert isinstance((await sharing.share_message(_share(1001), URL, publisher))[0], Posted)
     briefer.calls.clear()
 
     def missed(i: int, url: str, at: dt.datetime) -> Missed:
         return Missed(_share(1000 + i), f"look {url}", at, publisher)
 
     in_window = [
-        missed(i, URL if i == 0 else f"https://news.example/{i}", since + dt.timedelta(seconds=i))
+        missed(i, URL if i == 1 else f"https://news.example/{i}", since + dt.timedelta(seconds=i))
         for i in range(CATCH_UP_LIMIT + 1)
     ]
     too_old = missed(-1, "https://news.example/old", since - dt.timedelta(seconds=1))
     outcomes = await sharing.catch_up([*reversed(in_window), too_old], since)
 
-    # Oldest first, one page: the newest message past the limit and the one before the window wait.
+    # Oldest first within the newest page: the message before the window and the oldest one in it
+    # past the limit are left.
     assert outcomes[0] == Duplicate(URL)
     assert [url for url, _, _ in briefer.calls] == [
-        f"https://news.example/{i}" for i in range(1, CATCH_UP_LIMIT)
+        f"https://news.example/{i}" for i in range(2, CATCH_UP_LIMIT + 1)
     ]
     assert len(outcomes) == CATCH_UP_LIMIT
     assert len(publisher.posted) == 1  # the live brief only; the unknown pages failed
