@@ -1,7 +1,10 @@
 """Briefing shared links: pasted links in watched channels, ``/brief`` and "Brief this link".
 
 Once per process, after the first READY (not on reconnects), the claims a crashed or stopped
-process left are recovered through :class:`_Reopener` (see :mod:`bot.sharing`). While the bot
+process left are recovered through :class:`_Reopener` (see :mod:`bot.sharing`), then links posted
+while no process was connected are caught up: for each watched channel the bot can read the history
+of, one request for its latest messages, of which the members' within ``CATCH_UP_MINUTES`` are
+shared. While the bot
 shuts down, a pasted link is claimed and released for the next start instead of briefed.
 
 The commands acknowledge at once, then do the slow part (fetch, post) as the bot's tracked
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
@@ -25,17 +29,20 @@ from discord.ext import commands
 from bot.errors import UserFacingError
 from bot.render import render_embed
 from bot.sharing import (
+    CATCH_UP_LIMIT,
     Duplicate,
     EarlierBrief,
     Failed,
     FailureMode,
     GaveUp,
+    Missed,
     Outcome,
     Pointed,
     Posted,
     Recovered,
     Reopened,
     Share,
+    catch_up_since,
 )
 from bot.storage.database import unavailable
 from bot.urls import find_links, url_key
@@ -78,12 +85,7 @@ class SharingCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        # Bots and webhooks (ours included) never trigger a brief: no loops, no relayed spam.
-        if message.author.bot or message.webhook_id is not None or message.guild is None:
-            return
-        if not isinstance(message.channel, discord.TextChannel) or not message.content:
-            return
-        if not find_links(message.content, self.bot.services.settings.max_links_per_message):
+        if not self._wants_brief(message):
             return
         if self.bot.draining:
             # Too late to brief, and Discord will not deliver it again: leave it to the next start.
@@ -92,9 +94,20 @@ class SharingCog(commands.Cog):
         # The work takes seconds (fetch, parse): off the gateway's event handler, tracked.
         self.bot.spawn(self._share_message(message), name=f"share-{message.id}")
 
+    def _wants_brief(self, message: discord.Message) -> bool:
+        """A member's message with a link in a server text channel."""
+        # Bots and webhooks (ours included) never trigger a brief: no loops, no relayed spam.
+        if message.author.bot or message.webhook_id is not None or message.guild is None:
+            return False
+        if not isinstance(message.channel, discord.TextChannel) or not message.content:
+            return False
+        limit = self.bot.services.settings.max_links_per_message
+        return bool(find_links(message.content, limit))
+
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        # READY comes again after every new gateway session; the claims are recovered once.
+        # READY comes again after every new gateway session (its messages were delivered live or
+        # by the resume); the claims are recovered and the offline messages caught up once.
         if self._recovery_started:
             return
         self._recovery_started = True
@@ -104,6 +117,60 @@ class SharingCog(commands.Cog):
         results = await self.bot.sharing.recover(_Reopener(self.bot))
         for result in results:
             log.info("recovered: %s", _describe(result))
+        # After recovery, so a claim it finishes is a Duplicate here rather than a race.
+        await self._catch_up()
+
+    async def _catch_up(self) -> None:
+        """Brief the links members posted while no process was connected (bounded: one history
+        request per watched channel, within ``CATCH_UP_MINUTES``)."""
+        since = catch_up_since(dt.datetime.now(dt.UTC), self.bot.services.settings.catch_up_minutes)
+        if since is None:
+            return
+        for guild in self.bot.guilds:
+            for channel in guild.text_channels:
+                if self.bot.draining:
+                    return  # shutting down: the next start catches up on the rest
+                try:
+                    await self._catch_up_channel(channel, since)
+                except discord.HTTPException as exc:
+                    log.warning("catch-up in channel %s failed: %s", channel.id, exc)
+                except Exception as exc:
+                    if not unavailable(exc):
+                        raise
+                    log.warning("catch-up in channel %s: database unavailable: %s", channel.id, exc)
+
+    async def _catch_up_channel(self, channel: discord.TextChannel, since: dt.datetime) -> None:
+        if not channel.permissions_for(channel.guild.me).read_message_history:
+            return
+        if not await self._watched(channel):
+            return
+        recent = 0
+        missed: list[Missed] = []
+        # The latest page, not the page after ``since``: in a busy channel that one would hold the
+        # messages briefed live before the stop and miss the last ones, those Discord never sent.
+        async for message in channel.history(limit=CATCH_UP_LIMIT):
+            if message.created_at < since:
+                continue
+            recent += 1
+            if self._wants_brief(message):
+                share = Share(channel.guild.id, channel.id, message.id, message.author.id)
+                publisher = SharePublisher(self.bot, channel, message)
+                missed.append(Missed(share, message.content, message.created_at, publisher))
+        outcomes = await self.bot.sharing.catch_up(missed, since)
+        for outcome in outcomes:
+            log.info("catch-up: message in %s: %s", channel.id, _describe(outcome))
+        log.info(
+            "catch-up in channel %s: %d messages since %s, %d with links, %d briefed, "
+            "%d already handled, %d pointed to earlier briefs, %d failed",
+            channel.id,
+            recent,
+            since.isoformat(timespec="seconds"),
+            len(missed),
+            sum(isinstance(o, Posted) for o in outcomes),
+            sum(isinstance(o, Duplicate) for o in outcomes),
+            sum(isinstance(o, Pointed) for o in outcomes),
+            sum(isinstance(o, Failed) for o in outcomes),
+        )
 
     async def _defer_message(self, message: discord.Message) -> None:
         assert message.guild is not None
