@@ -115,9 +115,12 @@ async def test_links_posted_while_offline_are_briefed_once_at_the_next_start(
 
             # A new session (not resumed): its READY must not read the history again. The message
             # sent while the socket is down is lost, as on Discord.
+            # Waited for, or the test could close the bot before that READY is dispatched.
+            ready_again = asyncio.ensure_future(run.bot.wait_for("ready", timeout=15))
             await fake.drop_websocket(resume=False)
             lost = await fake.send_message(NEWS, SHARER, f"in the gap {url(NATO)}?edition=gap")
             await until(fake, lambda: fake.identify_count == 3 and fake.connected)
+            await ready_again
             after = await fake.send_message(NEWS, SHARER, f"back {url(NATO)}?edition=back")
             await until(fake, lambda: _briefs_of(fake, NEWS, after) == 1)
             await run.quiet()
