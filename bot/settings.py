@@ -45,10 +45,6 @@ class Secret:
         return hash(self._value)
 
 
-def _parse_int(raw: str) -> int:
-    return int(raw.strip())
-
-
 def _parse_positive_int(raw: str) -> int:
     value = int(raw.strip())
     if value < 1:
@@ -106,7 +102,6 @@ def _parse_log_level(raw: str) -> str:
 
 
 _EXPECTS: dict[Callable[[str], Any], str] = {
-    _parse_int: "must be a whole number",
     _parse_positive_int: "must be a whole number of at least 1",
     _parse_non_negative_int: "must be a whole number of 0 or more",
     _parse_positive_float: "must be a number greater than 0",
@@ -233,7 +228,7 @@ class Settings:
         "PARSE_MAX_BYTES", "1048576", _parse_positive_int, "Parse at most this many bytes of HTML."
     )
     fetch_max_redirects: int = _setting(
-        "FETCH_MAX_REDIRECTS", "5", _parse_int, "Follow at most this many redirects."
+        "FETCH_MAX_REDIRECTS", "5", _parse_non_negative_int, "Follow at most this many redirects."
     )
     fetch_pool_size: int = _setting(
         "FETCH_POOL_SIZE", "20", _parse_positive_int, "Connections in the shared HTTP pool."
@@ -301,11 +296,3 @@ def load_settings(
     if problems:
         raise SettingsError(problems)
     return Settings(**values)
-
-
-def default_text(f_name: str) -> str:
-    """The default of field ``f_name`` as it would be written in ``.env``."""
-    for f in fields(Settings):
-        if f.name == f_name:
-            return str(f.metadata["raw_default"])
-    raise KeyError(f_name)

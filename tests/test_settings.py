@@ -72,3 +72,13 @@ def test_env_example_lists_every_setting_with_its_default() -> None:
     pairs = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
     assert list(pairs) == Settings.keys()
     assert load_settings({}, env_file=ROOT / ".env.example") == Settings()
+
+
+def test_negative_counts_are_refused() -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings({"FETCH_MAX_REDIRECTS": "-1", "CATCH_UP_MINUTES": "-5"}, env_file=None)
+    assert sorted(p.split(":")[0] for p in info.value.problems) == [
+        "CATCH_UP_MINUTES",
+        "FETCH_MAX_REDIRECTS",
+    ]
+    assert load_settings({"FETCH_MAX_REDIRECTS": "0"}, env_file=None).fetch_max_redirects == 0
