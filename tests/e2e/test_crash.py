@@ -326,7 +326,9 @@ async def test_restarted_after_discord_forgot_the_nonce_recovery_adopts_the_post
         for method, path, body in fake.requests()
         if method == "POST" and path == f"/channels/{NEWS}/messages" and body and body["embeds"]
     ]
-    assert len(history) == 1 and len(posts) == 1
+    # (Catch-up at each start reads the channel's latest page too, so history is read at least
+    # once; what matters is that nothing was posted again.)
+    assert len(history) >= 1 and len(posts) == 1
 
 
 async def test_sigterm_lets_a_share_in_flight_finish_and_exits_zero(harness: Harness) -> None:
