@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import html
+import os
 import warnings
 from collections.abc import AsyncIterator, Callable
 from ipaddress import ip_network
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -110,6 +112,31 @@ def build_world(fake: FakeDiscord) -> None:
     ):
         fake.add_member(GUILD, user_id, name)
     fake.add_member(GUILD, MODERATOR, "moderator", roles=[MODERATORS_ROLE])
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bot_environment(
+    fake: FakeDiscord, database: Path, site_base: str | None = None, **extra: str
+) -> dict[str, str]:
+    """The environment ``python -m bot`` needs to run against the fake (and a news site whose
+    base URL is ``site_base``)."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "DISCORD_TOKEN": fake.token,
+        "DISCORD_API_BASE": fake.api_base,
+        "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+    }
+    if site_base is not None:
+        env |= {
+            "FETCH_ALLOWED_NETWORKS": "127.0.0.0/8",
+            "FETCH_ALLOWED_PORTS": site_base.rpartition(":")[2],
+            "PARSE_WORKERS": "1",
+        }
+    return env | extra
 
 
 def bot_settings(fake: FakeDiscord, database_url: str, site: NewsSite) -> Settings:

@@ -23,6 +23,7 @@ from tests.e2e.conftest import (
     MODERATOR,
     NEWS,
     OUTSIDER,
+    ROOT,
     SHARER,
     STAFF_ONLY,
     SUBSCRIBER,
@@ -30,6 +31,7 @@ from tests.e2e.conftest import (
     Running,
     answer_text,
     answered,
+    bot_environment,
     briefs,
     build_world,
     option,
@@ -42,7 +44,6 @@ from tests.fakediscord.world import (
     DEFAULT_EVERYONE_PERMISSIONS,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 NATO = "/world/nato-russia"
 EPHEMERAL = 1 << 6
 
@@ -328,17 +329,7 @@ async def test_python_m_bot_runs_against_the_fake(
     fake_discord: FakeDiscord, news_site: NewsSite, tmp_path: Path
 ) -> None:
     build_world(fake_discord)
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": fake_discord.token,
-        "DISCORD_API_BASE": fake_discord.api_base,
-        "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-        "FETCH_ALLOWED_NETWORKS": "127.0.0.0/8",
-        "FETCH_ALLOWED_PORTS": news_site.base.rpartition(":")[2],
-        "PARSE_WORKERS": "1",
-    }
+    env = bot_environment(fake_discord, tmp_path / "bot.db", news_site.base)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -403,14 +394,7 @@ async def test_python_m_bot_sync_registers_the_commands_for_one_server(
     fake_discord: FakeDiscord, tmp_path: Path
 ) -> None:
     build_world(fake_discord)
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": fake_discord.token,
-        "DISCORD_API_BASE": fake_discord.api_base,
-        "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-    }
+    env = bot_environment(fake_discord, tmp_path / "bot.db")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

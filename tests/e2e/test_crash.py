@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import signal
 import sqlite3
 import sys
@@ -34,10 +33,9 @@ from aiohttp.test_utils import TestServer
 
 from bot.sharing import NONCE_TRUST
 from tests._article_page import PARAGRAPHS, article_html
-from tests.e2e.conftest import GUILD, MEMBER, NEWS, SHARER, build_world
+from tests.e2e.conftest import GUILD, MEMBER, NEWS, SHARER, bot_environment, build_world
 from tests.fakediscord.server import FakeDiscord
 
-ROOT = Path(__file__).resolve().parents[2]
 NATO = "/world/nato-russia"
 SUMMIT = "/world/summit"
 WAIT_S = 30  # only bounds a failing test on a loaded machine
@@ -115,18 +113,7 @@ class Harness:
 
     async def start(self) -> Bot:
         """Start the bot and wait until it answers a command (it has its guilds, handles events)."""
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "PYTHONPATH": str(ROOT),
-            "DISCORD_TOKEN": self.fake.token,
-            "DISCORD_API_BASE": self.fake.api_base,
-            "DISCORD_GATEWAY_URL": self.fake.gateway_url,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{self.database}",
-            "FETCH_ALLOWED_NETWORKS": "127.0.0.0/8",
-            "FETCH_ALLOWED_PORTS": self.site.base.rpartition(":")[2],
-            "PARSE_WORKERS": "1",
-            "LOG_LEVEL": "INFO",
-        }
+        env = bot_environment(self.fake, self.database, self.site.base, LOG_LEVEL="INFO")
         log = self.tmp / f"run{len(self.runs) + 1}.log"
         with log.open("wb") as stderr:
             process = await asyncio.create_subprocess_exec(

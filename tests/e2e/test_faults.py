@@ -45,6 +45,7 @@ from tests.e2e.conftest import (
     Running,
     _page,
     answered,
+    bot_environment,
     bot_settings,
     briefs,
     build_world,
@@ -55,7 +56,6 @@ from tests.fakediscord.fixtures import pointed_at
 from tests.fakediscord.gateway import INTENT_MESSAGE_CONTENT
 from tests.fakediscord.server import FakeDiscord
 
-ROOT = Path(__file__).resolve().parents[2]
 POST = ("POST", f"/channels/{NEWS}/messages")
 THREAD = ("POST", f"/channels/{NEWS}/messages/{{message_id}}/threads")
 PIN = ("PUT", f"/channels/{NEWS}/messages/pins/{{message_id}}")
@@ -445,14 +445,7 @@ async def test_a_refused_message_content_intent_exits_2_with_one_line(
 ) -> None:
     build_world(fake_discord)
     fake_discord.refuse_intents(INTENT_MESSAGE_CONTENT)
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": fake_discord.token,
-        "DISCORD_API_BASE": fake_discord.api_base,
-        "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-    }
+    env = bot_environment(fake_discord, tmp_path / "bot.db")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -616,4 +609,3 @@ async def test_a_direct_message_discord_keeps_failing_does_not_stop_the_others(
     _assert_once(fake)
     await _assert_nothing_lost(newslink, pinned)
     await _still_answering(newslink)
-
