@@ -1,13 +1,27 @@
-"""Alembic environment, async: the database URL comes from the bot's own settings unless the
-caller (bot.storage.database) hands over a URL or an open connection."""
+"""Alembic environment, async.
+
+Two callers, one source of settings. The bot (bot.storage.database) builds its Alembic config in
+code and hands over its URL or an open connection. The plain ``alembic`` command line (configured by
+``[tool.alembic]`` in pyproject.toml, no alembic.ini) reads the bot's own settings with
+:func:`bot.settings.load_settings`, environment over ``.env``, exactly as ``python -m bot`` does,
+and logs in the bot's format at its LOG_LEVEL.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
+from alembic.util import CommandError
 from sqlalchemy.engine import Connection
+from sqlalchemy.types import TypeDecorator
 
+from bot.errors import SettingsError
+from bot.logs import configure_logging
+from bot.settings import Settings, load_settings
 from bot.storage.database import create_engine
 from bot.storage.models import Base
 
@@ -15,13 +29,35 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        # The command line prints a CommandError as one "FAILED: ..." line, like the bot's own.
+        raise CommandError(f"newslink: {exc}") from None
+
+
 def _database_url() -> str:
-    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+    url = config.attributes.get("database_url")
     if url:
         return str(url)
-    from bot.settings import load_settings
+    return _settings().database_url
 
-    return load_settings().database_url
+
+def _configure_command_line_logging() -> None:
+    # cmd_opts is set only by Alembic's command line; the bot has configured logging already.
+    # Without an alembic.ini nothing else would, and Alembic's INFO lines would be lost.
+    if config.cmd_opts is not None and not logging.getLogger().handlers:
+        configure_logging(_settings().log_level)
+
+
+def _render_item(kind: str, obj: Any, _context: AutogenContext) -> str | Literal[False]:
+    # Our column types (bot.storage.models.UTCDateTime) wrap a plain SQLAlchemy type. Autogenerate
+    # would write `bot.storage.models.UTCDateTime(...)` without importing it, and a migration must
+    # not import today's models anyway: write the stored type, as 0001 does.
+    if kind == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False  # Alembic's own rendering
 
 
 def _configure(connection: Connection | None = None, url: str | None = None) -> None:
@@ -31,6 +67,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         url=url,
         target_metadata=target_metadata,
         compare_type=True,
+        render_item=_render_item,
         # SQLite cannot ALTER most things; batch mode copies the table instead.
         render_as_batch=dialect.startswith("sqlite"),
         literal_binds=connection is None,
@@ -66,6 +103,7 @@ def run_migrations_online() -> None:
         asyncio.run(run_async_migrations())
 
 
+_configure_command_line_logging()
 if context.is_offline_mode():
     run_migrations_offline()
 else:
