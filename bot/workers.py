@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, ParamSpec, TypeVar
 
 from bot.errors import ExtractionError
+from bot.logs import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,12 @@ class ParsePool:
             raise ExtractionError(detail="parse pool closed (shutting down)")
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
-                max_workers=self._workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self._workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=configure_logging,
+                # A spawned worker starts with logging unconfigured (WARNING and up, bare
+                # messages); give it the parent's level now, and bot.logs' format.
+                initargs=(logging.getLogger().getEffectiveLevel(),),
             )
         return self._executor
 

@@ -1,13 +1,19 @@
 """The worker-process pool that keeps parsing off the event loop."""
 
 import asyncio
+import logging
 import os
+import re
 import time
 
 import pytest
 
 from bot.errors import ExtractionError
 from bot.workers import ParsePool
+
+log = logging.getLogger(__name__)
+# A line of the bot's log format (bot/logs.py): time, level, logger name, message.
+LOG_LINE = r"^\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d,\d{{3}} {level} +tests\.test_parse_pool: {message}$"
 
 
 @pytest.fixture
@@ -106,3 +112,28 @@ def test_close_does_not_wait_for_a_running_job() -> None:
 def _sleep_then_pid(seconds: float) -> int:
     time.sleep(seconds)
     return os.getpid()
+
+
+def _log_in_worker() -> int:
+    log.info("worker reads %s", "a page")
+    log.warning("worker warns about %s", "a page")
+    return os.getpid()
+
+
+@pytest.mark.parametrize("level", [logging.INFO, logging.WARNING])
+async def test_a_worker_logs_like_the_bot(
+    level: int, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A worker's records reach the bot's log (stderr, which workers inherit) in the bot's
+    format, at the parent's level: INFO is neither dropped nor printed when the parent hides it."""
+    caplog.set_level(level)  # the root level, as bot.logs.configure_logging leaves it
+    pool = ParsePool(1)
+    try:
+        assert await pool.run(30, _log_in_worker) != os.getpid()
+    finally:
+        pool.close()
+    err = capfd.readouterr().err
+    warning = LOG_LINE.format(level="WARNING", message="worker warns about a page")
+    info = LOG_LINE.format(level="INFO", message="worker reads a page")
+    assert re.search(warning, err, re.MULTILINE), err
+    assert bool(re.search(info, err, re.MULTILINE)) == (level == logging.INFO), err
