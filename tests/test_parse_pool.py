@@ -5,6 +5,7 @@ import logging
 import os
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -32,7 +33,8 @@ async def test_overrun_is_killed_and_pool_recovers(pool: ParsePool) -> None:
     started = time.monotonic()
     with pytest.raises(ExtractionError, match="too long"):
         await pool.run(0.5, time.sleep, 30)
-    assert time.monotonic() - started < 5
+    # The deadline, not the job, ended it: a generous margin for a busy machine, far below 30 s.
+    assert time.monotonic() - started < 15
     # The stuck worker was killed, not left running; a fresh one answers.
     second_pid = await pool.run(30, os.getpid)
     assert second_pid != first_pid
@@ -55,29 +57,30 @@ async def test_worker_death_is_an_extraction_error(pool: ParsePool) -> None:
     assert await pool.run(30, sum, [1, 2]) == 3
 
 
-async def test_event_loop_keeps_beating_while_workers_parse(pool: ParsePool) -> None:
-    gaps: list[float] = []
+async def test_event_loop_keeps_beating_while_workers_parse(
+    pool: ParsePool, tmp_path: Path
+) -> None:
+    """The job can only finish if the event loop keeps running while it does: it waits for a
+    file that the loop's heartbeat writes after a few beats. No figure about speed."""
+    beaten = tmp_path / "beaten"
 
     async def heartbeat() -> None:
-        last = time.monotonic()
-        while True:
+        for _ in range(5):
             await asyncio.sleep(0.01)
-            now = time.monotonic()
-            gaps.append(now - last)
-            last = now
+        beaten.touch()
 
     beat = asyncio.create_task(heartbeat())
-    await pool.run(30, _burn, 0.5)
-    beat.cancel()
-    assert gaps and max(gaps) < 0.1
+    assert await pool.run(60, _burn_until, str(beaten), 30.0), "the loop did not beat meanwhile"
+    await beat
 
 
-def _burn(seconds: float) -> int:
-    end = time.monotonic() + seconds
-    n = 0
+def _burn_until(path: str, timeout: float) -> bool:
+    # Busy, as a parse is (holding a CPU, not sleeping), until the parent's loop has beaten.
+    end = time.monotonic() + timeout
     while time.monotonic() < end:
-        n += 1
-    return n
+        if os.path.exists(path):
+            return True
+    return False
 
 
 async def test_a_job_beside_an_overrun_is_tried_again_not_failed() -> None:
@@ -106,7 +109,8 @@ def test_close_does_not_wait_for_a_running_job() -> None:
             await job
         return elapsed
 
-    assert asyncio.run(scenario()) < 2
+    # The job sleeps 30 s: a generous margin for a busy machine, far below it.
+    assert asyncio.run(scenario()) < 10
 
 
 def _sleep_then_pid(seconds: float) -> int:
