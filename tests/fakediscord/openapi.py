@@ -69,7 +69,8 @@ def _pointer(*parts: str) -> str:
     return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def _regex(template: str) -> re.Pattern[str]:
+def route_pattern(template: str) -> re.Pattern[str]:
+    """``/channels/{channel_id}`` as a regex: each ``{name}`` one path segment, named."""
     regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
     return re.compile(f"^{regex}$")
 
@@ -97,7 +98,7 @@ class Spec:
         paths = [
             _Path(
                 template,
-                _regex(template),
+                route_pattern(template),
                 sum(1 for s in template.split("/") if s and not s.startswith("{")),
                 frozenset(m.upper() for m in item if m in _METHODS),
             )

@@ -72,11 +72,6 @@ def json_response(
     )
 
 
-def _pattern(template: str) -> re.Pattern[str]:
-    regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
-    return re.compile(f"^{regex}$")
-
-
 @dataclass
 class _Fault:
     method: str
@@ -476,14 +471,14 @@ class FakeDiscord:
         ``{name}`` in the pattern matches one path segment; a literal path matches itself.
         """
         self._faults.append(
-            _Fault(method.upper(), _pattern(path_pattern), status, times, retry_after)
+            _Fault(method.upper(), openapi.route_pattern(path_pattern), status, times, retry_after)
         )
 
     def hold(self, method: str, path_pattern: str) -> Hold:
         """Hold every matching request (pattern as in :meth:`fail_next`) until the returned
         hold is released; ``hold.reached`` counts the requests that arrived. Released when the
         fake closes."""
-        held = Hold(method.upper(), _pattern(path_pattern))
+        held = Hold(method.upper(), openapi.route_pattern(path_pattern))
         self._holds.append(held)
         return held
 
@@ -540,7 +535,7 @@ class FakeDiscord:
 
     # ----------------------------------------------------------------- HTTP plumbing
     def _route(self, method: str, template: str, handler: Handler, *, auth: bool = True) -> None:
-        self._routes.append((method, _pattern(template), handler, auth))
+        self._routes.append((method, openapi.route_pattern(template), handler, auth))
 
     async def _unknown_prefix(self, request: web.Request) -> web.Response:
         self._problems.append(f"unknown route {request.method} {request.path}")
