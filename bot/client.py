@@ -34,6 +34,7 @@ import cogs
 from bot.services import Services, open_services
 from bot.settings import Settings
 from bot.sharing import Sharing
+from bot.workers import ParsePool
 
 log = logging.getLogger(__name__)
 
@@ -189,10 +190,12 @@ async def serve(
     settings: Settings,
     *,
     started: Callable[[NewslinkBot], None] | None = None,
+    pool: ParsePool | None = None,
     **options: Any,
 ) -> int:
     """Open the services, run the bot until it is closed; the exit status. ``started`` gets the bot
-    before it connects (tests use it to wait for readiness and to close it)."""
+    before it connects (tests use it to wait for readiness and to close it); ``pool``, a parse
+    pool to use and leave open (see :func:`open_services`)."""
     if settings.discord_token is None:
         print(
             "newslink: DISCORD_TOKEN is not set: put it in .env (see .env.example).",
@@ -200,7 +203,10 @@ async def serve(
         )
         return EXIT_FAILURE
     point_at_discord(settings)
-    async with open_services(settings) as services, NewslinkBot(services, **options) as bot:
+    async with (
+        open_services(settings, pool=pool) as services,
+        NewslinkBot(services, **options) as bot,
+    ):
         if started is not None:
             started(bot)
         try:

@@ -26,12 +26,19 @@ class Services:
 
 
 @asynccontextmanager
-async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Services]:
-    """Upgrade the database, then build the HTTP session, parse pool, fetcher and engine."""
+async def open_services(
+    settings: Settings, *, migrate: bool = True, pool: ParsePool | None = None
+) -> AsyncIterator[Services]:
+    """Upgrade the database, then build the HTTP session, parse pool, fetcher and engine.
+
+    ``pool``: a parse pool to use instead of starting one; its owner closes it (the end-to-end
+    tests share one across bot starts, as starting and warming a worker is most of a start)."""
     if migrate:
         await upgrade_to_head(settings.database_url)
     engine = create_engine(settings.database_url)
-    pool = ParsePool(settings.parse_workers)
+    own_pool = pool is None
+    if pool is None:
+        pool = ParsePool(settings.parse_workers)
     try:
         async with create_session(settings) as http:
             await pool.warm_up(warm_parsers)
@@ -45,6 +52,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
             finally:
                 await fetcher.close()  # cancel fetches still in flight before the session closes
     finally:
-        pool.close()
+        if own_pool:
+            pool.close()
         await engine.dispose()
         log.info("services closed")

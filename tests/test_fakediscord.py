@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import time
 import warnings
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -16,7 +19,7 @@ with warnings.catch_warnings():
     import discord
     from discord import app_commands
 
-from tests.fakediscord import FakeDiscord  # noqa: E402
+from tests.fakediscord import FakeDiscord, openapi  # noqa: E402
 from tests.fakediscord.fixtures import (  # noqa: E402
     discord_errors_fail,
     fake_discord,  # noqa: F401  (fixture)
@@ -705,3 +708,130 @@ async def test_errors_logged_by_discord_are_caught() -> None:
                 )  # a duplicate
                 await fake.wait_for(lambda: len(errors.records) == 2)
     assert "handler bug" in errors.describe()
+
+
+# ---------------------------------------------------------------------- Discord's own schema
+def _spec() -> openapi.Spec:
+    spec = openapi.load(openapi.spec_path())
+    if spec is None:  # under CI=true load() raises instead: CI checks every request
+        pytest.skip(f"Discord's OpenAPI description not found at {openapi.spec_path()}")
+    return spec
+
+
+async def _raw(
+    fake: FakeDiscord, method: str, path: str, **kwargs: object
+) -> tuple[int, dict[str, object]]:
+    """A request straight to the fake (no discord.py to tidy it up): status and JSON body."""
+    headers = {"Authorization": f"Bot {fake.token}"}
+    async with aiohttp.ClientSession() as session:
+        async with session.request(
+            method, f"{fake.api_base}{path}", headers=headers, **kwargs
+        ) as resp:
+            return resp.status, await resp.json()
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({"embeds": [{"title": 5}]}, "embeds.0.title"),  # a number where the spec says string
+        ({"content": "x", "embeds": [{"color": "red"}]}, "embeds.0.color"),
+        ({"content": "x", "allowed_mentions": {"users": ["abc"]}}, "allowed_mentions.users.0"),
+        ({"content": "x", "message_reference": {"channel_id": 1}}, "message_reference"),
+        ({"content": "x", "tts": "yes"}, "tts"),
+    ],
+)
+async def test_a_body_discords_schema_refuses_gets_400_and_fails_the_test(
+    fake: FakeDiscord, body: dict[str, object], where: str
+) -> None:
+    _spec()
+    status, answer = await _raw(fake, "POST", f"/channels/{NEWS}/messages", json=body)
+    assert status == 400 and answer["code"] == 50035
+    node: object = answer["errors"]
+    for part in where.split("."):
+        assert isinstance(node, dict)
+        node = node[part]
+    assert fake.messages(NEWS) == []
+    with pytest.raises(AssertionError, match=rf"refused by Discord's schema .*{where}"):
+        fake.assert_clean()
+    fake._problems.clear()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "problem"),
+    [
+        ("GET", "/channels/200/nonsense", 404, "not in Discord's API"),
+        ("POST", "/gateway/bot", 405, "takes only"),
+        ("DELETE", "/users/@me/channels", 405, "takes only"),
+        ("GET", "/channels/news", 400, "channel_id"),  # a path parameter that is no snowflake
+    ],
+)
+async def test_a_route_or_method_discord_lacks_is_refused(
+    fake: FakeDiscord, method: str, path: str, status: int, problem: str
+) -> None:
+    _spec()
+    got, _ = await _raw(fake, method, path)
+    assert got == status
+    with pytest.raises(AssertionError, match=problem):
+        fake.assert_clean()
+    fake._problems.clear()
+
+
+async def test_integer_snowflakes_are_accepted_as_discord_does(fake: FakeDiscord) -> None:
+    _spec()
+    first = await fake.send_message(NEWS, ALICE, "first")
+    body = {
+        "content": "reply",
+        "allowed_mentions": {"parse": [], "users": [ALICE], "replied_user": False},
+        "message_reference": {"message_id": int(first["id"]), "channel_id": NEWS},
+    }
+    status, answer = await _raw(fake, "POST", f"/channels/{NEWS}/messages", json=body)
+    assert status == 200 and answer["content"] == "reply"
+    fake.assert_clean()
+    # Still a snowflake: a negative number or a float is not an id.
+    body["message_reference"] = {"message_id": -1}
+    assert (await _raw(fake, "POST", f"/channels/{NEWS}/messages", json=body))[0] == 400
+    fake._problems.clear()
+
+
+async def test_a_multipart_body_is_checked_on_its_payload_json(fake: FakeDiscord) -> None:
+    _spec()
+
+    def form(payload: dict[str, object]) -> aiohttp.FormData:
+        data = aiohttp.FormData()
+        data.add_field("payload_json", json.dumps(payload), content_type="application/json")
+        return data
+
+    status, _ = await _raw(fake, "POST", f"/channels/{NEWS}/messages", data=form({"content": "ok"}))
+    assert status == 200 and [m["content"] for m in fake.messages(NEWS)] == ["ok"]
+    fake.assert_clean()
+    bad = form({"embeds": [{"title": ["not", "a", "string"]}]})
+    status, answer = await _raw(fake, "POST", f"/channels/{NEWS}/messages", data=bad)
+    assert status == 400 and "embeds" in answer["errors"]  # type: ignore[operator]
+    with pytest.raises(AssertionError, match="embeds.0.title"):
+        fake.assert_clean()
+    fake._problems.clear()
+
+
+async def test_the_spec_is_read_once_and_validators_are_compiled_once(fake: FakeDiscord) -> None:
+    spec = _spec()
+    async with FakeDiscord() as other:
+        assert other._spec is spec is fake._spec  # one parsed document per process
+    assert openapi.load.cache_info().misses <= openapi.load.cache_info().currsize
+    await _raw(fake, "POST", f"/channels/{NEWS}/messages", json={"content": "one"})
+    compiled = spec.compiled
+    for text in ("two", "three"):
+        await _raw(fake, "POST", f"/channels/{NEWS}/messages", json={"content": text})
+    assert spec.compiled == compiled  # the same route again: no new validator
+    fake.assert_clean()
+
+
+def test_a_missing_spec_fails_under_ci_and_is_skipped_with_a_warning_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(openapi.SpecMissing, match="under CI=true"):
+        openapi.load(tmp_path / "ci" / "discord-openapi.json")
+    monkeypatch.delenv("CI")
+    with caplog.at_level(logging.WARNING, logger=openapi.__name__):
+        assert openapi.load(tmp_path / "dev" / "discord-openapi.json") is None
+    assert "does not check requests" in caplog.text

@@ -9,11 +9,12 @@ malformed request or ERROR logged by discord.py (see ``tests/fakediscord/fixture
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import html
 import os
 import warnings
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.settings import Secret, Settings
+from bot.workers import ParsePool
 from tests._article_page import PARAGRAPHS, article_html
 from tests.fakediscord.fixtures import fake_discord, pointed_at  # noqa: F401  (a fixture)
 from tests.fakediscord.server import FakeDiscord, InteractionRecord
@@ -129,12 +131,13 @@ def bot_environment(
         "DISCORD_API_BASE": fake.api_base,
         "DISCORD_GATEWAY_URL": fake.gateway_url,
         "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        # One is enough for a test; the bot starts and warms each before it connects.
+        "PARSE_WORKERS": "1",
     }
     if site_base is not None:
         env |= {
             "FETCH_ALLOWED_NETWORKS": "127.0.0.0/8",
             "FETCH_ALLOWED_PORTS": site_base.rpartition(":")[2],
-            "PARSE_WORKERS": "1",
         }
     return env | extra
 
@@ -173,32 +176,55 @@ class Running:
         await asyncio.wait_for(self.bot.idle(), timeout=15)
 
 
+@pytest.fixture(scope="session")
+def parse_pool() -> Iterator[ParsePool]:
+    """One parse worker for every in-process bot of the session. Spawning and warming a worker
+    (a fresh interpreter importing lxml, readability and the date parser) was most of each
+    test's setup; the worker keeps no state between jobs, so sharing it leaves the tests as
+    isolated as before (each still has its own database, fake Discord, site and bot). Started on
+    first use; a test that overruns a parse gets the pool replaced, as in the bot."""
+    pool = ParsePool(1)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    fake: FakeDiscord, settings: Settings, site: NewsSite, pool: ParsePool
+) -> AsyncIterator[Running]:
+    """One start of the real bot through :func:`serve`, ready; closed cleanly on leaving.
+    The caller points discord.py at the fake (:func:`pointed_at`)."""
+    started: list[NewslinkBot] = []
+    # A low guild_ready_timeout: the fake sends every GUILD_CREATE at once, no need to wait 2 s.
+    task = asyncio.create_task(
+        serve(settings, started=started.append, pool=pool, guild_ready_timeout=0.05)
+    )
+    try:
+        await fake.wait_for(lambda: task.done() or (bool(started) and started[0].is_ready()), 15)
+        if task.done():
+            raise AssertionError(f"the bot stopped before it was ready (exit {task.result()})")
+        yield Running(started[0], fake, site, settings)
+    finally:
+        if started:
+            await started[0].close()
+        assert await asyncio.wait_for(task, 15) == 0
+
+
 @pytest.fixture
 async def newslink(
     fake_discord: FakeDiscord,  # noqa: F811  (the imported fixture)
     database_url: str,
     news_site: NewsSite,
+    parse_pool: ParsePool,
 ) -> AsyncIterator[Running]:
     """The real bot connected to the fake, ready; closed cleanly after the test."""
     build_world(fake_discord)
     settings = bot_settings(fake_discord, database_url, news_site)
-    started: list[NewslinkBot] = []
     with pointed_at(fake_discord):  # restores discord.py's endpoints after the test
-        # A low guild_ready_timeout: the fake sends every GUILD_CREATE at once, no need to wait 2 s.
-        task = asyncio.create_task(
-            serve(settings, started=started.append, guild_ready_timeout=0.05)
-        )
-        try:
-            await fake_discord.wait_for(
-                lambda: task.done() or (bool(started) and started[0].is_ready()), 15
-            )
-            if task.done():
-                raise AssertionError(f"the bot stopped before it was ready (exit {task.result()})")
-            yield Running(started[0], fake_discord, news_site, settings)
-        finally:
-            if started:
-                await started[0].close()
-            assert await asyncio.wait_for(task, 15) == 0
+        async with running_bot(fake_discord, settings, news_site, parse_pool) as run:
+            yield run
 
 
 # --- helpers the end-to-end test modules share --------------------------------------------------

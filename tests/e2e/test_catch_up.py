@@ -7,26 +7,23 @@ as Discord does; the bot only finds it in the channel's history.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
 import pytest
 
-from bot.client import serve  # after the conftest, which imports it with discord.py's warning
-from bot.settings import Settings
+from bot.workers import ParsePool
 from tests.e2e.conftest import (
     MODERATOR,
     NEWS,
     SHARER,
     STAFF_ONLY,
     NewsSite,
-    Running,
     bot_settings,
     build_world,
+    running_bot,
     until,
 )
 from tests.fakediscord.fixtures import pointed_at
@@ -35,22 +32,6 @@ from tests.fakediscord.server import FakeDiscord
 NATO = "/world/nato-russia"
 HOSTILE = "/world/hostile"
 WEBHOOK = 900
-
-
-@contextlib.asynccontextmanager
-async def _running(fake: FakeDiscord, settings: Settings, site: NewsSite) -> AsyncIterator[Running]:
-    """One start of the real bot (as the ``newslink`` fixture), closed cleanly on leaving."""
-    started: list[Any] = []
-    task = asyncio.create_task(serve(settings, started=started.append, guild_ready_timeout=0.05))
-    try:
-        await fake.wait_for(lambda: task.done() or (bool(started) and started[0].is_ready()), 15)
-        if task.done():
-            raise AssertionError(f"the bot stopped before it was ready (exit {task.result()})")
-        yield Running(started[0], fake, site, settings)
-    finally:
-        if started:
-            await started[0].close()
-        assert await asyncio.wait_for(task, 15) == 0
 
 
 def _replies(fake: FakeDiscord, channel_id: int, message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -75,6 +56,7 @@ async def test_links_posted_while_offline_are_briefed_once_at_the_next_start(
     fake_discord: FakeDiscord,
     database_url: str,
     news_site: NewsSite,
+    parse_pool: ParsePool,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     fake = fake_discord
@@ -83,7 +65,7 @@ async def test_links_posted_while_offline_are_briefed_once_at_the_next_start(
     url = news_site.url
     caplog.set_level(logging.INFO, logger="cogs.sharing")
     with pointed_at(fake):
-        async with _running(fake, settings, news_site) as run:
+        async with running_bot(fake, settings, news_site, parse_pool) as run:
             await until(fake, lambda: len(_summaries(caplog)) == 2)  # nothing to catch up yet
             live = await fake.send_message(NEWS, SHARER, f"read this {url(NATO)}")
             await until(fake, lambda: _briefs_of(fake, NEWS, live) == 1)
@@ -103,7 +85,7 @@ async def test_links_posted_while_offline_are_briefed_once_at_the_next_start(
         )
         staff = await fake.send_message(STAFF_ONLY, MODERATOR, f"{url(NATO)}?edition=staff")
 
-        async with _running(fake, settings, news_site) as run:
+        async with running_bot(fake, settings, news_site, parse_pool) as run:
             await until(fake, lambda: len(_summaries(caplog)) == 4)
             await run.quiet()
             assert _briefs_of(fake, NEWS, missed) == _briefs_of(fake, STAFF_ONLY, staff) == 1

@@ -30,8 +30,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.client import NewslinkBot, serve
 from bot.storage import repository
+from bot.workers import ParsePool
 from tests._article_page import PARAGRAPHS
 from tests.e2e.conftest import (
     DM_FAN,
@@ -50,6 +50,7 @@ from tests.e2e.conftest import (
     briefs,
     build_world,
     option,
+    running_bot,
     until,
 )
 from tests.fakediscord.fixtures import pointed_at
@@ -469,20 +470,13 @@ async def test_a_refused_message_content_intent_exits_2_with_one_line(
 
 
 @contextlib.asynccontextmanager
-async def _bot_on(fake: FakeDiscord, site: NewsSite, database_url: str) -> AsyncIterator[Running]:
+async def _bot_on(
+    fake: FakeDiscord, site: NewsSite, database_url: str, pool: ParsePool
+) -> AsyncIterator[Running]:
     """The e2e ``newslink`` fixture's bot, on a database URL of the test's choosing."""
     build_world(fake)
-    settings = bot_settings(fake, database_url, site)
-    started: list[NewslinkBot] = []
-    task = asyncio.create_task(serve(settings, started=started.append, guild_ready_timeout=0.05))
-    try:
-        await fake.wait_for(lambda: task.done() or (bool(started) and started[0].is_ready()), 15)
-        assert not task.done(), "the bot stopped before it was ready"
-        yield Running(started[0], fake, site, settings)
-    finally:
-        if started:
-            await started[0].close()
-        assert await asyncio.wait_for(task, 15) == 0
+    async with running_bot(fake, bot_settings(fake, database_url, site), site, pool) as run:
+        yield run
 
 
 @contextlib.contextmanager
@@ -504,9 +498,11 @@ async def test_a_briefly_locked_sqlite_makes_the_share_wait_then_succeed(
     news_site: SlowSite,
     tmp_path: Path,
     pointed: None,
+    parse_pool: ParsePool,
 ) -> None:
     path = tmp_path / "locked.db"
-    async with _bot_on(fake_discord, news_site, f"sqlite+aiosqlite:///{path}?timeout=10") as run:
+    database_url = f"sqlite+aiosqlite:///{path}?timeout=10"
+    async with _bot_on(fake_discord, news_site, database_url, parse_pool) as run:
         pinned = await _prepare(run)
         await run.quiet()
         url = news_site.url("/world/waited")
@@ -529,10 +525,12 @@ async def test_a_sqlite_locked_past_the_busy_timeout_fails_logged_and_can_be_ret
     news_site: SlowSite,
     tmp_path: Path,
     pointed: None,
+    parse_pool: ParsePool,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     path = tmp_path / "locked.db"
-    async with _bot_on(fake_discord, news_site, f"sqlite+aiosqlite:///{path}?timeout=0.3") as run:
+    database_url = f"sqlite+aiosqlite:///{path}?timeout=0.3"
+    async with _bot_on(fake_discord, news_site, database_url, parse_pool) as run:
         pinned = await _prepare(run)
         await run.quiet()
         url = news_site.url("/world/locked-out")

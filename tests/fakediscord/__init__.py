@@ -3,8 +3,10 @@
 The real discord.py client (pointed at it with ``discord.http.Route.BASE`` and
 ``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY``) logs in, receives READY and GUILD_CREATE,
 and calls the REST API; tests build the world, inject events and faults, and read what the client
-did. Strict by design: an unknown route, a request Discord would refuse as malformed (limits,
-shapes), a 403 the bot could have avoided by checking permissions, a follow-up to an
+did. Strict by design: a request Discord's own OpenAPI description refuses (route, method, path
+parameters, JSON or ``payload_json`` body; see ``openapi.py``, which reads
+``../shared/reference/discord-openapi.json``), a route the fake does not model, a request over a
+limit the schema cannot express (``validation.py``: 6,000 characters across embeds…), a 403 the bot could have avoided by checking permissions, a follow-up to an
 unacknowledged interaction or a late first interaction response is recorded, and
 :meth:`FakeDiscord.assert_clean` fails on it.
 

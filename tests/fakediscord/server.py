@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from tests.fakediscord import validation
+from tests.fakediscord import openapi, validation
 from tests.fakediscord.gateway import INTENT_GUILD_MEMBERS, GatewayServer, GatewaySession
 from tests.fakediscord.world import (
     ADD_REACTIONS,
@@ -70,11 +70,6 @@ def json_response(
         status=status,
         headers={"Content-Type": "application/json", **(headers or {})},
     )
-
-
-def _pattern(template: str) -> re.Pattern[str]:
-    regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
-    return re.compile(f"^{regex}$")
 
 
 @dataclass
@@ -192,6 +187,8 @@ class FakeDiscord:
             on_problem=self._problems.append,
         )
         self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
+        # Discord's own description of its API (read once per process; None if missing outside CI).
+        self._spec = openapi.load(openapi.spec_path())
         self._runner: web.AppRunner | None = None
         self._register_routes()
 
@@ -474,14 +471,14 @@ class FakeDiscord:
         ``{name}`` in the pattern matches one path segment; a literal path matches itself.
         """
         self._faults.append(
-            _Fault(method.upper(), _pattern(path_pattern), status, times, retry_after)
+            _Fault(method.upper(), openapi.route_pattern(path_pattern), status, times, retry_after)
         )
 
     def hold(self, method: str, path_pattern: str) -> Hold:
         """Hold every matching request (pattern as in :meth:`fail_next`) until the returned
         hold is released; ``hold.reached`` counts the requests that arrived. Released when the
         fake closes."""
-        held = Hold(method.upper(), _pattern(path_pattern))
+        held = Hold(method.upper(), openapi.route_pattern(path_pattern))
         self._holds.append(held)
         return held
 
@@ -538,24 +535,50 @@ class FakeDiscord:
 
     # ----------------------------------------------------------------- HTTP plumbing
     def _route(self, method: str, template: str, handler: Handler, *, auth: bool = True) -> None:
-        self._routes.append((method, _pattern(template), handler, auth))
+        self._routes.append((method, openapi.route_pattern(template), handler, auth))
 
     async def _unknown_prefix(self, request: web.Request) -> web.Response:
         self._problems.append(f"unknown route {request.method} {request.path}")
         return json_response({"message": "404: Not Found", "code": 0}, 404)
 
+    async def _read_body(self, request: web.Request, path: str) -> tuple[Any, bool]:
+        """The request's JSON body (a multipart body's ``payload_json`` part) and whether it
+        carried a body at all."""
+        where = f"{request.method} {path}"
+        if not request.can_read_body:
+            return None, False
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            if any(isinstance(v, web.FileField) for v in form.values()):
+                self._problems.append(f"{where}: file uploads are not modelled")
+            payload = form.get("payload_json")  # bytes when the part says application/json
+            if not isinstance(payload, str | bytes | bytearray):
+                self._problems.append(f"{where}: multipart body without a payload_json part")
+                return None, True
+            raw = payload.encode() if isinstance(payload, str) else bytes(payload)
+        else:
+            raw = await request.read()
+            if request.content_type != "application/json":
+                self._problems.append(f"{where}: unsupported body type {request.content_type}")
+                return None, bool(raw)
+        if not raw:
+            return None, False
+        try:
+            return json.loads(raw), True
+        except ValueError:
+            self._problems.append(f"{where}: body is not JSON")
+            return None, True
+
     async def _dispatch_http(self, request: web.Request) -> web.Response:
         path = request.path[len(API_PREFIX) :]
-        body: Any = None
-        if request.can_read_body:
-            raw = await request.read()
-            if request.content_type == "application/json":
-                body = json.loads(raw) if raw else None
-            else:
-                self._problems.append(
-                    f"{request.method} {path}: unsupported body type {request.content_type}"
-                )
+        body, has_body = await self._read_body(request, path)
         self._requests.append((request.method, path, body))
+        if self._spec is not None:
+            refusal = self._spec.check(request.method, path, body, has_body=has_body)
+            if refusal is not None:
+                self._problems.append(refusal.problem)
+                self.error_responses.append((request.method, path, refusal.status, refusal.body))
+                return json_response(refusal.body, refusal.status)
         for held in self._holds:
             if not held.released and held.method == request.method and held.pattern.match(path):
                 await held.wait()

@@ -1,0 +1,41 @@
+"""The composition root: services opened in order, and closed by whoever owns them."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ExtractionError
+from bot.services import open_services
+from bot.settings import Settings
+from bot.workers import ParsePool
+
+
+def _settings(tmp_path: Path) -> Settings:
+    return dataclasses.replace(
+        Settings(), database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", parse_workers=1
+    )
+
+
+async def test_a_given_parse_pool_is_used_and_left_open(tmp_path: Path) -> None:
+    # The end-to-end tests share one warmed pool across bot starts: the services must use it
+    # and leave closing it to its owner.
+    pool = ParsePool(1)
+    try:
+        async with open_services(_settings(tmp_path), pool=pool) as services:
+            assert services.briefer._pool is pool
+            worker = await pool.run(10.0, os.getpid)
+        assert await pool.run(10.0, os.getpid) == worker  # still open, the same warm worker
+    finally:
+        pool.close()
+
+
+async def test_the_services_own_pool_is_closed_with_them(tmp_path: Path) -> None:
+    async with open_services(_settings(tmp_path)) as services:
+        pool = services.briefer._pool
+        assert await pool.run(10.0, os.getpid) != os.getpid()
+    with pytest.raises(ExtractionError):
+        await pool.run(10.0, os.getpid)
