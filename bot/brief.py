@@ -21,6 +21,7 @@ from typing import Any
 
 from bot import extract
 from bot.extract import Article
+from bot.invisible import strip_invisible
 from bot.urls import display_host
 
 log = logging.getLogger(__name__)
@@ -723,7 +724,8 @@ def source_host(url: str) -> str:
 
 
 def _outlet(article: Article, url: str) -> str:
-    name = _collapse(article.site_name or "")
+    # A site name only of invisible characters (a Hangul filler) names nobody: fall back.
+    name = _collapse(strip_invisible(article.site_name or ""))
     return name or source_host(article.url or url) or source_host(url) or "the source"
 
 

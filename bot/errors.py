@@ -9,6 +9,7 @@ is safe to show to a Discord user (it names no internal detail, no exception tex
     └── UserFacingError
         ├── FetchError                the page could not be fetched
         │   ├── InvalidURL            not an http(s) URL we accept (userinfo, odd host, port…)
+        │   │   └── MalformedHost     a host name no DNS name can be (bad xn-- label, lengths)
         │   ├── BlockedAddress        resolves to a loopback/private/reserved address
         │   ├── ResolutionFailed      the name does not resolve
         │   ├── ConnectionFailed      could not connect, or the connection broke
@@ -60,6 +61,10 @@ class FetchError(UserFacingError):
 
 class InvalidURL(FetchError):
     user_message = "That link is not a web address newslink can open."
+
+
+class MalformedHost(InvalidURL):
+    user_message = "That link's site name is malformed, so newslink does not open it."
 
 
 class BlockedAddress(FetchError):

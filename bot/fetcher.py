@@ -47,7 +47,7 @@ from bot.errors import (
     TooManyRedirects,
 )
 from bot.settings import Settings
-from bot.urls import url_key
+from bot.urls import ascii_host, url_key
 
 if TYPE_CHECKING:
     from aiohttp.tracing import Trace
@@ -124,6 +124,9 @@ def check_url(url: str, settings: Settings) -> URL:
     if not host:
         raise InvalidURL(detail="no host in URL")
     _check_host(host.lower())
+    # The labels too (empty, over-long, xn-- that is not punycode), as url_key and display read
+    # them: a malformed name is refused here, before any lookup, never half-way through a fetch.
+    ascii_host(parsed)
     if port is None or port not in settings.fetch_allowed_ports:
         raise InvalidURL(detail=f"port {port} not allowed")
     return parsed
@@ -253,10 +256,11 @@ class Fetcher:
     async def fetch(self, url: str) -> Page:
         """The page at ``url``, fetched as given; raises a :class:`FetchError` subclass."""
         try:
-            check_url(url, self._settings)
+            target = check_url(url, self._settings)
         except InvalidURL as exc:
             log.info("refused %s: %s", url, exc.detail)
             raise
+        # Keyed by the very host fetched: url_key's host is check_url's (both yarl's raw_host).
         key = url_key(url)
         cached = self._cached(key)
         if isinstance(cached, Page):
@@ -265,7 +269,9 @@ class Fetcher:
             raise cached.with_traceback(None)
         task = self._in_flight.get(key)
         if task is None:
-            task = asyncio.create_task(self._fetch_and_remember(key, url), name=f"fetch {key}")
+            task = asyncio.create_task(
+                self._fetch_and_remember(key, url, target), name=f"fetch {key}"
+            )
             self._in_flight[key] = task
             task.add_done_callback(functools.partial(self._task_done, key))
         # Shielded: one caller giving up (a cancelled command) must not cancel the others' fetch.
@@ -314,9 +320,9 @@ class Fetcher:
         if entry is not None:
             self._cache_bytes -= entry.size
 
-    async def _fetch_and_remember(self, key: str, url: str) -> Page:
+    async def _fetch_and_remember(self, key: str, url: str, target: URL) -> Page:
         try:
-            page = await self._fetch(url)
+            page = await self._fetch(url, target)
         except FetchError as exc:
             level = logging.WARNING if isinstance(exc, BlockedAddress) else logging.INFO
             log.log(level, "fetch of %s failed: %s (%s)", url, type(exc).__name__, exc.detail)
@@ -325,17 +331,16 @@ class Fetcher:
         self._remember(key, page)
         return page
 
-    async def _fetch(self, url: str) -> Page:
+    async def _fetch(self, url: str, target: URL) -> Page:
         try:
             async with asyncio.timeout(self._settings.fetch_total_timeout):
-                return await self._follow(url)
+                return await self._follow(url, target)
         except TimeoutError:
             raise FetchTimeout(
                 detail=f"over the {self._settings.fetch_total_timeout} s deadline"
             ) from None
 
-    async def _follow(self, url: str) -> Page:
-        current = check_url(url, self._settings)
+    async def _follow(self, url: str, current: URL) -> Page:
         for hops in range(self._settings.fetch_max_redirects + 1):
             location = await self._get(url, current)
             if isinstance(location, Page):
@@ -352,19 +357,21 @@ class Fetcher:
 
     async def _get(self, url: str, target: URL) -> Page | str:
         """One request: the Page, or the Location of a redirect to follow."""
+        # raw_host, the name connected to: ``host`` decodes punycode and can raise on odd labels.
+        host = target.raw_host
         try:
             async with self._session.get(target, allow_redirects=False) as response:
                 return await self._read(url, response)
         except FetchError:
             raise
         except aiohttp.ClientConnectorDNSError as exc:
-            raise ResolutionFailed(detail=f"{target.host}: {_describe(exc)}") from None
+            raise ResolutionFailed(detail=f"{host}: {_describe(exc)}") from None
         except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
-            raise FetchTimeout(detail=f"{target.host}: {_describe(exc)}") from None
+            raise FetchTimeout(detail=f"{host}: {_describe(exc)}") from None
         except aiohttp.InvalidURL as exc:
             raise InvalidURL(detail=_describe(exc)) from None
         except (aiohttp.ClientError, OSError) as exc:
-            raise ConnectionFailed(detail=f"{target.host}: {_describe(exc)}") from None
+            raise ConnectionFailed(detail=f"{host}: {_describe(exc)}") from None
 
     async def _read(self, url: str, response: aiohttp.ClientResponse) -> Page | str:
         status = response.status

@@ -1,11 +1,13 @@
 """Turning a :class:`~bot.brief.Brief` into what people read: a Discord-agnostic embed spec, a
 plain-text preview, and a thread name.
 
-Everything taken from a page is hostile until made safe: zero-width and bidirectional-override
-characters are stripped, mentions are broken with a zero-width space so they cannot ping, and text
-shown where Discord renders markdown (title, description) is escaped so it cannot change the
-layout. Author line and footer are plain text in Discord, so they are not escaped (a backslash
-would show). The sharer's own ``take`` keeps its markdown but not its mentions.
+Everything taken from a page is hostile until made safe: characters that show nothing (format
+characters such as zero-width and bidirectional controls, Hangul fillers, stray variation
+selectors: :mod:`bot.invisible`) are stripped from every text shown, mentions are broken with a
+zero-width space so they cannot ping, and text shown where Discord renders markdown (title,
+description) is escaped so it cannot change the layout. Author line and footer are plain text
+in Discord, so they are not escaped (a backslash would show). The sharer's own ``take`` keeps its
+markdown but not its mentions.
 
 Lengths are counted in UTF-16 code units, which is never less than Python's ``len`` and is how
 JavaScript clients count, so every limit holds however Discord counts.
@@ -21,6 +23,7 @@ from urllib.parse import urlsplit
 
 from bot.brief import Brief, QuoteRun, source_host
 from bot.extract import Article
+from bot.invisible import strip_invisible
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +40,6 @@ SEPARATOR = "* * *"
 ELLIPSIS = "…"
 ZWSP = "\u200b"
 
-# Zero-width characters (not ZWJ, which emoji sequences need) and bidirectional controls that
-# could hide text or reverse what follows it.
-_INVISIBLE = re.compile(
-    "[\u200b\u200c\u200e\u200f\u2060-\u2064\ufeff\u180e\u061c\u202a-\u202e\u2066-\u2069\u00ad]"
-)
 _SPACE = re.compile(r"\s+")
 _MARKDOWN = re.compile(r"([\\*_~`|>#\-\[\]()])")
 _LEADING_NUMBER = re.compile(r"^(\d+)\.(?=\s)")
@@ -72,10 +70,6 @@ class EmbedSpec:
 
 def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
-
-
-def strip_invisible(text: str) -> str:
-    return _INVISIBLE.sub("", text)
 
 
 def neutralise_mentions(text: str) -> str:

@@ -8,10 +8,11 @@ that is what is fetched. ``sharer_words`` is the rest of the message, the sharer
 
 ``url_key`` turns a URL into the key used for caching and de-duplication. It never changes what
 is fetched (the URL as posted is fetched, SECURITY.md); it only decides when two links are "the
-same article". Normalisation, in order: lower-case scheme and host, IDN host to punycode, default
-port dropped, fragment dropped, empty path as ``/``, percent-escapes with upper-case hex and
-unreserved characters (RFC 3986 section 6.2.2.2) decoded, tracking parameters dropped, the rest of
-the query sorted by name (stable, so repeated names keep their order; blank values kept).
+same article". Normalisation, in order: lower-case scheme and host, IDN host to punycode exactly
+as the fetcher encodes it (:func:`ascii_host`), default port dropped, fragment dropped, empty
+path as ``/``, percent-escapes with upper-case hex and unreserved characters (RFC 3986 section
+6.2.2.2) decoded, tracking parameters dropped, the rest of the query sorted by name (stable, so
+repeated names keep their order; blank values kept).
 
 Tracking parameters (``TRACKING_PARAMS`` plus names starting with one of ``TRACKING_PREFIXES``)
 are those that only tell the publisher or an ad network where a click came from and never select
@@ -40,7 +41,12 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from urllib.parse import SplitResult, unquote_plus, urlsplit
+from urllib.parse import unquote_plus, urlsplit
+
+import idna
+from yarl import URL
+
+from bot.errors import MalformedHost
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +117,56 @@ def _escape(match: re.Match[str]) -> str:
     return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8", "surrogatepass"))
 
 
-def _ascii_host(host: str) -> str:
-    """The lower-case ASCII (punycode) form of ``host``; raises ``UnicodeError`` if it has none."""
-    if host.startswith("["):
-        return host.lower()  # an IPv6 literal: nothing to encode
-    if host.isascii():
-        return host.lower()
-    # encodings.idna (IDNA 2003 with nameprep) lower-cases and maps full-width dots itself.
-    return host.encode("idna").decode("ascii").lower()
+# RFC 1035 section 2.3.4, in octets of the ASCII form.
+_MAX_LABEL = 63
+_MAX_NAME = 253
+
+
+def ascii_host(url: str | URL) -> str:
+    """The host of ``url`` exactly as the fetcher connects to it: the one encoding of a host for
+    keys, display and fetching alike.
+
+    That is yarl's ``raw_host`` (aiohttp connects to it and sends it as ``Host``): IDNA 2008 with
+    UTS 46 non-transitional mapping, lower case. ``ß`` and ``ς`` are letters of their own there,
+    where IDNA 2003 (Python's ``idna`` codec) folds them to ``ss`` and ``σ`` and drops the joiners
+    (yarl refuses those): ``busineßinsider.com`` is ``xn--busineinsider-gdb.com``, another site,
+    which must never share ``businessinsider.com``'s key or name. An IPv6 literal comes in
+    brackets.
+
+    Raises :class:`~bot.errors.MalformedHost` for what no DNS name can be: an empty label (other
+    than the root's trailing dot), a label over 63 or a name over 253 characters, or an ``xn--``
+    label that is not the punycode of a non-ASCII label; yarl's own ``ValueError`` or
+    ``UnicodeError`` for text it cannot encode at all.
+    """
+    parsed = url if isinstance(url, URL) else URL(url)
+    host = parsed.raw_host
+    if not host:
+        raise MalformedHost(detail="no host")
+    if ":" in host:
+        return f"[{host}]"  # an IPv6 literal: nothing to encode
+    labels = host.split(".")
+    if len(labels) > 1 and labels[-1] == "":
+        labels.pop()  # "example.com." names the same host as "example.com", from the root
+    if len(".".join(labels)) > _MAX_NAME:
+        raise MalformedHost(detail=f"host {host[:80]!r}... longer than {_MAX_NAME} characters")
+    for label in labels:
+        if not 0 < len(label) <= _MAX_LABEL:
+            raise MalformedHost(detail=f"empty or over-long label in host {host[:80]!r}")
+        if label.startswith("xn--") and not _is_a_label(label):
+            raise MalformedHost(detail=f"{label!r} in host {host[:80]!r} is not punycode")
+    return host
+
+
+def _is_a_label(label: str) -> bool:
+    """Whether ``label`` (``xn--…``) is what the fetcher's own encoding makes of some Unicode
+    label: punycode that decodes, to text yarl encodes back to exactly ``label``."""
+    try:
+        decoded = label[4:].encode("ascii").decode("punycode")
+        # An ASCII result ("xn--abc-"), a control character ("xn--a"), upper case: no name
+        # anyone can type encodes to it, so it is an alias no registry issues.
+        return not decoded.isascii() and URL.build(scheme="http", host=decoded).raw_host == label
+    except (UnicodeError, ValueError):
+        return False
 
 
 def _split_netloc(netloc: str) -> tuple[str, str, str]:
@@ -146,14 +194,15 @@ def _normalize_query(query: str) -> str:
     return "&".join(kept)
 
 
-def _key(parts: SplitResult) -> str:
+def _key(url: str) -> str:
+    parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.netloc:
         raise ValueError("not an http(s) URL with a host")
     userinfo, host, port = _split_netloc(parts.netloc)
     if not host:
         raise ValueError("empty host")
-    host = _ascii_host(host)
+    host = ascii_host(url)
     port = "" if not port or int(port) == _DEFAULT_PORTS[scheme] else str(int(port))
     netloc = userinfo + host + (":" + port if port else "")
     path = _normalize_escapes(parts.path) or "/"
@@ -168,8 +217,8 @@ def url_key(url: str) -> str:
     """
     stripped = url.strip()
     try:
-        return _key(urlsplit(stripped))
-    except (ValueError, UnicodeError):
+        return _key(stripped)
+    except (ValueError, UnicodeError, MalformedHost):
         log.debug("cannot normalise %r: keyed as written", stripped)
         return stripped
 
@@ -388,25 +437,41 @@ def _single_script(label: str) -> bool:
 
 
 def display_host(url: str) -> str:
-    """The host of ``url`` as users should see it, without port.
+    """The host of ``url`` as users should see it, without port: the host fetched
+    (:func:`ascii_host`), decoded.
 
-    Unicode when every label is in one script (or an allowed CJK mix), punycode (``xn--``) when a
-    label mixes scripts or is a Cyrillic look-alike of a Latin name; ``""`` if there is no host.
+    Unicode when every ``xn--`` label is a valid IDNA 2008 label without invisible characters
+    and every label is in one script (or an allowed CJK mix); punycode (``xn--``) otherwise, and
+    when a label is a Cyrillic look-alike of a Latin name; ``""`` if there is no host or it is
+    malformed.
     """
     try:
-        _, host, _ = _split_netloc(urlsplit(url.strip()).netloc)
-        ascii_host = _ascii_host(host)
-    except (ValueError, UnicodeError):
+        ascii_name = ascii_host(url.strip())
+    except (ValueError, UnicodeError, MalformedHost):
         return ""
-    labels = ascii_host.split(".")
+    if ascii_name.startswith("["):
+        return ascii_name
     try:
-        shown = [label.encode("ascii").decode("idna") for label in labels]
-    except UnicodeError:
-        return ascii_host
+        shown = [_unicode_label(label) for label in ascii_name.split(".")]
+    except ValueError:
+        return ascii_name
     tld_is_cyrillic = "CYRILLIC" in {_script(char) for char in shown[-1]}
     for label in shown:
         if not _single_script(label):
-            return ascii_host
+            return ascii_name
         if not tld_is_cyrillic and label and set(label) <= _CYRILLIC_LOOKALIKES:
-            return ascii_host
+            return ascii_name
     return ".".join(shown)
+
+
+def _unicode_label(label: str) -> str:
+    """``label`` decoded for display; ``ValueError`` when it is to be shown as punycode."""
+    if not label.startswith("xn--"):
+        return label
+    # IDNA 2008 proper (idna.IDNAError is a UnicodeError, so a ValueError): a label yarl could
+    # only encode by its IDNA 2003 fallback (a symbol) is shown as the punycode fetched.
+    decoded = idna.decode(label)
+    # A joiner, valid in a few contexts, would make two hosts look the same.
+    if any(unicodedata.category(char) == "Cf" for char in decoded):
+        raise ValueError(f"invisible character in {label!r}")
+    return decoded

@@ -18,11 +18,13 @@ import time
 import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.test_utils import TestServer
+from yarl import URL
 
 from bot.errors import (
     BlockedAddress,
@@ -31,6 +33,7 @@ from bot.errors import (
     FetchTimeout,
     HTTPStatusError,
     InvalidURL,
+    MalformedHost,
     NotHTML,
     ResolutionFailed,
     TooLarge,
@@ -38,6 +41,7 @@ from bot.errors import (
 )
 from bot.fetcher import Fetcher, Page, create_session
 from bot.settings import Settings
+from bot.urls import url_key
 
 HTML = b"<!DOCTYPE html><html><head><title>t</title></head><body><p>Hello.</p></body></html>"
 
@@ -666,3 +670,83 @@ def test_page_is_frozen() -> None:
     page = Page("u", "u", 200, "text/html", None, b"", False)
     with pytest.raises(dataclasses.FrozenInstanceError):
         page.body = b"x"  # type: ignore[misc]
+
+
+# --- hosts: one encoding for the key, the cache and the fetch (issue 10) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("lookalike", "fetched_as", "genuine"),
+    [
+        ("busineßinsider.test", "xn--busineinsider-gdb.test", "businessinsider.test"),
+        ("ςοφια.test", "xn--mxaprlv.test", "σοφια.test"),
+        ("faß.test", "xn--fa-hia.test", "fass.test"),
+    ],
+)
+async def test_a_lookalike_host_is_fetched_and_cached_apart_from_the_genuine_one(
+    lookalike: str, fetched_as: str, genuine: str
+) -> None:
+    async def echo_host(request: web.Request) -> web.Response:
+        return web.Response(body=HTML + request.host.encode(), content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/x", echo_host)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        port = server.port
+        assert port is not None
+        genuine_ascii = URL(f"http://{genuine}/").raw_host
+        assert genuine_ascii is not None
+        resolver = FakeResolver({fetched_as: ["127.0.0.1"], genuine_ascii: ["127.0.0.1"]})
+        settings = settings_for(port)
+        fake, real = f"http://{lookalike}:{port}/x", f"http://{genuine}:{port}/x"
+        async with create_session(settings, resolver=resolver) as session:
+            fetcher = Fetcher(session, settings)
+            fake_page = await fetcher.fetch(fake)
+            real_page = await fetcher.fetch(real)
+            again = await fetcher.fetch(real)
+    finally:
+        await server.close()
+    # Each page came from its own host, the one its key names, and the cache kept them apart.
+    assert resolver.calls == [fetched_as, genuine_ascii]
+    assert fake_page.body.endswith(f"{fetched_as}:{port}".encode())
+    assert real_page.body.endswith(f"{genuine_ascii}:{port}".encode())
+    assert again.body == real_page.body
+    assert urlsplit(url_key(fake)).hostname == fetched_as
+    assert urlsplit(url_key(real)).hostname == genuine_ascii
+
+
+MALFORMED_HOSTS = [
+    "http://xn--zz/",
+    "http://a.xn--/",
+    "http://xn--abc-.test/",
+    "http://xn--a.test/",
+    "http://" + "a" * 64 + ".test/",
+    "http://a..test/",
+    "http://" + ("b" * 62 + ".") * 4 + "test/",
+]
+
+
+@pytest.mark.parametrize("url", MALFORMED_HOSTS)
+async def test_a_malformed_host_is_refused_before_any_lookup_and_without_a_traceback(
+    url: str, connects: ConnectCounter, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    resolver = FakeResolver({})
+    with pytest.raises(MalformedHost) as caught:
+        await fetch_with(settings_for(80), url, resolver=resolver)
+    assert resolver.calls == [] and connects.addresses == []
+    assert "malformed" in caught.value.user_message
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+async def test_a_redirect_to_a_malformed_host_is_refused_without_a_traceback(
+    site: SiteServer, fetcher: Fetcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    s, server = site
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(MalformedHost):
+        await fetcher.fetch(url_of(server, f"/redirect/302?to=http://xn--zz:{server.port}/"))
+    assert len(s.hits) == 1
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]

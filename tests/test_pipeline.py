@@ -9,12 +9,14 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.brief import source_host
 from bot.errors import BlockedAddress, ExtractionError, FetchTimeout
 from bot.fetcher import Fetcher, create_session
 from bot.pipeline import Briefer
 from bot.settings import Settings
 from bot.workers import ParsePool
 from tests._article_page import article_html
+from tests.test_fetcher import FakeResolver
 
 
 class ArticleServer:
@@ -140,3 +142,30 @@ async def test_a_page_that_cannot_be_read_is_not_parsed_again_at_once(server) ->
         counting.close()
     assert counting.jobs == ["extract_article"]
 
+
+async def test_a_lookalike_host_never_shares_the_genuine_sites_article_or_name(pool) -> None:
+    """Issue 10: busineßinsider (IDNA 2008: its own host) is not businessinsider, in any cache."""
+
+    async def by_host(request: web.Request) -> web.Response:
+        title = "Forged story" if request.host.startswith("xn--") else "Genuine story"
+        page = article_html(title=title).replace(b"Example News", b"")
+        return web.Response(body=page, content_type="text/html", charset="utf-8")
+
+    app = web.Application()
+    app.router.add_get("/news/x", by_host)
+    srv = TestServer(app, host="127.0.0.1")
+    await srv.start_server()
+    resolver = FakeResolver(
+        {"xn--busineinsider-gdb.test": ["127.0.0.1"], "businessinsider.test": ["127.0.0.1"]}
+    )
+    settings = _settings(srv.port)
+    try:
+        async with create_session(settings, resolver=resolver) as http:
+            briefer = Briefer(Fetcher(http, settings), pool, settings)
+            fake = await briefer.brief(f"http://busineßinsider.test:{srv.port}/news/x")
+            real = await briefer.brief(f"http://businessinsider.test:{srv.port}/news/x")
+    finally:
+        await srv.close()
+    assert (fake.article.title, real.article.title) == ("Forged story", "Genuine story")
+    assert source_host(fake.url) == "busineßinsider.test"
+    assert source_host(real.url) == "businessinsider.test"

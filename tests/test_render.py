@@ -76,7 +76,8 @@ def _unescaped_specials(text: str) -> list[str]:
 
 
 def _visible(text: str) -> str:
-    return HIDDEN.sub("", text).replace("\u200b", "")
+    # A joiner between letters shows nothing and goes; one inside an emoji stays: compare without.
+    return HIDDEN.sub("", text).replace("\u200b", "").replace("\u200d", "")
 
 
 def _quote_lines(description: str) -> list[str]:
@@ -177,7 +178,7 @@ def test_hostile_page_text_cannot_ping_or_change_markdown() -> None:
     assert "\\*\\*bold\\*\\*" in spec.description
     assert "\\|\\|spoiler\\|\\|" in spec.description
     assert "1\\. numbered" in spec.description
-    assert "hiddenzero\u200dwidth" in spec.description  # ZWJ stays: emoji sequences need it
+    assert "hiddenzerowidth" in spec.description  # a joiner between letters shows nothing
     text = render_text(brief)
     assert not HIDDEN.search(text)
 
@@ -358,3 +359,64 @@ def test_a_mixed_script_host_is_shown_in_punycode() -> None:
     article = Article(url=url, title="Account notice", paragraphs=[], kind="not_article")
     embed = render_embed(compose_brief(article, url))
     assert embed.author_name == "xn--pypal-4ve.com"
+
+
+# --- invisible characters (issue 10) -------------------------------------------------------------
+
+
+def _tags(text: str) -> str:
+    return "".join(chr(0xE0000 + ord(c)) for c in text)
+
+
+INVISIBLE_ONLY = [
+    "\u3164",  # HANGUL FILLER
+    "\uffa0\u115f\u1160",  # the other Hangul fillers
+    "\u2800\u2800",  # braille blank
+    _tags("hidden"),  # tag characters
+    "\U000e0000\U000e007f",
+    "\u206a\u206b\u206c\u206d\u206e\u206f",
+    "\u034f",  # combining grapheme joiner
+    "\ufe0f\ufe0e\U000e0100",  # variation selectors with nothing to select
+    "\u200d\u200c\u200b",
+    " \u3164 \u2800 \u200b ",
+]
+
+
+@pytest.mark.parametrize("blank", INVISIBLE_ONLY)
+def test_names_made_only_of_invisible_characters_fall_back_to_the_host(blank: str) -> None:
+    article = _article([SENTENCE], title=blank, site_name=blank, authors=[blank, "Jane Doe"])
+    brief = compose_brief(article, URL)
+    spec = render_embed(brief)
+    assert thread_name(brief) == "example.com"
+    assert spec.title == "example.com"
+    assert spec.author_name == "example.com"
+    assert spec.footer is not None and spec.footer.startswith("Jane Doe ·")
+    assert render_text(brief).startswith("NEWSLINK: example.com\n")
+    assert brief.lead == "From example.com:"  # the outlet named by its host, not by "ㅤ"
+
+
+def test_invisible_characters_go_from_every_text_shown_but_emoji_stay() -> None:
+    hidden = "\u3164\u2800" + _tags("psst") + "\u206a\u034f" + "\ufe0f" * 8
+    family = "👨\u200d👩\u200d👧"
+    quote = f"{SENTENCE[:-1]}{hidden} and the mayor posted {family} with it."
+    article = _article(
+        [quote],
+        title=f"Budget{hidden} passes {family}",
+        site_name=f"Gazette{hidden}",
+        authors=[f"Jane{hidden} Doe"],
+        description=f"The budget{hidden} passed.",
+    )
+    brief = compose_brief(article, URL, length="long")
+    assert quote in brief.quoted  # the brief keeps the page's words verbatim
+    spec = render_embed(brief)
+    shown = [spec.title, spec.description, spec.author_name or "", spec.footer or ""]
+    shown += [thread_name(brief), render_text(brief)]
+    for text in shown:
+        assert not {"\u3164", "\u2800", "\u206a", "\u034f", "\U000e0070"} & set(text), text
+        assert "\ufe0f\ufe0f" not in text
+    assert spec.title.startswith("Budget passes " + family)
+    assert thread_name(brief).startswith("Budget passes " + family)
+    assert spec.author_name == "Gazette"
+    assert spec.footer is not None and spec.footer.startswith("Jane Doe ·")
+    # The quote reads as the article does: only what shows nothing is gone, the family stays.
+    assert f"and the mayor posted {family} with it." in spec.description

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from yarl import URL
 
+from bot.errors import InvalidURL
+from bot.fetcher import check_url
+from bot.settings import Settings
 from bot.urls import display_host, find_links, sharer_words, url_key
 
 # ---------------------------------------------------------------------------------------- url_key
@@ -100,6 +106,85 @@ def test_url_key_never_raises_and_is_idempotent(url: str) -> None:
     key = url_key(url)
     assert isinstance(key, str)
     assert url_key(key) == key
+
+
+# -------------------------------------------------------------------- one host encoding (issue 10)
+
+# Hosts that IDNA 2003 (Python's "idna" codec) folds together and IDNA 2008, which the fetch
+# uses, keeps apart: its four deviation characters, written as text or as the punycode fetched.
+DEVIATIONS = [
+    ("busineßinsider.com", "businessinsider.com"),
+    ("xn--busineinsider-gdb.com", "businessinsider.com"),
+    ("BUSINEẞINSIDER.com", "businessinsider.com"),  # capital sharp s
+    ("faß.de", "fass.de"),
+    ("ςοφια.gr", "σοφια.gr"),
+    ("xn--mxaprlv.gr", "σοφια.gr"),
+    ("a\u200db.com", "ab.com"),  # ZWJ: IDNA 2003 drops it; the fetcher refuses it
+    ("a\u200cb.com", "ab.com"),  # ZWNJ
+    ("xn--11b2ezcs70k.in", "\u0915\u094d\u0937.in"),  # ZWNJ after a virama, as punycode
+]
+
+
+@pytest.mark.parametrize(("lookalike", "genuine"), DEVIATIONS)
+def test_hosts_differing_by_an_idna_deviation_never_share_a_key_or_a_name(
+    lookalike: str, genuine: str
+) -> None:
+    fake, real = f"https://{lookalike}/x", f"https://{genuine}/x"
+    assert url_key(fake) != url_key(real)
+    assert display_host(fake) != display_host(real)
+    assert display_host(real) == URL(real).host
+    assert find_links(f"{fake} {real}") == [fake, real]
+
+
+@pytest.mark.parametrize("host", [h for pair in DEVIATIONS for h in pair])
+def test_the_key_names_the_host_the_fetcher_connects_to(host: str) -> None:
+    url = f"https://{host}/x"
+    try:
+        fetched = check_url(url, Settings()).raw_host
+    except InvalidURL:
+        assert url_key(url) == url  # refused by the fetcher, and keyed as written
+        return
+    assert urlsplit(url_key(url)).hostname == fetched
+
+
+_HOST_TEXT = st.text(
+    st.sampled_from(list("abs.-") + ["ß", "ς", "σ", "\u200d", "\u200c", "\u0915", "\u094d", "ü"]),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_HOST_TEXT)
+def test_a_key_host_is_always_the_fetched_host(host: str) -> None:
+    url = f"https://{host}.com/x"
+    try:
+        fetched = check_url(url, Settings()).raw_host
+    except InvalidURL:
+        assert url_key(url) == url
+    else:
+        assert urlsplit(url_key(url)).hostname == fetched
+
+
+MALFORMED_HOSTS = [
+    "http://xn--zz/",  # not punycode
+    "http://a.xn--/",  # empty punycode
+    "http://XN--ZZ.example/",
+    "http://xn--abc-.example/",  # decodes to ASCII: not an A-label
+    "http://xn--a.example/",
+    "http://" + "a" * 64 + ".example/",  # label over 63
+    "http://" + "a" * 63 + "." + ("b" * 62 + ".") * 3 + "example/",  # name over 253
+    "http://a..example/",  # empty label
+    "http://.example/",
+]
+
+
+@pytest.mark.parametrize("url", MALFORMED_HOSTS)
+def test_a_malformed_host_is_still_found_keyed_as_written_and_named_by_nothing(url: str) -> None:
+    # Found, so the member hears the fetcher's refusal; keyed as written; never shown as a name.
+    assert find_links(f"see {url} now") == [url]
+    assert url_key(url) == url
+    assert display_host(url) == ""
 
 
 # ------------------------------------------------------------------------------------- find_links
@@ -304,7 +389,16 @@ DISPLAY_HOST_CASES = [
     # no host
     ("not a url", ""),
     ("http://[::1]:8080/", "[::1]"),
-    ("https://xn--zz.com/", "xn--zz.com"),
+    # malformed: never fetched, so never named
+    ("https://xn--zz.com/", ""),
+    # IDNA 2008 as fetched: ß and ς are letters, not ss and σ
+    ("https://busineßinsider.com/", "busineßinsider.com"),
+    ("https://xn--busineinsider-gdb.com/", "busineßinsider.com"),
+    ("https://ςοφια.gr/", "ςοφια.gr"),
+    # what only IDNA 2003 could encode (a symbol) is named by the punycode fetched
+    ("https://☃.com/", "xn--n3h.com"),
+    # a joiner's punycode: the fetcher refuses the joiner written out, so this form as well
+    ("https://xn--11b2ezcs70k.in/", ""),
 ]
 
 
