@@ -17,6 +17,7 @@ from bot.notify import (
     in_turn,
     limit_notice,
 )
+from tests._monotonic import FakeTime
 
 DAY = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
@@ -60,21 +61,8 @@ def test_the_longest_followers_come_first_ties_by_id() -> None:
     assert in_turn([late, early, tie]) == [tie, early, late]
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def test_the_pacer_gives_per_minute_slots_in_any_minute() -> None:
-    fake = FakeTime()
+    fake = FakeTime(100.0)
     pacer = Pacer(3, clock=fake.clock, sleep=fake.sleep)
     assert [pacer.reserve() - 100 for _ in range(7)] == [0, 0, 0, 60, 60, 60, 120]
     # Time passing frees slots: a minute after the last burst, three go at once again.
@@ -83,7 +71,7 @@ def test_the_pacer_gives_per_minute_slots_in_any_minute() -> None:
 
 
 async def test_the_pacer_sleeps_only_past_the_budget() -> None:
-    fake = FakeTime()
+    fake = FakeTime(100.0)
     pacer = Pacer(2, clock=fake.clock, sleep=fake.sleep)
     for _ in range(5):
         await pacer.wait()
@@ -92,7 +80,7 @@ async def test_the_pacer_sleeps_only_past_the_budget() -> None:
 
 
 def test_the_lookup_cache_is_bounded_and_expires() -> None:
-    fake = FakeTime()
+    fake = FakeTime(100.0)
     cache: TtlCache[int, str | None] = TtlCache(2, 10.0, clock=fake.clock)
     cache.put(1, "one")
     cache.put(2, None)  # a member who left is remembered too

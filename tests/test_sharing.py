@@ -44,6 +44,7 @@ from bot.sharing import (
 from bot.storage import repository
 from bot.storage.models import DeliveredNotification, LinkClaim
 from bot.urls import url_key
+from tests._monotonic import FakeTime
 
 GUILD, CHANNEL, SHARER = 10, 20, 30
 URL = "https://news.example/2026/11/ministers-meet"
@@ -409,26 +410,11 @@ async def test_within_the_limit_no_notice_is_posted(
     assert all("limit" not in text for _, text, _ in publisher.thread_posts)
 
 
-class FakeTime:
-    """Monotonic time that passes only when a pacer sleeps on it."""
-
-    def __init__(self) -> None:
-        self.now = 5000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 async def test_dms_past_the_minute_budget_wait_their_turn(
     sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
 ) -> None:
     await _followers(sessionmaker, range(1000, 1005), delivery="dm")
-    fake = FakeTime()
+    fake = FakeTime(5000.0)
     sharing = _sharing(sessionmaker, briefer, dm_pacer=Pacer(2, clock=fake.clock, sleep=fake.sleep))
     publisher = _publisher(clock=fake.clock)
 
