@@ -9,6 +9,14 @@ Topics are real 1-3 word phrases drawn (seeded) from the SummEval news articles 
 the brief is about 1,000 words of one of those articles' text, with a headline, description and
 lead. Compared in the same run: :class:`bot.topics.TopicIndex` and the naive way (one compiled
 regular expression per topic, searched in every field). Prints a markdown table; writes JSON.
+
+Then the worst stall of the event loop, at the limits ``/subscribe`` accepts (topics of 50
+characters, i.e. up to 25 one-letter words; ``MAX_TOPICS_PER_MEMBER`` = 25 topics a member) and
+the largest article text a page can give (``PARSE_MAX_BYTES`` = 1 MB): the old matcher (n-gram
+lookups over the whole text, as before issue 10), the automaton over the whole text, and the
+automaton over the bounded text (what the bot runs). Scenarios: one member following every topic
+of 2 to 25 ``a``s against a 1 MB page of ``a a a …`` (every word ends an occurrence of each), and
+the 10,000 real topics against 1 MB of real article text.
 """
 
 from __future__ import annotations
@@ -26,7 +34,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.errors import InvalidTopic  # noqa: E402
-from bot.topics import BriefText, TopicIndex, _fold_case_and_accents, normalize_topic  # noqa: E402
+from bot.topics import (  # noqa: E402
+    BODY_MIN_OCCURRENCES,
+    BriefText,
+    TopicIndex,
+    _fold_case_and_accents,
+    normalize_topic,
+    tokens,
+)
 
 SEED = 20260301
 SUBSCRIPTIONS = 100_000
@@ -88,6 +103,78 @@ class NaiveMatcher:
         return found
 
 
+class OldIndex:
+    """The matcher before issue 10: at every word that begins a topic, every n-gram up to the
+    longest such topic looked up in a dict, over the whole text (kept here to compare)."""
+
+    def __init__(self, topics: list[str]) -> None:
+        self.phrases: dict[tuple[str, ...], str] = {}
+        self.longest_after: dict[str, int] = {}
+        for topic in topics:
+            words = tuple(tokens(topic))
+            self.phrases[words] = topic
+            self.longest_after[words[0]] = max(self.longest_after.get(words[0], 0), len(words))
+
+    def _count(self, words: list[str], counts: dict[tuple[str, ...], int]) -> None:
+        for i, word in enumerate(words):
+            longest = self.longest_after.get(word)
+            if longest is None:
+                continue
+            for n in range(1, min(longest, len(words) - i) + 1):
+                key = tuple(words[i : i + n])
+                if key in self.phrases:
+                    counts[key] = counts.get(key, 0) + 1
+
+    def match(self, text: BriefText) -> set[str]:
+        found: set[str] = set()
+        for value in (text.headline, text.description, text.lead):
+            counts: dict[tuple[str, ...], int] = {}
+            self._count(tokens(value), counts)
+            found |= {self.phrases[k] for k in counts}
+        body: dict[tuple[str, ...], int] = {}
+        for paragraph in text.body:
+            self._count(tokens(paragraph), body)
+        return found | {self.phrases[k] for k, c in body.items() if c >= BODY_MIN_OCCURRENCES}
+
+
+PAGE_CHARS = 1_048_576  # PARSE_MAX_BYTES: the most text an article can hold
+
+
+def _page(paragraph: str) -> BriefText:
+    return BriefText(
+        paragraph[:100],
+        paragraph[:200],
+        "A member says:",
+        [paragraph] * (PAGE_CHARS // len(paragraph)),
+    )
+
+
+def _stalls(topics: list[str], page: BriefText, runs: int) -> dict[str, dict[str, float]]:
+    """Worst and median time of one match, per matcher, on the same page and topics."""
+    import bot.topics as topics_module
+
+    index = TopicIndex({t: frozenset({1}) for t in topics})
+    old = OldIndex(topics)
+
+    def unbounded() -> object:
+        saved = topics_module.BODY_MAX_CHARS, topics_module.FIELD_MAX_CHARS
+        topics_module.BODY_MAX_CHARS = topics_module.FIELD_MAX_CHARS = 10 * PAGE_CHARS
+        try:
+            return index.match(page)
+        finally:
+            topics_module.BODY_MAX_CHARS, topics_module.FIELD_MAX_CHARS = saved
+
+    out = {}
+    for name, fn in (
+        ("old n-gram matcher, whole text", lambda: old.match(page)),
+        ("automaton, whole text", unbounded),
+        ("automaton, bounded text (the bot)", lambda: index.match(page)),
+    ):
+        times = _time(fn, runs)
+        out[name] = {"max_ms": max(times), "median_ms": statistics.median(times), "runs": runs}
+    return out
+
+
 def _time(fn: Callable[[], object], runs: int) -> list[float]:
     times = []
     for _ in range(runs):
@@ -111,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data", type=Path, help="the shared evaluation data folder")
     parser.add_argument("--runs", type=int, default=200, help="matching runs for the index")
     parser.add_argument("--naive-runs", type=int, default=10, help="runs for the naive way")
+    parser.add_argument("--stall-runs", type=int, default=3, help="runs per worst-stall case")
     parser.add_argument(
         "--json", type=Path, default=Path("topics-bench.json"), help="where to write results"
     )
@@ -155,10 +243,24 @@ def main(argv: list[str] | None = None) -> int:
         "naive_regex": {"build_ms": naive_build_ms, **_summary(naive_times)},
         "naive_jaccard_overlap_first_3_briefs": overlap,
     }
+    prose = " ".join(" ".join(b.body) for b in briefs)
+    stalls = {
+        "24 topics of 2-25 'a's, 1 MB page of 'a a a'": _stalls(
+            [" ".join(["a"] * n) for n in range(2, 26)],
+            _page(" ".join(["a"] * 500)),
+            args.stall_runs,
+        ),
+        "10,000 real topics, 1 MB of article text": _stalls(
+            sorted({t for t, _ in pairs}), _page(prose[:5000].rpartition(" ")[0]), args.stall_runs
+        ),
+    }
+    results["worst_stall"] = stalls
     args.json.write_text(json.dumps(results, indent=2))
-    print(f"{len(pairs):,} subscriptions, {len(index):,} distinct topics, "
-          f"briefs of ~{statistics.mean(words):.0f} body words, "
-          f"{statistics.mean(matched):.1f} topics matched per brief\n")
+    print(
+        f"{len(pairs):,} subscriptions, {len(index):,} distinct topics, "
+        f"briefs of ~{statistics.mean(words):.0f} body words, "
+        f"{statistics.mean(matched):.1f} topics matched per brief\n"
+    )
     print("| matcher | build (ms) | match median (ms) | match p95 (ms) | runs |")
     print("|---|---:|---:|---:|---:|")
     for name, key in (("TopicIndex", "index"), ("naive regex per topic", "naive_regex")):
@@ -168,6 +270,14 @@ def main(argv: list[str] | None = None) -> int:
             f"| {name} | {r['build_ms']:.0f} | {r['median_ms']:.2f} | {r['p95_ms']:.2f} "
             f"| {r['runs']} |"
         )
+    print("\nWorst stall of the event loop at /subscribe's limits (one match, ms):\n")
+    print("| case | matcher | max (ms) | median (ms) | runs |")
+    print("|---|---|---:|---:|---:|")
+    for case, by_matcher in stalls.items():
+        for name, r in by_matcher.items():
+            print(
+                f"| {case} | {name} | {r['max_ms']:.0f} | {r['median_ms']:.0f} | {r['runs']:.0f} |"
+            )
     return 0
 
 

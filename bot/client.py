@@ -31,6 +31,7 @@ import yarl
 from discord.ext import commands
 
 import cogs
+from bot.notify import Pacer, TtlCache
 from bot.services import Services, open_services
 from bot.settings import Settings
 from bot.sharing import Sharing
@@ -39,6 +40,10 @@ from bot.workers import ParsePool
 log = logging.getLogger(__name__)
 
 EXIT_FAILURE = 2
+# Guild member lookups kept per process (subscribers are looked up for brief after brief): a
+# member's roles may be this stale, which only decides whether they are called into a thread.
+MEMBER_LOOKUPS = 1024
+MEMBER_LOOKUP_TTL_S = 300.0
 # Long enough for a share already fetched to post; a slow fetch is released and retried later.
 SHUTDOWN_GRACE_S = 10.0
 
@@ -110,6 +115,9 @@ class NewslinkBot(commands.Bot):
         self._services = services
         self._tasks: set[asyncio.Task[Any]] = set()
         self._draining = False
+        self.member_lookups: TtlCache[tuple[int, int], discord.Member | None] = TtlCache(
+            MEMBER_LOOKUPS, MEMBER_LOOKUP_TTL_S
+        )
 
     @property
     def draining(self) -> bool:
@@ -132,6 +140,9 @@ class NewslinkBot(commands.Bot):
             briefer=services.briefer,
             rebrief_window_days=services.settings.rebrief_window_days,
             max_links_per_message=services.settings.max_links_per_message,
+            notify_max_per_brief=services.settings.notify_max_per_brief,
+            dm_pacer=Pacer(services.settings.dm_per_minute),
+            spawn=lambda coro, name: self.spawn(coro, name=name),
         )
 
     async def setup_hook(self) -> None:

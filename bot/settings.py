@@ -179,6 +179,19 @@ class Settings:
         _parse_positive_int,
         "How many topics one member may follow in a server.",
     )
+    notify_max_per_brief: int = _setting(
+        "NOTIFY_MAX_PER_BRIEF",
+        "50",
+        _parse_positive_int,
+        "At most this many members are told of one brief (mentions and DMs together; those "
+        "following a matching topic longest first); the thread says when the limit was reached.",
+    )
+    dm_per_minute: int = _setting(
+        "DM_PER_MINUTE",
+        "20",
+        _parse_positive_int,
+        "At most this many subscriber DMs a minute for the whole bot; the rest wait their turn.",
+    )
 
     # Fetching (see SECURITY.md for where the defaults come from)
     fetch_allowed_networks: tuple[Network, ...] = _setting(

@@ -11,8 +11,10 @@ For each link of a shared message, in order:
 3. **Brief** it with the :class:`~bot.pipeline.Briefer`, the sharer's own words as the commentary.
 4. **Publish**: the brief as a reply to the sharer, a thread on the brief named after the headline,
    then the thread's first message naming the sharer and mentioning the subscribers whose topics
-   matched (only those who can read the channel, each once); DM subscribers get one DM.
-5. **Record** the brief, the completed claim and who was notified (nobody is told twice).
+   matched (only those who can read the channel, each once); DM subscribers get one DM. At most
+   ``notify_max_per_brief`` members are told, DMs are paced (see :mod:`bot.notify`).
+5. **Record** the brief and the completed claim; each member once their mention or DM was
+   delivered (nobody is told twice: a brief's notifications run once, after its record).
 
 A link that cannot be briefed fails its claim and gets what the channel's ``on_failure`` says
 (:class:`FailureMode`): a reaction, a short reply, or nothing. Only :class:`UserFacingError` is
@@ -71,17 +73,18 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.brief import Brief
 from bot.errors import UserFacingError
+from bot.notify import Candidate, Pacer, discussion_messages, in_turn
 from bot.render import thread_name
 from bot.storage import repository
-from bot.storage.models import LinkClaim
+from bot.storage.models import LinkClaim, Subscription
 from bot.topics import BriefText, TopicIndex
 from bot.urls import find_links, sharer_words, url_key
 
@@ -122,14 +125,6 @@ class Share:
 
 
 @dataclass(frozen=True)
-class Mention:
-    """A subscriber to mention in a brief's thread, with the topics of theirs that matched."""
-
-    user_id: int
-    topics: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class EarlierBrief:
     """Where the earlier brief of a re-shared link lives."""
 
@@ -158,16 +153,16 @@ class Publisher(Protocol):
         """Those of ``user_ids`` who can read the channel of the share."""
         ...
 
-    async def open_discussion(
-        self, thread_id: int, sharer_id: int, mentions: Sequence[Mention]
-    ) -> None:
-        """The thread's first message: who shared it, and exactly ``mentions`` pinged."""
+    async def post_in_thread(self, thread_id: int, text: str, ping: Sequence[int]) -> bool:
+        """Post ``text`` in the thread, pinging exactly ``ping``; whether Discord accepted it
+        (a refusal is logged here)."""
         ...
 
     async def send_dm(
         self, user_id: int, brief: Brief, message_id: int, topics: Sequence[str]
-    ) -> None:
-        """Tell one subscriber about the brief at ``message_id`` by direct message."""
+    ) -> bool:
+        """Tell one subscriber about the brief at ``message_id`` by direct message; whether it
+        was delivered."""
         ...
 
     async def point_to(self, url: str, earlier: EarlierBrief) -> None:
@@ -218,6 +213,8 @@ class Posted:
     brief_id: int
     message_id: int
     thread_id: int | None
+    # Those told by the time the share returns: mentions, and DMs when they are not left to the
+    # background (see ``Sharing.spawn``).
     notified: tuple[int, ...] = ()
 
 
@@ -319,6 +316,12 @@ class Sharing:
     max_attempts: int = 3
     # A brief a day late is noise, not news: older claims are given up, not briefed.
     recovery_max_age: dt.timedelta = dt.timedelta(days=1)
+    notify_max_per_brief: int = 50
+    # One per process (this Sharing is): Discord sees the bot's DMs as a whole.
+    dm_pacer: Pacer = field(default_factory=lambda: Pacer(20))
+    # Runs a brief's paced DMs as tracked background work (the bot's ``spawn``), so a share ends
+    # when its thread is open, not minutes later; None: the share awaits them itself.
+    spawn: Callable[[Coroutine[Any, Any, Any], str], object] | None = None
 
     async def policy(self, guild_id: int, channel_id: int) -> ChannelPolicy:
         async with self.sessions() as session:
@@ -503,29 +506,65 @@ class Sharing:
             subscriptions = await repository.all_subscriptions(session, share.guild_id)
         index = TopicIndex.from_pairs((s.topic, s.user_id) for s in subscriptions)
         matched = set(index.match(BriefText.from_brief(brief))) if len(index) else set()
-        by_thread: dict[int, list[str]] = {}
-        by_dm: dict[int, list[str]] = {}
-        for sub in subscriptions:
-            # The sharer knows about their own link.
-            if sub.topic not in matched or sub.user_id == share.author_id:
-                continue
-            # Without a thread there is nowhere to mention anyone: only a DM can tell them.
-            wants_dm = sub.delivery == Delivery.DM or thread_id is None
-            (by_dm if wants_dm else by_thread).setdefault(sub.user_id, []).append(sub.topic)
-        candidates = sorted(by_thread.keys() | by_dm.keys())
-        # A member who cannot read the channel must not learn of the brief by a mention or a DM.
-        readers = await publisher.can_read(candidates) if candidates else set()
-        async with self.sessions() as session, session.begin():
-            fresh = await repository.record_notifications(
-                session, brief_id, [u for u in candidates if u in readers]
+        queue = in_turn(_candidates(subscriptions, matched, share.author_id, thread_id is not None))
+        limit = self.notify_max_per_brief
+        chosen, left_out = await _readers_in_turn(publisher, queue, limit)
+        if left_out:
+            log.info(
+                "brief %s: more than %d members follow matching topics; the first %d are told",
+                brief_id,
+                limit,
+                len(chosen),
             )
-        mentions = [Mention(u, tuple(by_thread[u])) for u in fresh if u in by_thread]
+        notified: list[int] = []
         if thread_id is not None:
-            await publisher.open_discussion(thread_id, share.author_id, mentions)
-        for user_id in fresh:
-            if user_id in by_dm:
-                await publisher.send_dm(user_id, brief, message_id, by_dm[user_id])
-        return tuple(fresh)
+            mentioned = [c.user_id for c in chosen if c.thread_topics]
+            for message in discussion_messages(
+                share.author_id, mentioned, limit_reached=limit if left_out else None
+            ):
+                # Not retried: discord.py already retried a 429 or 5xx; what is left is a refusal
+                # the same message would meet again. Its members stay unrecorded.
+                if await publisher.post_in_thread(thread_id, message.text, message.ping):
+                    notified.extend(message.ping)
+            await self._record_notified(brief_id, notified)
+        dms = [c for c in chosen if c.dm_topics]
+        if dms:
+            delivery = self._send_dms(brief, brief_id, message_id, dms, publisher)
+            if self.spawn is None:
+                notified.extend(await delivery)
+            else:
+                self.spawn(delivery, f"dms-{brief_id}")
+        return tuple(dict.fromkeys(notified))
+
+    async def _send_dms(
+        self,
+        brief: Brief,
+        brief_id: int,
+        message_id: int,
+        dms: Sequence[Candidate],
+        publisher: Publisher,
+    ) -> list[int]:
+        """Each DM in its turn by the pacer; each member recorded once theirs was delivered."""
+        sent: list[int] = []
+        done = 0
+        try:
+            for candidate in dms:
+                await self.dm_pacer.wait()
+                if await publisher.send_dm(
+                    candidate.user_id, brief, message_id, candidate.dm_topics
+                ):
+                    sent.append(candidate.user_id)
+                    await self._record_notified(brief_id, [candidate.user_id])
+                done += 1
+        except asyncio.CancelledError:
+            log.info("shutting down: %d DMs about brief %s not sent", len(dms) - done, brief_id)
+            raise
+        return sent
+
+    async def _record_notified(self, brief_id: int, user_ids: Sequence[int]) -> None:
+        if user_ids:
+            async with self.sessions() as session, session.begin():
+                await repository.record_notifications(session, brief_id, user_ids)
 
     async def recover(self, reopener: Reopener) -> list[Recovered]:
         """Brief again, or give up, the claims crashed or stopped processes left; run once at
@@ -659,6 +698,47 @@ class Sharing:
             await repository.fail_claim(
                 session, share.message_id, key, owner=self.owner, give_up=give_up
             )
+
+
+def _candidates(
+    subscriptions: Sequence[Subscription], matched: set[str], sharer_id: int, threads: bool
+) -> list[Candidate]:
+    """The members to tell, each once, with the topics to mention them for and to DM them for."""
+    thread_topics: dict[int, list[str]] = {}
+    dm_topics: dict[int, list[str]] = {}
+    since: dict[int, dt.datetime] = {}
+    for sub in subscriptions:
+        # The sharer knows about their own link.
+        if sub.topic not in matched or sub.user_id == sharer_id:
+            continue
+        # Without a thread there is nowhere to mention anyone: only a DM can tell them.
+        wants_dm = sub.delivery == Delivery.DM or not threads
+        (dm_topics if wants_dm else thread_topics).setdefault(sub.user_id, []).append(sub.topic)
+        since[sub.user_id] = min(since.get(sub.user_id, sub.created_at), sub.created_at)
+    return [
+        Candidate(
+            user_id,
+            tuple(sorted(thread_topics.get(user_id, ()))),
+            tuple(sorted(dm_topics.get(user_id, ()))),
+            first,
+        )
+        for user_id, first in since.items()
+    ]
+
+
+async def _readers_in_turn(
+    publisher: Publisher, queue: Sequence[Candidate], limit: int
+) -> tuple[list[Candidate], bool]:
+    """The first ``limit`` of ``queue`` who can read the channel (a member who cannot must not
+    learn of the brief), and whether any were left unasked. Asked in batches of what is still
+    missing, so a long queue costs about ``limit`` member lookups, not one per subscriber."""
+    chosen: list[Candidate] = []
+    rest = list(queue)
+    while rest and len(chosen) < limit:
+        batch, rest = rest[: limit - len(chosen)], rest[limit - len(chosen) :]
+        readers = await publisher.can_read([c.user_id for c in batch])
+        chosen.extend(c for c in batch if c.user_id in readers)
+    return chosen, bool(rest)
 
 
 class BrieferLike(Protocol):

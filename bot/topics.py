@@ -14,10 +14,14 @@ description or the lead at least once, or in the body at least twice** (a single
 mention deep in an article is not what a member asked to hear about). Scripts written without
 spaces between words (Chinese, Japanese, Thai) only match where the text has word breaks.
 
-**Speed.** :class:`TopicIndex` is built once from every topic of a server; matching a brief
-normalises its text once into words and looks each word and each following n-gram (up to the
-longest topic, and only after a word that begins some topic) up in a dict, so its cost follows the
-brief's length, not the number of subscriptions (``bench/topics.py`` measures it).
+**Speed.** Matching runs on the event loop, so it reads a bounded part of the brief (the
+headline, description and lead up to :data:`FIELD_MAX_CHARS` each, the body up to
+:data:`BODY_MAX_CHARS`: a topic mentioned only further down is not matched) and costs time
+linear in that text whatever the topics are. :class:`TopicIndex` is built once from every topic of
+a server into an Aho–Corasick automaton over words; matching normalises the text once into words
+and takes one step per word, so its cost follows the brief's length, not the number of
+subscriptions nor the topics' shape (a topic of 25 equal words, which a repetitive page matches at
+every word, costs what a one-word topic costs; ``bench/topics.py`` measures both).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -37,6 +41,11 @@ log = logging.getLogger(__name__)
 MIN_LENGTH = 2
 MAX_LENGTH = 50
 BODY_MIN_OCCURRENCES = 2
+# What matching reads of a brief (see :func:`bounded`): it runs on the event loop, and an article
+# may hold about 1 MB of text. 32,000 characters is some 5,000 words, a long feature; headline,
+# description and lead are short in any real article, but come from the page or the member.
+FIELD_MAX_CHARS = 2_000
+BODY_MAX_CHARS = 32_000
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'", "`": "'"})
 _TOPIC_CHARS = re.compile(r"[^\W_]|[ '\-]")
@@ -132,27 +141,93 @@ class BriefText:
         )
 
 
+def bounded(text: BriefText) -> BriefText:
+    """``text`` cut to what matching reads: each of headline, description and lead to
+    :data:`FIELD_MAX_CHARS`, the body to whole paragraphs within :data:`BODY_MAX_CHARS` (the one
+    that crosses the limit cut at a space, so no word is cut into a shorter one)."""
+    body: list[str] = []
+    budget = BODY_MAX_CHARS
+    for paragraph in text.body:
+        if len(paragraph) > budget:
+            cut = paragraph[:budget]
+            # Cut at a space; the next character starting a word means the cut fell between words.
+            if not paragraph[budget : budget + 1].isspace():
+                cut = cut.rpartition(" ")[0]
+            if cut:
+                body.append(cut)
+            break
+        body.append(paragraph)
+        budget -= len(paragraph)
+    return BriefText(
+        text.headline[:FIELD_MAX_CHARS],
+        text.description[:FIELD_MAX_CHARS],
+        text.lead[:FIELD_MAX_CHARS],
+        tuple(body),
+    )
+
+
 @dataclass
 class TopicIndex:
     """Every topic of a server, keyed by its words, ready to match briefs against.
 
     Built from ``{topic: subscribers}``; topics that fold to the same words (``missile`` and
     ``missiles``) are kept apart so each subscriber hears about their own wording.
+
+    The phrases form an Aho–Corasick automaton over words: state 0 is the root, ``_goto[s]`` the
+    next state by word, ``_fail[s]`` the longest proper suffix of ``s``'s words that is also a
+    prefix of some phrase, ``_output[s]`` the nearest state on that suffix chain (``s`` itself
+    included) that ends a phrase (-1 if none), ``_next_output[s]`` the same with ``s`` excluded,
+    ``_phrase[s]`` the phrase ending at ``s``.
     """
 
     subscribers: Mapping[str, frozenset[int]]
     _phrases: dict[tuple[str, ...], list[str]] = field(init=False, repr=False)
-    _longest_after: dict[str, int] = field(init=False, repr=False)
+    _goto: list[dict[str, int]] = field(init=False, repr=False)
+    _fail: list[int] = field(init=False, repr=False)
+    _output: list[int] = field(init=False, repr=False)
+    _next_output: list[int] = field(init=False, repr=False)
+    _phrase: list[tuple[str, ...] | None] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._phrases = {}
-        self._longest_after = {}
+        self._goto, self._phrase = [{}], [None]
         for topic in self.subscribers:
             words = tuple(tokens(topic))
             if not words:
                 continue
             self._phrases.setdefault(words, []).append(topic)
-            self._longest_after[words[0]] = max(self._longest_after.get(words[0], 0), len(words))
+            state = 0
+            for word in words:
+                nxt = self._goto[state].get(word)
+                if nxt is None:
+                    nxt = len(self._goto)
+                    self._goto[state][word] = nxt
+                    self._goto.append({})
+                    self._phrase.append(None)
+                state = nxt
+            self._phrase[state] = words
+        self._link()
+
+    def _link(self) -> None:
+        """Failure and output links, breadth first (a state's links need its parent's)."""
+        count = len(self._goto)
+        self._fail = [0] * count
+        self._output = [-1] * count
+        self._next_output = [-1] * count
+        queue = deque(self._goto[0].values())
+        while queue:
+            state = queue.popleft()
+            fail = self._fail[state]
+            # The nearest phrase end strictly shorter than this state's words.
+            self._next_output[state] = fail if self._phrase[fail] else self._output[fail]
+            self._output[state] = state if self._phrase[state] else self._next_output[state]
+            for word, child in self._goto[state].items():
+                back = fail
+                while back and word not in self._goto[back]:
+                    back = self._fail[back]
+                target = self._goto[back].get(word, 0)
+                self._fail[child] = target
+                queue.append(child)
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[str, int]]) -> TopicIndex:
@@ -165,36 +240,55 @@ class TopicIndex:
     def __len__(self) -> int:
         return len(self.subscribers)
 
-    def _count(self, words: Sequence[str], counts: Counter[tuple[str, ...]]) -> None:
-        phrases, longest_after = self._phrases, self._longest_after
-        for i, word in enumerate(words):
-            longest = longest_after.get(word)
-            if longest is None:
-                continue
-            for n in range(1, min(longest, len(words) - i) + 1):
-                key = tuple(words[i : i + n])
-                if key in phrases:
-                    counts[key] += 1
+    def _visit(self, words: Sequence[str], visits: Counter[int]) -> None:
+        """Run the automaton over ``words`` from the root, counting the states it ends each word
+        in: one dict step per word, amortised, whatever the phrases (a phrase of 25 equal words
+        costs no more than one word)."""
+        goto, fail = self._goto, self._fail
+        state = 0
+        for word in words:
+            while state and word not in goto[state]:
+                state = fail[state]
+            state = goto[state].get(word, 0)
+            if state:
+                visits[state] += 1
+
+    def _occurrences(self, visits: Counter[int]) -> Counter[tuple[str, ...]]:
+        """How often each phrase occurred: a visit to a state is an occurrence of every phrase
+        on its output chain. Each distinct state visited is walked once, so this costs at most
+        (states visited) x (words of the longest topic), independent of the text's length."""
+        found: Counter[tuple[str, ...]] = Counter()
+        output, next_output, phrase = self._output, self._next_output, self._phrase
+        for state, count in visits.items():
+            end = output[state]
+            while end >= 0:
+                words = phrase[end]
+                assert words is not None
+                found[words] += count
+                end = next_output[end]
+        return found
 
     def match(self, text: BriefText) -> dict[str, str]:
         """``{topic: where}`` for every topic the brief is about, ``where`` being the first of
-        ``headline``, ``description``, ``lead``, ``body`` that qualifies (see the module rule)."""
+        ``headline``, ``description``, ``lead``, ``body`` that qualifies (see the module rule).
+        Only the :func:`bounded` text is read."""
+        text = bounded(text)
         found: dict[str, str] = {}
         for where, value in (
             ("headline", text.headline),
             ("description", text.description),
             ("lead", text.lead),
         ):
-            counts: Counter[tuple[str, ...]] = Counter()
-            self._count(tokens(value), counts)
-            for key in counts:
+            visits: Counter[int] = Counter()
+            self._visit(tokens(value), visits)
+            for key in self._occurrences(visits):
                 for topic in self._phrases[key]:
                     found.setdefault(topic, where)
-        body_counts: Counter[tuple[str, ...]] = Counter()
+        body_visits: Counter[int] = Counter()
         # Paragraph by paragraph: a phrase does not run across a paragraph break.
         for paragraph in text.body:
-            self._count(tokens(paragraph), body_counts)
-        for key, count in body_counts.items():
+            self._visit(tokens(paragraph), body_visits)
+        for key, count in self._occurrences(body_visits).items():
             if count >= BODY_MIN_OCCURRENCES:
                 for topic in self._phrases[key]:
                     found.setdefault(topic, "body")

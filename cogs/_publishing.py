@@ -12,14 +12,17 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import discord
 
 from bot.brief import Brief
 from bot.errors import UserFacingError
 from bot.render import EmbedSpec, render_embed
-from bot.sharing import EarlierBrief, FailureMode, Mention
+from bot.sharing import EarlierBrief, FailureMode
+
+if TYPE_CHECKING:
+    from bot.client import NewslinkBot
 
 log = logging.getLogger(__name__)
 
@@ -75,29 +78,11 @@ def can_post(channel: discord.abc.GuildChannel | discord.Thread, member: discord
     )
 
 
-def discussion_texts(sharer_id: int, mentions: Sequence[Mention]) -> list[str]:
-    """The thread's opening message(s): the sharer, then each subscriber once with why."""
-    lines = [f"Shared by <@{sharer_id}>."]
-    if mentions:
-        lines.append("Following a matching topic:")
-        lines.extend(f"<@{m.user_id}> ({', '.join(m.topics)})" for m in mentions)
-    # Many subscribers can outgrow one message: split between lines, never inside one.
-    texts: list[str] = []
-    current = ""
-    for line in lines:
-        if current and len(current) + 1 + len(line) > _CONTENT_LIMIT:
-            texts.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line[:_CONTENT_LIMIT]
-    texts.append(current)
-    return texts
-
-
 class ChannelPublisher:
     """Posts in a text channel; the brief replies to ``reply_to``, the sharer's message, if any."""
 
     def __init__(
-        self, bot: discord.Client, channel: discord.TextChannel, reply_to: discord.Message | None
+        self, bot: NewslinkBot, channel: discord.TextChannel, reply_to: discord.Message | None
     ) -> None:
         self.bot = bot
         self.channel = channel
@@ -169,45 +154,62 @@ class ChannelPublisher:
 
     async def can_read(self, user_ids: Sequence[int]) -> set[int]:
         readers: set[int] = set()
-        guild = self.channel.guild
         for user_id in user_ids:
-            member = guild.get_member(user_id)
-            if member is None:
-                try:
-                    member = await guild.fetch_member(user_id)
-                except discord.NotFound:
-                    continue  # left the server
-                except discord.HTTPException as exc:
-                    # Unknown whether they may read the channel: not notified, never the brief lost.
-                    log.warning(
-                        "could not look up member %s (%s); not notified", user_id, _answer(exc)
-                    )
-                    continue
-            if self.channel.permissions_for(member).view_channel:
+            member = await self._member(user_id)
+            if member is not None and self.channel.permissions_for(member).view_channel:
                 readers.add(user_id)
         return readers
 
-    async def open_discussion(
-        self, thread_id: int, sharer_id: int, mentions: Sequence[Mention]
-    ) -> None:
+    async def _member(self, user_id: int) -> discord.Member | None:
+        """The member (None if they left), from the gateway's cache, else from the bot's small
+        lookup cache, else one REST lookup (remembered: a busy server's subscribers are looked up
+        for brief after brief)."""
+        guild = self.channel.guild
+        member = guild.get_member(user_id)
+        if member is not None:
+            return member
+        lookups = self.bot.member_lookups
+        hit, cached = lookups.get((guild.id, user_id))
+        if hit:
+            return cached
+        try:
+            member = await guild.fetch_member(user_id)
+        except discord.NotFound:
+            member = None  # left the server
+        except discord.HTTPException as exc:
+            # Unknown whether they may read the channel: not notified, never the brief lost.
+            log.warning("could not look up member %s (%s); not notified", user_id, _answer(exc))
+            return None
+        lookups.put((guild.id, user_id), member)
+        return member
+
+    async def post_in_thread(self, thread_id: int, text: str, ping: Sequence[int]) -> bool:
         thread = self.bot.get_partial_messageable(
             thread_id, guild_id=self.channel.guild.id, type=discord.ChannelType.public_thread
         )
-        pinged = [discord.Object(id=m.user_id) for m in mentions]
-        # Exactly the subscribers may be pinged; the sharer is named without a ping.
+        # Exactly these subscribers may be pinged; the sharer is named without a ping.
         allowed = discord.AllowedMentions(
-            everyone=False, roles=False, users=pinged, replied_user=False
+            everyone=False,
+            roles=False,
+            users=[discord.Object(id=u) for u in ping],
+            replied_user=False,
         )
         try:
-            for text in discussion_texts(sharer_id, mentions):
-                await thread.send(text, allowed_mentions=allowed)
+            await thread.send(text[:_CONTENT_LIMIT], allowed_mentions=allowed)
         except discord.HTTPException as exc:
-            # The brief and its thread stand; only the opening message (and its pings) is missing.
-            log.warning("could not open the discussion in thread %s (%s)", thread_id, _answer(exc))
+            # The brief and its thread stand; only this message (and its pings) is missing.
+            log.warning(
+                "could not post in thread %s (%s); %d members not notified",
+                thread_id,
+                _answer(exc),
+                len(ping),
+            )
+            return False
+        return True
 
     async def send_dm(
         self, user_id: int, brief: Brief, message_id: int, topics: Sequence[str]
-    ) -> None:
+    ) -> bool:
         link = jump_url(self.channel.guild.id, self.channel.id, message_id)
         text = f"A new brief in {self.channel.guild.name} matches {', '.join(topics)}: {link}"
         try:
@@ -215,9 +217,12 @@ class ChannelPublisher:
             await dm.send(text[:_CONTENT_LIMIT])
         except discord.Forbidden:
             log.info("user %s does not accept DMs; skipped", user_id)
+            return False
         except discord.HTTPException as exc:
             # One failed DM must not keep the other subscribers from theirs.
             log.warning("could not send a DM to %s (%s); skipped", user_id, _answer(exc))
+            return False
+        return True
 
     async def point_to(self, url: str, earlier: EarlierBrief) -> None:
         where = jump_url(self.channel.guild.id, earlier.channel_id, earlier.message_id)

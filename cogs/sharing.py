@@ -376,7 +376,7 @@ class _QuietPublisher(SharePublisher):
 
     def __init__(
         self,
-        bot: discord.Client,
+        bot: NewslinkBot,
         channel: discord.TextChannel,
         reply_to: discord.Message | None = None,
     ) -> None:

@@ -7,10 +7,11 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.brief import Brief, QuoteRun
 from bot.errors import HTTPStatusError, UserFacingError
 from bot.extract import Article
+from bot.notify import MENTIONS_PER_MESSAGE, Pacer, limit_notice
 from bot.sharing import (
     CATCH_UP_LIMIT,
     Duplicate,
@@ -27,7 +29,6 @@ from bot.sharing import (
     Failed,
     FailureMode,
     GaveUp,
-    Mention,
     Missed,
     Pointed,
     Posted,
@@ -41,8 +42,9 @@ from bot.sharing import (
     owner_gone,
 )
 from bot.storage import repository
-from bot.storage.models import LinkClaim
+from bot.storage.models import DeliveredNotification, LinkClaim
 from bot.urls import url_key
+from tests._monotonic import FakeTime
 
 GUILD, CHANNEL, SHARER = 10, 20, 30
 URL = "https://news.example/2026/11/ministers-meet"
@@ -74,6 +76,8 @@ class RecordingPublisher:
         thread_exists: bool = False,
         can_thread: bool = True,
         existing: int | None = None,
+        refuse_thread_posts: frozenset[int] = frozenset(),
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.readers = readers
         self.existing = existing
@@ -83,8 +87,14 @@ class RecordingPublisher:
         self.can_thread = can_thread
         self.posted: list[Brief] = []
         self.threads: list[tuple[int, str]] = []
-        self.discussions: list[tuple[int, int, list[Mention]]] = []
+        # (thread, text, pinged) of each thread message; those numbered in refuse_thread_posts
+        # (0 the first) are refused, as Discord refuses a malformed message.
+        self.thread_posts: list[tuple[int, str, tuple[int, ...]]] = []
+        self.refuse_thread_posts = refuse_thread_posts
         self.dms: list[tuple[int, int, list[str]]] = []
+        self.dm_times: list[float] = []  # the (injected) clock's time of each DM
+        self.clock = clock
+        self.looked_up: list[int] = []
         self.pointers: list[tuple[str, EarlierBrief]] = []
         self.failures: list[tuple[str, UserFacingError, FailureMode]] = []
         self._next_id = 5000
@@ -109,17 +119,21 @@ class RecordingPublisher:
         return message_id if self.thread_exists else self._id()
 
     async def can_read(self, user_ids: Sequence[int]) -> set[int]:
+        self.looked_up.extend(user_ids)
         return set(user_ids) if self.readers is None else set(user_ids) & self.readers
 
-    async def open_discussion(
-        self, thread_id: int, sharer_id: int, mentions: Sequence[Mention]
-    ) -> None:
-        self.discussions.append((thread_id, sharer_id, list(mentions)))
+    async def post_in_thread(self, thread_id: int, text: str, ping: Sequence[int]) -> bool:
+        refused = len(self.thread_posts) in self.refuse_thread_posts
+        self.thread_posts.append((thread_id, text, tuple(ping)))
+        return not refused
 
     async def send_dm(
         self, user_id: int, brief: Brief, message_id: int, topics: Sequence[str]
-    ) -> None:
+    ) -> bool:
         self.dms.append((user_id, message_id, list(topics)))
+        if self.clock is not None:
+            self.dm_times.append(self.clock())
+        return True
 
     async def point_to(self, url: str, earlier: EarlierBrief) -> None:
         self.pointers.append((url, earlier))
@@ -162,10 +176,17 @@ def _share(message_id: int, author_id: int = SHARER) -> Share:
 
 
 async def _subscribe(
-    sessions: async_sessionmaker[AsyncSession], user_id: int, topic: str, delivery: str = "thread"
+    sessions: async_sessionmaker[AsyncSession],
+    user_id: int,
+    topic: str,
+    delivery: str = "thread",
+    *,
+    now: dt.datetime | None = None,
 ) -> None:
     async with sessions() as session, session.begin():
-        await repository.subscribe(session, GUILD, user_id, topic, limit=25, delivery=delivery)
+        await repository.subscribe(
+            session, GUILD, user_id, topic, limit=25, delivery=delivery, now=now
+        )
 
 
 async def test_a_shared_link_is_briefed_threaded_and_recorded(
@@ -182,7 +203,7 @@ async def test_a_shared_link_is_briefed_threaded_and_recorded(
     assert briefer.calls == [(URL, "Worth reading on the alliance", "standard")]
     assert [b.lead for b in publisher.posted] == ["Worth reading on the alliance"]
     assert publisher.threads == [(posted.message_id, ARTICLE.title)]
-    assert publisher.discussions == [(posted.thread_id, SHARER, [])]
+    assert publisher.thread_posts == [(posted.thread_id, f"Shared by <@{SHARER}>.", ())]
     async with sessionmaker() as session:
         record = await repository.brief_by_message(session, GUILD, posted.message_id)
     assert (record.channel_id, record.thread_id, record.sharer_id, record.source_message_id) == (
@@ -278,8 +299,165 @@ async def test_matching_subscribers_are_mentioned_once_and_dm_subscribers_messag
 
     assert isinstance(posted, Posted)
     assert sorted(posted.notified) == [40, 41]
-    assert publisher.discussions == [(posted.thread_id, SHARER, [Mention(40, ("nato", "russia"))])]
+    # Pinged once, without the topics: the channel need not learn what each member follows.
+    assert publisher.thread_posts == [
+        (posted.thread_id, f"Shared by <@{SHARER}>.\nFollowing a matching topic: <@40>", (40,))
+    ]
     assert publisher.dms == [(41, posted.message_id, ["patriot"])]
+
+
+# --- notification floods (issue 10 item 4) --------------------------------------------------------
+
+START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+async def _followers(
+    sessions: async_sessionmaker[AsyncSession], users: range, delivery: str = "thread"
+) -> None:
+    """Each of ``users`` follows "nato", in the order given, a minute apart."""
+    for user_id in users:
+        await _subscribe(
+            sessions, user_id, "nato", delivery, now=START + dt.timedelta(minutes=user_id)
+        )
+
+
+async def _recorded(sessions: async_sessionmaker[AsyncSession], brief_id: int) -> set[int]:
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(DeliveredNotification.user_id).where(DeliveredNotification.brief_id == brief_id)
+        )
+        return set(rows)
+
+
+def _sharing(
+    sessions: async_sessionmaker[AsyncSession], briefer: FakeBriefer, **kw: object
+) -> Sharing:
+    return Sharing(sessions=sessions, briefer=briefer, **kw)  # type: ignore[arg-type]
+
+
+async def test_past_100_subscribers_mentions_go_in_messages_of_at_most_100(
+    sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
+) -> None:
+    await _followers(sessionmaker, range(1000, 1230))
+    sharing = _sharing(sessionmaker, briefer, notify_max_per_brief=500)
+    publisher = _publisher()
+
+    [posted] = await sharing.share_message(_share(1), URL, publisher)
+
+    assert isinstance(posted, Posted)
+    pinged = [u for _, _, ping in publisher.thread_posts for u in ping]
+    assert sorted(pinged) == list(range(1000, 1230))  # each once
+    for _, text, ping in publisher.thread_posts:
+        assert len(ping) <= MENTIONS_PER_MESSAGE and len(text) <= 2000
+        assert sorted(int(m) for m in re.findall(r"<@(\d+)>", text) if int(m) != SHARER) == sorted(
+            ping
+        )
+    assert await _recorded(sessionmaker, posted.brief_id) == set(range(1000, 1230))
+
+
+async def test_a_refused_thread_message_leaves_its_members_unrecorded(
+    sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
+) -> None:
+    await _followers(sessionmaker, range(1000, 1150))
+    sharing = _sharing(sessionmaker, briefer, notify_max_per_brief=500)
+    publisher = _publisher(refuse_thread_posts=frozenset({1}))
+
+    [posted] = await sharing.share_message(_share(1), URL, publisher)
+
+    assert isinstance(posted, Posted) and len(publisher.thread_posts) == 2
+    first, refused = publisher.thread_posts[0][2], publisher.thread_posts[1][2]
+    assert refused and set(posted.notified) == set(first)
+    assert await _recorded(sessionmaker, posted.brief_id) == set(first)
+
+
+async def test_at_most_notify_max_members_are_told_the_longest_followers_first(
+    sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
+) -> None:
+    # Followed in reverse order of user id: the earliest followers are the highest ids.
+    for i, user_id in enumerate(range(1099, 999, -1)):
+        delivery = "dm" if user_id % 3 == 0 else "thread"
+        await _subscribe(
+            sessionmaker, user_id, "nato", delivery, now=START + dt.timedelta(minutes=i)
+        )
+    sharing = _sharing(sessionmaker, briefer, notify_max_per_brief=10)
+    publisher = _publisher(readers=set(range(1000, 1100)) - {1098})  # 1098 cannot read it
+
+    [posted] = await sharing.share_message(_share(1), URL, publisher)
+
+    assert isinstance(posted, Posted)
+    told = [
+        *(u for _, _, ping in publisher.thread_posts for u in ping),
+        *(d[0] for d in publisher.dms),
+    ]
+    assert sorted(told) == sorted([1099, *range(1097, 1088, -1)])  # the 10 earliest readers
+    assert await _recorded(sessionmaker, posted.brief_id) == set(told)
+    # The thread says the limit was reached, and that message pings nobody beyond the 10.
+    assert limit_notice(10) in publisher.thread_posts[-1][1]
+    assert {u for _, _, ping in publisher.thread_posts for u in ping} <= set(told)
+    # Members were looked up in turn, about as many as were told, not all 100.
+    assert len(publisher.looked_up) <= 12
+
+
+async def test_within_the_limit_no_notice_is_posted(
+    sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
+) -> None:
+    await _followers(sessionmaker, range(1000, 1010))
+    publisher = _publisher()
+    [posted] = await _sharing(sessionmaker, briefer, notify_max_per_brief=10).share_message(
+        _share(1), URL, publisher
+    )
+    assert isinstance(posted, Posted) and len(posted.notified) == 10
+    assert all("limit" not in text for _, text, _ in publisher.thread_posts)
+
+
+async def test_dms_past_the_minute_budget_wait_their_turn(
+    sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
+) -> None:
+    await _followers(sessionmaker, range(1000, 1005), delivery="dm")
+    fake = FakeTime(5000.0)
+    sharing = _sharing(sessionmaker, briefer, dm_pacer=Pacer(2, clock=fake.clock, sleep=fake.sleep))
+    publisher = _publisher(clock=fake.clock)
+
+    [posted] = await sharing.share_message(_share(1), URL, publisher)
+
+    assert isinstance(posted, Posted)
+    # Two a minute, in the order they followed; none dropped.
+    assert [d[0] for d in publisher.dms] == list(range(1000, 1005))
+    assert [t - 5000.0 for t in publisher.dm_times] == [0, 0, 60, 60, 120]
+    assert await _recorded(sessionmaker, posted.brief_id) == set(range(1000, 1005))
+
+
+async def test_paced_dms_run_in_the_background_and_a_shutdown_drops_the_rest_unrecorded(
+    sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
+) -> None:
+    await _subscribe(sessionmaker, 999, "nato", now=START)
+    await _followers(sessionmaker, range(1000, 1003), delivery="dm")
+    spawned: list[asyncio.Task[object]] = []
+    gate = asyncio.Event()
+
+    async def held_sleep(seconds: float) -> None:
+        await gate.wait()  # the next minute never comes in this test
+
+    sharing = _sharing(
+        sessionmaker,
+        briefer,
+        dm_pacer=Pacer(1, sleep=held_sleep),
+        spawn=lambda coro, name: spawned.append(asyncio.create_task(coro, name=name)),
+    )
+    publisher = _publisher()
+
+    [posted] = await sharing.share_message(_share(1), URL, publisher)
+
+    # The share ends with the thread open; the DMs go on in the bot's tracked task.
+    assert isinstance(posted, Posted) and posted.notified == (999,)
+    [task] = spawned
+    await asyncio.sleep(0.05)
+    assert [d[0] for d in publisher.dms] == [1000]  # the rest wait for the next minute
+    task.cancel()  # the bot shutting down
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert [d[0] for d in publisher.dms] == [1000]
+    assert await _recorded(sessionmaker, posted.brief_id) == {999, 1000}
 
 
 async def test_an_existing_thread_is_reused(
@@ -312,7 +490,7 @@ async def test_without_a_thread_thread_subscribers_are_told_by_dm(
     [posted] = await sharing.share_message(_share(1), URL, publisher)
 
     assert isinstance(posted, Posted) and posted.thread_id is None
-    assert publisher.discussions == []
+    assert publisher.thread_posts == []
     assert publisher.dms == [(40, posted.message_id, ["nato"])]
     async with sessionmaker() as session:
         record = await repository.brief_by_message(session, GUILD, posted.message_id)

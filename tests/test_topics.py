@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.brief import Brief
 from bot.errors import InvalidTopic
 from bot.extract import Article
-from bot.topics import BriefText, TopicIndex, fold, match_topics, normalize_topic, tokens
+from bot.topics import (
+    BODY_MAX_CHARS,
+    BODY_MIN_OCCURRENCES,
+    MAX_LENGTH,
+    BriefText,
+    TopicIndex,
+    bounded,
+    fold,
+    match_topics,
+    normalize_topic,
+    tokens,
+)
 
 
 @pytest.mark.parametrize(
@@ -176,3 +192,107 @@ def test_many_overlapping_topics() -> None:
     index = TopicIndex({t: frozenset({i}) for i, t in enumerate(topics)})
     found = index.match(BriefText(headline="United States Senate votes"))
     assert set(found) == set(topics)
+
+
+# --- bounded text, a matcher linear in it -------------------------------------------------------
+
+
+def _reference_match(topics: list[str], text: BriefText) -> dict[str, str]:
+    """The rule spelled out the slow, obvious way: count each phrase by sliding over the words."""
+
+    def count(words: list[str], phrase: tuple[str, ...]) -> int:
+        n = len(phrase)
+        return sum(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))
+
+    text = bounded(text)
+    found: dict[str, str] = {}
+    for topic in topics:
+        phrase = tuple(tokens(topic))
+        for where, value in (
+            ("headline", text.headline),
+            ("description", text.description),
+            ("lead", text.lead),
+        ):
+            if count(tokens(value), phrase):
+                found[topic] = where
+                break
+        else:
+            if sum(count(tokens(p), phrase) for p in text.body) >= BODY_MIN_OCCURRENCES:
+                found[topic] = "body"
+    return found
+
+
+_WORDS = st.sampled_from(["a", "b", "nato", "missiles", "missile", "cease-fire", "fire"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    topics=st.lists(st.lists(_WORDS, min_size=1, max_size=5).map(" ".join), max_size=8),
+    fields=st.lists(st.lists(_WORDS, max_size=12).map(" ".join), min_size=3, max_size=3),
+    body=st.lists(st.lists(_WORDS, max_size=20).map(" ".join), max_size=4),
+)
+def test_the_automaton_agrees_with_the_rule_spelled_out(
+    topics: list[str], fields: list[str], body: list[str]
+) -> None:
+    # Few distinct words: phrases overlap, repeat and nest, the cases failure links are for.
+    normalized = sorted({normalize_topic(t) for t in topics if 2 <= len(t) <= MAX_LENGTH})
+    text = BriefText(fields[0], fields[1], fields[2], body)
+    index = TopicIndex({t: frozenset({1}) for t in normalized})
+    assert index.match(text) == _reference_match(normalized, text)
+
+
+def test_only_the_bounded_text_is_read() -> None:
+    filler = ("The talks went on. " * (BODY_MAX_CHARS // 19))[: BODY_MAX_CHARS - 20]
+    index = TopicIndex({"nato": frozenset({1}), "turkey": frozenset({2})})
+    text = BriefText("Talks", "", "", [filler, "Turkey and Turkey.", "NATO and NATO."])
+    # Turkey is within the bound, NATO past it (a long article's tail is not matched).
+    assert index.match(text) == {"turkey": "body"}
+    assert index.match(BriefText("x" * 5000 + " NATO", "", "", [])) == {}
+    # A paragraph cut at the bound is cut between words: "natoville" does not become "nato".
+    long = "x " * (BODY_MAX_CHARS // 2 - 2) + "natoville natoville"
+    assert bounded(BriefText(body=[long])).body[0].split()[-1] != "nato"
+    assert all(len(p) <= BODY_MAX_CHARS for p in bounded(BriefText(body=[long])).body)
+
+
+def _best_of(fn: Callable[[], object], runs: int = 5) -> float:
+    """The fastest of ``runs`` timings of ``fn``: the least disturbed by other work."""
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _repetitive(words: int) -> BriefText:
+    """A page that repeats one word, as a hostile page would, in paragraphs of 200 words."""
+    paragraph = " ".join(["a"] * 200)
+    return BriefText("a a", "a a", "a a", [paragraph] * (words // 200))
+
+
+# Every topic of 1 to 25 "a"s (the most words /subscribe accepts): each word of the page ends an
+# occurrence of every one of them.
+_ALL_A_TOPICS = [" ".join(["a"] * n) for n in range(1, 26)]
+
+
+def test_matching_cost_grows_linearly_with_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.topics.BODY_MAX_CHARS", 10**7)  # below the bound, to see the growth
+    index = TopicIndex({t: frozenset({1}) for t in _ALL_A_TOPICS})
+    small, large = _repetitive(4_000), _repetitive(32_000)
+    assert index.match(small) == {t: "headline" for t in _ALL_A_TOPICS[:2]} | {
+        t: "body" for t in _ALL_A_TOPICS[2:]
+    }
+    ratio = _best_of(lambda: index.match(large)) / _best_of(lambda: index.match(small))
+    assert ratio < 8 * 3, f"8x the text took {ratio:.1f}x the time"
+
+
+def test_matching_cost_does_not_grow_with_the_topics_length() -> None:
+    text = _repetitive(20_000)
+    # Every topic of 1 to 3 "a"s, then of 1 to 24: 8x the longest topic, and every one of them
+    # occurring at every word of the page.
+    short = TopicIndex({t: frozenset({1}) for t in _ALL_A_TOPICS[:3]})
+    long = TopicIndex({t: frozenset({1}) for t in _ALL_A_TOPICS[:24]})
+    assert len(short.match(text)) == 3 and len(long.match(text)) == 24
+    ratio = _best_of(lambda: long.match(text)) / _best_of(lambda: short.match(text))
+    # The old n-gram lookup built every phrase length at every word: 10x the time here.
+    assert ratio < 3, f"topics of 8x the words took {ratio:.1f}x the time"

@@ -213,15 +213,24 @@ async def running_bot(
 
 
 @pytest.fixture
+def setting_overrides() -> dict[str, Any]:
+    """Settings fields a test module wants other than :func:`bot_settings` (override it)."""
+    return {}
+
+
+@pytest.fixture
 async def newslink(
     fake_discord: FakeDiscord,  # noqa: F811  (the imported fixture)
     database_url: str,
     news_site: NewsSite,
     parse_pool: ParsePool,
+    setting_overrides: dict[str, Any],
 ) -> AsyncIterator[Running]:
     """The real bot connected to the fake, ready; closed cleanly after the test."""
     build_world(fake_discord)
-    settings = bot_settings(fake_discord, database_url, news_site)
+    settings = dataclasses.replace(
+        bot_settings(fake_discord, database_url, news_site), **setting_overrides
+    )
     with pointed_at(fake_discord):  # restores discord.py's endpoints after the test
         async with running_bot(fake_discord, settings, news_site, parse_pool) as run:
             yield run
