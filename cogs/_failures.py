@@ -56,11 +56,10 @@ def explain(error: BaseException) -> str | None:
     if isinstance(error, discord.Forbidden):
         return _DISCORD_REFUSED
     if isinstance(error, app_commands.MissingPermissions):
-        return f"You need the {_names(error.missing_permissions)} permission to do that."
+        return f"You need the {permission_names(error.missing_permissions)} permission to do that."
     if isinstance(error, app_commands.BotMissingPermissions):
-        return (
-            f"I need the {_names(error.missing_permissions)} permission in this channel to do that."
-        )
+        names = permission_names(error.missing_permissions)
+        return f"I need the {names} permission in this channel to do that."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command works only in a server."
     if isinstance(error, app_commands.CommandOnCooldown):
@@ -70,7 +69,7 @@ def explain(error: BaseException) -> str | None:
     return None
 
 
-def _names(permissions: list[str]) -> str:
+def permission_names(permissions: list[str]) -> str:
     return " and ".join(p.replace("_", " ").title() for p in permissions)
 
 

@@ -14,7 +14,7 @@ from bot.errors import BriefNotFound, UserFacingError
 from bot.render import safe_markdown
 from bot.storage import repository
 from bot.storage.models import BriefRecord
-from cogs._checks import bot_can, guild_text_channel, require
+from cogs._checks import caller, can_read, check_in, guild_text_channel
 from cogs._publishing import jump_url
 
 if TYPE_CHECKING:
@@ -31,6 +31,13 @@ def _message_id(text: str) -> int:
     if not last.isdigit():
         raise UserFacingError("Give a message link (Copy Message Link) or a message id.")
     return int(last)
+
+
+def _hidden(brief: BriefRecord) -> BriefNotFound:
+    """To a caller who cannot see its channel, a brief is not one: nothing about it is revealed."""
+    return BriefNotFound(
+        detail=f"message {brief.brief_message_id} is in a channel hidden from them"
+    )
 
 
 @app_commands.guild_only()
@@ -50,7 +57,7 @@ class NewslinkGroup(
     @app_commands.describe(channel="The channel whose shared links newslink should brief")
     async def watch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Brief links shared in a channel (by default every channel newslink can post in)."""
-        require(interaction, manage_channels=True)
+        check_in(interaction, channel, ["manage_channels"])
         await self._set(channel, watched=True)
         await interaction.response.send_message(
             f"Watching {channel.mention} for shared links.", ephemeral=True
@@ -60,7 +67,7 @@ class NewslinkGroup(
     @app_commands.describe(channel="The channel newslink should leave alone")
     async def unwatch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Stop briefing links shared in a channel (/brief still works there)."""
-        require(interaction, manage_channels=True)
+        check_in(interaction, channel, ["manage_channels"])
         await self._set(channel, watched=False)
         await interaction.response.send_message(
             f"No longer watching {channel.mention}.", ephemeral=True
@@ -82,8 +89,8 @@ class NewslinkGroup(
         threads: bool | None = None,
     ) -> None:
         """Show a channel's newslink settings, or change them."""
-        require(interaction, manage_channels=True)
         target = channel or guild_text_channel(interaction)
+        check_in(interaction, target, ["manage_channels"])
         changes = {
             k: v
             for k, v in {"length": length, "on_failure": on_failure, "threads": threads}.items()
@@ -140,13 +147,26 @@ class ModerationCog(commands.Cog):
             raise BriefNotFound("There is no brief in this channel yet.")
         return found
 
-    async def _pin(self, interaction: discord.Interaction, brief: BriefRecord, pin: bool) -> None:
-        require(interaction, pin_messages=True)
+    @staticmethod
+    def _brief_channel(
+        interaction: discord.Interaction, brief: BriefRecord
+    ) -> discord.TextChannel | None:
+        """The channel a brief is in, None if it is gone."""
         assert interaction.guild is not None
         channel = interaction.guild.get_channel(brief.channel_id)
-        if not isinstance(channel, discord.TextChannel):
+        return channel if isinstance(channel, discord.TextChannel) else None
+
+    async def _pin(self, interaction: discord.Interaction, brief: BriefRecord, pin: bool) -> None:
+        channel = self._brief_channel(interaction, brief)
+        if channel is None:
             raise UserFacingError("That brief's channel is gone.")
-        bot_can(channel, pin_messages=True)
+        check_in(
+            interaction,
+            channel,
+            ["read_message_history", "pin_messages"],
+            bot=["pin_messages"],
+            unseen=_hidden(brief),
+        )
         # discord.py may wait out a 429 or retry a 5xx for seconds: answer within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
         message = channel.get_partial_message(brief.brief_message_id)
@@ -197,7 +217,6 @@ class ModerationCog(commands.Cog):
     )
     async def pin(self, interaction: discord.Interaction, message: str | None = None) -> None:
         """Pin a brief in this channel and add it to the server's /pinned index."""
-        require(interaction, pin_messages=True)
         channel = guild_text_channel(interaction)
         await self._pin(interaction, await self._find_brief(channel, message), pin=True)
 
@@ -209,12 +228,10 @@ class ModerationCog(commands.Cog):
     )
     async def unpin(self, interaction: discord.Interaction, message: str | None = None) -> None:
         """Unpin a brief and drop it from the /pinned index."""
-        require(interaction, pin_messages=True)
         channel = guild_text_channel(interaction)
         await self._pin(interaction, await self._find_brief(channel, message), pin=False)
 
     async def pin_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        require(interaction, pin_messages=True)
         channel = guild_text_channel(interaction)
         await self._pin(interaction, await self._find_brief(channel, str(message.id)), pin=True)
 
@@ -226,10 +243,17 @@ class ModerationCog(commands.Cog):
     ) -> None:
         """List this server's pinned briefs, newest first."""
         assert interaction.guild is not None
+        member = caller(interaction)
+        # Only the briefs of channels the caller can read, filtered in the query so pages stay full.
+        readable = [c.id for c in interaction.guild.text_channels if can_read(c, member)]
         async with self.bot.services.sessions() as session:
             # One more than a page tells whether there is a next page without counting them all.
             briefs = await repository.pinned_briefs(
-                session, interaction.guild.id, offset=(page - 1) * _PAGE_SIZE, limit=_PAGE_SIZE + 1
+                session,
+                interaction.guild.id,
+                channel_ids=readable,
+                offset=(page - 1) * _PAGE_SIZE,
+                limit=_PAGE_SIZE + 1,
             )
         if not briefs:
             text = "No pinned briefs yet." if page == 1 else f"There is no page {page}."
@@ -244,11 +268,20 @@ class ModerationCog(commands.Cog):
         await interaction.response.send_message(text[:2000], ephemeral=True, suppress_embeds=True)
 
     async def _remove(self, interaction: discord.Interaction, brief: BriefRecord) -> None:
-        require(interaction, manage_messages=True)
-        assert interaction.guild is not None
-        channel = interaction.guild.get_channel(brief.channel_id)
+        channel = self._brief_channel(interaction, brief)
+        if channel is not None:
+            check_in(
+                interaction,
+                channel,
+                ["read_message_history", "manage_messages"],
+                bot=[],  # its own message: seeing the channel is enough
+                unseen=_hidden(brief),
+            )
+        elif not caller(interaction).guild_permissions.manage_messages:
+            # The channel was deleted: only a server-wide moderator may drop what is left of it.
+            raise app_commands.MissingPermissions(["manage_messages"])
         await interaction.response.defer(ephemeral=True, thinking=True)  # Discord allows 3 s
-        if isinstance(channel, discord.TextChannel):
+        if channel is not None:
             try:
                 await channel.get_partial_message(brief.brief_message_id).delete()
             except discord.NotFound:
@@ -267,14 +300,12 @@ class ModerationCog(commands.Cog):
         self, interaction: discord.Interaction, message: str | None = None
     ) -> None:
         """Delete a brief: its message and newslink's record of it."""
-        require(interaction, manage_messages=True)
         channel = guild_text_channel(interaction)
         await self._remove(interaction, await self._find_brief(channel, message))
 
     async def remove_message(
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
-        require(interaction, manage_messages=True)
         channel = guild_text_channel(interaction)
         await self._remove(interaction, await self._find_brief(channel, str(message.id)))
 

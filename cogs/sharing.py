@@ -46,7 +46,7 @@ from bot.sharing import (
 )
 from bot.storage.database import unavailable
 from bot.urls import find_links, url_key
-from cogs._checks import guild_text_channel
+from cogs._checks import check_in, guild_text_channel, sending
 from cogs._failures import answer_error
 from cogs._publishing import ChannelPublisher, can_post, jump_url, to_embed
 
@@ -410,6 +410,9 @@ class PublishView(discord.ui.View):
         if self.publishing:
             await interaction.response.send_message(_BEING_PUBLISHED, ephemeral=True)
             return
+        # The right to post may have gone since the /brief; refused, the button stays usable.
+        channel = guild_text_channel(interaction)
+        check_in(interaction, channel, [sending(channel)])
         self.publishing = True
         button.disabled = True
         await interaction.response.edit_message(view=self)
@@ -427,9 +430,11 @@ class PublishView(discord.ui.View):
 
 async def _acknowledge(interaction: discord.Interaction) -> discord.TextChannel | None:
     """Defer at once (Discord allows 3 seconds; a brief takes longer) and check that briefs can be
-    posted here; None, with the caller told why, if they cannot."""
+    posted here, by the bot and in the caller's name; None, with the caller told why, if not."""
     await interaction.response.defer(ephemeral=True, thinking=True)
     channel = guild_text_channel(interaction)
+    # The brief carries the caller's words and opens a thread: only where they may post.
+    check_in(interaction, channel, [sending(channel)])
     if not can_post(channel, channel.guild.me):
         await interaction.followup.send("I cannot post briefs in this channel.", ephemeral=True)
         return None

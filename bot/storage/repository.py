@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -362,14 +362,23 @@ async def mark_unpinned(session: AsyncSession, guild_id: int, message_id: int) -
 
 
 async def pinned_briefs(
-    session: AsyncSession, guild_id: int, *, limit: int = 10, offset: int = 0
+    session: AsyncSession,
+    guild_id: int,
+    *,
+    channel_ids: Collection[int] | None = None,
+    limit: int = 10,
+    offset: int = 0,
 ) -> list[BriefRecord]:
-    """The server's pinned briefs, most recently pinned first."""
+    """The server's pinned briefs, most recently pinned first; only those in ``channel_ids`` when
+    given (the channels the caller can read: filtered here, so that every page is full)."""
+    query = select(BriefRecord).where(
+        BriefRecord.guild_id == guild_id, BriefRecord.pinned_at.is_not(None)
+    )
+    if channel_ids is not None:
+        query = query.where(BriefRecord.channel_id.in_(list(channel_ids)))
     rows = await session.scalars(
         _with_article(
-            select(BriefRecord)
-            .where(BriefRecord.guild_id == guild_id, BriefRecord.pinned_at.is_not(None))
-            .order_by(BriefRecord.pinned_at.desc(), BriefRecord.id.desc())
+            query.order_by(BriefRecord.pinned_at.desc(), BriefRecord.id.desc())
             .limit(limit)
             .offset(offset)
         )

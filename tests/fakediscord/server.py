@@ -947,6 +947,8 @@ class FakeDiscord:
     ) -> web.Response:
         channel = self._channel(p["channel_id"])
         message = self._message_in(channel, p["message_id"])
+        # Even its own message: a bot that cannot see the channel gets 403.
+        self._require(channel, VIEW_CHANNEL)
         if int(message.data["author"]["id"]) != self.bot_user_id:
             self._require(channel, 1 << 13)  # manage messages
         self._remove_message(message)

@@ -48,6 +48,7 @@ async def _brief(
     message_id: int,
     *,
     guild: int = GUILD,
+    channel: int = CHANNEL,
     key: str = "example.org/a",
     created_at: dt.datetime = T0,
 ) -> BriefRecord:
@@ -55,7 +56,7 @@ async def _brief(
     return await repo.record_brief(
         session,
         guild_id=guild,
-        channel_id=CHANNEL,
+        channel_id=channel,
         brief_message_id=message_id,
         sharer_id=USER,
         article_id=article.id,
@@ -123,6 +124,26 @@ async def test_delete_brief(session: AsyncSession) -> None:
     assert not await repo.delete_brief(session, 100)
     with pytest.raises(BriefNotFound):
         await repo.brief_by_message(session, GUILD, 100)
+
+
+async def test_pinned_briefs_only_in_the_channels_given_and_pages_stay_full(
+    session: AsyncSession,
+) -> None:
+    # Newest pin first: 1005 (hidden), 1004, 1003 (hidden), 1002, 1001 (hidden), 1000.
+    for i in range(6):
+        await _brief(session, 1000 + i, channel=CHANNEL + i % 2)
+        await repo.mark_pinned(
+            session, GUILD, 1000 + i, user_id=USER, now=T0 + dt.timedelta(minutes=i)
+        )
+    await session.commit()
+
+    readable = {CHANNEL, CHANNEL + 7}
+    page1 = await repo.pinned_briefs(session, GUILD, channel_ids=readable, limit=2)
+    page2 = await repo.pinned_briefs(session, GUILD, channel_ids=readable, limit=2, offset=2)
+    assert [b.brief_message_id for b in page1] == [1004, 1002]
+    assert [b.brief_message_id for b in page2] == [1000]
+    assert await repo.pinned_briefs(session, GUILD, channel_ids=[]) == []
+    assert len(await repo.pinned_briefs(session, GUILD)) == 6
 
 
 async def test_pinned_briefs_newest_first_and_paged(session: AsyncSession) -> None:
