@@ -31,6 +31,7 @@ import yarl
 from discord.ext import commands
 
 import cogs
+from bot.clock import Clock
 from bot.services import Services, open_services
 from bot.settings import Settings
 from bot.sharing import Sharing
@@ -131,6 +132,7 @@ class NewslinkBot(commands.Bot):
             briefer=services.briefer,
             rebrief_window_days=services.settings.rebrief_window_days,
             max_links_per_message=services.settings.max_links_per_message,
+            clock=services.clock,
         )
 
     async def setup_hook(self) -> None:
@@ -188,11 +190,13 @@ class NewslinkBot(commands.Bot):
 async def serve(
     settings: Settings,
     *,
+    clock: Clock,
     started: Callable[[NewslinkBot], None] | None = None,
     **options: Any,
 ) -> int:
     """Open the services, run the bot until it is closed; the exit status. ``started`` gets the bot
-    before it connects (tests use it to wait for readiness and to close it)."""
+    before it connects (tests use it to wait for readiness and to close it); ``clock`` is the
+    wall clock every "now" of the bot comes from."""
     if settings.discord_token is None:
         print(
             "newslink: DISCORD_TOKEN is not set: put it in .env (see .env.example).",
@@ -200,7 +204,10 @@ async def serve(
         )
         return EXIT_FAILURE
     point_at_discord(settings)
-    async with open_services(settings) as services, NewslinkBot(services, **options) as bot:
+    async with (
+        open_services(settings, clock=clock) as services,
+        NewslinkBot(services, **options) as bot,
+    ):
         if started is not None:
             started(bot)
         try:
@@ -214,7 +221,7 @@ async def serve(
     return 0
 
 
-def run_bot(settings: Settings) -> int:
+def run_bot(settings: Settings, clock: Clock) -> int:
     """``python -m bot run``: serve until interrupted or terminated (SIGTERM closes cleanly)."""
 
     async def main() -> int:
@@ -237,7 +244,7 @@ def run_bot(settings: Settings) -> int:
         with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, stop, signum)
-        return await serve(settings, started=holder.append)
+        return await serve(settings, clock=clock, started=holder.append)
 
     return asyncio.run(main())
 

@@ -71,13 +71,14 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.brief import Brief
+from bot.clock import Clock
 from bot.errors import UserFacingError
 from bot.render import thread_name
 from bot.storage import repository
@@ -312,7 +313,7 @@ class Sharing:
     rebrief_window_days: int = 7
     max_links_per_message: int = 3
     owner: str = field(default_factory=default_owner)
-    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    clock: Clock = field(kw_only=True)  # every "now" of a share: claims, windows, records
     # Longer than any share runs (fetch and extraction are capped at 20 s): a claim of a process
     # that may still be alive is taken over only after this.
     recovery_grace: dt.timedelta = dt.timedelta(minutes=2)
@@ -395,7 +396,7 @@ class Sharing:
                 owner=self.owner,
                 guild_id=share.guild_id,
                 channel_id=share.channel_id,
-                now=self.clock(),
+                now=self.clock.now(),
             )
 
     async def _run_claimed(
@@ -466,8 +467,9 @@ class Sharing:
             raise
         # Recorded before the thread is opened: once the message exists, the claim must say so,
         # or a retry would post a second brief.
+        now = self.clock.now()
         async with self.sessions() as session, session.begin():
-            article = await repository.record_article(session, brief.article, key)
+            article = await repository.record_article(session, brief.article, key, fetched_at=now)
             record = await repository.record_brief(
                 session,
                 guild_id=share.guild_id,
@@ -476,10 +478,11 @@ class Sharing:
                 sharer_id=share.author_id,
                 article_id=article.id,
                 source_message_id=share.message_id,
+                created_at=now,
             )
             brief_id = record.id
             await repository.complete_claim(
-                session, share.message_id, key, owner=self.owner, brief_id=brief_id
+                session, share.message_id, key, owner=self.owner, now=now, brief_id=brief_id
             )
         thread_id: int | None = None
         if policy.threads:
@@ -517,7 +520,7 @@ class Sharing:
         readers = await publisher.can_read(candidates) if candidates else set()
         async with self.sessions() as session, session.begin():
             fresh = await repository.record_notifications(
-                session, brief_id, [u for u in candidates if u in readers]
+                session, brief_id, [u for u in candidates if u in readers], now=self.clock.now()
             )
         mentions = [Mention(u, tuple(by_thread[u])) for u in fresh if u in by_thread]
         if thread_id is not None:
@@ -533,7 +536,7 @@ class Sharing:
         results, waiting = await self._recover_pass(reopener, only=None)
         if waiting:
             # Possibly a live process elsewhere: look again once its claims are past the grace.
-            due = max(c.claimed_at for c in waiting) + self.recovery_grace - self.clock()
+            due = max(c.claimed_at for c in waiting) + self.recovery_grace - self.clock.now()
             log.info(
                 "%d claims may still be in progress elsewhere; checking again in %.0f s",
                 len(waiting),
@@ -547,7 +550,7 @@ class Sharing:
     async def _recover_pass(
         self, reopener: Reopener, *, only: set[int] | None
     ) -> tuple[list[Recovered], list[LinkClaim]]:
-        now = self.clock()
+        now = self.clock.now()
         async with self.sessions() as session:
             claims = await repository.stale_claims(session, dt.timedelta(0), now=now, limit=1000)
         results: list[Recovered] = []
@@ -641,7 +644,7 @@ class Sharing:
         return GaveUp(share.message_id, key, reason)
 
     async def _earlier_brief(self, guild_id: int, key: str) -> EarlierBrief | None:
-        since = self.clock() - dt.timedelta(days=self.rebrief_window_days)
+        since = self.clock.now() - dt.timedelta(days=self.rebrief_window_days)
         async with self.sessions() as session:
             found = await repository.find_recent_brief(session, guild_id, key, since)
         if found is None:
@@ -651,13 +654,23 @@ class Sharing:
     async def _finish_claim(self, share: Share, key: str, *, brief_id: int | None) -> None:
         async with self.sessions() as session, session.begin():
             await repository.complete_claim(
-                session, share.message_id, key, owner=self.owner, brief_id=brief_id
+                session,
+                share.message_id,
+                key,
+                owner=self.owner,
+                now=self.clock.now(),
+                brief_id=brief_id,
             )
 
     async def _fail_claim(self, share: Share, key: str, *, give_up: bool) -> None:
         async with self.sessions() as session, session.begin():
             await repository.fail_claim(
-                session, share.message_id, key, owner=self.owner, give_up=give_up
+                session,
+                share.message_id,
+                key,
+                owner=self.owner,
+                now=self.clock.now(),
+                give_up=give_up,
             )
 
 

@@ -19,6 +19,7 @@ import pytest
 from bot.client import serve  # after the conftest, which imports it with discord.py's warning
 from bot.settings import Settings
 from tests.e2e.conftest import (
+    DISCORD_CLOCK,
     MODERATOR,
     NEWS,
     SHARER,
@@ -41,7 +42,9 @@ WEBHOOK = 900
 async def _running(fake: FakeDiscord, settings: Settings, site: NewsSite) -> AsyncIterator[Running]:
     """One start of the real bot (as the ``newslink`` fixture), closed cleanly on leaving."""
     started: list[Any] = []
-    task = asyncio.create_task(serve(settings, started=started.append, guild_ready_timeout=0.05))
+    task = asyncio.create_task(
+        serve(settings, clock=DISCORD_CLOCK, started=started.append, guild_ready_timeout=0.05)
+    )
     try:
         await fake.wait_for(lambda: task.done() or (bool(started) and started[0].is_ready()), 15)
         if task.done():
@@ -90,7 +93,7 @@ async def test_links_posted_while_offline_are_briefed_once_at_the_next_start(
             await run.quiet()
 
         # Offline: stored in the channels, delivered to nobody.
-        two_hours_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+        two_hours_ago = DISCORD_CLOCK.now() - dt.timedelta(hours=2)
         old = await fake.send_message(
             NEWS,
             SHARER,

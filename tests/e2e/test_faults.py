@@ -34,6 +34,7 @@ from bot.client import NewslinkBot, serve
 from bot.storage import repository
 from tests._article_page import PARAGRAPHS
 from tests.e2e.conftest import (
+    DISCORD_CLOCK,
     DM_FAN,
     GUILD,
     MEMBER,
@@ -474,7 +475,9 @@ async def _bot_on(fake: FakeDiscord, site: NewsSite, database_url: str) -> Async
     build_world(fake)
     settings = bot_settings(fake, database_url, site)
     started: list[NewslinkBot] = []
-    task = asyncio.create_task(serve(settings, started=started.append, guild_ready_timeout=0.05))
+    task = asyncio.create_task(
+        serve(settings, clock=DISCORD_CLOCK, started=started.append, guild_ready_timeout=0.05)
+    )
     try:
         await fake.wait_for(lambda: task.done() or (bool(started) and started[0].is_ready()), 15)
         assert not task.done(), "the bot stopped before it was ready"
