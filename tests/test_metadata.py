@@ -345,6 +345,20 @@ def test_published(head: str, body: str, want: dt.date | None, dated_clock: Cloc
     assert extract_metadata(doc, STORY, today=today).published == want
 
 
+def test_a_date_after_tomorrow_in_the_pages_zone_is_refused(dated_clock: Clock) -> None:
+    today = dated_clock.today()
+    tomorrow = today + dt.timedelta(days=1)
+    head = og("article:published_time", f"{tomorrow}T20:00:00Z")
+
+    def published(url: str) -> dt.date | None:
+        return extract_metadata(page(head), url, today=today).published
+
+    # in Tokyo that instant is the day after tomorrow: later than any zone's today
+    assert published("https://www.example.jp/a/4711") is None
+    # in New York it is still tomorrow, which east of UTC may already be today
+    assert published("https://www.example.us/a/4711") == tomorrow
+
+
 LOCAL_DATE_CASES = [
     (
         "UTC near midnight takes the offset of the page's other timestamps",
