@@ -28,13 +28,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _shingles import aggregate, page_scores  # noqa: E402
 
+from bot.clock import SystemClock  # noqa: E402
 from bot.extract import extract_article  # noqa: E402
+
+TODAY = SystemClock().today()  # as the bot would run now: the pages are dated long before
 
 Extractor = Callable[[bytes, str], str]
 
 
 def _newslink(html: bytes, url: str) -> str:
-    return extract_article(html, url).text
+    return extract_article(html, url, today=TODAY).text
 
 
 def _html_to_text(markup: str) -> str:

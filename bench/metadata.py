@@ -40,7 +40,10 @@ import lxml.html
 # The benchmark runs from a checkout; make `bot` importable without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.clock import SystemClock  # noqa: E402
 from bot.metadata import extract_metadata, warm_up  # noqa: E402
+
+TODAY = SystemClock().today()  # as the bot would run now: the pages are dated long before
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +145,7 @@ def run_newslink(page: Page) -> Prediction:
     if doc is None:
         return Prediction()
     start = time.perf_counter()
-    meta = extract_metadata(doc, page.url)
+    meta = extract_metadata(doc, page.url, today=TODAY)
     elapsed = time.perf_counter() - start
     return Prediction(
         meta.title,

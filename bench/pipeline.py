@@ -35,11 +35,14 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.brief import Brief, compose_brief  # noqa: E402
+from bot.clock import SystemClock  # noqa: E402
 from bot.extract import extract_article  # noqa: E402
 from bot.fetcher import Fetcher, create_session  # noqa: E402
 from bot.pipeline import Briefer, warm_parsers  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.workers import ParsePool  # noqa: E402
+
+CLOCK = SystemClock()  # as the bot would run now: the pages are dated long before
 
 
 def load_pages(data_dir: Path, count: int) -> list[bytes]:
@@ -110,7 +113,9 @@ class InlineBriefer:
 
     async def brief(self, url: str, *, length: str = "standard") -> Brief:
         page = await self.fetcher.fetch(url)
-        article = extract_article(page.body, page.final_url, charset=page.charset)
+        article = extract_article(
+            page.body, page.final_url, today=CLOCK.today(), charset=page.charset
+        )
         return compose_brief(article, article.url, length=length)
 
 
@@ -179,7 +184,9 @@ async def _noop() -> None:
 def cpu_of_extractions(pages: list[bytes], n: int) -> float:
     start = time.process_time()
     for i in range(n):
-        article = extract_article(pages[i % len(pages)], f"http://bench.local/{i}")
+        article = extract_article(
+            pages[i % len(pages)], f"http://bench.local/{i}", today=CLOCK.today()
+        )
         compose_brief(article, article.url, length="standard")
     return time.process_time() - start
 
@@ -203,7 +210,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, object]:
     class Pooled:
         def __init__(self, fetcher: Fetcher) -> None:
             self.pool = ParsePool(settings.parse_workers)
-            self.briefer = Briefer(fetcher, self.pool, settings)
+            self.briefer = Briefer(fetcher, self.pool, settings, clock=CLOCK)
 
         async def warm(self) -> None:
             await self.pool.warm_up(warm_parsers)

@@ -35,6 +35,9 @@ from sumy.summarizers.text_rank import TextRankSummarizer  # noqa: E402
 from sumy.utils import get_stop_words  # noqa: E402
 
 from bot.brief import build_brief  # noqa: E402
+from bot.clock import SystemClock  # noqa: E402
+
+TODAY = SystemClock().today()  # as the bot would run now: the pages are dated long before
 
 # The source is tokenised ("goal . 'It"), so a sentence ends at a lone . ! or ? token, with any
 # closing quote tokens that follow it.
@@ -141,7 +144,7 @@ def run(data_dir: Path) -> dict[str, Any]:
         budget = sum(len(s) for s in lead3)
         page = page_for(sentences, "News article")
         started = time.perf_counter()
-        brief = build_brief(page, f"https://news.example/{row['id']}", budget=budget)
+        brief = build_brief(page, f"https://news.example/{row['id']}", today=TODAY, budget=budget)
         brief_ms.append(1000 * (time.perf_counter() - started))
         if brief.kind != "article" or not brief.runs:
             skipped.append(row["id"])

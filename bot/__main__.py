@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot.clock import Clock, SystemClock
 from bot.errors import NewslinkError, SettingsError, UserFacingError
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
@@ -57,16 +58,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The preview prints its one line of failure itself; the log would say it twice.
     quiet = command == "brief" and settings.log_level != "DEBUG"
     configure_logging("ERROR" if quiet else settings.log_level)
+    clock = SystemClock()  # the one wall clock, passed to everything that asks "now"
     try:
         if command == "brief":
             from bot.cli import brief_command
 
-            return brief_command(settings, args)
+            return brief_command(settings, args, clock)
         if command == "migrate":
             from bot.cli import migrate_command
 
             return migrate_command(settings)
-        return _discord_command(settings, command, args)
+        return _discord_command(settings, command, args, clock)
     except UserFacingError as exc:
         print(f"newslink: {exc.user_message}", file=sys.stderr)
         return EXIT_FAILURE
@@ -87,7 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
-def _discord_command(settings: Settings, command: str, args: argparse.Namespace) -> int:
+def _discord_command(
+    settings: Settings, command: str, args: argparse.Namespace, clock: Clock
+) -> int:
     if settings.discord_token is None:
         print(
             "newslink: DISCORD_TOKEN is not set: put DISCORD_TOKEN=<your bot token> in .env "
@@ -99,7 +103,7 @@ def _discord_command(settings: Settings, command: str, args: argparse.Namespace)
 
     if command == "sync":
         return sync_commands(settings, guild_id=args.guild)
-    return run_bot(settings)
+    return run_bot(settings, clock)
 
 
 if __name__ == "__main__":

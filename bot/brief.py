@@ -13,6 +13,7 @@ description or lede sentence with attribution, or a neutral "From {outlet}:".
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import logging
 import math
 import re
@@ -272,14 +273,15 @@ def build_brief(
     html: bytes,
     url: str,
     *,
+    today: dt.date,
     take: str | None = None,
     length: str = "long",
     budget: int | None = None,
     charset: str | None = None,
 ) -> Brief:
-    """Extract the article from ``html`` and compose its brief."""
+    """Extract the article from ``html`` and compose its brief (``today``: the caller's date)."""
     return compose_brief(
-        extract.extract_article(html, url, charset=charset),
+        extract.extract_article(html, url, today=today, charset=charset),
         url,
         take=take,
         length=length,

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.brief import Brief, build_brief
+from bot.clock import Clock
 from bot.errors import InvalidURL, UserFacingError
 from bot.fetcher import Fetcher, create_session
 from bot.pipeline import Briefer
@@ -21,7 +22,7 @@ class UsageError(UserFacingError):
     """The command line itself is wrong."""
 
 
-def brief_command(settings: Settings, args: argparse.Namespace) -> int:
+def brief_command(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
     """Print the brief for a URL (fetched safely) or a saved page, as text or JSON."""
     if args.html:
         if not args.page_url:
@@ -30,9 +31,13 @@ def brief_command(settings: Settings, args: argparse.Namespace) -> int:
             html = Path(args.html).read_bytes()
         except OSError as exc:
             raise UsageError(f"Cannot read {args.html}: {exc.strerror}.") from None
-        brief = build_brief(html, args.page_url, take=args.take, length=args.length)
+        brief = build_brief(
+            html, args.page_url, today=clock.today(), take=args.take, length=args.length
+        )
     elif args.url:
-        brief = asyncio.run(_fetch_brief(settings, args.url, take=args.take, length=args.length))
+        brief = asyncio.run(
+            _fetch_brief(settings, clock, args.url, take=args.take, length=args.length)
+        )
     else:
         raise UsageError("Give a URL, or --html FILE --url URL.")
     if args.json:
@@ -42,13 +47,15 @@ def brief_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _fetch_brief(settings: Settings, url: str, *, take: str | None, length: str) -> Brief:
+async def _fetch_brief(
+    settings: Settings, clock: Clock, url: str, *, take: str | None, length: str
+) -> Brief:
     if not url.lower().startswith(("http://", "https://")):
         raise InvalidURL("Only http:// and https:// links can be briefed.")
     pool = ParsePool(1)
     try:
         async with create_session(settings) as http:
-            briefer = Briefer(Fetcher(http, settings), pool, settings)
+            briefer = Briefer(Fetcher(http, settings), pool, settings, clock=clock)
             return await briefer.brief(url, take=take, length=length)
     finally:
         pool.close()

@@ -31,6 +31,7 @@ import yarl
 from discord.ext import commands
 
 import cogs
+from bot.clock import Clock
 from bot.notify import Pacer, TtlCache
 from bot.services import Services, open_services
 from bot.settings import Settings
@@ -143,6 +144,7 @@ class NewslinkBot(commands.Bot):
             notify_max_per_brief=services.settings.notify_max_per_brief,
             dm_pacer=Pacer(services.settings.dm_per_minute),
             spawn=lambda coro, name: self.spawn(coro, name=name),
+            clock=services.clock,
         )
 
     async def setup_hook(self) -> None:
@@ -200,13 +202,15 @@ class NewslinkBot(commands.Bot):
 async def serve(
     settings: Settings,
     *,
+    clock: Clock,
     started: Callable[[NewslinkBot], None] | None = None,
     pool: ParsePool | None = None,
     **options: Any,
 ) -> int:
     """Open the services, run the bot until it is closed; the exit status. ``started`` gets the bot
-    before it connects (tests use it to wait for readiness and to close it); ``pool``, a parse
-    pool to use and leave open (see :func:`open_services`)."""
+    before it connects (tests use it to wait for readiness and to close it); ``clock`` is the
+    wall clock every "now" of the bot comes from; ``pool``, a parse pool to use and leave open
+    (see :func:`open_services`)."""
     if settings.discord_token is None:
         print(
             "newslink: DISCORD_TOKEN is not set: put it in .env (see .env.example).",
@@ -215,7 +219,7 @@ async def serve(
         return EXIT_FAILURE
     point_at_discord(settings)
     async with (
-        open_services(settings, pool=pool) as services,
+        open_services(settings, clock=clock, pool=pool) as services,
         NewslinkBot(services, **options) as bot,
     ):
         if started is not None:
@@ -231,7 +235,7 @@ async def serve(
     return 0
 
 
-def run_bot(settings: Settings) -> int:
+def run_bot(settings: Settings, clock: Clock) -> int:
     """``python -m bot run``: serve until interrupted or terminated (SIGTERM closes cleanly)."""
 
     async def main() -> int:
@@ -254,7 +258,7 @@ def run_bot(settings: Settings) -> int:
         with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, stop, signum)
-        return await serve(settings, started=holder.append)
+        return await serve(settings, clock=clock, started=holder.append)
 
     return asyncio.run(main())
 

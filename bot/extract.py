@@ -1016,11 +1016,17 @@ def _heading(doc: lxml.html.HtmlElement, meta: Metadata) -> str:
 
 
 def extract_article(
-    html: bytes, url: str, *, charset: str | None = None, max_bytes: int = 1_048_576
+    html: bytes,
+    url: str,
+    *,
+    today: dt.date,
+    charset: str | None = None,
+    max_bytes: int = 1_048_576,
 ) -> Article:
     """Read the article in ``html`` (a fetched page, as bytes) found at ``url``.
 
-    ``charset`` is the Content-Type header's charset, if any. At most ``max_bytes`` of markup
+    ``today`` is the caller's date (UTC): a page dated later is not believed. ``charset`` is the
+    Content-Type header's charset, if any. At most ``max_bytes`` of markup
     and text are parsed (inline script bodies do not count). Raises
     :class:`~bot.errors.ExtractionError` only for pages that cannot be parsed at all; see the
     module docstring for :attr:`Article.kind`.
@@ -1043,7 +1049,8 @@ def extract_article(
         # below the cap, so keep the part of the page that fits under it.
         log.info("%s has %d elements; reading only the first %d", url, elements, MAX_ELEMENTS)
         doc = _parse(text[: len(text) * MAX_ELEMENTS // elements])
-    meta = extract_metadata(doc, url)  # never raises: a metadata bug costs fields, not the text
+    # never raises: a metadata bug costs fields, not the text
+    meta = extract_metadata(doc, url, today=today)
     signals = _signals(doc, text)
     heading = _heading(doc, meta)
     headlines = {_clean_text(h).casefold() for h in (meta.title, _first_h1(doc)) if h}

@@ -10,6 +10,7 @@ without changing it and never raises on hostile or broken markup.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import logging
 import re
@@ -620,8 +621,12 @@ def _parse_stamp(text: str | None) -> _Stamp | None:
     return _Stamp(date) if date else None
 
 
+# East of UTC it is already tomorrow (up to UTC+14): a page may be dated a day after ``today``.
+_SLACK = dt.timedelta(days=1)
+
+
 def _plausible_date(date: dt.date, today: dt.date) -> bool:
-    return _EARLIEST <= date <= today + dt.timedelta(days=1)
+    return _EARLIEST <= date <= today + _SLACK
 
 
 def _parse_date(text: str | None) -> dt.date | None:
@@ -692,13 +697,18 @@ def _in_comments(el: lxml.html.HtmlElement) -> bool:
     )
 
 
+def _other_timestamps(page: _Page) -> Iterator[str]:
+    """The page's timestamps other than its publication date: changes, creation, <time>."""
+    for key in ("dateModified", "dateCreated"):
+        yield from (_as_str(v) for v in _ld_values(page, key))
+    yield from page.all(*_OTHER_TIMESTAMP_KEYS)
+    yield from (el.get("datetime", "") for el in page.doc.xpath("//time[@datetime]")[:20])
+
+
 def _page_offset(page: _Page, stamps: list[_Stamp]) -> dt.timedelta | None:
     """The UTC offset the page writes its own local times in, when any timestamp shows one."""
     others = [*stamps]
-    texts = [_as_str(v) for key in ("dateModified", "dateCreated") for v in _ld_values(page, key)]
-    texts += page.all(*_OTHER_TIMESTAMP_KEYS)
-    texts += [el.get("datetime", "") for el in page.doc.xpath("//time[@datetime]")[:20]]
-    others += [s for s in map(_parse_stamp, texts) if s]
+    others += [s for s in map(_parse_stamp, _other_timestamps(page)) if s]
     offsets = Counter(s.offset for s in others if s.offset)
     return offsets.most_common(1)[0][0] if offsets else None
 
@@ -771,11 +781,21 @@ def _numbered_address(url: str) -> bool:
     return bool(re.search(r"\d{3,}", parts.path + "?" + parts.query))
 
 
-def _htmldate(page: _Page, extensive: bool) -> dt.date | None:
+def _declares(page: _Page, date: dt.date) -> bool:
+    """Whether any timestamp the page declares, published or not, names that very day."""
+    texts = itertools.chain(_declared_texts(page), _other_timestamps(page))
+    return any(stamp is not None and stamp.date == date for stamp in map(_parse_stamp, texts))
+
+
+def _htmldate(page: _Page, extensive: bool, today: dt.date) -> dt.date | None:
     from htmldate import find_date
 
+    # htmldate reads the machine's clock unless told the latest date it may answer.
+    latest = dt.datetime.combine(today + _SLACK, dt.time.max)
     try:
-        found = find_date(page.doc, extensive_search=extensive, original_date=True, url=page.url)
+        found = find_date(
+            page.doc, extensive_search=extensive, original_date=True, url=page.url, max_date=latest
+        )
     except Exception:  # noqa: BLE001 - a third-party parser on hostile input
         log.debug("htmldate failed on %s", page.url, exc_info=True)
         return None
@@ -872,9 +892,13 @@ def _published(page: _Page, today: dt.date, bylined: bool) -> dt.date | None:
         if _not_an_article(page):
             return None
         # htmldate reads the whole page, so it runs only when the page declares nothing
-        found = _htmldate(page, extensive=True)
-        # htmldate answers January 1st when it found only a year: that is not a publication date
-        if not found or not _plausible_date(found, today) or (found.month, found.day) == (1, 1):
+        found = _htmldate(page, extensive=True, today=today)
+        if not found or not _plausible_date(found, today):
+            return None
+        # htmldate answers the 1st when it found only a month (a date it refused as later than
+        # today among them: 2026-12-31 on 1 December comes back as 2026-12-01) and January 1st
+        # when it found only a year. By its value that is any 1st: only the page can tell.
+        if found.day == 1 and not (_shown(page, found) or _declares(page, found)):
             return None
         # Its extensive search also takes dates from attributes, image names and the markup of
         # shop, profile and institutional pages; a date the reader never sees is trusted only
@@ -928,13 +952,15 @@ _WARM_UP_PAGE = (
     "<html><head><title>Warm-up</title></head><body>"
     "<p class='date'>3 qqq 2021</p><p>Text.</p></body></html>"
 )
+_WARM_UP_TODAY = dt.date(2021, 1, 4)  # any day after the warm-up page's: the answer is unused
 
 
 def warm_up() -> None:
     """Load what htmldate loads on first use (dateparser and its locales, over a second), so that
     a worker process pays for it when it starts rather than in its first brief."""
     doc = lxml.html.document_fromstring(_WARM_UP_PAGE)
-    _htmldate(_read_page(doc, "https://warm-up.invalid/story"), extensive=True)
+    page = _read_page(doc, "https://warm-up.invalid/story")
+    _htmldate(page, extensive=True, today=_WARM_UP_TODAY)
 
 
 # --- the rest ------------------------------------------------------------------------------------
@@ -999,8 +1025,9 @@ def _description(page: _Page) -> str | None:
     return None
 
 
-def extract_metadata(doc: lxml.html.HtmlElement, url: str) -> Metadata:
-    """Read the article's metadata from a parsed page (``doc`` is not modified)."""
+def extract_metadata(doc: lxml.html.HtmlElement, url: str, *, today: dt.date) -> Metadata:
+    """Read the article's metadata from a parsed page (``doc`` is not modified). ``today`` (UTC,
+    from the caller's clock) bounds the publication date: a page dated later is not believed."""
     try:
         page = _read_page(doc, url)
         site_name = _site_name(page)
@@ -1011,7 +1038,7 @@ def extract_metadata(doc: lxml.html.HtmlElement, url: str) -> Metadata:
             title=title,
             site_name=site_name,
             authors=authors,
-            published=_published(page, dt.date.today(), bool(authors)),
+            published=_published(page, today, bool(authors)),
             image_url=_image_url(page),
             description=_description(page),
             language=_language(page),

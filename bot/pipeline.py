@@ -16,6 +16,7 @@ kept for as long as the fetcher keeps the page.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections import OrderedDict
@@ -23,6 +24,7 @@ from collections.abc import Callable
 
 from bot import metadata
 from bot.brief import Brief, compose_brief
+from bot.clock import Clock
 from bot.errors import ExtractionError, FetchTimeout
 from bot.extract import Article, extract_article
 from bot.fetcher import Fetcher
@@ -42,12 +44,14 @@ _WARM_UP_PAGE = (
     + b"<p>A paragraph of warm-up text that makes the parsers load everything they need.</p>" * 12
     + b"</article></body></html>"
 )
+# Any day after the warm-up page's own: the result is thrown away.
+_WARM_UP_TODAY = dt.date(2024, 1, 3)
 
 
 def warm_parsers() -> None:
     """Import and prime the parsers (readability, lxml, htmldate's date parsing) in a worker."""
     metadata.warm_up()
-    article = extract_article(_WARM_UP_PAGE, "https://warm-up.invalid/")
+    article = extract_article(_WARM_UP_PAGE, "https://warm-up.invalid/", today=_WARM_UP_TODAY)
     compose_brief(article, article.url)
 
 
@@ -60,12 +64,14 @@ class Briefer:
         pool: ParsePool,
         settings: Settings,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self._fetcher = fetcher
         self._pool = pool
         self._settings = settings
         self._clock = clock
+        self._timer = timer  # deadlines and cache expiry: intervals, not dates
         # Extracted articles, and pages that could not be read (a hostile page that overran its
         # deadline must not be parsed again at every re-post), with their expiry times.
         self._articles: OrderedDict[str, tuple[float, Article | ExtractionError]] = OrderedDict()
@@ -73,7 +79,7 @@ class Briefer:
 
     async def brief(self, url: str, *, take: str | None = None, length: str = "standard") -> Brief:
         """The brief for ``url``. Raises FetchError or ExtractionError (both user-facing)."""
-        deadline = self._clock() + self._settings.brief_timeout
+        deadline = self._timer() + self._settings.brief_timeout
         try:
             async with asyncio.timeout(self._settings.brief_timeout):
                 article = await self.article(url, deadline=deadline)
@@ -92,7 +98,7 @@ class Briefer:
         """The extracted article for ``url``, shared between simultaneous and recent callers."""
         key = url_key(url)
         cached = self._articles.get(key)
-        if cached is not None and cached[0] > self._clock():
+        if cached is not None and cached[0] > self._timer():
             self._articles.move_to_end(key)
             if isinstance(cached[1], ExtractionError):
                 raise cached[1]
@@ -112,7 +118,7 @@ class Briefer:
 
     async def _extract(self, url: str, deadline: float | None) -> Article:
         if deadline is None:
-            deadline = self._clock() + self._settings.brief_timeout
+            deadline = self._timer() + self._settings.brief_timeout
         page = await self._fetcher.fetch(url)
         try:
             article = await self._pool.run(
@@ -120,6 +126,8 @@ class Briefer:
                 extract_article,
                 page.body,
                 page.final_url,
+                # with the job: a worker has no clock, and one started yesterday is still running
+                today=self._clock.today(),
                 charset=page.charset,
                 max_bytes=self._settings.parse_max_bytes,
             )
@@ -130,9 +138,9 @@ class Briefer:
         return article
 
     def _remember(self, url: str, outcome: Article | ExtractionError, seconds: float) -> None:
-        self._articles[url_key(url)] = (self._clock() + seconds, outcome)
+        self._articles[url_key(url)] = (self._timer() + seconds, outcome)
         while len(self._articles) > _ARTICLE_CACHE_ENTRIES:
             self._articles.popitem(last=False)
 
     def _remaining(self, deadline: float) -> float:
-        return max(0.1, deadline - self._clock())
+        return max(0.1, deadline - self._timer())

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.clock import Clock
 from bot.fetcher import Fetcher, create_session
 from bot.pipeline import Briefer, warm_parsers
 from bot.settings import Settings
@@ -23,11 +24,12 @@ class Services:
     settings: Settings
     briefer: Briefer
     sessions: async_sessionmaker[AsyncSession]
+    clock: Clock  # the one wall clock: every "now" and "today" comes from it
 
 
 @asynccontextmanager
 async def open_services(
-    settings: Settings, *, migrate: bool = True, pool: ParsePool | None = None
+    settings: Settings, *, clock: Clock, migrate: bool = True, pool: ParsePool | None = None
 ) -> AsyncIterator[Services]:
     """Upgrade the database, then build the HTTP session, parse pool, fetcher and engine.
 
@@ -46,8 +48,9 @@ async def open_services(
             try:
                 yield Services(
                     settings=settings,
-                    briefer=Briefer(fetcher, pool, settings),
+                    briefer=Briefer(fetcher, pool, settings, clock=clock),
                     sessions=session_factory(engine),
+                    clock=clock,
                 )
             finally:
                 await fetcher.close()  # cancel fetches still in flight before the session closes

@@ -80,6 +80,7 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.brief import Brief
+from bot.clock import Clock
 from bot.errors import UserFacingError
 from bot.notify import Candidate, Pacer, discussion_messages, in_turn
 from bot.render import thread_name
@@ -309,7 +310,7 @@ class Sharing:
     rebrief_window_days: int = 7
     max_links_per_message: int = 3
     owner: str = field(default_factory=default_owner)
-    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    clock: Clock = field(kw_only=True)  # every "now" of a share: claims, windows, records
     # Longer than any share runs (fetch and extraction are capped at 20 s): a claim of a process
     # that may still be alive is taken over only after this.
     recovery_grace: dt.timedelta = dt.timedelta(minutes=2)
@@ -398,7 +399,7 @@ class Sharing:
                 owner=self.owner,
                 guild_id=share.guild_id,
                 channel_id=share.channel_id,
-                now=self.clock(),
+                now=self.clock.now(),
             )
 
     async def _run_claimed(
@@ -469,8 +470,9 @@ class Sharing:
             raise
         # Recorded before the thread is opened: once the message exists, the claim must say so,
         # or a retry would post a second brief.
+        now = self.clock.now()
         async with self.sessions() as session, session.begin():
-            article = await repository.record_article(session, brief.article, key)
+            article = await repository.record_article(session, brief.article, key, fetched_at=now)
             record = await repository.record_brief(
                 session,
                 guild_id=share.guild_id,
@@ -479,10 +481,11 @@ class Sharing:
                 sharer_id=share.author_id,
                 article_id=article.id,
                 source_message_id=share.message_id,
+                created_at=now,
             )
             brief_id = record.id
             await repository.complete_claim(
-                session, share.message_id, key, owner=self.owner, brief_id=brief_id
+                session, share.message_id, key, owner=self.owner, now=now, brief_id=brief_id
             )
         thread_id: int | None = None
         if policy.threads:
@@ -564,7 +567,9 @@ class Sharing:
     async def _record_notified(self, brief_id: int, user_ids: Sequence[int]) -> None:
         if user_ids:
             async with self.sessions() as session, session.begin():
-                await repository.record_notifications(session, brief_id, user_ids)
+                await repository.record_notifications(
+                    session, brief_id, user_ids, now=self.clock.now()
+                )
 
     async def recover(self, reopener: Reopener) -> list[Recovered]:
         """Brief again, or give up, the claims crashed or stopped processes left; run once at
@@ -572,7 +577,7 @@ class Sharing:
         results, waiting = await self._recover_pass(reopener, only=None)
         if waiting:
             # Possibly a live process elsewhere: look again once its claims are past the grace.
-            due = max(c.claimed_at for c in waiting) + self.recovery_grace - self.clock()
+            due = max(c.claimed_at for c in waiting) + self.recovery_grace - self.clock.now()
             log.info(
                 "%d claims may still be in progress elsewhere; checking again in %.0f s",
                 len(waiting),
@@ -586,7 +591,7 @@ class Sharing:
     async def _recover_pass(
         self, reopener: Reopener, *, only: set[int] | None
     ) -> tuple[list[Recovered], list[LinkClaim]]:
-        now = self.clock()
+        now = self.clock.now()
         async with self.sessions() as session:
             claims = await repository.stale_claims(session, dt.timedelta(0), now=now, limit=1000)
         results: list[Recovered] = []
@@ -680,7 +685,7 @@ class Sharing:
         return GaveUp(share.message_id, key, reason)
 
     async def _earlier_brief(self, guild_id: int, key: str) -> EarlierBrief | None:
-        since = self.clock() - dt.timedelta(days=self.rebrief_window_days)
+        since = self.clock.now() - dt.timedelta(days=self.rebrief_window_days)
         async with self.sessions() as session:
             found = await repository.find_recent_brief(session, guild_id, key, since)
         if found is None:
@@ -690,13 +695,23 @@ class Sharing:
     async def _finish_claim(self, share: Share, key: str, *, brief_id: int | None) -> None:
         async with self.sessions() as session, session.begin():
             await repository.complete_claim(
-                session, share.message_id, key, owner=self.owner, brief_id=brief_id
+                session,
+                share.message_id,
+                key,
+                owner=self.owner,
+                now=self.clock.now(),
+                brief_id=brief_id,
             )
 
     async def _fail_claim(self, share: Share, key: str, *, give_up: bool) -> None:
         async with self.sessions() as session, session.begin():
             await repository.fail_claim(
-                session, share.message_id, key, owner=self.owner, give_up=give_up
+                session,
+                share.message_id,
+                key,
+                owner=self.owner,
+                now=self.clock.now(),
+                give_up=give_up,
             )
 
 

@@ -51,7 +51,13 @@ class NewslinkGroup(
 
     async def _set(self, channel: discord.TextChannel, **changes: object) -> None:
         async with self.bot.services.sessions() as session, session.begin():
-            await repository.set_channel_settings(session, channel.guild.id, channel.id, **changes)  # type: ignore[arg-type]
+            await repository.set_channel_settings(
+                session,
+                channel.guild.id,
+                channel.id,
+                now=self.bot.services.clock.now(),
+                **changes,  # type: ignore[arg-type]
+            )
 
     @app_commands.command(name="watch")
     @app_commands.describe(channel="The channel whose shared links newslink should brief")
@@ -195,7 +201,11 @@ class ModerationCog(commands.Cog):
                 await repository.mark_unpinned(session, brief.guild_id, brief.brief_message_id)
             else:
                 await repository.mark_pinned(
-                    session, brief.guild_id, brief.brief_message_id, user_id=user_id, now=when
+                    session,
+                    brief.guild_id,
+                    brief.brief_message_id,
+                    user_id=user_id,
+                    now=when or self.bot.services.clock.now(),
                 )
 
     async def _restore_pin(self, brief: BriefRecord) -> None:

@@ -123,7 +123,8 @@ class SharingCog(commands.Cog):
     async def _catch_up(self) -> None:
         """Brief the links members posted while no process was connected (bounded: one history
         request per watched channel, within ``CATCH_UP_MINUTES``)."""
-        since = catch_up_since(dt.datetime.now(dt.UTC), self.bot.services.settings.catch_up_minutes)
+        services = self.bot.services
+        since = catch_up_since(services.clock.now(), services.settings.catch_up_minutes)
         if since is None:
             return
         for guild in self.bot.guilds:

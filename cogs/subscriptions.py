@@ -50,6 +50,7 @@ class SubscriptionsCog(commands.Cog):
                 topic,
                 delivery=delivery,
                 limit=limit,
+                now=self.bot.services.clock.now(),
             )
             followed = stored.topic
         how = "by direct message" if delivery == Delivery.DM.value else "in the brief's thread"

@@ -1,4 +1,8 @@
-"""Database fixtures shared by the whole suite.
+"""Clock and database fixtures shared by the whole suite.
+
+``clock`` pins the wall clock at one instant, so no test depends on the real date; a test whose
+answer depends on the date takes ``dated_clock`` instead and runs at each of :data:`PINNED_TIMES`,
+the dates where calendar arithmetic goes wrong (tests/_dates.py), in every run.
 
 ``database_url`` runs a test twice: on a fresh SQLite file and on a fresh PostgreSQL database
 (``CREATE DATABASE`` from ``template0`` on the server in ``NEWSLINK_TEST_POSTGRES_URL``, dropped
@@ -21,9 +25,23 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.clock import FixedClock
 from bot.storage.database import create_engine, session_factory, upgrade_to_head
+from tests._dates import NOW, PINNED_TIMES
 
 POSTGRES_ENV = "NEWSLINK_TEST_POSTGRES_URL"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """The wall clock, pinned at :data:`tests._dates.NOW`."""
+    return FixedClock(NOW)
+
+
+@pytest.fixture(params=list(PINNED_TIMES.values()), ids=list(PINNED_TIMES))
+def dated_clock(request: pytest.FixtureRequest) -> FixedClock:
+    """The wall clock pinned at each of :data:`PINNED_TIMES` in turn, for date-sensitive tests."""
+    return FixedClock(request.param)
 
 
 def _run_elsewhere(coro: Coroutine[Any, Any, None]) -> None:

@@ -23,6 +23,7 @@ from bot.brief import (
     select_paragraphs,
 )
 from bot.extract import Article
+from tests._dates import TODAY
 from tests._growth import assert_linear
 
 PAGES = sorted((Path(__file__).parent / "pages").glob("*.html"))
@@ -129,7 +130,10 @@ def _briefs() -> list[tuple[str, Brief]]:
                 (
                     f"{page.name}/{length}",
                     build_brief(
-                        page.read_bytes(), f"https://example.com/{page.stem}", length=length
+                        page.read_bytes(),
+                        f"https://example.com/{page.stem}",
+                        length=length,
+                        today=TODAY,
                     ),
                 )
             )
@@ -191,7 +195,9 @@ def test_saved_pages_nest_too() -> None:
     for page in PAGES:
         from bot.extract import extract_article
 
-        article = extract_article(page.read_bytes(), f"https://example.com/{page.stem}")
+        article = extract_article(
+            page.read_bytes(), f"https://example.com/{page.stem}", today=TODAY
+        )
         sets = [_chosen(article, length=n) for n in ("compact", "standard", "long")]
         assert sets[0] <= sets[1] <= sets[2], page.name
 
@@ -465,12 +471,13 @@ def test_standard_quotes_a_few_paragraphs_even_when_they_are_short() -> None:
 @pytest.mark.parametrize("page", ["article_jsonld.html", "article_opengraph.html"])
 def test_saved_page_standard_brief_reads_well(page: str) -> None:
     brief = build_brief(
-        (Path(__file__).parent / "pages" / page).read_bytes(), "https://x.example/a"
+        (Path(__file__).parent / "pages" / page).read_bytes(), "https://x.example/a", today=TODAY
     )
     standard = build_brief(
         (Path(__file__).parent / "pages" / page).read_bytes(),
         "https://x.example/a",
         length="standard",
+        today=TODAY,
     )
     assert brief.lead.count(" reports: ") == 1
     assert brief.article.description and brief.article.description in brief.lead

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from bot.charset import decode_html
 from bot.errors import ExtractionError
 from bot.extract import Article, extract_article
+from tests._dates import TODAY
 from tests._growth import assert_linear
 
 URL = "https://news.example.com/2024/05/story"
@@ -31,7 +32,7 @@ def _page(name: str) -> bytes:
 
 def _extract_or_error(html: bytes) -> Article | None:
     try:
-        return extract_article(html, URL)
+        return extract_article(html, URL, today=TODAY)
     except ExtractionError:
         return None
 
@@ -96,11 +97,11 @@ def test_hostile_input_costs_grow_linearly(name: str) -> None:
 @pytest.mark.parametrize("name", ["empty", "whitespace"])
 def test_nothing_to_read_is_an_extraction_error(name: str) -> None:
     with pytest.raises(ExtractionError):
-        extract_article(HOSTILE[name], URL)
+        extract_article(HOSTILE[name], URL, today=TODAY)
 
 
 def test_binary_is_not_an_article() -> None:
-    assert extract_article(HOSTILE["binary"], URL).kind == "not_article"
+    assert extract_article(HOSTILE["binary"], URL, today=TODAY).kind == "not_article"
 
 
 def test_parse_limit_applies_to_markup_not_scripts() -> None:
@@ -111,11 +112,13 @@ def test_parse_limit_applies_to_markup_not_scripts() -> None:
         for i in range(40)
     )
     page = b"<html><head>" + script + b"</head><body><article>" + text + b"</article></body></html>"
-    article = extract_article(page, URL, max_bytes=50_000)
+    article = extract_article(page, URL, max_bytes=50_000, today=TODAY)
     assert article.kind == "article"
     assert article.paragraphs[-1].startswith("Paragraph 39 ")
     # Markup itself does count.
-    cut = extract_article(b"<html><body>" + b"<p>x</p>" * 20_000 + text, URL, max_bytes=50_000)
+    cut = extract_article(
+        b"<html><body>" + b"<p>x</p>" * 20_000 + text, URL, max_bytes=50_000, today=TODAY
+    )
     assert "plain article prose" not in cut.text
 
 
@@ -125,7 +128,7 @@ def test_invisible_characters_are_stripped() -> None:
         "in the middle of it. " * 15
     )
     page = f"<html><body><article><p>{prose}</p><p>{prose}.</p></article></body></html>".encode()
-    article = extract_article(page, URL)
+    article = extract_article(page, URL, today=TODAY)
     assert article.paragraphs
     for p in article.paragraphs:
         assert not re.search("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]", p)
@@ -133,7 +136,7 @@ def test_invisible_characters_are_stripped() -> None:
 
 def test_not_bytes_is_an_extraction_error() -> None:
     with pytest.raises(ExtractionError):
-        extract_article("<p>text</p>", URL)  # type: ignore[arg-type]
+        extract_article("<p>text</p>", URL, today=TODAY)  # type: ignore[arg-type]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -301,7 +304,7 @@ def test_every_saved_page_has_expectations() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_saved_page(name: str) -> None:
     want = EXPECTED[name]
-    article = extract_article(_page(name), f"https://news.example.com/{name}")
+    article = extract_article(_page(name), f"https://news.example.com/{name}", today=TODAY)
     assert article.kind == want.kind
     for attr in ("title", "site_name", "authors", "published", "language"):
         expected = getattr(want, attr)
@@ -320,8 +323,8 @@ def test_saved_page(name: str) -> None:
 
 def test_charset_header_is_used_when_the_page_declares_none() -> None:
     body = _page("legacy_cp1252.html").replace(b"; charset=windows-1252", b"")
-    assert "cafés" in extract_article(body, URL, charset="windows-1252").text
-    assert "cafés" in extract_article(body, URL, charset="iso-8859-1").text
+    assert "cafés" in extract_article(body, URL, charset="windows-1252", today=TODAY).text
+    assert "cafés" in extract_article(body, URL, charset="iso-8859-1", today=TODAY).text
 
 
 # --- properties under mutation -----------------------------------------------------------------
@@ -456,7 +459,7 @@ def test_blocks_become_paragraphs(markup: str, expected: list[str]) -> None:
 )
 def test_boilerplate_lines_are_dropped(line: str) -> None:
     page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
-    assert line not in extract_article(page, URL).paragraphs
+    assert line not in extract_article(page, URL, today=TODAY).paragraphs
 
 
 def test_repeats_dropped_only_when_long_or_adjacent() -> None:
@@ -472,14 +475,14 @@ def test_repeats_dropped_only_when_long_or_adjacent() -> None:
         PROSE[4],
         long_repeat,
     ]
-    article = extract_article(_html(_article(paragraphs), OG_ARTICLE), URL)
+    article = extract_article(_html(_article(paragraphs), OG_ARTICLE), URL, today=TODAY)
     assert article.paragraphs.count(question) == 2
     assert article.paragraphs.count(long_repeat) == 1
     assert article.paragraphs.count(PROSE[3]) == 1
 
 
 def test_headline_is_not_repeated_as_a_paragraph() -> None:
-    article = extract_article(_html(_article(PROSE), OG_ARTICLE), URL)
+    article = extract_article(_html(_article(PROSE), OG_ARTICLE), URL, today=TODAY)
     assert article.paragraphs[0] == PROSE[0]
 
 
@@ -495,7 +498,7 @@ def test_dropped_prose_between_kept_paragraphs_is_put_back() -> None:
     paragraphs = ["".join(f"<p>{p}</p>" for p in PROSE[i:j]) for i, j in ((0, 2), (2, 4), (4, 8))]
     body = paragraphs[0] + related + paragraphs[1] + embed + paragraphs[2]
     page = _html(f"<article><h1>Harbour plan</h1>{body}</article>", OG_ARTICLE)
-    article = extract_article(page, URL)
+    article = extract_article(page, URL, today=TODAY)
     text = article.text
     assert "Council votes tonight on the harbour plan" in text
     assert text.index(PROSE[3]) < text.index("Council votes tonight") < text.index(PROSE[4])
@@ -509,7 +512,7 @@ def test_json_ld_article_body_replaces_a_thin_extraction() -> None:
         f'"articleBody": "{body_text}"}}</script>'
     )
     page = _html("<div id=app><p>Loading the story…</p></div>", head)
-    article = extract_article(page, URL)
+    article = extract_article(page, URL, today=TODAY)
     assert article.paragraphs == PROSE
     assert article.kind == "article"
 
@@ -579,7 +582,7 @@ def test_json_ld_article_body_replaces_a_thin_extraction() -> None:
     ],
 )
 def test_kind(head: str, body: str, url: str, kind: str) -> None:
-    assert extract_article(_html(body, head), url).kind == kind
+    assert extract_article(_html(body, head), url, today=TODAY).kind == kind
 
 
 DECLARED_DATE = '<meta name="date" content="2024-03-14">'
@@ -617,7 +620,7 @@ DATED_LINKS = (
 def test_pages_that_are_not_articles_have_no_date(
     head: str, body: str, url: str, published: dt.date | None
 ) -> None:
-    article = extract_article(_html(body, head), url)
+    article = extract_article(_html(body, head), url, today=TODAY)
     assert (article.kind == "not_article") == (published is None)
     assert article.published == published
 
@@ -642,7 +645,7 @@ def test_paywall_class_is_read_from_markup(markup: str, expected: bool) -> None:
 
 def test_paywall_class_on_a_short_page_is_a_paywall() -> None:
     body = _article(PROSE[:2], '<div class="paywall"><p>Members only.</p></div>')
-    assert extract_article(_html(body, OG_ARTICLE), URL).kind == "paywall"
+    assert extract_article(_html(body, OG_ARTICLE), URL, today=TODAY).kind == "paywall"
 
 
 @pytest.mark.parametrize(
@@ -656,7 +659,7 @@ def test_paywall_class_on_a_short_page_is_a_paywall() -> None:
 )
 def test_short_prose_that_looks_like_furniture_is_kept(line: str) -> None:
     page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
-    assert line in extract_article(page, URL).paragraphs
+    assert line in extract_article(page, URL, today=TODAY).paragraphs
 
 
 @pytest.mark.parametrize(
@@ -678,7 +681,7 @@ def test_short_prose_that_looks_like_furniture_is_kept(line: str) -> None:
 def test_datelines_timestamps_and_reading_times_are_not_paragraphs(line: str) -> None:
     for markup in (f"<p>{line}</p>", f"<time>{line}</time>", f"<div>{line}</div>"):
         page = _html(_article(PROSE[:3] + [markup] + PROSE[3:]), OG_ARTICLE)
-        paragraphs = extract_article(page, URL).paragraphs
+        paragraphs = extract_article(page, URL, today=TODAY).paragraphs
         assert line not in paragraphs
         assert paragraphs == PROSE
 
@@ -694,7 +697,7 @@ def test_datelines_timestamps_and_reading_times_are_not_paragraphs(line: str) ->
 )
 def test_sentences_and_labels_with_dates_are_kept(line: str) -> None:
     page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
-    assert line in extract_article(page, URL).paragraphs
+    assert line in extract_article(page, URL, today=TODAY).paragraphs
 
 
 @pytest.mark.parametrize(
@@ -709,7 +712,7 @@ def test_sentences_and_labels_with_dates_are_kept(line: str) -> None:
 )
 def test_subheadings_stay_paragraphs_and_are_marked(markup: str, headings: set[str]) -> None:
     page = _html(_article(PROSE[:3] + [markup] + PROSE[3:]), OG_ARTICLE)
-    article = extract_article(page, URL)
+    article = extract_article(page, URL, today=TODAY)
     assert len(article.paragraphs) == len(PROSE) + 1
     assert article.headings == headings
     assert not article.headings & set(PROSE)
@@ -744,7 +747,7 @@ def test_caption_and_credit_named_in_camel_case_are_not_paragraphs() -> None:
         '<div class="InlineImage-imageEmbedCredit">Jane Doe | Bloomberg | Getty Images</div></div>'
     )
     page = _html(_article(PROSE[:2] + [figure] + PROSE[2:]), OG_ARTICLE)
-    assert extract_article(page, URL).paragraphs == PROSE
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
 
 
 @pytest.mark.parametrize(
@@ -766,7 +769,7 @@ def test_caption_and_credit_named_in_camel_case_are_not_paragraphs() -> None:
 def test_photo_credits_and_wire_footers_are_not_paragraphs(line: str) -> None:
     for markup in (f"<p>{line}</p>", f"<div>{line}</div>"):
         page = _html(_article(PROSE[:3] + [markup] + PROSE[3:]), OG_ARTICLE)
-        assert extract_article(page, URL).paragraphs == PROSE
+        assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
 
 
 @pytest.mark.parametrize(
@@ -780,7 +783,7 @@ def test_photo_credits_and_wire_footers_are_not_paragraphs(line: str) -> None:
 )
 def test_prose_mentioning_agencies_and_reporting_is_kept(line: str) -> None:
     page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
-    article = extract_article(page, URL)
+    article = extract_article(page, URL, today=TODAY)
     assert line in article.paragraphs
     assert line not in article.furniture
 
@@ -820,7 +823,7 @@ PICTURE = (
 )
 def test_embedded_posts_captions_and_copyright_are_marked(markup: str, furniture: set[str]) -> None:
     page = _html(_article(PROSE[:3] + [markup] + PROSE[3:]), OG_ARTICLE)
-    article = extract_article(page, URL)
+    article = extract_article(page, URL, today=TODAY)
     # Reference texts keep them, so they stay paragraphs; a brief skips them.
     assert article.furniture == furniture
     assert furniture <= set(article.paragraphs)

@@ -19,12 +19,14 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.brief import Brief
+from bot.clock import FixedClock
 from bot.errors import UserFacingError
 from bot.fetcher import Fetcher, create_session
 from bot.pipeline import Briefer
 from bot.render import render_embed
 from bot.settings import Settings
 from bot.workers import ParsePool
+from tests._dates import NOW
 
 DEADLINE = 10.0
 # Resident-set ceiling for a parse worker after every hostile page below (measured 82 MB).
@@ -172,7 +174,7 @@ async def _brief(
     )
     started = time.monotonic()
     async with create_session(settings) as http:
-        briefer = Briefer(Fetcher(http, settings), pool, settings)
+        briefer = Briefer(Fetcher(http, settings), pool, settings, clock=FixedClock(NOW))
         try:
             result: Brief | UserFacingError = await briefer.brief(
                 str(site.make_url(path)), length="long"

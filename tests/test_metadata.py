@@ -8,6 +8,7 @@ import logging
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import lxml.etree
 import lxml.html
@@ -15,7 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.clock import Clock
 from bot.metadata import Metadata, extract_metadata
+from tests._dates import TODAY
 
 PAGES = Path(__file__).parent / "pages"
 URL = "https://www.example-news.com/world/2020/story.html"
@@ -113,7 +116,7 @@ TITLE_CASES = [
     ("head", "body", "want"), [c[1:] for c in TITLE_CASES], ids=[c[0] for c in TITLE_CASES]
 )
 def test_title(head: str, body: str, want: str | None) -> None:
-    assert extract_metadata(page(head, body), URL).title == want
+    assert extract_metadata(page(head, body), URL, today=TODAY).title == want
 
 
 # --- site name -----------------------------------------------------------------------------------
@@ -152,7 +155,7 @@ SITE_CASES = [
     ("head", "want"), [c[1:] for c in SITE_CASES], ids=[c[0] for c in SITE_CASES]
 )
 def test_site_name(head: str, want: str | None) -> None:
-    assert extract_metadata(page(head), URL).site_name == want
+    assert extract_metadata(page(head), URL, today=TODAY).site_name == want
 
 
 # --- authors -------------------------------------------------------------------------------------
@@ -277,15 +280,20 @@ AUTHOR_CASES = [
     ("head", "body", "want"), [c[1:] for c in AUTHOR_CASES], ids=[c[0] for c in AUTHOR_CASES]
 )
 def test_authors(head: str, body: str, want: list[str]) -> None:
-    assert extract_metadata(page(head, body), URL).authors == want
+    assert extract_metadata(page(head, body), URL, today=TODAY).authors == want
 
 
 # --- published -----------------------------------------------------------------------------------
 
-TODAY = dt.date.today()
 # a story's address: a date declared only in meta tags counts on it (see test_template_dates)
 STORY = "https://example.org/news/story-4711"
-FUTURE = (TODAY + dt.timedelta(days=30)).isoformat()
+# stands for a date 30 days after the pinned today: see _on_day
+FUTURE = "@future@"
+
+
+def _on_day(text: str, today: dt.date) -> str:
+    return text.replace(FUTURE, (today + dt.timedelta(days=30)).isoformat())
+
 
 DATE_CASES = [
     (
@@ -331,8 +339,24 @@ DATE_CASES = [
 @pytest.mark.parametrize(
     ("head", "body", "want"), [c[1:] for c in DATE_CASES], ids=[c[0] for c in DATE_CASES]
 )
-def test_published(head: str, body: str, want: dt.date | None) -> None:
-    assert extract_metadata(page(head, body), STORY).published == want
+def test_published(head: str, body: str, want: dt.date | None, dated_clock: Clock) -> None:
+    today = dated_clock.today()
+    doc = page(_on_day(head, today), body)
+    assert extract_metadata(doc, STORY, today=today).published == want
+
+
+def test_a_date_after_tomorrow_in_the_pages_zone_is_refused(dated_clock: Clock) -> None:
+    today = dated_clock.today()
+    tomorrow = today + dt.timedelta(days=1)
+    head = og("article:published_time", f"{tomorrow}T20:00:00Z")
+
+    def published(url: str) -> dt.date | None:
+        return extract_metadata(page(head), url, today=today).published
+
+    # in Tokyo that instant is the day after tomorrow: later than any zone's today
+    assert published("https://www.example.jp/a/4711") is None
+    # in New York it is still tomorrow, which east of UTC may already be today
+    assert published("https://www.example.us/a/4711") == tomorrow
 
 
 LOCAL_DATE_CASES = [
@@ -502,14 +526,16 @@ LOCAL_DATE_CASES = [
     [c[1:] for c in LOCAL_DATE_CASES],
     ids=[c[0] for c in LOCAL_DATE_CASES],
 )
-def test_published_local_date(head: str, body: str, url: str, want: dt.date) -> None:
-    assert extract_metadata(page(head, body), url).published == want
+def test_published_local_date(
+    head: str, body: str, url: str, want: dt.date, dated_clock: Clock
+) -> None:
+    assert extract_metadata(page(head, body), url, today=dated_clock.today()).published == want
 
 
 def test_published_from_the_url_when_the_page_declares_nothing() -> None:
     doc = page("", "<p>No dates anywhere in this text.</p>")
-    got = extract_metadata(doc, "https://example.org/2016/04/12/some-story/").published
-    assert got == dt.date(2016, 4, 12)
+    got = extract_metadata(doc, "https://example.org/2016/04/12/some-story/", today=TODAY)
+    assert got.published == dt.date(2016, 4, 12)
 
 
 TEMPLATE_DATE = og("og:type", "article") + ld(
@@ -568,8 +594,10 @@ TEMPLATE_DATE = og("og:type", "article") + ld(
         ),
     ],
 )
-def test_template_dates(head: str, body: str, url: str, want: dt.date | None) -> None:
-    assert extract_metadata(page(head, body), url).published == want
+def test_template_dates(
+    head: str, body: str, url: str, want: dt.date | None, dated_clock: Clock
+) -> None:
+    assert extract_metadata(page(head, body), url, today=dated_clock.today()).published == want
 
 
 SHOP_IMAGE = '<p>Our shoes.</p><img src="/uploads/2019/05/14/shoe.jpg" alt="">'
@@ -606,9 +634,109 @@ SHOP_IMAGE = '<p>Our shoes.</p><img src="/uploads/2019/05/14/shoe.jpg" alt="">'
     ],
 )
 def test_undeclared_date_is_shown_or_on_a_story_address(
-    body: str, url: str, want: dt.date | None
+    body: str, url: str, want: dt.date | None, dated_clock: Clock
 ) -> None:
-    assert extract_metadata(page("<title>Shoes</title>", body), url).published == want
+    doc = page("<title>Shoes</title>", body)
+    assert extract_metadata(doc, url, today=dated_clock.today()).published == want
+
+
+# htmldate's answers when a page has no full date it may return. Its values: a month alone comes
+# back as that month's 1st and a year alone as 1 January, and a date after its ``max_date`` is
+# shortened to its month (or year) when that one is not later still.
+_MONTHS = "January February March April May June July August September October November December"
+
+
+def _in_words(date: dt.date) -> str:
+    return f"{date.day} {_MONTHS.split()[date.month - 1]} {date.year}"
+
+
+def _days(today: dt.date, n: int) -> dt.date:
+    return today + dt.timedelta(days=n)
+
+
+def _shortened(date: dt.date, today: dt.date) -> dt.date | None:
+    """What htmldate makes of a date after its latest: its month's 1st, else 1 January."""
+    latest = _days(today, 1)
+    return next(
+        (d for d in (date.replace(day=1), date.replace(month=1, day=1)) if d <= latest), None
+    )
+
+
+HTMLDATE_CASES: list[tuple[str, Any]] = [
+    # (name, today -> (head, body, htmldate's own answer, the published date newslink gives))
+    (
+        "month alone, this month",
+        lambda t: ("", f"<p>Issue {t.month}/{t.year}</p>", t.replace(day=1), None),
+    ),
+    (
+        "month alone, in an image's address",
+        lambda t: ("", f'<img src="/uploads/{t:%Y/%m}/a.jpg" alt="">', t.replace(day=1), None),
+    ),
+    ("month alone, years ago", lambda t: ("", "<p>Archive 2019/03</p>", dt.date(2019, 3, 1), None)),
+    ("year alone", lambda t: ("", "<footer>© 2019 Example</footer>", dt.date(2019, 1, 1), None)),
+    (
+        "declared two days ahead, shortened to a 1st",
+        lambda t: (meta("date", _days(t, 2).isoformat()), "", _shortened(_days(t, 2), t), None),
+    ),
+    (
+        "shown three weeks ahead",
+        lambda t: ("", f"<p>Published {_days(t, 21)}</p>", _shortened(_days(t, 21), t), None),
+    ),
+    (
+        "a <time> three weeks ahead",
+        lambda t: (
+            "",
+            f'<time datetime="{_days(t, 21)}">soon</time>',
+            _shortened(_days(t, 21), t),
+            None,
+        ),
+    ),
+    # a real 1st, which the page shows or declares in full: believed
+    (
+        "a 1st shown in full",
+        lambda t: ("", "<p>Published 1 March 2019</p>", dt.date(2019, 3, 1), dt.date(2019, 3, 1)),
+    ),
+    (
+        "1 January shown in full",
+        lambda t: ("", "<p>Published 1 January 2021</p>", dt.date(2021, 1, 1), dt.date(2021, 1, 1)),
+    ),
+    (
+        "this month's 1st shown in full",
+        lambda t: (
+            "",
+            f"<p>Published {_in_words(t.replace(day=1))}</p>",
+            t.replace(day=1),
+            t.replace(day=1),
+        ),
+    ),
+    (
+        "a 1st declared in full as the page's last change",
+        lambda t: (
+            og("article:modified_time", "2019-03-01T10:00:00+01:00"),
+            "<p>Archive 2019/03</p>",
+            dt.date(2019, 3, 1),
+            dt.date(2019, 3, 1),
+        ),
+    ),
+    # a day ahead is today somewhere east of UTC (the 1st of a month, or of a year, on the 31st)
+    (
+        "shown a day ahead",
+        lambda t: ("", f"<p>Published {_in_words(_days(t, 1))}</p>", _days(t, 1), _days(t, 1)),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", [c[1] for c in HTMLDATE_CASES], ids=[c[0] for c in HTMLDATE_CASES])
+def test_htmldate_month_only_and_future_answers(case: Any, dated_clock: Clock) -> None:
+    from htmldate import find_date
+
+    today = dated_clock.today()
+    head, body, htmldate_says, want = case(today)
+    latest = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.max)
+    said = find_date(page(head, body), original_date=True, url=STORY, max_date=latest)
+    # the premise: what htmldate answers on such a page, with the latest date it may give
+    assert (dt.date.fromisoformat(said) if said else None) == htmldate_says
+    assert extract_metadata(page(head, body), STORY, today=today).published == want
 
 
 DATED_LINKS = (
@@ -631,14 +759,13 @@ DATED_LINKS = (
 )
 def test_no_date_from_the_links_of_home_and_error_pages(title: str, url: str, dated: bool) -> None:
     doc = page(f"<title>{title}</title>", DATED_LINKS)
-    assert (extract_metadata(doc, url).published is not None) == dated
+    assert (extract_metadata(doc, url, today=TODAY).published is not None) == dated
 
 
 def test_saved_error_page_has_no_date() -> None:
     doc = lxml.html.document_fromstring((PAGES / "error_404.html").read_bytes())
-    assert (
-        extract_metadata(doc, "https://www.coastal-courier.example/news/missing").published is None
-    )
+    url = "https://www.coastal-courier.example/news/missing"
+    assert extract_metadata(doc, url, today=TODAY).published is None
 
 
 # --- image, description, language ----------------------------------------------------------------
@@ -678,7 +805,7 @@ FIELD_CASES = [
     ids=[f"{c[0]}-{i}" for i, c in enumerate(FIELD_CASES)],
 )
 def test_other_fields(name: str, head: str, lang: str, want: str | None) -> None:
-    assert getattr(extract_metadata(page(head, lang=lang), URL), name) == want
+    assert getattr(extract_metadata(page(head, lang=lang), URL, today=TODAY), name) == want
 
 
 # --- JSON-LD robustness --------------------------------------------------------------------------
@@ -699,7 +826,7 @@ def test_other_fields(name: str, head: str, lang: str, want: str | None) -> None
 )
 def test_broken_json_ld_never_raises(script: str) -> None:
     doc = page(f'<script type="application/ld+json">{script}</script><title>Fine</title>')
-    assert extract_metadata(doc, URL).title == "Fine"
+    assert extract_metadata(doc, URL, today=TODAY).title == "Fine"
 
 
 def test_multiple_json_ld_blocks_use_the_article() -> None:
@@ -714,7 +841,7 @@ def test_multiple_json_ld_blocks_use_the_article() -> None:
             },
         ]
     )
-    got = extract_metadata(page(head), URL)
+    got = extract_metadata(page(head), URL, today=TODAY)
     assert (got.title, got.authors, got.published) == (
         "Real headline",
         ["Ann Poe"],
@@ -725,7 +852,7 @@ def test_multiple_json_ld_blocks_use_the_article() -> None:
 def test_document_is_not_modified() -> None:
     doc = lxml.html.document_fromstring((PAGES / "meta_jsonld_news.html").read_bytes())
     before = lxml.etree.tostring(doc)
-    extract_metadata(doc, URL)
+    extract_metadata(doc, URL, today=TODAY)
     assert lxml.etree.tostring(doc) == before
 
 
@@ -792,7 +919,7 @@ PAGE_URLS = {
 )
 def test_saved_page(name: str, field_name: str) -> None:
     doc = lxml.html.document_fromstring((PAGES / name).read_bytes())
-    got = extract_metadata(doc, PAGE_URLS[name])
+    got = extract_metadata(doc, PAGE_URLS[name], today=TODAY)
     assert getattr(got, field_name) == getattr(PAGE_CASES[name], field_name)
 
 
@@ -851,7 +978,7 @@ def test_never_raises_on_garbage(
     except (ValueError, lxml.etree.ParserError):
         return
     with caplog.at_level(logging.WARNING, logger="bot.metadata"):
-        got = extract_metadata(doc, url)
+        got = extract_metadata(doc, url, today=TODAY)
     # extract_metadata swallows its own failures, logging them: a logged failure is the bug
     assert not [r for r in caplog.records if r.name == "bot.metadata"]
     if got.published is not None:
@@ -941,7 +1068,7 @@ SITE_NAME_GUARD_CASES = [
 def test_site_name_is_never_a_handle_or_a_generic_label(
     head: str, url: str, want: str | None
 ) -> None:
-    assert extract_metadata(page(head), url).site_name == want
+    assert extract_metadata(page(head), url, today=TODAY).site_name == want
 
 
 DESCRIPTION_CASES = [
@@ -957,9 +1084,9 @@ DESCRIPTION_CASES = [
 
 @pytest.mark.parametrize(("raw", "want"), DESCRIPTION_CASES)
 def test_description_without_share_buttons(raw: str, want: str) -> None:
-    assert extract_metadata(page(og("og:description", raw)), URL).description == want
+    assert extract_metadata(page(og("og:description", raw)), URL, today=TODAY).description == want
 
 
 def test_description_of_only_share_buttons_falls_back() -> None:
     head = og("og:description", "Share this on WhatsApp") + meta("description", "The real summary.")
-    assert extract_metadata(page(head), URL).description == "The real summary."
+    assert extract_metadata(page(head), URL, today=TODAY).description == "The real summary."

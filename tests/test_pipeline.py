@@ -2,6 +2,7 @@
 
 import asyncio
 import dataclasses
+import datetime as dt
 import ipaddress
 from collections.abc import AsyncIterator
 
@@ -29,6 +30,11 @@ class ArticleServer:
         await asyncio.sleep(self.delay)
         return web.Response(body=article_html(), content_type="text/html", charset="utf-8")
 
+    async def dated(self, request: web.Request) -> web.Response:
+        """The article, published on the day in the address."""
+        body = article_html().replace(b"2012-12-02", request.match_info["day"].encode())
+        return web.Response(body=body, content_type="text/html", charset="utf-8")
+
 
 @pytest.fixture
 async def server() -> AsyncIterator[tuple[ArticleServer, TestServer]]:
@@ -36,6 +42,7 @@ async def server() -> AsyncIterator[tuple[ArticleServer, TestServer]]:
     app = web.Application()
     app.router.add_get("/news/nato", state.article)
     app.router.add_get("/news/empty", _empty)
+    app.router.add_get("/news/on/{day}", state.dated)
     srv = TestServer(app, host="127.0.0.1")
     await srv.start_server()
     yield state, srv
@@ -58,11 +65,11 @@ def _settings(port: int, **changes: object) -> Settings:
     )
 
 
-async def test_brief_from_a_served_page(server, pool) -> None:
+async def test_brief_from_a_served_page(server, pool, clock) -> None:
     state, srv = server
     settings = _settings(srv.port)
     async with create_session(settings) as http:
-        briefer = Briefer(Fetcher(http, settings), pool, settings)
+        briefer = Briefer(Fetcher(http, settings), pool, settings, clock=clock)
         brief = await briefer.brief(str(srv.make_url("/news/nato")), length="long")
     assert brief.article.title == "NATO aims to repair Russia ties despite Patriot row"
     assert brief.runs
@@ -72,12 +79,12 @@ async def test_brief_from_a_served_page(server, pool) -> None:
             assert " ".join(paragraph.split()) in text
 
 
-async def test_simultaneous_requests_fetch_and_extract_once(server, pool) -> None:
+async def test_simultaneous_requests_fetch_and_extract_once(server, pool, clock) -> None:
     state, srv = server
     settings = _settings(srv.port)
     url = str(srv.make_url("/news/nato"))
     async with create_session(settings) as http:
-        briefer = Briefer(Fetcher(http, settings), pool, settings)
+        briefer = Briefer(Fetcher(http, settings), pool, settings, clock=clock)
         briefs = await asyncio.gather(
             *(briefer.brief(url + ("?utm_source=x" if i % 2 else "")) for i in range(30))
         )
@@ -85,30 +92,30 @@ async def test_simultaneous_requests_fetch_and_extract_once(server, pool) -> Non
     assert len({b.article.title for b in briefs}) == 1
 
 
-async def test_take_becomes_the_lead(server, pool) -> None:
+async def test_take_becomes_the_lead(server, pool, clock) -> None:
     state, srv = server
     settings = _settings(srv.port)
     async with create_session(settings) as http:
-        briefer = Briefer(Fetcher(http, settings), pool, settings)
+        briefer = Briefer(Fetcher(http, settings), pool, settings, clock=clock)
         brief = await briefer.brief(str(srv.make_url("/news/nato")), take="Worth reading on NATO.")
     assert brief.lead.startswith("Worth reading on NATO.")
 
 
-async def test_whole_brief_has_a_deadline(server, pool) -> None:
+async def test_whole_brief_has_a_deadline(server, pool, clock) -> None:
     state, srv = server
     state.delay = 5
     settings = _settings(srv.port, brief_timeout=0.5)
     async with create_session(settings) as http:
-        briefer = Briefer(Fetcher(http, settings), pool, settings)
+        briefer = Briefer(Fetcher(http, settings), pool, settings, clock=clock)
         with pytest.raises(FetchTimeout):
             await briefer.brief(str(srv.make_url("/news/nato")))
 
 
-async def test_default_settings_refuse_loopback(server, pool) -> None:
+async def test_default_settings_refuse_loopback(server, pool, clock) -> None:
     state, srv = server
     settings = dataclasses.replace(Settings(), fetch_allowed_ports=frozenset({srv.port}))
     async with create_session(settings) as http:
-        briefer = Briefer(Fetcher(http, settings), pool, settings)
+        briefer = Briefer(Fetcher(http, settings), pool, settings, clock=clock)
         with pytest.raises(BlockedAddress):
             await briefer.brief(f"http://127.0.0.1:{srv.port}/news/nato")
     assert state.hits == 0
@@ -128,13 +135,13 @@ class CountingPool(ParsePool):
         return await super().run(seconds, fn, *args, **kwargs)
 
 
-async def test_a_page_that_cannot_be_read_is_not_parsed_again_at_once(server) -> None:
+async def test_a_page_that_cannot_be_read_is_not_parsed_again_at_once(server, clock) -> None:
     state, srv = server
     settings = _settings(srv.port)
     counting = CountingPool()
     try:
         async with create_session(settings) as http:
-            briefer = Briefer(Fetcher(http, settings), counting, settings)
+            briefer = Briefer(Fetcher(http, settings), counting, settings, clock=clock)
             for _ in range(3):
                 with pytest.raises(ExtractionError):
                     await briefer.brief(str(srv.make_url("/news/empty")))
@@ -169,3 +176,19 @@ async def test_a_lookalike_host_never_shares_the_genuine_sites_article_or_name(p
     assert (fake.article.title, real.article.title) == ("Forged story", "Genuine story")
     assert source_host(fake.url) == "busineßinsider.test"
     assert source_host(real.url) == "businessinsider.test"
+
+
+async def test_the_worker_is_given_today_with_the_job(server, pool, dated_clock) -> None:
+    # The pool's worker was started before (module scope): its own clock must not decide.
+    state, srv = server
+    settings = _settings(srv.port)
+    day = dated_clock.today() + dt.timedelta(days=2)
+    url = str(srv.make_url(f"/news/on/{day}"))
+    published = []
+    for _ in range(2):
+        async with create_session(settings) as http:
+            briefer = Briefer(Fetcher(http, settings), pool, settings, clock=dated_clock)
+            published.append((await briefer.brief(url)).article.published)
+        dated_clock.advance(dt.timedelta(days=2))
+    # two days ahead is not believed (one day is: east of UTC it may be today); then it is today
+    assert published == [None, day]

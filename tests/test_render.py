@@ -22,6 +22,7 @@ from bot.render import (
     render_text,
     thread_name,
 )
+from tests._dates import TODAY
 
 PAGES = sorted((Path(__file__).parent / "pages").glob("*.html"))
 URL = "https://www.example.com/news/story"
@@ -119,7 +120,7 @@ def _cases() -> list[tuple[str, Brief]]:
     for page in PAGES:
         for length in LENGTHS:
             brief = build_brief(
-                page.read_bytes(), f"https://example.com/{page.stem}", length=length
+                page.read_bytes(), f"https://example.com/{page.stem}", length=length, today=TODAY
             )
             cases.append((f"{page.name}/{length}", brief))
     return cases

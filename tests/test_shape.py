@@ -24,3 +24,27 @@ def test_core_never_imports_discord() -> None:
         if str(p.relative_to(ROOT)) not in DISCORD_ALLOWED and "discord" in _imports(p)
     ]
     assert offenders == []
+
+
+# The wall clock's readers: ``datetime.now()``, ``date.today()``, ``utcnow()`` (discord.py's too)
+# and ``time.time()``. Only bot/clock.py may call them; everything else is handed the Clock.
+_CLOCK_READS = {"now", "utcnow", "today", "time"}
+_CLOCK_OWNERS = ("datetime", "date", "utils", "time")
+
+
+def _clock_reads(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = ast.unparse(node.func.value).rpartition(".")[2]
+            if node.func.attr in _CLOCK_READS and owner in _CLOCK_OWNERS:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {ast.unparse(node.func)}")
+    return found
+
+
+def test_only_the_clock_reads_the_time() -> None:
+    sources = [*(ROOT / "bot").rglob("*.py"), *(ROOT / "cogs").rglob("*.py")]
+    offenders = [r for p in sources if "clock" not in p.name for r in _clock_reads(p)]
+    assert offenders == []
+    # the guard itself sees a clock read
+    assert _clock_reads(ROOT / "bot" / "clock.py") == ["bot/clock.py:33 dt.datetime.now"]

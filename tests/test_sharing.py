@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.brief import Brief, QuoteRun
+from bot.clock import Clock, FixedClock
 from bot.errors import HTTPStatusError, UserFacingError
 from bot.extract import Article
 from bot.notify import MENTIONS_PER_MESSAGE, Pacer, limit_notice
@@ -44,6 +45,7 @@ from bot.sharing import (
 from bot.storage import repository
 from bot.storage.models import DeliveredNotification, LinkClaim
 from bot.urls import url_key
+from tests._dates import NOW, RunningClock
 from tests._monotonic import FakeTime
 
 GUILD, CHANNEL, SHARER = 10, 20, 30
@@ -165,9 +167,15 @@ def briefer() -> FakeBriefer:
 
 
 @pytest.fixture
-def sharing(sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer) -> Sharing:
+def sharing(
+    sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer, clock: FixedClock
+) -> Sharing:
     return Sharing(
-        sessions=sessionmaker, briefer=briefer, rebrief_window_days=7, max_links_per_message=3
+        sessions=sessionmaker,
+        briefer=briefer,
+        rebrief_window_days=7,
+        max_links_per_message=3,
+        clock=clock,
     )
 
 
@@ -185,7 +193,7 @@ async def _subscribe(
 ) -> None:
     async with sessions() as session, session.begin():
         await repository.subscribe(
-            session, GUILD, user_id, topic, limit=25, delivery=delivery, now=now
+            session, GUILD, user_id, topic, limit=25, delivery=delivery, now=now or NOW
         )
 
 
@@ -246,17 +254,21 @@ async def test_a_reshared_link_gets_a_pointer_to_the_earlier_brief(
 
 
 async def test_a_link_is_briefed_again_after_the_window(
-    sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
+    sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer, dated_clock: FixedClock
 ) -> None:
-    now = [dt.datetime.now(dt.UTC)]
     sharing = Sharing(
-        sessions=sessionmaker, briefer=briefer, rebrief_window_days=7, clock=lambda: now[0]
+        sessions=sessionmaker, briefer=briefer, rebrief_window_days=7, clock=dated_clock
     )
     publisher = _publisher()
-    await sharing.share_message(_share(1), URL, publisher)
-    now[0] += dt.timedelta(days=8)
-    [later] = await sharing.share_message(_share(2), URL, publisher)
+    [first] = await sharing.share_message(_share(1), URL, publisher)
+    # a second before the window ends (across a month, a year, a leap day or a clock change)
+    dated_clock.advance(dt.timedelta(days=7, seconds=-1))
+    [within] = await sharing.share_message(_share(2), URL, publisher)
+    dated_clock.advance(dt.timedelta(seconds=2))
+    [later] = await sharing.share_message(_share(3), URL, publisher)
 
+    assert isinstance(first, Posted) and isinstance(within, Pointed)
+    assert within.earlier.message_id == first.message_id
     assert isinstance(later, Posted)
     assert len(publisher.posted) == 2
 
@@ -266,7 +278,7 @@ async def test_an_unbriefable_link_follows_the_channel_failure_mode(
     sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession], mode: str
 ) -> None:
     async with sessionmaker() as session, session.begin():
-        await repository.set_channel_settings(session, GUILD, CHANNEL, on_failure=mode)
+        await repository.set_channel_settings(session, GUILD, CHANNEL, on_failure=mode, now=NOW)
     publisher = _publisher()
     missing = "https://news.example/gone"
     [outcome] = await sharing.share_message(_share(1), missing, publisher)
@@ -478,7 +490,7 @@ async def test_a_publishing_crash_leaves_the_claim_retryable(
     with pytest.raises(RuntimeError):
         await sharing.share_message(_share(1), URL, Broken())
     async with sessionmaker() as session:
-        stale = await repository.stale_claims(session, dt.timedelta(0))
+        stale = await repository.stale_claims(session, dt.timedelta(0), now=NOW)
     assert [(c.source_message_id, c.state) for c in stale] == [(1, "failed")]
 
 
@@ -536,7 +548,7 @@ async def _claim(
     owner: str,
     *,
     url: str = URL,
-    at: dt.datetime | None = None,
+    at: dt.datetime = NOW - dt.timedelta(minutes=1),  # an earlier process, a minute ago
 ) -> None:
     async with sessions() as session:
         assert await repository.claim_link(
@@ -597,9 +609,9 @@ async def test_a_crashed_process_claim_is_briefed_once_on_recovery(
 
 
 async def test_past_the_nonce_memory_a_brief_posted_before_the_crash_is_adopted(
-    sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession]
+    sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
 ) -> None:
-    at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+    at = clock.now() - dt.timedelta(minutes=10)
     await _claim(sessionmaker, 1, f"{HOST}:{_dead_pid()}:dead", at=at)
     reopener = FakeReopener({1: URL}, RecordingPublisher(existing=4242))
 
@@ -638,17 +650,22 @@ async def test_a_gone_message_is_given_up_with_a_warning(
 
 
 async def test_after_max_attempts_the_claim_is_given_up(
-    sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
+    sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer, clock: Clock
 ) -> None:
     dead = f"{HOST}:{_dead_pid()}:dead"
     await _claim(sessionmaker, 1, dead)
     # Two restarts already took it over and died too (attempts 2 and 3).
-    for _ in range(2):
+    for seconds_ago in (30, 20):
         async with sessionmaker() as session:
             assert await repository.reclaim_stale(
-                session, 1, url_key(URL), owner=dead, older_than=dt.timedelta(0)
+                session,
+                1,
+                url_key(URL),
+                owner=dead,
+                older_than=dt.timedelta(0),
+                now=clock.now() - dt.timedelta(seconds=seconds_ago),
             )
-    sharing = Sharing(sessions=sessionmaker, briefer=briefer, max_attempts=3)
+    sharing = Sharing(sessions=sessionmaker, briefer=briefer, max_attempts=3, clock=clock)
     reopener = FakeReopener({1: URL})
 
     [outcome] = await sharing.recover(reopener)
@@ -661,19 +678,24 @@ async def test_after_max_attempts_the_claim_is_given_up(
 async def test_own_and_live_claims_are_left_alone_until_the_grace_has_passed(
     sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
 ) -> None:
+    # the grace has to pass, so this clock runs
+    clock = RunningClock()
     sharing = Sharing(
-        sessions=sessionmaker, briefer=briefer, recovery_grace=dt.timedelta(seconds=0.3)
+        sessions=sessionmaker,
+        briefer=briefer,
+        recovery_grace=dt.timedelta(seconds=0.3),
+        clock=clock,
     )
-    await _claim(sessionmaker, 1, sharing.owner)  # in flight in this very process
+    await _claim(sessionmaker, 1, sharing.owner, at=clock.now())  # in flight in this very process
     # Processes on another host: this one finishes its share during the grace, that one dies.
-    await _claim(sessionmaker, 2, "elsewhere:1:live")
-    await _claim(sessionmaker, 3, "elsewhere:2:dies")
+    await _claim(sessionmaker, 2, "elsewhere:1:live", at=clock.now())
+    await _claim(sessionmaker, 3, "elsewhere:2:dies", at=clock.now())
     reopener = FakeReopener({1: URL, 2: URL, 3: URL})
 
     async def finish_elsewhere() -> None:
         async with sessionmaker() as session, session.begin():
             assert await repository.complete_claim(
-                session, 2, url_key(URL), owner="elsewhere:1:live"
+                session, 2, url_key(URL), owner="elsewhere:1:live", now=clock.now()
             )
 
     loop = asyncio.get_running_loop()
@@ -703,7 +725,7 @@ async def test_a_cancelled_share_is_released_and_the_next_start_briefs_it(
             await asyncio.Event().wait()  # a page that never answers
             raise AssertionError("unreachable")
 
-    stopping = Sharing(sessions=sessionmaker, briefer=SlowBriefer({}))
+    stopping = Sharing(sessions=sessionmaker, briefer=SlowBriefer({}), clock=sharing.clock)
     task = asyncio.create_task(stopping.share_message(_share(1), URL, _publisher()))
     await fetching.wait()
     task.cancel()  # what shutdown does to a share still running after its grace
@@ -720,7 +742,7 @@ async def test_a_cancelled_share_is_released_and_the_next_start_briefs_it(
 async def test_a_message_arriving_during_shutdown_is_left_for_the_next_start(
     sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
 ) -> None:
-    stopping = Sharing(sessions=sessionmaker, briefer=briefer)
+    stopping = Sharing(sessions=sessionmaker, briefer=briefer, clock=sharing.clock)
     assert await stopping.defer_message(_share(1), f"see {URL} and code `{URL}`") == [URL]
     assert briefer.calls == []
     assert await _state(sessionmaker, 1) == ("failed", 1)
@@ -730,17 +752,20 @@ async def test_a_message_arriving_during_shutdown_is_left_for_the_next_start(
     assert await _state(sessionmaker, 1) == ("posted", 2)
 
 
-def test_the_catch_up_window_ends_now_and_zero_turns_it_off() -> None:
-    now = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
-    assert catch_up_since(now, 60) == dt.datetime(2026, 11, 25, 11, 0, tzinfo=dt.UTC)
+def test_the_catch_up_window_ends_now_and_zero_turns_it_off(dated_clock: Clock) -> None:
+    now = dated_clock.now()
+    # an hour of elapsed time, also across midnight, a month's or a year's end or a clock change
+    assert catch_up_since(now, 60) == now - dt.timedelta(hours=1)
     assert catch_up_since(now, 1) == now - dt.timedelta(minutes=1)
     assert catch_up_since(now, 0) is None
 
 
 async def test_catch_up_shares_the_newest_page_in_the_window_once_each(
-    sharing: Sharing, briefer: FakeBriefer
+    sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer, dated_clock: Clock
 ) -> None:
-    since = dt.datetime(2026, 11, 25, 11, 0, tzinfo=dt.UTC)
+    sharing = Sharing(sessions=sessionmaker, briefer=briefer, clock=dated_clock)
+    since = catch_up_since(dated_clock.now(), 60)
+    assert since is not None
     publisher = _publisher()
     # Message 1001 was briefed live before the bot went down.
     assert isinstance((await sharing.share_message(_share(1001), URL, publisher))[0], Posted)

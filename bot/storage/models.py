@@ -3,8 +3,9 @@ delivered notifications.
 
 Discord ids are 64-bit snowflakes (``BigInteger``). Every timestamp is timezone-aware UTC on the
 way in and on the way out: :class:`UTCDateTime` is the one place that normalises, because SQLite
-hands back naive datetimes while PostgreSQL hands back aware ones. Relationships never load lazily
-by accident (``lazy="raise"``): load them with ``selectinload`` where they are needed.
+hands back naive datetimes while PostgreSQL hands back aware ones. No column defaults to the time:
+the repository writes every timestamp from the caller's clock (:mod:`bot.clock`). Relationships
+never load lazily by accident (``lazy="raise"``): load them with ``selectinload`` where needed.
 """
 
 from __future__ import annotations
@@ -62,10 +63,6 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -97,7 +94,7 @@ class GuildSettingsRecord(Base):
     watch_by_default: Mapped[bool] = mapped_column(Boolean, default=True)
     default_length: Mapped[str] = mapped_column(String(16), default="standard")
     default_on_failure: Mapped[str] = mapped_column(String(16), default="react")
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column()
 
 
 class ChannelSettingsRecord(Base):
@@ -114,7 +111,7 @@ class ChannelSettingsRecord(Base):
     quotes: Mapped[bool] = mapped_column(Boolean, default=True)
     threads: Mapped[bool] = mapped_column(Boolean, default=True)
     on_failure: Mapped[str] = mapped_column(String(16), default="react")
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column()
 
 
 class ArticleRecord(Base):
@@ -133,7 +130,7 @@ class ArticleRecord(Base):
     description: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(35))
     kind: Mapped[str] = mapped_column(String(32), default="article")
-    fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    fetched_at: Mapped[dt.datetime] = mapped_column()
 
     briefs: Mapped[list[BriefRecord]] = relationship(back_populates="article", lazy="raise")
 
@@ -157,7 +154,7 @@ class BriefRecord(Base):
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
     sharer_id: Mapped[int] = mapped_column(BigInteger)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column()
     pinned_by: Mapped[int | None] = mapped_column(BigInteger)
     pinned_at: Mapped[dt.datetime | None] = mapped_column()
 
@@ -179,7 +176,7 @@ class Subscription(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     topic: Mapped[str] = mapped_column(String(50))
     delivery: Mapped[str] = mapped_column(String(16), default="thread")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column()
 
 
 class LinkClaim(Base):
@@ -204,7 +201,7 @@ class LinkClaim(Base):
     state: Mapped[str] = mapped_column(String(16), default="claimed")
     owner: Mapped[str] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=1)
-    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[dt.datetime] = mapped_column()
     finished_at: Mapped[dt.datetime | None] = mapped_column()
     brief_id: Mapped[int | None] = mapped_column(ForeignKey("briefs.id", ondelete="SET NULL"))
 
@@ -218,4 +215,4 @@ class DeliveredNotification(Base):
     id: Mapped[int] = mapped_column(RowId, primary_key=True)
     brief_id: Mapped[int] = mapped_column(ForeignKey("briefs.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(BigInteger)
-    notified_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    notified_at: Mapped[dt.datetime] = mapped_column()

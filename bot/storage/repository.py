@@ -33,7 +33,6 @@ from bot.storage.models import (
     GuildSettingsRecord,
     LinkClaim,
     Subscription,
-    utcnow,
 )
 from bot.topics import normalize_topic
 
@@ -58,7 +57,7 @@ async def claim_link(
     owner: str,
     guild_id: int | None = None,
     channel_id: int | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> bool:
     """Claim the briefing of ``url_key`` in message ``message_id``; True if this caller won.
 
@@ -67,7 +66,6 @@ async def claim_link(
     that ``failed`` (Discord or the database was down; nothing was posted) is taken over, so the
     link can be retried by sharing the same message again; a posted or given-up one never is.
     """
-    claimed_at = now or utcnow()
     statement = (
         _insert(session, LinkClaim)
         .values(
@@ -78,14 +76,14 @@ async def claim_link(
             state="claimed",
             owner=owner,
             attempts=1,
-            claimed_at=claimed_at,
+            claimed_at=now,
         )
         .on_conflict_do_update(
             index_elements=["source_message_id", "url_key"],
             set_={
                 "state": "claimed",
                 "owner": owner,
-                "claimed_at": claimed_at,
+                "claimed_at": now,
                 "finished_at": None,
                 "attempts": LinkClaim.attempts + 1,
             },
@@ -101,7 +99,12 @@ async def claim_link(
 
 
 async def _finish_claim(
-    session: AsyncSession, message_id: int, url_key: str, owner: str, values: dict[str, Any]
+    session: AsyncSession,
+    message_id: int,
+    url_key: str,
+    owner: str,
+    now: dt.datetime,
+    values: dict[str, Any],
 ) -> bool:
     # Only the current owner may finish a claim: a stale process must not overwrite the work
     # of the one that reclaimed it.
@@ -113,39 +116,51 @@ async def _finish_claim(
             LinkClaim.owner == owner,
             LinkClaim.state == "claimed",
         )
-        .values(finished_at=utcnow(), **values)
+        .values(finished_at=now, **values)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def complete_claim(
-    session: AsyncSession, message_id: int, url_key: str, *, owner: str, brief_id: int | None = None
+    session: AsyncSession,
+    message_id: int,
+    url_key: str,
+    *,
+    owner: str,
+    now: dt.datetime,
+    brief_id: int | None = None,
 ) -> bool:
     """Mark a claim posted; False if ``owner`` no longer holds it."""
     return await _finish_claim(
-        session, message_id, url_key, owner, {"state": "posted", "brief_id": brief_id}
+        session, message_id, url_key, owner, now, {"state": "posted", "brief_id": brief_id}
     )
 
 
 async def fail_claim(
-    session: AsyncSession, message_id: int, url_key: str, *, owner: str, give_up: bool = False
+    session: AsyncSession,
+    message_id: int,
+    url_key: str,
+    *,
+    owner: str,
+    now: dt.datetime,
+    give_up: bool = False,
 ) -> bool:
     """Mark a claim failed (may be retried by :func:`reclaim_stale`) or given up (final)."""
     state = "given_up" if give_up else "failed"
-    return await _finish_claim(session, message_id, url_key, owner, {"state": state})
+    return await _finish_claim(session, message_id, url_key, owner, now, {"state": state})
 
 
 async def stale_claims(
     session: AsyncSession,
     older_than: dt.timedelta,
     *,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
     limit: int = 100,
 ) -> list[LinkClaim]:
     """Claims still ``claimed`` after ``older_than`` (their process probably died), or ``failed``;
     oldest first."""
-    cutoff = (now or utcnow()) - older_than
+    cutoff = now - older_than
     rows = await session.scalars(
         select(LinkClaim)
         .where(
@@ -167,13 +182,12 @@ async def reclaim_stale(
     *,
     owner: str,
     older_than: dt.timedelta,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> bool:
     """Take over a stale or failed claim for a retry; True if this caller won it. Commits.
 
     A single conditional UPDATE, so of several processes retrying the same claim one wins.
     """
-    now = now or utcnow()
     result = await session.execute(
         update(LinkClaim)
         .where(
@@ -205,7 +219,7 @@ def _with_article(statement: Select[BriefRecord]) -> Select[BriefRecord]:
 
 
 async def record_article(
-    session: AsyncSession, article: Article, url_key: str, *, fetched_at: dt.datetime | None = None
+    session: AsyncSession, article: Article, url_key: str, *, fetched_at: dt.datetime
 ) -> ArticleRecord:
     """Insert the article, or refresh the stored one with the same ``url_key``."""
     values = {
@@ -218,7 +232,7 @@ async def record_article(
         "description": article.description,
         "language": article.language,
         "kind": article.kind,
-        "fetched_at": fetched_at or utcnow(),
+        "fetched_at": fetched_at,
     }
     statement = (
         _insert(session, ArticleRecord)
@@ -241,7 +255,7 @@ async def record_brief(
     article_id: int,
     source_message_id: int | None = None,
     thread_id: int | None = None,
-    created_at: dt.datetime | None = None,
+    created_at: dt.datetime,
 ) -> BriefRecord:
     """Record a posted brief; recording the same brief message again returns the first record."""
     statement = (
@@ -254,7 +268,7 @@ async def record_brief(
             article_id=article_id,
             source_message_id=source_message_id,
             thread_id=thread_id,
-            created_at=created_at or utcnow(),
+            created_at=created_at,
         )
         .on_conflict_do_nothing(index_elements=["brief_message_id"])
     )
@@ -343,12 +357,12 @@ async def mark_pinned(
     message_id: int,
     *,
     user_id: int,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> BriefRecord:
     """Record that ``user_id`` pinned the brief; BriefNotFound if the message is not a brief."""
     brief = await brief_by_message(session, guild_id, message_id)
     brief.pinned_by = user_id
-    brief.pinned_at = now or utcnow()
+    brief.pinned_at = now
     await session.flush()
     return brief
 
@@ -397,7 +411,7 @@ async def subscribe(
     *,
     limit: int,
     delivery: str = "thread",
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> Subscription:
     """Follow ``topic`` (normalised first).
 
@@ -424,7 +438,7 @@ async def subscribe(
             user_id=user_id,
             topic=topic,
             delivery=delivery,
-            created_at=now or utcnow(),
+            created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["guild_id", "user_id", "topic"])
         .returning(Subscription)
@@ -498,17 +512,16 @@ async def subscribers_for(
 
 
 async def record_notifications(
-    session: AsyncSession, brief_id: int, user_ids: Sequence[int], *, now: dt.datetime | None = None
+    session: AsyncSession, brief_id: int, user_ids: Sequence[int], *, now: dt.datetime
 ) -> list[int]:
     """Record that these members were notified of the brief; returns those not notified before,
     in the given order. Notify exactly those: nobody hears twice about one brief."""
     unique = list(dict.fromkeys(user_ids))
     if not unique:
         return []
-    notified_at = now or utcnow()
     statement = (
         _insert(session, DeliveredNotification)
-        .values([{"brief_id": brief_id, "user_id": u, "notified_at": notified_at} for u in unique])
+        .values([{"brief_id": brief_id, "user_id": u, "notified_at": now} for u in unique])
         .on_conflict_do_nothing(index_elements=["brief_id", "user_id"])
         .returning(DeliveredNotification.user_id)
     )
@@ -543,9 +556,13 @@ def _check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> Non
 
 
 async def _upsert(
-    session: AsyncSession, model: type[Any], key: dict[str, int], values: dict[str, Any]
+    session: AsyncSession,
+    model: type[Any],
+    key: dict[str, int],
+    values: dict[str, Any],
+    now: dt.datetime,
 ) -> None:
-    values = {**values, "updated_at": utcnow()}
+    values = {**values, "updated_at": now}
     await session.execute(
         _insert(session, model)
         .values(**key, **values)
@@ -567,6 +584,7 @@ async def set_guild_settings(
     watch_by_default: bool | None = None,
     default_length: str | None = None,
     default_on_failure: str | None = None,
+    now: dt.datetime,
 ) -> GuildSettings:
     """Change the given settings (None: keep) and return them all."""
     _check_choice("default_length", default_length, LENGTHS)
@@ -577,7 +595,7 @@ async def set_guild_settings(
         default_length or current.default_length,
         default_on_failure or current.default_on_failure,
     )
-    await _upsert(session, GuildSettingsRecord, {"guild_id": guild_id}, new.__dict__)
+    await _upsert(session, GuildSettingsRecord, {"guild_id": guild_id}, new.__dict__, now)
     return new
 
 
@@ -606,6 +624,7 @@ async def set_channel_settings(
     quotes: bool | None = None,
     threads: bool | None = None,
     on_failure: str | None = None,
+    now: dt.datetime,
 ) -> ChannelSettings:
     """Change the given settings (None: keep) and return them all; the channel stops following
     the server's defaults from then on."""
@@ -624,5 +643,6 @@ async def set_channel_settings(
         ChannelSettingsRecord,
         {"channel_id": channel_id},
         {"guild_id": guild_id, **new.__dict__},
+        now,
     )
     return new

@@ -23,6 +23,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.clock import SystemClock
 from bot.settings import Secret, Settings
 from bot.workers import ParsePool
 from tests._article_page import PARAGRAPHS, article_html
@@ -117,6 +118,10 @@ def build_world(fake: FakeDiscord) -> None:
 
 
 ROOT = Path(__file__).resolve().parents[2]
+# The fake stamps messages (their snowflakes) with the machine's time, as Discord does, and the bot
+# compares those with its own clock (catch-up, recovery): here both run on the real clock. Nothing
+# here depends on the date: the pages are dated 2012 (date-sensitive logic is pinned in unit tests).
+DISCORD_CLOCK = SystemClock()
 
 
 def bot_environment(
@@ -199,7 +204,13 @@ async def running_bot(
     started: list[NewslinkBot] = []
     # A low guild_ready_timeout: the fake sends every GUILD_CREATE at once, no need to wait 2 s.
     task = asyncio.create_task(
-        serve(settings, started=started.append, pool=pool, guild_ready_timeout=0.05)
+        serve(
+            settings,
+            clock=DISCORD_CLOCK,
+            started=started.append,
+            pool=pool,
+            guild_ready_timeout=0.05,
+        )
     )
     try:
         await fake.wait_for(lambda: task.done() or (bool(started) and started[0].is_ready()), 15)

@@ -16,6 +16,7 @@ import pytest
 
 from bot.workers import ParsePool
 from tests.e2e.conftest import (
+    DISCORD_CLOCK,
     MODERATOR,
     NEWS,
     SHARER,
@@ -72,7 +73,7 @@ async def test_links_posted_while_offline_are_briefed_once_at_the_next_start(
             await run.quiet()
 
         # Offline: stored in the channels, delivered to nobody.
-        two_hours_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+        two_hours_ago = DISCORD_CLOCK.now() - dt.timedelta(hours=2)
         old = await fake.send_message(
             NEWS,
             SHARER,

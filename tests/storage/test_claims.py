@@ -14,9 +14,11 @@ from bot.storage.models import LinkClaim
 T0 = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
 
 
-async def _claim(sessionmaker: async_sessionmaker[AsyncSession], owner: str, **kw: object) -> bool:
+async def _claim(
+    sessionmaker: async_sessionmaker[AsyncSession], owner: str, now: dt.datetime = T0
+) -> bool:
     async with sessionmaker() as session:
-        return await repo.claim_link(session, 111, "example.org/a", owner=owner, **kw)  # type: ignore[arg-type]
+        return await repo.claim_link(session, 111, "example.org/a", owner=owner, now=now)
 
 
 async def test_concurrent_claims_have_exactly_one_winner(
@@ -28,7 +30,7 @@ async def test_concurrent_claims_have_exactly_one_winner(
 
         async def claim(owner: str, key: str = key) -> bool:
             async with sessionmaker() as session:
-                return await repo.claim_link(session, 42, key, owner=owner)
+                return await repo.claim_link(session, 42, key, owner=owner, now=T0)
 
         results = await asyncio.gather(*(claim(f"proc-{i}") for i in range(4)))
         assert sorted(results) == [False, False, False, True]
@@ -45,10 +47,10 @@ async def test_same_url_in_another_message_is_a_new_claim(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessionmaker() as session:
-        assert await repo.claim_link(session, 1, "k", owner="a")
-        assert await repo.claim_link(session, 2, "k", owner="a")
-        assert await repo.claim_link(session, 1, "k2", owner="a")
-        assert not await repo.claim_link(session, 1, "k", owner="b")
+        assert await repo.claim_link(session, 1, "k", owner="a", now=T0)
+        assert await repo.claim_link(session, 2, "k", owner="a", now=T0)
+        assert await repo.claim_link(session, 1, "k2", owner="a", now=T0)
+        assert not await repo.claim_link(session, 1, "k", owner="b", now=T0)
 
 
 async def test_complete_and_fail_only_by_owner(
@@ -56,10 +58,10 @@ async def test_complete_and_fail_only_by_owner(
 ) -> None:
     async with sessionmaker() as session:
         assert await _claim(sessionmaker, "a")
-        assert not await repo.complete_claim(session, 111, "example.org/a", owner="b")
-        assert await repo.complete_claim(session, 111, "example.org/a", owner="a")
+        assert not await repo.complete_claim(session, 111, "example.org/a", owner="b", now=T0)
+        assert await repo.complete_claim(session, 111, "example.org/a", owner="a", now=T0)
         # finished: cannot be finished again
-        assert not await repo.fail_claim(session, 111, "example.org/a", owner="a")
+        assert not await repo.fail_claim(session, 111, "example.org/a", owner="a", now=T0)
         await session.commit()
         claim = (await session.scalars(select(LinkClaim))).one()
         assert (claim.state, claim.owner) == ("posted", "a")
@@ -75,7 +77,7 @@ async def test_stale_claims_are_found_and_reclaimed_once(
             session, 222, "fresh", owner="alive", now=T0 + dt.timedelta(minutes=9)
         )
         assert await repo.claim_link(session, 333, "done", owner="alive", now=T0)
-        assert await repo.complete_claim(session, 333, "done", owner="alive")
+        assert await repo.complete_claim(session, 333, "done", owner="alive", now=T0)
         await session.commit()
 
         now = T0 + dt.timedelta(minutes=10)
@@ -103,7 +105,7 @@ async def test_stale_claims_are_found_and_reclaimed_once(
         ).one()
         assert claim.attempts == 2
         # the crashed process, should it come back, can no longer finish the claim
-        assert not await repo.complete_claim(session, 111, "example.org/a", owner="crashed")
+        assert not await repo.complete_claim(session, 111, "example.org/a", owner="crashed", now=T0)
 
 
 async def test_failed_claim_can_be_retried_given_up_cannot(
@@ -112,8 +114,8 @@ async def test_failed_claim_can_be_retried_given_up_cannot(
     async with sessionmaker() as session:
         assert await repo.claim_link(session, 1, "f", owner="a", now=T0)
         assert await repo.claim_link(session, 2, "g", owner="a", now=T0)
-        assert await repo.fail_claim(session, 1, "f", owner="a")
-        assert await repo.fail_claim(session, 2, "g", owner="a", give_up=True)
+        assert await repo.fail_claim(session, 1, "f", owner="a", now=T0)
+        assert await repo.fail_claim(session, 2, "g", owner="a", give_up=True, now=T0)
         await session.commit()
         stale = await repo.stale_claims(session, dt.timedelta(hours=1), now=T0)
         assert [c.source_message_id for c in stale] == [1]

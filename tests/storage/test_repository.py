@@ -71,6 +71,7 @@ async def test_record_article_upserts_by_url_key(session: AsyncSession) -> None:
         session,
         Article(url="https://example.org/a?utm_source=x", title="Updated", kind="paywalled"),
         "example.org/a",
+        fetched_at=T0,
     )
     await session.commit()
     assert again.id == first.id
@@ -167,24 +168,24 @@ async def test_pinned_briefs_newest_first_and_paged(session: AsyncSession) -> No
     assert page1[0].pinned_by == USER + 4 and page1[0].pinned_at == T0 + dt.timedelta(minutes=4)
     assert page1[0].article.url == "https://example.org/a"
     with pytest.raises(BriefNotFound):
-        await repo.mark_pinned(session, GUILD, 2000, user_id=USER)  # another server's brief
+        await repo.mark_pinned(session, GUILD, 2000, user_id=USER, now=T0)  # another server's brief
 
 
 async def test_subscribe_errors_are_domain_errors(session: AsyncSession) -> None:
-    sub = await repo.subscribe(session, GUILD, USER, "  Zélenskyy ", limit=3, delivery="dm")
+    sub = await repo.subscribe(session, GUILD, USER, "  Zélenskyy ", limit=3, delivery="dm", now=T0)
     assert (sub.topic, sub.delivery, sub.user_id) == ("zelenskyy", "dm", USER)
     with pytest.raises(AlreadySubscribed):
-        await repo.subscribe(session, GUILD, USER, "ZELENSKYY", limit=3)
-    await repo.subscribe(session, GUILD, USER, "nato", limit=3)
-    await repo.subscribe(session, GUILD, USER, "patriot missiles", limit=3)
+        await repo.subscribe(session, GUILD, USER, "ZELENSKYY", limit=3, now=T0)
+    await repo.subscribe(session, GUILD, USER, "nato", limit=3, now=T0)
+    await repo.subscribe(session, GUILD, USER, "patriot missiles", limit=3, now=T0)
     with pytest.raises(TooManySubscriptions) as excinfo:
-        await repo.subscribe(session, GUILD, USER, "turkey", limit=3)
+        await repo.subscribe(session, GUILD, USER, "turkey", limit=3, now=T0)
     assert "3" in excinfo.value.user_message
     with pytest.raises(InvalidTopic):
-        await repo.subscribe(session, GUILD, USER, "(a+)+$", limit=3)
+        await repo.subscribe(session, GUILD, USER, "(a+)+$", limit=3, now=T0)
     # another server, another member: separate lists
-    await repo.subscribe(session, OTHER_GUILD, USER, "nato", limit=3)
-    await repo.subscribe(session, GUILD, USER + 1, "nato", limit=3)
+    await repo.subscribe(session, OTHER_GUILD, USER, "nato", limit=3, now=T0)
+    await repo.subscribe(session, GUILD, USER + 1, "nato", limit=3, now=T0)
     await session.commit()
 
     assert await repo.list_topics(session, GUILD, USER) == ["nato", "patriot missiles", "zelenskyy"]
@@ -213,7 +214,7 @@ async def test_concurrent_duplicate_subscribe_is_already_subscribed(
 
     async def subscribe() -> object:
         async with sessionmaker() as session:
-            subscription = await repo.subscribe(session, GUILD, USER, "nato", limit=5)
+            subscription = await repo.subscribe(session, GUILD, USER, "nato", limit=5, now=T0)
             await session.commit()
             return subscription
 
@@ -226,20 +227,22 @@ async def test_concurrent_duplicate_subscribe_is_already_subscribed(
 
 async def test_notifications_are_recorded_once(session: AsyncSession) -> None:
     brief = await _brief(session, 700)
-    assert await repo.record_notifications(session, brief.id, [3, 1, 2, 1]) == [3, 1, 2]
+    assert await repo.record_notifications(session, brief.id, [3, 1, 2, 1], now=T0) == [3, 1, 2]
     await session.commit()
-    assert await repo.record_notifications(session, brief.id, [2, 4, 3, 5]) == [4, 5]
-    assert await repo.record_notifications(session, brief.id, [5]) == []
-    assert await repo.record_notifications(session, brief.id, []) == []
+    assert await repo.record_notifications(session, brief.id, [2, 4, 3, 5], now=T0) == [4, 5]
+    assert await repo.record_notifications(session, brief.id, [5], now=T0) == []
+    assert await repo.record_notifications(session, brief.id, [], now=T0) == []
     other = await _brief(session, 701)
-    assert await repo.record_notifications(session, other.id, [1]) == [1]
+    assert await repo.record_notifications(session, other.id, [1], now=T0) == [1]
 
 
 async def test_settings_defaults_and_overrides(session: AsyncSession) -> None:
     assert await repo.get_channel_settings(session, GUILD, CHANNEL) == repo.ChannelSettings()
     assert await repo.get_guild_settings(session, GUILD) == repo.GuildSettings()
 
-    await repo.set_guild_settings(session, GUILD, watch_by_default=False, default_length="compact")
+    await repo.set_guild_settings(
+        session, GUILD, watch_by_default=False, default_length="compact", now=T0
+    )
     inherited = await repo.get_channel_settings(session, GUILD, CHANNEL)
     assert (inherited.watched, inherited.length, inherited.on_failure) == (
         False,
@@ -247,18 +250,20 @@ async def test_settings_defaults_and_overrides(session: AsyncSession) -> None:
         "react",
     )
 
-    changed = await repo.set_channel_settings(session, GUILD, CHANNEL, watched=True, quotes=False)
+    changed = await repo.set_channel_settings(
+        session, GUILD, CHANNEL, watched=True, quotes=False, now=T0
+    )
     await session.commit()
     assert changed == repo.ChannelSettings(watched=True, length="compact", quotes=False)
-    again = await repo.set_channel_settings(session, GUILD, CHANNEL, on_failure="ignore")
+    again = await repo.set_channel_settings(session, GUILD, CHANNEL, on_failure="ignore", now=T0)
     await session.commit()
     assert again == repo.ChannelSettings(
         watched=True, length="compact", quotes=False, on_failure="ignore"
     )
     assert await repo.get_channel_settings(session, GUILD, CHANNEL) == again
     # the channel no longer follows the server's defaults
-    await repo.set_guild_settings(session, GUILD, default_length="long")
+    await repo.set_guild_settings(session, GUILD, default_length="long", now=T0)
     assert (await repo.get_channel_settings(session, GUILD, CHANNEL)).length == "compact"
     assert (await repo.get_channel_settings(session, GUILD, CHANNEL + 1)).length == "long"
     with pytest.raises(ValueError):
-        await repo.set_channel_settings(session, GUILD, CHANNEL, length="huge")
+        await repo.set_channel_settings(session, GUILD, CHANNEL, length="huge", now=T0)
