@@ -150,7 +150,7 @@ async def test_a_page_that_cannot_be_read_is_not_parsed_again_at_once(server, cl
     assert counting.jobs == ["extract_article"]
 
 
-async def test_a_lookalike_host_never_shares_the_genuine_sites_article_or_name(pool) -> None:
+async def test_a_lookalike_host_never_shares_the_genuine_sites_article_or_name(pool, clock) -> None:
     """Issue 10: busineßinsider (IDNA 2008: its own host) is not businessinsider, in any cache."""
 
     async def by_host(request: web.Request) -> web.Response:
@@ -168,7 +168,7 @@ async def test_a_lookalike_host_never_shares_the_genuine_sites_article_or_name(p
     settings = _settings(srv.port)
     try:
         async with create_session(settings, resolver=resolver) as http:
-            briefer = Briefer(Fetcher(http, settings), pool, settings)
+            briefer = Briefer(Fetcher(http, settings), pool, settings, clock=clock)
             fake = await briefer.brief(f"http://busineßinsider.test:{srv.port}/news/x")
             real = await briefer.brief(f"http://businessinsider.test:{srv.port}/news/x")
     finally:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import SystemClock
 from bot.errors import ExtractionError
 from bot.services import open_services
 from bot.settings import Settings
@@ -25,7 +26,7 @@ async def test_a_given_parse_pool_is_used_and_left_open(tmp_path: Path) -> None:
     # and leave closing it to its owner.
     pool = ParsePool(1)
     try:
-        async with open_services(_settings(tmp_path), pool=pool) as services:
+        async with open_services(_settings(tmp_path), clock=SystemClock(), pool=pool) as services:
             assert services.briefer._pool is pool
             worker = await pool.run(10.0, os.getpid)
         assert await pool.run(10.0, os.getpid) == worker  # still open, the same warm worker
@@ -34,7 +35,7 @@ async def test_a_given_parse_pool_is_used_and_left_open(tmp_path: Path) -> None:
 
 
 async def test_the_services_own_pool_is_closed_with_them(tmp_path: Path) -> None:
-    async with open_services(_settings(tmp_path)) as services:
+    async with open_services(_settings(tmp_path), clock=SystemClock()) as services:
         pool = services.briefer._pool
         assert await pool.run(10.0, os.getpid) != os.getpid()
     with pytest.raises(ExtractionError):

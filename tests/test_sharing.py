@@ -344,6 +344,7 @@ async def _recorded(sessions: async_sessionmaker[AsyncSession], brief_id: int) -
 def _sharing(
     sessions: async_sessionmaker[AsyncSession], briefer: FakeBriefer, **kw: object
 ) -> Sharing:
+    kw.setdefault("clock", FixedClock(NOW))
     return Sharing(sessions=sessions, briefer=briefer, **kw)  # type: ignore[arg-type]
 
 
