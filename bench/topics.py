@@ -108,11 +108,11 @@ class OldIndex:
     longest such topic looked up in a dict, over the whole text (kept here to compare)."""
 
     def __init__(self, topics: list[str]) -> None:
-        self.phrases: dict[tuple[str, ...], str] = {}
+        self.phrases: dict[tuple[str, ...], list[str]] = {}
         self.longest_after: dict[str, int] = {}
         for topic in topics:
             words = tuple(tokens(topic))
-            self.phrases[words] = topic
+            self.phrases.setdefault(words, []).append(topic)
             self.longest_after[words[0]] = max(self.longest_after.get(words[0], 0), len(words))
 
     def _count(self, words: list[str], counts: dict[tuple[str, ...], int]) -> None:
@@ -130,11 +130,14 @@ class OldIndex:
         for value in (text.headline, text.description, text.lead):
             counts: dict[tuple[str, ...], int] = {}
             self._count(tokens(value), counts)
-            found |= {self.phrases[k] for k in counts}
+            found.update(t for k in counts for t in self.phrases[k])
         body: dict[tuple[str, ...], int] = {}
         for paragraph in text.body:
             self._count(tokens(paragraph), body)
-        return found | {self.phrases[k] for k, c in body.items() if c >= BODY_MIN_OCCURRENCES}
+        found.update(
+            t for k, c in body.items() if c >= BODY_MIN_OCCURRENCES for t in self.phrases[k]
+        )
+        return found
 
 
 PAGE_CHARS = 1_048_576  # PARSE_MAX_BYTES: the most text an article can hold
