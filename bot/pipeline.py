@@ -135,4 +135,6 @@ class Briefer:
             self._articles.popitem(last=False)
 
     def _remaining(self, deadline: float) -> float:
-        return max(0.1, deadline - self._clock())
+        # A parse job gets PARSE_TIMEOUT at most: a hostile page holds a worker for that long
+        # only, so the links queued behind it still have time left in their own budgets.
+        return min(self._settings.parse_timeout, max(0.1, deadline - self._clock()))
