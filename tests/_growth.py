@@ -50,7 +50,7 @@ def _capped(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _best(fn: Callable[[T], object], value: T, repeats: int) -> float:
+def best_time(fn: Callable[[T], object], value: T, repeats: int) -> float:
     # The thread's CPU time, not the wall clock: on a loaded machine a call of a few milliseconds
     # is preempted nearly every time, and the time it spends descheduled is no cost of its own
     # (measured here: wall-clock growth 20x where CPU time grew 8x, under a load of 7 on 2 cores).
@@ -76,8 +76,8 @@ def growth(
     try:
         with _capped(cap):
             fn(small)  # warm: the first call may compile or allocate
-            t_small = _best(fn, small, repeats)
-            t_large = _best(fn, large, repeats)
+            t_small = best_time(fn, small, repeats)
+            t_large = best_time(fn, large, repeats)
     except TooSlow:
         raise AssertionError(
             f"one call took over {cap:.0f} s on inputs of {n} and {factor * n}: not linear"
