@@ -123,6 +123,10 @@ def test_migrate_creates_the_schema(tmp_path: Path) -> None:
     assert head is not None
 
 
+# A deadline no page of a megabyte meets: the parse is stopped, as a runaway one would be.
+_FAST_DEADLINE = {"PARSE_TIMEOUT": "0.1"}
+
+
 def test_a_saved_page_that_overruns_the_parse_deadline_ends_with_status_2(tmp_path: Path) -> None:
     # The preview parses in a worker with the bot's deadline (PARSE_TIMEOUT, BRIEF_TIMEOUT); it
     # used to parse in-process with none, and a regex bomb in a saved page ran for minutes.
@@ -130,15 +134,8 @@ def test_a_saved_page_that_overruns_the_parse_deadline_ends_with_status_2(tmp_pa
     page = tmp_path / "page.html"
     page.write_bytes(article_html().replace(b"</body>", paragraph * 800 + b"</body>"))
     started = time.monotonic()
-    result = run_bot(
-        "brief",
-        "--html",
-        str(page),
-        "--url",
-        "https://news.example.com/nato",
-        cwd=tmp_path,
-        env={"PARSE_TIMEOUT": "0.1"},
-    )
+    url = "https://news.example.com/nato"
+    result = run_bot("brief", "--html", str(page), "--url", url, cwd=tmp_path, env=_FAST_DEADLINE)
     assert time.monotonic() - started < 45
     assert result.returncode == 2, result.stdout[:200]
     assert result.stderr.strip() == "newslink: That page took too long to read."
