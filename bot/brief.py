@@ -43,6 +43,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 _DIGIT = re.compile(r"\d")
+_WORD_END = re.compile(r"\s|$")
+# "Trump-imposed", "Kremlin-backed": an adjective made from a name.
+_NAME_ADJECTIVE = re.compile(r"-[a-z]")
 # A capitalised word that does not start a sentence: a cheap stand-in for a named entity.
 _PROPER = re.compile(
     r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+(?:\s+(?:(?:of|for|and|de)\s+)?[A-Z][\w'’-]+)*"
@@ -68,6 +71,7 @@ _AGENCY = (
     r"alamy|istock(?:photo)?|pa\s*(?:images|wire|media)|xinhua|anadolu|nurphoto|sipa|zuma|"
     r"wireimage|filmmagic|rex(?:/shutterstock)?|dpa|imago"
 )
+_NAMES = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*"
 _FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "credit",
@@ -77,7 +81,10 @@ _FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"^[(\[]?(?:(?:photo(?:graph)?s?|images?|pictures?|credits?|illustration|video|"
             rf"source)\s*(?:by\b|:|courtesy\b)|courtesy\s+(?:of\s+)?[A-Z]|©)"
             rf"|\bphotos?\s*(?:by\s+\S+.{{0,40}})?©|\((?:photo|image|picture|credit)s?\s*[:/].{{0,80}}\)\s*$"
-            rf"|(?-i:^(?:[A-Z][\w.'’-]*\s*){{1,4}}(?:[|/]\s*(?:[A-Z][\w.'’-]*\s*){{1,4}}){{1,4}}$)"
+            # Names are one to four words with spaces between: "(?:Word\s*){1,4}" could cut
+            # "AAAAAAAAAA|AAAAAAAAAA|…" into pieces in so many ways that 45 characters took
+            # minutes to refuse (issue 10).
+            rf"|(?-i:^{_NAMES}(?:[|/]\s*{_NAMES}){{1,4}}$)"
             rf"|(?:{_AGENCY})\)?\s*$",
             re.IGNORECASE,
         ),
@@ -458,7 +465,7 @@ def _restates(description: str, paragraph: str) -> bool:
 def _restated_prefix(description: str, paragraph: str) -> int:
     """Characters from the start of ``paragraph`` that ``description`` holds, whole words."""
     best = 0
-    for m in re.finditer(r"\s|$", paragraph):
+    for m in _WORD_END.finditer(paragraph):
         if paragraph[: m.start()] not in description:
             break
         best = m.start()
@@ -604,8 +611,9 @@ def _runs(article: Article, chosen: list[int]) -> list[QuoteRun]:
 
 
 _REPORTING = r"(?:said|says|told|argued|added|warned|announced|explained|insisted|wrote|noted)"
-# Two to four capitalised words: a person or organisation named in an attribution.
-_NAME = r"[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’-]+|de|van|von|al|bin|da|del|la|le)){1,3}"
+# Two to four capitalised words: a person or organisation named in an attribution. No word of a
+# name is that long; the bound keeps a search from rescanning a long run of letters from each one.
+_NAME = r"[A-Z][\w'’.-]{1,40}(?:\s+(?:[A-Z][\w'’-]+|de|van|von|al|bin|da|del|la|le)){1,3}"
 _SPEAKER = re.compile(
     rf"\b{_REPORTING}\s+(?:(?P<role>the\s+[a-z][\w'’ -]{{2,40}}?),\s+)?(?P<after>{_NAME})"
     rf"|(?P<before>{_NAME})\s+{_REPORTING}\b"
@@ -619,7 +627,7 @@ _SUBJECT = re.compile(
 _REPEAT_SPEAKER = re.compile(rf"[,.!?…][\"”’']\s+(?P<name>[A-Z][\w'’-]+)\s+{_REPORTING}\b")
 # "Commissioner for Human Rights", "Customs and Border Protection": capitals after one of these
 # words are the end of a longer name, and alone they name something else.
-_NAME_JOINER = re.compile(r"[A-Z][\w'’.-]*\s+(?:for|of|and|on|de|del|la|the|&)\s+$")
+_NAME_JOINER = re.compile(r"[A-Z][\w'’.-]{0,40}\s+(?:for|of|and|on|de|del|la|the|&)\s+$")
 
 
 def _inside_longer_name(text: str, start: int) -> bool:
@@ -689,8 +697,7 @@ def _salient_name(paras: list[str], article: Article, mentioned: str) -> str | N
                 phrase = m.group(0).strip(" '’-")
                 if (
                     _inside_longer_name(sentence, m.start())
-                    # "Trump-imposed", "Kremlin-backed": an adjective made from a name.
-                    or re.search(r"-[a-z]", phrase)
+                    or _NAME_ADJECTIVE.search(phrase)
                     or len(phrase) < 3
                     or len(phrase) > _BRIDGE_PHRASE_MAX
                     or phrase.lower() in mentioned

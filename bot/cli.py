@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bot.brief import Brief, build_brief
+from bot.brief import Brief
 from bot.clock import Clock
 from bot.errors import InvalidURL, UserFacingError
 from bot.fetcher import Fetcher, create_session
@@ -31,8 +33,10 @@ def brief_command(settings: Settings, args: argparse.Namespace, clock: Clock) ->
             html = Path(args.html).read_bytes()
         except OSError as exc:
             raise UsageError(f"Cannot read {args.html}: {exc.strerror}.") from None
-        brief = build_brief(
-            html, args.page_url, today=clock.today(), take=args.take, length=args.length
+        brief = asyncio.run(
+            _brief_saved_page(
+                settings, clock, html, args.page_url, take=args.take, length=args.length
+            )
         )
     elif args.url:
         brief = asyncio.run(
@@ -52,11 +56,29 @@ async def _fetch_brief(
 ) -> Brief:
     if not url.lower().startswith(("http://", "https://")):
         raise InvalidURL("Only http:// and https:// links can be briefed.")
+    async with _parse_pool() as pool, create_session(settings) as http:
+        briefer = Briefer(Fetcher(http, settings), pool, settings, clock=clock)
+        return await briefer.brief(url, take=take, length=length)
+
+
+async def _brief_saved_page(
+    settings: Settings, clock: Clock, html: bytes, url: str, *, take: str | None, length: str
+) -> Brief:
+    # Parsed like a fetched page, in a worker with the bot's deadline: a hostile saved page ends
+    # with "That page took too long to read." instead of running for as long as it likes.
+    async with _parse_pool() as pool, create_session(settings) as http:
+        briefer = Briefer(Fetcher(http, settings), pool, settings, clock=clock)
+        return await briefer.brief_page(html, url, take=take, length=length)
+
+
+@contextlib.asynccontextmanager
+async def _parse_pool() -> AsyncIterator[ParsePool]:
+    """One worker, started before the deadline runs. Not primed like the bot's (warm_parsers
+    costs seconds of CPU, more than most previews): the parsers load inside the deadline."""
     pool = ParsePool(1)
     try:
-        async with create_session(settings) as http:
-            briefer = Briefer(Fetcher(http, settings), pool, settings, clock=clock)
-            return await briefer.brief(url, take=take, length=length)
+        await pool.warm_up()
+        yield pool
     finally:
         pool.close()
 

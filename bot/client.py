@@ -162,7 +162,14 @@ class NewslinkBot(commands.Bot):
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and (exc := task.exception()) is not None:
+        if task.cancelled():
+            # Only a shutdown cancels these tasks; a cancellation at any other time came from
+            # below (the core logs which link it stopped) and must not pass unseen.
+            if self._draining:
+                log.info("background task %s cancelled (shutting down)", task.get_name())
+            else:
+                log.warning("background task %s ended in a cancellation", task.get_name())
+        elif (exc := task.exception()) is not None:
             log.error("background task %s failed", task.get_name(), exc_info=exc)
 
     async def idle(self) -> None:

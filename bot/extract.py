@@ -121,7 +121,10 @@ def _clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
-# Short lines that are page furniture, not article text.
+# Short lines that are page furniture, not article text. Linear on any text: "." also matches a
+# line break (paragraphs have none, so nothing changes), so ".*" then "$" never backtracks over a
+# line, and "newsletter … sign up" commits to the first "newsletter" (if "sign up" does not follow
+# the first, it follows none) instead of trying each one in turn.
 _BOILERPLATE = re.compile(
     r"""^(?:
         advertisement|advertising|sponsored(?:\ content)?|skip\ (?:to\ )?(?:main\ )?content|
@@ -129,18 +132,20 @@ _BOILERPLATE = re.compile(
         related(?:\ (?:articles?|stories|coverage|content))?:?.*|
         (?:see|more)\ also\b.*|recommended(?:\ for\ you)?|most\ (?:read|popular)|
         share\ (?:this|on)\b.*|share|tweet|email|print|comments?|\d+\ comments?|
-        (?:sign\ up|subscribe)\b.*newsletter.*|.*\bnewsletter\b.*sign\ up.*|
+        (?:sign\ up|subscribe)\b.*newsletter.*|(?:(?!\bnewsletter\b).)*+\bnewsletter\b.*sign\ up.*|
         follow\ us\ on\b.*|click\ here\ to\ (?:subscribe|sign\ up)\b.*|
         .*\b(?:we\ use|this\ (?:site|website)\ uses)\ cookies\b.*|accept(?:\ all)?\ cookies|
         (?:photo|image|picture|video|credit|source|getty\ images|reuters|ap\ photo)\s*[:/].{0,80}
     )$""",
-    re.IGNORECASE | re.VERBOSE,
+    re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
 _BOILERPLATE_MAX_CHARS = 160
 # "By Jane Doe", "By Jane Doe, Reuters", "Von Katharina Weiß · 5. Juni": capitalised names, then at
 # most a short tail. "By Tuesday, officials said the bridge would reopen." ends like a sentence.
+# One to four words with spaces between: "(?:Word\s*){1,4}" read the same lines, but could cut
+# one long word into pieces in exponentially many ways, each tried when the line did not match.
 _BYLINE = re.compile(
-    r"(?:[Bb]y|BY|[Vv]on|[Pp]ar)\s+(?:[A-ZÀ-Þ][\w.'’-]*\s*){1,4}"
+    r"(?:[Bb]y|BY|[Vv]on|[Pp]ar)\s+[A-ZÀ-Þ][\w.'’-]*(?:\s+[A-ZÀ-Þ][\w.'’-]*){0,3}\s*"
     r"(?:(?:,|\||·|-|–|—|\band\b|\bund\b|\bet\b)\s*.{0,60})?(?<![.!?\"”])"
 )
 
@@ -193,11 +198,12 @@ def _is_dateline(paragraph: str) -> bool:
     return len(rest) <= 3 and all(w[0].isupper() for w in rest)
 
 
-# "5 min read", "Reading time: 3 minutes", "Tempo de leitura: 1 minuto".
+# "5 min read", "Reading time: 3 minutes", "Tempo de leitura: 1 minuto". A number is read whole
+# (possessive, and never from its middle): "\d+\w*" could split a run of digits every way.
 _READING_TIME = re.compile(
     r"(?:(?:estimated\ )?reading\ time|read\ time|tempo\ de\ leitura|lesezeit|"
-    r"temps\ de\ lecture|tiempo\ de\ lectura)\s*:?\s*(?:about\ )?\d+\s*\w*\.?|"
-    r"\d+\s*(?:min(?:ute)?s?|-minute)\.?\s+read",
+    r"temps\ de\ lecture|tiempo\ de\ lectura)\s*:?\s*(?:about\ )?\d++\s*\w*+\.?|"
+    r"(?<!\d)\d+\s*(?:min(?:ute)?s?|-minute)\.?\s+read",
     re.IGNORECASE | re.VERBOSE,
 )
 
@@ -228,13 +234,17 @@ _AGENCY = (
     r"sipa|zuma|wireimage|filmmagic|rex|dpa|imago|nasa"
 )
 _CREDIT_MAX_CHARS = 120
+_CREDIT_NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*"
 _CREDIT_LINE = re.compile(
     # "Photo by Kirk Irwin/Getty Images", "Photograph: Jane Doe/AP", "Image courtesy of NASA"
     rf"(?i:[(\[]?(?:photo(?:graph)?s?|images?|pictures?|illustration|credits?)\s*"
     rf"(?:by\b|:|courtesy\b).*)"
     # "Sakib Ali/Hindustan Times/Getty Images", "Natalie Naccache | Bloomberg | Getty Images",
-    # "Associated Press": names and outlets ending with the agency that sold the picture.
-    rf"|(?:(?:[A-Z][\w.'’-]*\s*){{1,4}}[|/]\s*){{0,4}}(?i:{_AGENCY})\)?",
+    # "Associated Press": names and outlets ending with the agency that sold the picture. A name
+    # is one to four words with spaces between, starting a word; "(?:Word\s*){1,4}" inside
+    # "(?:…[|/]){0,4}" could cut "AAAAAAAAAA|AAAAAAAAAA|…" into pieces in so many ways that a
+    # 45-character line took minutes (issue 10).
+    rf"|(?:(?<![\w.'’-]){_CREDIT_NAME}[|/]\s*){{0,4}}(?i:{_AGENCY})\)?",
 )
 # Every credit line holds one of these (a separator or a word of an agency or of "photo by").
 _CREDIT_HINTS = (
@@ -243,19 +253,27 @@ _CREDIT_HINTS = (
     "rex", "dpa", "imago", "nasa", "bloomberg", "istock", "wire", "media", "filmmagic",
 )  # fmt: skip
 # A caption that carries its own credit: "The core stage at Michoud. (credit: NASA/Jude Guidry)".
-_CAPTION_WITH_CREDIT = re.compile(
-    r".{10,400}[(\[](?:photo(?:graph)?|image|picture|credit)s?\s*[:/][^()\[\]]{1,80}[)\]]",
-    re.IGNORECASE,
+# The credit ends the line, and holds no bracket but its own: it opens at the line's last bracket
+# (see _caption_with_credit), so no ".{10,400}" has to find where it starts.
+_CAPTION_CREDIT = re.compile(
+    r"[(\[](?:photo(?:graph)?|image|picture|credit)s?\s*[:/][^()\[\]]{1,80}[)\]]", re.IGNORECASE
 )
+_CAPTION_BEFORE_CREDIT = (10, 400)
 # "(Reporting by Jane Doe; Editing by John Roe)", "Associated Press writers … contributed to this
 # report.": who worked on the story, appended by wire services and newspapers.
 _WIRE_FOOTER_MAX_CHARS = 400
 _WIRE_FOOTER = re.compile(
-    r"[(\[]?(?:(?:additional\s+)?reporting|writing|compiled|edited)\s+by\b.*"
-    r"|.{0,300}\bcontributed\s+(?:(?:additional\s+)?reporting|to\s+this\s+"
-    r"(?:report|story|article))(?:\s+(?:from|in)\s+[^.]{1,40})?\.?\)?",
+    r"[(\[]?(?:(?:additional\s+)?reporting|writing|compiled|edited)\s+by\b.*", re.IGNORECASE
+)
+# "… contributed to this report." ends the line, at most 300 characters in (_contributed_footer):
+# a ".{0,300}" before it would be tried from every character of the line.
+_CONTRIBUTED = re.compile(
+    r"\bcontributed\s+(?:(?:additional\s+)?reporting|to\s+this\s+(?:report|story|article))"
+    r"(?:\s+(?:from|in)\s+[^.]{1,40})?\.?\)?",
     re.IGNORECASE,
 )
+_CONTRIBUTED_WORD = re.compile("contributed", re.IGNORECASE)
+_CONTRIBUTED_MAX_START = 300
 
 
 def _is_credit_or_footer(paragraph: str) -> bool:
@@ -265,10 +283,31 @@ def _is_credit_or_footer(paragraph: str) -> bool:
     """
     if len(paragraph) <= _CREDIT_MAX_CHARS and _CREDIT_LINE.fullmatch(paragraph):
         return True
-    if _CAPTION_WITH_CREDIT.fullmatch(paragraph):
+    if _caption_with_credit(paragraph):
         return True
+    return len(paragraph) <= _WIRE_FOOTER_MAX_CHARS and (
+        _WIRE_FOOTER.fullmatch(paragraph) is not None or _contributed_footer(paragraph)
+    )
+
+
+def _contributed_footer(paragraph: str) -> bool:
+    """One line that ends "… contributed to this report", the words at most 300 characters in."""
+    line_end = paragraph.find("\n")
+    last = _CONTRIBUTED_MAX_START if line_end < 0 else min(line_end, _CONTRIBUTED_MAX_START)
+    return any(
+        _CONTRIBUTED.fullmatch(paragraph, found.start()) is not None
+        for found in _CONTRIBUTED_WORD.finditer(paragraph, 0, last + len("contributed"))
+    )
+
+
+def _caption_with_credit(paragraph: str) -> bool:
+    """A caption of 10 to 400 characters on one line, then its bracketed credit."""
+    opening = max(paragraph.rfind(bracket, 0, len(paragraph) - 1) for bracket in "()[]")
+    low, high = _CAPTION_BEFORE_CREDIT
     return (
-        len(paragraph) <= _WIRE_FOOTER_MAX_CHARS and _WIRE_FOOTER.fullmatch(paragraph) is not None
+        low <= opening <= high
+        and "\n" not in paragraph[:opening]
+        and _CAPTION_CREDIT.fullmatch(paragraph, opening) is not None
     )
 
 
@@ -480,6 +519,7 @@ _SKIP_TAGS = frozenset(
     {"script", "style", "figcaption", "noscript", "button", "select", "textarea", "template"}
 )
 _BREAK = "\x00"
+_PARAGRAPH_BREAK = re.compile(_BREAK + r"\s*" + _BREAK)
 
 
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -511,7 +551,7 @@ def _iter_blocks(root: lxml.html.HtmlElement) -> Iterator[tuple[str, float, bool
             share = linked / len(joined) if joined else 0.0
             heading = bool(open_blocks) and open_blocks[-1] in _HEADING_TAGS
             # Two line breaks in a row end a paragraph; one is only a line break.
-            for part in re.split(_BREAK + r"\s*" + _BREAK, joined):
+            for part in _PARAGRAPH_BREAK.split(joined):
                 yield part.replace(_BREAK, " "), share, heading
             buffer.clear()
             linked = 0
@@ -998,8 +1038,11 @@ def _fill_gaps(kept: list[str], blocks: list[tuple[str, float]]) -> list[str]:
     return result
 
 
+_BLANK_LINE = re.compile(r"\n\s*\n|\r\n\s*\r\n")
+
+
 def _article_body_paragraphs(article_body: str) -> list[str]:
-    parts = re.split(r"\n\s*\n|\r\n\s*\r\n", article_body)
+    parts = _BLANK_LINE.split(article_body)
     if len(parts) == 1:
         parts = article_body.splitlines()
     return [p for p in (_clean_text(part) for part in parts) if p]

@@ -265,7 +265,10 @@ def _brand_from_title(page: _Page, headline: str | None) -> str | None:
 
 # --- title ---------------------------------------------------------------------------------------
 
-_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—•·»«:/]{1,2}|::)\s+")
+# Each pattern that starts with a run ("\s+", "\S+") starts only where the run does: tried from
+# every character of a long run, it would rescan the rest of the run each time. The matches are
+# the same, since a match from inside a run would also have matched from its start.
+_TITLE_SEPARATORS = re.compile(r"(?<!\s)\s+(?:[|\-–—•·»«:/]{1,2}|::)\s+")
 
 
 def _split_brand(title: str, brands: list[str]) -> str:
@@ -347,9 +350,12 @@ _BYLINE_PREFIX = re.compile(
     r"autor(?:in)?|author|auteur|texte?|redakteur(?:in)?)\s*[:\-–]?\s+",
     re.IGNORECASE,
 )
-_NAME_SPLIT = re.compile(r"\s*[,;/|•·]\s*|\s+(?:and|und|&|et|y|e|og|en|i)\s+", re.IGNORECASE)
-_EMAIL_OR_HANDLE = re.compile(r"\S+@\S+|(?<!\w)@\w+")
-_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_NAME_SPLIT = re.compile(
+    r"(?:(?<!\s)\s+)?[,;/|•·]\s*|(?<!\s)\s+(?:and|und|&|et|y|e|og|en|i)\s+", re.IGNORECASE
+)
+_EMAIL_OR_HANDLE = re.compile(r"(?<!\S)\S+@\S+|(?<!\w)@\w+")
+# Innermost groups: "\([^)]*\)" scanned to the end from each of many unclosed "(".
+_PAREN = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 # a byline often ends in its date and time ("Jane Doe 12.03.2020, 14:05")
 _DATE_OR_TIME = re.compile(
     r"\d{1,4}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?", re.IGNORECASE
@@ -539,7 +545,7 @@ _URL_DATE = re.compile(
 # a time of day and the zone it is written in, after a date: "T02:54:29.000Z", " 10:01:41 EDT",
 # " 00:23:33 GMT+0000"
 _TIME = re.compile(
-    r"[T\s,]+([01]?\d|2[0-3]):?([0-5]\d)(?::?([0-5]?\d)(?:[.,]\d+)?)?\s*([ap]\.?m\.?)?\s*"
+    r"(?<![T\s,])[T\s,]+([01]?\d|2[0-3]):?([0-5]\d)(?::?([0-5]?\d)(?:[.,]\d+)?)?\s*([ap]\.?m\.?)?\s*"
     r"(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d|(?:GMT|UTC)(?:\s?[+-](?:[01]\d|2[0-3]):?[0-5]\d)?|"
     r"[ECMP][SD]T|CES?T)?(?![\w:])",
     re.IGNORECASE,
@@ -771,6 +777,9 @@ def _shown(page: _Page, date: dt.date) -> bool:
     return any(re.search(pattern, text) for pattern in _date_patterns(date))
 
 
+_NUMBER = re.compile(r"\d{3,}")
+
+
 def _numbered_address(url: str) -> bool:
     """A story's address usually carries its date or a number (its id); a site's static pages,
     whose templates stamp them with dates too, rarely do."""
@@ -778,7 +787,7 @@ def _numbered_address(url: str) -> bool:
         parts = urlsplit(url)
     except ValueError:
         return False
-    return bool(re.search(r"\d{3,}", parts.path + "?" + parts.query))
+    return bool(_NUMBER.search(parts.path + "?" + parts.query))
 
 
 def _declares(page: _Page, date: dt.date) -> bool:
@@ -983,6 +992,9 @@ def _image_url(page: _Page) -> str | None:
     return None
 
 
+_LANGUAGE_END = re.compile(r"[-_,;\s]")
+
+
 def _language(page: _Page) -> str | None:
     for raw in (
         page.doc.get("lang"),
@@ -992,7 +1004,7 @@ def _language(page: _Page) -> str | None:
     ):
         if not raw:
             continue
-        primary = re.split(r"[-_,;\s]", raw.strip())[0].lower()
+        primary = _LANGUAGE_END.split(raw.strip(), maxsplit=1)[0].lower()
         if 2 <= len(primary) <= 3 and primary.isascii() and primary.isalpha():
             return primary
     return None
@@ -1004,12 +1016,17 @@ _SOCIAL_NETWORKS = (
 )
 # Share buttons whose labels a template copies into the description, sometimes glued to the first
 # word ("Share this on WhatsAppNesta página…"): a network's name ends the label, or a separator.
+# Matched after the spaces before it are skipped (_SPACES): a leading "\s*" would make a search
+# rescan a long run of spaces from each of them.
 _SHARE_BUTTON = re.compile(
-    rf"\s*(?:(?:share|post|send|tweet)(?:\s+(?:this|it))?(?:\s+(?:on|via|to|with))?\s+"
+    rf"(?:(?:share|post|send|tweet)(?:\s+(?:this|it))?(?:\s+(?:on|via|to|with))?\s+"
     rf"(?:{_SOCIAL_NETWORKS})(?-i:(?![a-z]))|"
     rf"(?:share|tweet|e-?mail|print|pin\s+it)(?:\s+(?:this|it))?\s*[|·•:]+)\s*[|·•:]*",
     re.IGNORECASE,
 )
+
+
+_SPACES = re.compile(r"\s*")
 
 
 def _description(page: _Page) -> str | None:
@@ -1017,9 +1034,12 @@ def _description(page: _Page) -> str | None:
         text = page.first(key)
         if not text:
             continue
-        # Strip button labels from the start, one after another.
-        while (match := _SHARE_BUTTON.match(text)) is not None and match.end() > 0:
-            text = text[match.end() :]
+        # Strip button labels from the start, one after another (by position: cutting the text
+        # at each would copy the rest of it each time).
+        start = 0
+        while (match := _SHARE_BUTTON.match(text, _SPACES.match(text, start).end())) is not None:
+            start = match.end()
+        text = text[start:]
         if text.strip():
             return text.strip()
     return None

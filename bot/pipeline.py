@@ -83,16 +83,32 @@ class Briefer:
         try:
             async with asyncio.timeout(self._settings.brief_timeout):
                 article = await self.article(url, deadline=deadline)
-                return await self._pool.run(
-                    self._remaining(deadline),
-                    compose_brief,
-                    article,
-                    article.url,
-                    take=take,
-                    length=length,
-                )
+                return await self._compose(article, deadline, take=take, length=length)
         except TimeoutError:
             raise FetchTimeout("That page took too long to fetch and read.") from None
+
+    async def brief_page(
+        self, html: bytes, url: str, *, take: str | None = None, length: str = "standard"
+    ) -> Brief:
+        """The brief of a page already at hand (the preview's ``--html``), parsed in the pool
+        with the bot's deadlines: a hostile saved page is stopped as a served one would be."""
+        deadline = self._timer() + self._settings.brief_timeout
+        article = await self._pool.run(
+            self._remaining(deadline),
+            extract_article,
+            html,
+            url,
+            max_bytes=self._settings.parse_max_bytes,
+            today=self._clock.today(),
+        )
+        return await self._compose(article, deadline, take=take, length=length)
+
+    async def _compose(
+        self, article: Article, deadline: float, *, take: str | None, length: str
+    ) -> Brief:
+        return await self._pool.run(
+            self._remaining(deadline), compose_brief, article, article.url, take=take, length=length
+        )
 
     async def article(self, url: str, *, deadline: float | None = None) -> Article:
         """The extracted article for ``url``, shared between simultaneous and recent callers."""
@@ -143,4 +159,6 @@ class Briefer:
             self._articles.popitem(last=False)
 
     def _remaining(self, deadline: float) -> float:
-        return max(0.1, deadline - self._timer())
+        # A parse job gets PARSE_TIMEOUT at most: a hostile page holds a worker for that long
+        # only, so the links queued behind it still have time left in their own budgets.
+        return min(self._settings.parse_timeout, max(0.1, deadline - self._timer()))

@@ -267,6 +267,13 @@ class Settings:
     parse_workers: int = _setting(
         "PARSE_WORKERS", "2", _parse_positive_int, "Processes that parse pages off the event loop."
     )
+    parse_timeout: float = _setting(
+        "PARSE_TIMEOUT",
+        "10",
+        _parse_positive_float,
+        "Seconds one page may take to parse in a worker (within BRIEF_TIMEOUT); a page that takes "
+        "longer is refused, and the links waiting behind it still have time for their own.",
+    )
 
     @classmethod
     def keys(cls) -> list[str]:

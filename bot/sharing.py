@@ -429,8 +429,9 @@ class Sharing:
             await self._fail_claim(share, key, give_up=True)
             await _report_failure(publisher, url, exc, policy)
             return Failed(url, exc)
-        except BaseException:
+        except BaseException as exc:
             # A bug or a cancellation: leave the claim retryable rather than stuck as claimed.
+            _log_cancelled(exc, share, url)
             await self._fail_claim(share, key, give_up=False)
             raise
         return await self._publish(share, key, brief, publisher, policy, adopt=adopt)
@@ -465,7 +466,8 @@ class Sharing:
             await self._fail_claim(share, key, give_up=False)
             await _report_failure(publisher, brief.url, exc, policy)
             return Failed(brief.url, exc)
-        except BaseException:
+        except BaseException as exc:
+            _log_cancelled(exc, share, brief.url)
             await self._fail_claim(share, key, give_up=False)
             raise
         # Recorded before the thread is opened: once the message exists, the claim must say so,
@@ -760,6 +762,21 @@ class BrieferLike(Protocol):
     async def brief(
         self, url: str, *, take: str | None = None, length: str = "standard"
     ) -> Brief: ...
+
+
+def _log_cancelled(exc: BaseException, share: Share, url: str) -> None:
+    """Say which link's work a cancellation stopped. A shutdown (or a caller giving up) cancels
+    this task; a CancelledError without that came from below, e.g. a worker pool killed under
+    the job, and is a fault to look into."""
+    if not isinstance(exc, asyncio.CancelledError):
+        return
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        log.info("message %s: briefing %s was cancelled (shutting down)", share.message_id, url)
+    else:
+        log.warning(
+            "message %s: briefing %s ended in an unexpected cancellation", share.message_id, url
+        )
 
 
 async def _report_failure(

@@ -270,15 +270,20 @@ def _blank(text: str, start: int, end: int) -> str:
 
 
 def _trim(url: str, after_underscore: bool) -> str:
-    while url:
-        last = url[-1]
+    # Counted once and kept up to date: counting again for each character taken off made a URL
+    # ending in thousands of ")" quadratic.
+    counts = {bracket: url.count(bracket) for bracket in "()[]{}"}
+    end = len(url)
+    while end:
+        last = url[end - 1]
         if last in _TRAILING_JUNK or (last == "_" and after_underscore):
-            url = url[:-1]
-        elif last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last]):
-            url = url[:-1]
+            end -= 1
+        elif last in _CLOSERS and counts[last] > counts[_CLOSERS[last]]:
+            counts[last] -= 1
+            end -= 1
         else:
             break
-    return url
+    return url[:end]
 
 
 def _has_host(url: str) -> bool:
@@ -345,11 +350,18 @@ def find_links(text: str, limit: int = 3) -> list[str]:
 # --------------------------------------------------------------------------- the sharer's words
 
 _LINE_MARKUP = re.compile(r"^[ \t]*(?:>>> |> |#{1,3} |[-*] )", re.MULTILINE)
-_EMPTY_PAIR = re.compile(
-    r"\*\*\s*\*\*|__\s*__|~~\s*~~|\*\s*\*|(?<!\w)_\s*_(?!\w)|\(\s*\)|\[\s*\]|\"\s*\"|\u201c\s*\u201d"
-)
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)\]])")
-_PUNCT_BEFORE_STOP = re.compile(r"[,;:]+(?=[.!?])")
+# Markdown and brackets left empty by the removal, e.g. "**<link>**" or "(<link>)": the openers
+# and what closes each, found by one pass with a stack (removing the innermost pair and searching
+# again, as before, cost one pass per level: quadratic in "((((…))))").
+# "**" is two "*", so "** **" is a pair inside a pair; "__" is a marker of its own, and an empty
+# "_" pair itself outside a word; "~" alone marks nothing.
+_PAIRS = {"*": "*", "_": "_", "__": "__", "~~": "~~", "(": ")", "[": "]", '"': '"'}
+_PAIRS |= {"\u201c": "\u201d"}
+_PAIR_TOKEN = re.compile(r"__|~~|[*_()\[\]\"\u201c\u201d]|\s+|[^\s*_~()\[\]\"\u201c\u201d]+|~")
+# Each starts where its run starts: tried from every character of a long run of spaces or commas,
+# it would rescan the rest of the run each time (the matches are the same).
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<!\s)\s+([.,;:!?)\]])")
+_PUNCT_BEFORE_STOP = re.compile(r"(?<![,;:])[,;:]+(?=[.!?])")
 _REPEATED_SEPARATOR = re.compile(r"([,;:])[,;:]+")
 _LEADING_JUNK = " ,.;:!?)]|-\u2013\u2014>"
 _TRAILING_SEPARATORS = " ,;:([|-\u2013\u2014"
@@ -357,6 +369,45 @@ _TRAILING_SEPARATORS = " ,;:([|-\u2013\u2014"
 
 def _is_emoji(char: str) -> bool:
     return unicodedata.category(char) == "So"
+
+
+def _drop_empty_pairs(words: str) -> str:
+    """``words`` without the pairs of markers that hold only spaces, nested ones included."""
+    out: list[str] = []
+    for token in _PAIR_TOKEN.finditer(words):
+        piece = token.group()
+        if piece.isspace():
+            if out and out[-1] != " ":
+                out.append(" ")
+            continue
+        last = len(out) - 1 if not out or out[-1] != " " else len(out) - 2
+        closes = last >= 0 and _PAIRS.get(out[last]) == piece
+        if closes and _may_pair(out, last, words, token.end()):
+            del out[last:]
+        elif piece == "__" and _outside_words(out, len(out), words, token.end()):
+            pass  # "_" then "_": an empty pair by itself
+        else:
+            out.append(piece)
+            continue
+        if out and out[-1] != " ":
+            out.append(" ")
+    return " ".join("".join(out).split())
+
+
+def _may_pair(out: list[str], opening: int, words: str, after: int) -> bool:
+    # "_" marks emphasis only outside a word: "snake_case_name" holds no pair.
+    return out[opening] != "_" or _outside_words(out, opening, words, after)
+
+
+def _outside_words(out: list[str], opening: int, words: str, after: int) -> bool:
+    """Whether the marker that would open at ``out[opening]`` and close before ``words[after]``
+    has no word character on either side."""
+    before = out[opening - 1][-1] if opening > 0 else " "
+    return not _is_word_char(before) and not (after < len(words) and _is_word_char(words[after]))
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def sharer_words(text: str, links: list[str]) -> str | None:
@@ -379,11 +430,7 @@ def sharer_words(text: str, links: list[str]) -> str | None:
     for start, end, replacement in sorted(edits, reverse=True):
         words = words[:start] + replacement + words[end:]
     words = _LINE_MARKUP.sub("", words)
-    words = " ".join(words.split())
-    previous = None
-    while previous != words:
-        previous = words
-        words = " ".join(_EMPTY_PAIR.sub(" ", words).split())
+    words = _drop_empty_pairs(" ".join(words.split()))
     words = _SPACE_BEFORE_PUNCT.sub(r"\1", words)
     words = _PUNCT_BEFORE_STOP.sub("", words)
     words = _REPEATED_SEPARATOR.sub(r"\1", words)
@@ -423,11 +470,14 @@ _CYRILLIC_LOOKALIKES = frozenset(
 )
 
 
+_NAME_WORDS = re.compile(r"[ -]")
+
+
 def _script(char: str) -> str | None:
     """The script of ``char`` from its Unicode name; ``None`` for digits, hyphens and marks."""
     if char in "-0123456789" or unicodedata.category(char).startswith("M"):
         return None
-    words = re.split(r"[ -]", unicodedata.name(char, "UNKNOWN"))
+    words = _NAME_WORDS.split(unicodedata.name(char, "UNKNOWN"))
     return next((_SCRIPT_WORDS[w] for w in words if w in _SCRIPT_WORDS), "OTHER:" + words[0])
 
 

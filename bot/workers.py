@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import weakref
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, ParamSpec, TypeVar
 
@@ -19,6 +20,9 @@ from bot.errors import ExtractionError
 from bot.logs import configure_logging
 
 log = logging.getLogger(__name__)
+
+# Starting a worker and priming it, on a busy machine.
+_WARM_UP_S = 60.0
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -35,6 +39,13 @@ class ParsePool:
         self._workers = workers
         self._executor: ProcessPoolExecutor | None = None
         self._closed = False
+        # At most one job per worker is handed to the executor, so a job's deadline is its own.
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+        # What primes a new worker (see warm_up), and the pool it is priming.
+        self._warm: Callable[[], object] = bool
+        self._warming: tuple[ProcessPoolExecutor, list[Future[object]]] | None = None
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._closed:
@@ -53,33 +64,74 @@ class ParsePool:
     async def run(self, seconds: float, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn(*args, **kwargs)`` in a worker; ExtractionError if it takes over ``seconds``.
 
-        A job whose pool was killed for another job's sake (an overrun elsewhere) is tried once
-        more in the new pool, within the same deadline: one hostile page must not fail the
-        briefs that happened to be parsed beside it.
+        The deadline runs from when a worker is free for the job, not while it waits behind
+        others: a job queued behind a hostile page must not be blamed for its overrun. A job whose
+        pool was killed for another job's sake (an overrun elsewhere) runs again in the new pool,
+        with its own deadline again, as often as that happens: one hostile page must not fail,
+        nor get cached as unreadable, the briefs that happened to be parsed beside it.
         """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        for attempt in (1, 2):
-            executor = self._pool()
-            try:
-                async with asyncio.timeout_at(deadline):
-                    return await loop.run_in_executor(executor, _call, fn, args, kwargs)
-            except TimeoutError:
-                log.warning(
-                    "parse worker overran %.1fs running %s; restarting the pool",
-                    seconds,
-                    fn.__name__,
-                )
-                self._restart(executor)
-                raise ExtractionError("That page took too long to read.") from None
-            except BrokenProcessPool:
-                if attempt == 1 and self._executor is not executor and not self._closed:
+        async with self._slot():
+            while True:
+                executor = self._pool()
+                try:
+                    return await self._attempt(executor, seconds, fn, args, kwargs)
+                except _KilledForAnother:
                     log.info("parse pool was restarted under %s; trying it again", fn.__name__)
-                    continue
-                log.error("parse worker died running %s; restarting the pool", fn.__name__)
+
+    async def _attempt(
+        self,
+        executor: ProcessPoolExecutor,
+        seconds: float,
+        fn: Callable[..., T],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> T:
+        await self._warmed(executor)
+        try:
+            future = executor.submit(_call, fn, args, kwargs)
+        except (BrokenProcessPool, RuntimeError):  # broken, or shut down since _pool() gave it
+            self._restart(executor)
+            raise _KilledForAnother from None
+        try:
+            async with asyncio.timeout(seconds):
+                return await asyncio.wrap_future(future)
+        except TimeoutError:
+            log.warning(
+                "parse worker overran %.1fs running %s; restarting the pool", seconds, fn.__name__
+            )
+            self._restart(executor)
+            raise ExtractionError("That page took too long to read.") from None
+        except BrokenProcessPool:
+            if self._replaced(executor):
+                raise _KilledForAnother from None
+            log.error("parse worker died running %s; restarting the pool", fn.__name__)
+            self._restart(executor)
+            raise ExtractionError(detail="parse worker died") from None
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling() == 0 and self._replaced(executor):
+                # Not this task's cancellation: _kill cancelled the job, still queued in the
+                # executor, with the pool it killed for another job.
+                raise _KilledForAnother from None
+            if future.running():
+                # The caller gave up on a job a worker is still running: only killing the worker
+                # stops it, or a hostile page would keep a worker busy with nobody waiting.
                 self._restart(executor)
-                raise ExtractionError(detail="parse worker died") from None
-        raise AssertionError("unreachable: the second attempt returns or raises")
+            raise
+
+    def _replaced(self, executor: ProcessPoolExecutor) -> bool:
+        if self._closed:
+            raise ExtractionError(detail="parse pool closed (shutting down)")
+        return self._executor is not executor
+
+    def _slot(self) -> asyncio.Semaphore:
+        # One semaphore per event loop: asyncio primitives belong to the loop they first wait on,
+        # and tests share a pool between loops.
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = asyncio.Semaphore(self._workers)
+        return slots
 
     def _restart(self, executor: ProcessPoolExecutor) -> None:
         if self._executor is not executor:
@@ -89,8 +141,25 @@ class ParsePool:
 
     async def warm_up(self, fn: Callable[[], object] = bool) -> None:
         """Start the workers and run ``fn`` in each (e.g. to import and prime the parsers), so the
-        first real job does not pay for it."""
-        await asyncio.gather(*(self.run(60.0, fn) for _ in range(self._workers)))
+        first real job does not pay for it; the pools that replace a killed one are primed too."""
+        self._warm = fn
+        await self._warmed(self._pool())
+
+    async def _warmed(self, executor: ProcessPoolExecutor) -> None:
+        """Wait until ``executor``'s workers are started and primed: starting a process and
+        importing the parsers takes seconds, which must not count against a job's deadline
+        (after a kill, every job would otherwise pay it)."""
+        if self._warming is None or self._warming[0] is not executor:
+            try:
+                jobs = [executor.submit(_call, self._warm, (), {}) for _ in range(self._workers)]
+            except (BrokenProcessPool, RuntimeError):
+                return  # the job's own submit finds out
+            self._warming = (executor, jobs)
+        pending = [asyncio.wrap_future(job) for job in self._warming[1] if not job.done()]
+        for waiter in pending:
+            waiter.add_done_callback(_retrieve)
+        if pending:
+            await asyncio.wait(pending, timeout=_WARM_UP_S)
 
     def close(self) -> None:
         """Stop the workers at once: waiting for a job here would block the event loop, and a
@@ -108,6 +177,16 @@ def _kill(executor: ProcessPoolExecutor) -> None:
     for process in list(processes.values()):
         process.kill()
     executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _retrieve(waiter: asyncio.Future[object]) -> None:
+    # A warm-up that failed with a killed pool is nobody's error: retrieved, so it is not logged.
+    if not waiter.cancelled():
+        waiter.exception()
+
+
+class _KilledForAnother(Exception):
+    """The job's pool was killed because of another job: it has to run again."""
 
 
 def _call(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:

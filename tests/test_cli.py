@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests._article_page import article_html
@@ -120,3 +121,21 @@ def test_migrate_creates_the_schema(tmp_path: Path) -> None:
         head = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     assert {"briefs", "subscriptions", "link_claims"} <= tables, tables
     assert head is not None
+
+
+# A deadline no page of a megabyte meets: the parse is stopped, as a runaway one would be.
+_FAST_DEADLINE = {"PARSE_TIMEOUT": "0.1"}
+
+
+def test_a_saved_page_that_overruns_the_parse_deadline_ends_with_status_2(tmp_path: Path) -> None:
+    # The preview parses in a worker with the bot's deadline (PARSE_TIMEOUT, BRIEF_TIMEOUT); it
+    # used to parse in-process with none, and a regex bomb in a saved page ran for minutes.
+    paragraph = b"<p>" + b"A long paragraph of ordinary article text, with words. " * 20 + b"</p>"
+    page = tmp_path / "page.html"
+    page.write_bytes(article_html().replace(b"</body>", paragraph * 800 + b"</body>"))
+    started = time.monotonic()
+    url = "https://news.example.com/nato"
+    result = run_bot("brief", "--html", str(page), "--url", url, cwd=tmp_path, env=_FAST_DEADLINE)
+    assert time.monotonic() - started < 45
+    assert result.returncode == 2, result.stdout[:200]
+    assert result.stderr.strip() == "newslink: That page took too long to read."

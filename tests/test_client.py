@@ -1,7 +1,10 @@
 """The bot object itself, without a gateway."""
 
+import asyncio
+import logging
 from unittest.mock import create_autospec
 
+import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.client import NewslinkBot
@@ -12,17 +15,51 @@ from bot.settings import Settings
 from tests._dates import NOW
 
 
-async def test_one_sharing_per_process_so_recovery_knows_its_own_claims() -> None:
+def _bot() -> NewslinkBot:
     services = Services(
         settings=Settings(),
         briefer=create_autospec(Briefer, instance=True, spec_set=True),
         sessions=async_sessionmaker(),
         clock=FixedClock(NOW),
     )
-    bot = NewslinkBot(services)
+    return NewslinkBot(services)
+
+
+async def test_one_sharing_per_process_so_recovery_knows_its_own_claims() -> None:
+    bot = _bot()
     try:
         first = bot.sharing
         assert bot.sharing is first
         assert bot.sharing.owner == first.owner
     finally:
         await bot.close()
+
+
+async def test_a_background_task_ending_in_a_cancellation_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def cancelled_from_below() -> None:
+        raise asyncio.CancelledError
+
+    bot = _bot()
+    try:
+        with caplog.at_level(logging.INFO, logger="bot.client"):
+            task = bot.spawn(cancelled_from_below(), name="share-42")
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            await asyncio.sleep(0)  # done callbacks run
+    finally:
+        await bot.close()
+    [record] = [r for r in caplog.records if "share-42" in r.getMessage()]
+    assert record.levelno == logging.WARNING
+
+
+async def test_a_task_cancelled_by_the_shutdown_is_logged_as_info(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bot = _bot()
+    bot.spawn(asyncio.Event().wait(), name="share-43")
+    with caplog.at_level(logging.INFO, logger="bot.client"):
+        await bot.close()
+    [record] = [r for r in caplog.records if "share-43" in r.getMessage()]
+    assert record.levelno == logging.INFO

@@ -91,6 +91,31 @@ def _mentions_and_markdown() -> bytes:
     )
 
 
+def _regex_bombs() -> bytes:
+    # Issue 10: the 45-character paragraph that kept the credit rules backtracking for minutes,
+    # among an article's paragraphs, with the byline, caption and sentence shapes that did too.
+    bombs = [
+        "AAAAAAAAAA|AAAAAAAAAA|AAAAAAAAAA|AAAAAAAAAA|x",
+        "AAAAAAAAAA/AAAAAAAAAA/AAAAAAAAAA/AAAAAAAAAA/AAAAAAAAAA/x",
+        "By " + "A" * 60 + "!",
+        "Photo by " + "A/" * 40 + "!",
+        "(" * 300 + "photo: " + "[" * 300,
+        "Reading time: " + "1" * 2000 + " !",
+        "newsletter " * 300,
+    ]
+    story = "".join(
+        f"<p>Paragraph {i} of the story: the council voted on Thursday to close the terminal, "
+        "a decision the union called premature.</p>"
+        for i in range(8)
+    )
+    return (
+        "<html><head><title>Council votes to close the terminal</title></head><body><article>"
+        f"<h1>Council votes to close the terminal</h1>{story}"
+        + "".join(f"<p>{bomb}</p>" for bomb in bombs)
+        + "</article></body></html>"
+    ).encode()
+
+
 PAGES: dict[str, Callable[[], bytes]] = {
     "nested-100000": lambda: _nested(100_000),
     "tiny-paragraphs-50000": lambda: _tiny_paragraphs(50_000),
@@ -101,6 +126,7 @@ PAGES: dict[str, Callable[[], bytes]] = {
     "nul-and-controls": _nul_and_controls,
     "mentions-and-markdown": _mentions_and_markdown,
     "empty": lambda: b"",
+    "regex-bombs": _regex_bombs,
 }
 
 # What each hostile page must end as: a brief of that kind, or "error" (a user-facing error
@@ -115,6 +141,7 @@ EXPECTED = {
     "/page/nul-and-controls": {"not_article", "too_short"},
     "/page/mentions-and-markdown": {"article"},
     "/page/empty": {"error"},
+    "/page/regex-bombs": {"article"},
     "/bomb": {"not_article", "too_short"},  # 2 MiB of NUL bytes after decompression
     "/fifty": {"article", "not_article", "too_short"},  # cut at 2 MiB: whatever the first MiB is
 }

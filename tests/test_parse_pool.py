@@ -141,3 +141,49 @@ async def test_a_worker_logs_like_the_bot(
     info = LOG_LINE.format(level="INFO", message="worker reads a page")
     assert re.search(warning, err, re.MULTILINE), err
     assert bool(re.search(info, err, re.MULTILINE)) == (level == logging.INFO), err
+
+
+async def test_a_job_queued_behind_an_overrun_runs_after_it_not_failed() -> None:
+    # One worker: the innocent jobs wait in the queue while the runaway holds the worker. Killing
+    # the pool for the runaway used to cancel those still queued (a CancelledError nobody
+    # logged), and their deadlines ran while they waited.
+    pool = ParsePool(1)
+    try:
+        await pool.warm_up()
+        runaway = asyncio.create_task(pool.run(1.0, time.sleep, 30))
+        await asyncio.sleep(0.2)  # the runaway holds the worker
+        innocents = [asyncio.create_task(pool.run(3.0, _sleep_then_pid, 0.1)) for _ in range(3)]
+        with pytest.raises(ExtractionError, match="too long"):
+            await runaway
+        assert all(isinstance(pid, int) for pid in await asyncio.gather(*innocents))
+    finally:
+        pool.close()
+
+
+async def test_innocent_jobs_survive_overruns_on_every_worker() -> None:
+    # The attack of issue 10: two hostile pages hold both workers, ordinary ones arrive meanwhile.
+    pool = ParsePool(2)
+    try:
+        await pool.warm_up()
+        runaways = [asyncio.create_task(pool.run(1.0, time.sleep, 30)) for _ in range(2)]
+        await asyncio.sleep(0.2)
+        innocents = [asyncio.create_task(pool.run(3.0, _sleep_then_pid, 0.1)) for _ in range(3)]
+        outcomes = await asyncio.gather(*runaways, return_exceptions=True)
+        assert all(isinstance(o, ExtractionError) and "too long" in str(o) for o in outcomes)
+        assert all(isinstance(pid, int) for pid in await asyncio.gather(*innocents))
+    finally:
+        pool.close()
+
+
+async def test_a_job_its_caller_gives_up_on_does_not_keep_the_worker() -> None:
+    pool = ParsePool(1)
+    try:
+        first_pid = await pool.run(30, os.getpid)
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.5):
+                await pool.run(60, time.sleep, 30)
+        # The worker running the abandoned job was killed: the next job gets a fresh one at once.
+        assert await pool.run(5, os.getpid) != first_pid
+        assert await _gone(first_pid)
+    finally:
+        pool.close()

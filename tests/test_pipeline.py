@@ -4,6 +4,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import ipaddress
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -43,6 +44,8 @@ async def server() -> AsyncIterator[tuple[ArticleServer, TestServer]]:
     app.router.add_get("/news/nato", state.article)
     app.router.add_get("/news/empty", _empty)
     app.router.add_get("/news/on/{day}", state.dated)
+    for path in ("/news/hostile-1", "/news/hostile-2", "/news/ordinary-1", "/news/ordinary-2"):
+        app.router.add_get(path, state.article)
     srv = TestServer(app, host="127.0.0.1")
     await srv.start_server()
     yield state, srv
@@ -192,3 +195,52 @@ async def test_the_worker_is_given_today_with_the_job(server, pool, dated_clock)
         dated_clock.advance(dt.timedelta(days=2))
     # two days ahead is not believed (one day is: east of UTC it may be today); then it is today
     assert published == [None, day]
+
+
+class HostilePool(ParsePool):
+    """A real pool whose extraction of a ``/hostile`` page never ends (as a regex bomb's did)."""
+
+    def __init__(self) -> None:
+        super().__init__(2)
+        self.extracted: list[str] = []
+
+    async def run(self, seconds, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if fn.__name__ == "extract_article":
+            self.extracted.append(args[1].rsplit("/", 1)[-1])
+            if "/hostile" in args[1]:
+                return await super().run(seconds, time.sleep, 120)
+        return await super().run(seconds, fn, *args, **kwargs)
+
+
+async def test_links_parsed_beside_hostile_pages_are_briefed_and_only_the_hostile_cached(
+    server, clock
+) -> None:
+    # Issue 10: two hostile pages held both workers; killing the pool for them cancelled or
+    # timed out the ordinary links queued behind, whose failures were then cached.
+    state, srv = server
+    settings = _settings(srv.port, parse_timeout=1.5)
+    hostile = HostilePool()
+    try:
+        await hostile.warm_up()
+        async with create_session(settings) as http:
+            briefer = Briefer(Fetcher(http, settings), hostile, settings, clock=clock)
+            bad = [briefer.brief(str(srv.make_url(f"/news/hostile-{i}"))) for i in (1, 2)]
+            bad_tasks = [asyncio.create_task(job) for job in bad]
+            await asyncio.sleep(0.3)  # both workers are held
+            good = [briefer.brief(str(srv.make_url(f"/news/ordinary-{i}"))) for i in (1, 2)]
+            started = time.monotonic()
+            outcomes = await asyncio.gather(*bad_tasks, *good, return_exceptions=True)
+            assert time.monotonic() - started < settings.brief_timeout
+            assert [type(o).__name__ for o in outcomes] == [
+                "ExtractionError", "ExtractionError", "Brief", "Brief"
+            ]  # fmt: skip
+            assert all("too long" in str(o) for o in outcomes[:2])
+            # Asked again: the hostile pages' failures and the ordinary articles come from the
+            # cache; nothing is parsed again.
+            for i in (1, 2):
+                with pytest.raises(ExtractionError):
+                    await briefer.brief(str(srv.make_url(f"/news/hostile-{i}")))
+                await briefer.brief(str(srv.make_url(f"/news/ordinary-{i}")))
+    finally:
+        hostile.close()
+    assert sorted(hostile.extracted) == ["hostile-1", "hostile-2", "ordinary-1", "ordinary-2"]

@@ -740,6 +740,50 @@ async def test_a_cancelled_share_is_released_and_the_next_start_briefs_it(
     assert await _state(sessionmaker, 1) == ("posted", 2)
 
 
+async def test_a_cancellation_from_below_is_logged_with_the_link(
+    sessionmaker: async_sessionmaker[AsyncSession], caplog: pytest.LogCaptureFixture
+) -> None:
+    class CancelledBriefer(FakeBriefer):
+        async def brief(
+            self, url: str, *, take: str | None = None, length: str = "standard"
+        ) -> Brief:
+            # What a job cancelled with a killed worker pool used to raise: nobody cancelled
+            # the share's task.
+            raise asyncio.CancelledError
+
+    stopping = Sharing(sessions=sessionmaker, briefer=CancelledBriefer({}))
+    with caplog.at_level(logging.INFO, logger="bot.sharing"):
+        with pytest.raises(asyncio.CancelledError):
+            await stopping.share_message(_share(1), URL, _publisher())
+    [record] = [r for r in caplog.records if "cancel" in r.getMessage()]
+    assert record.levelno == logging.WARNING and URL in record.getMessage()
+    assert await _state(sessionmaker, 1) == ("failed", 1)
+
+
+async def test_a_shutdown_cancellation_is_logged_with_the_link_as_info(
+    sessionmaker: async_sessionmaker[AsyncSession], caplog: pytest.LogCaptureFixture
+) -> None:
+    waiting = asyncio.Event()
+
+    class SlowBriefer(FakeBriefer):
+        async def brief(
+            self, url: str, *, take: str | None = None, length: str = "standard"
+        ) -> Brief:
+            waiting.set()
+            await asyncio.Event().wait()
+            raise AssertionError("unreachable")
+
+    stopping = Sharing(sessions=sessionmaker, briefer=SlowBriefer({}))
+    task = asyncio.create_task(stopping.share_message(_share(1), URL, _publisher()))
+    await waiting.wait()
+    with caplog.at_level(logging.INFO, logger="bot.sharing"):
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    [record] = [r for r in caplog.records if "cancel" in r.getMessage()]
+    assert record.levelno == logging.INFO and URL in record.getMessage()
+
+
 async def test_a_message_arriving_during_shutdown_is_left_for_the_next_start(
     sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
 ) -> None:

@@ -13,6 +13,7 @@ from bot.errors import InvalidURL
 from bot.fetcher import check_url
 from bot.settings import Settings
 from bot.urls import display_host, find_links, sharer_words, url_key
+from tests._growth import assert_linear
 
 # ---------------------------------------------------------------------------------------- url_key
 
@@ -469,3 +470,17 @@ def test_sharer_words_never_raises(text: str) -> None:
 @given(_MESSAGES)
 def test_display_host_never_raises(text: str) -> None:
     assert isinstance(display_host(text), str)
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [("(", ")"), ("[", "]"), ("**", "**"), ("(“[", "]”)"), ("~~ ( ", " ) ~~"), ("(", "")],
+)
+def test_sharer_words_is_linear_in_nested_pairs(opening: str, closing: str) -> None:
+    # Issue 10: 4,000 characters of "((( … )))" cost 350 ms on the event loop, one pass per level.
+    def make(n: int) -> str:
+        depth = n // (len(opening) + len(closing))
+        return "see " + opening * depth + "https://example.com/a " + closing * depth
+
+    assert sharer_words(make(40), find_links(make(40))) == "see"
+    assert_linear(lambda text: sharer_words(text, find_links(text)), make, 500)
