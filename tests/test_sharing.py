@@ -751,7 +751,7 @@ async def test_a_cancellation_from_below_is_logged_with_the_link(
             # the share's task.
             raise asyncio.CancelledError
 
-    stopping = Sharing(sessions=sessionmaker, briefer=CancelledBriefer({}))
+    stopping = Sharing(sessions=sessionmaker, briefer=CancelledBriefer({}), clock=FixedClock(NOW))
     with caplog.at_level(logging.INFO, logger="bot.sharing"):
         with pytest.raises(asyncio.CancelledError):
             await stopping.share_message(_share(1), URL, _publisher())
@@ -773,7 +773,7 @@ async def test_a_shutdown_cancellation_is_logged_with_the_link_as_info(
             await asyncio.Event().wait()
             raise AssertionError("unreachable")
 
-    stopping = Sharing(sessions=sessionmaker, briefer=SlowBriefer({}))
+    stopping = Sharing(sessions=sessionmaker, briefer=SlowBriefer({}), clock=FixedClock(NOW))
     task = asyncio.create_task(stopping.share_message(_share(1), URL, _publisher()))
     await waiting.wait()
     with caplog.at_level(logging.INFO, logger="bot.sharing"):
