@@ -334,15 +334,22 @@ class Sharing:
             on_failure=FailureMode(stored.on_failure),
         )
 
-    async def share_message(self, share: Share, text: str, publisher: Publisher) -> list[Outcome]:
-        """Brief every link of a member's message (up to the per-message limit), in order."""
+    async def share_message(
+        self, share: Share, text: str, publisher: Publisher, *, catching_up: bool = False
+    ) -> list[Outcome]:
+        """Brief every link of a member's message (up to the per-message limit), in order.
+        ``catching_up``: read back from history at start, where the same message may also have
+        arrived live a moment ago; a link this process failed on then is not tried again."""
         links = find_links(text, self.max_links_per_message)
         if not links:
             return []
         take = sharer_words(text, links)
         policy = await self.policy(share.guild_id, share.channel_id)
         return [
-            await self.share_link(share, url, publisher, take=take, policy=policy) for url in links
+            await self.share_link(
+                share, url, publisher, take=take, policy=policy, retake_own_failure=not catching_up
+            )
+            for url in links
         ]
 
     async def share_link(
@@ -354,11 +361,12 @@ class Sharing:
         take: str | None = None,
         policy: ChannelPolicy | None = None,
         brief: Brief | None = None,
+        retake_own_failure: bool = True,
     ) -> Outcome:
         """Claim, brief and publish one link (``brief`` given: publish that one, e.g. a preview)."""
         policy = policy or await self.policy(share.guild_id, share.channel_id)
         key = url_key(url)
-        if not await self._claim(share, key):
+        if not await self._claim(share, key, retake_own_failure=retake_own_failure):
             return Duplicate(url)
         return await self._run_claimed(share, url, key, publisher, take, policy, brief=brief)
 
@@ -373,7 +381,9 @@ class Sharing:
         )[-CATCH_UP_LIMIT:]
         outcomes: list[Outcome] = []
         for message in due:
-            outcomes += await self.share_message(message.share, message.text, message.publisher)
+            outcomes += await self.share_message(
+                message.share, message.text, message.publisher, catching_up=True
+            )
         return outcomes
 
     async def defer_message(self, share: Share, text: str) -> list[str]:
@@ -390,7 +400,7 @@ class Sharing:
                 deferred.append(url)
         return deferred
 
-    async def _claim(self, share: Share, key: str) -> bool:
+    async def _claim(self, share: Share, key: str, *, retake_own_failure: bool = True) -> bool:
         async with self.sessions() as session:
             return await repository.claim_link(
                 session,
@@ -400,6 +410,7 @@ class Sharing:
                 guild_id=share.guild_id,
                 channel_id=share.channel_id,
                 now=self.clock.now(),
+                retake_own_failure=retake_own_failure,
             )
 
     async def _run_claimed(

@@ -797,6 +797,35 @@ async def test_a_message_arriving_during_shutdown_is_left_for_the_next_start(
     assert await _state(sessionmaker, 1) == ("posted", 2)
 
 
+async def test_catch_up_does_not_retry_a_link_this_process_failed_on_but_takes_over_others(
+    sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer
+) -> None:
+    # At start the catch-up reads history while live messages arrive: a link that just failed
+    # live (Discord refused the brief) must not be posted by the catch-up behind the failure's back.
+    since = catch_up_since(sharing.clock.now(), 60)
+    assert since is not None
+    publisher = _publisher()
+    assert await sharing.defer_message(_share(1), f"see {URL}") == [URL]  # failed, by this process
+    stopping = Sharing(sessions=sessionmaker, briefer=briefer, clock=sharing.clock)
+    assert await stopping.defer_message(_share(2), f"see {URL}") == [URL]  # by a process now gone
+    at = sharing.clock.now()
+    outcomes = await sharing.catch_up(
+        [
+            Missed(_share(1), f"see {URL}", at, publisher),
+            Missed(_share(2), f"see {URL}", at, publisher),
+        ],
+        since,
+    )
+    assert outcomes[0] == Duplicate(URL)
+    assert isinstance(outcomes[1], Posted)
+    assert await _state(sessionmaker, 1) == ("failed", 1)
+    assert len(publisher.posted) == 1
+    # Delivered live again (a resume), the own failure is retried: here it points at message 2's
+    # brief of the same article.
+    [again] = await sharing.share_message(_share(1), f"see {URL}", publisher)
+    assert isinstance(again, Pointed)
+
+
 def test_the_catch_up_window_ends_now_and_zero_turns_it_off(dated_clock: Clock) -> None:
     now = dated_clock.now()
     # an hour of elapsed time, also across midnight, a month's or a year's end or a clock change

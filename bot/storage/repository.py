@@ -58,6 +58,7 @@ async def claim_link(
     guild_id: int | None = None,
     channel_id: int | None = None,
     now: dt.datetime,
+    retake_own_failure: bool = True,
 ) -> bool:
     """Claim the briefing of ``url_key`` in message ``message_id``; True if this caller won.
 
@@ -65,7 +66,12 @@ async def claim_link(
     delivers twice (reconnect, resume) is briefed by whichever handler claims it first. A claim
     that ``failed`` (Discord or the database was down; nothing was posted) is taken over, so the
     link can be retried by sharing the same message again; a posted or given-up one never is.
+    ``retake_own_failure=False`` takes over only another owner's failure (catch-up at start: a
+    link this process already tried and failed on is not tried again behind the member's back).
     """
+    retakable = LinkClaim.state == "failed"
+    if not retake_own_failure:
+        retakable = retakable & (LinkClaim.owner != owner)
     statement = (
         _insert(session, LinkClaim)
         .values(
@@ -87,7 +93,7 @@ async def claim_link(
                 "finished_at": None,
                 "attempts": LinkClaim.attempts + 1,
             },
-            where=LinkClaim.state == "failed",
+            where=retakable,
         )
         .returning(LinkClaim.id)
     )
