@@ -1,6 +1,6 @@
 """The regular expressions newslink runs on page and member text, and strings that attack them.
 
-Shared by ``tests/test_regex_linear.py`` (growth) and ``bench/regex.py`` (absolute times).
+Shared by ``tests/test_regex_linear.py`` (growth) and ``bench/regex_speed.py`` (absolute times).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ way backtracking bombs are: a prefix, a unit repeated many times (long runs, ``|
 chains, repeated separators, nested or unclosed brackets), a second repeated unit (closing what
 the first opened) and a suffix that makes the match fail at the very end. The words each pattern
 looks for are part of the alphabet, so the search reaches deep into it. Growth is compared, never
-speed (``tests/_growth.py``); absolute figures are in ``bench/regex.py``.
+speed (``tests/_growth.py``); absolute figures are in ``bench/regex_speed.py``.
 """
 
 from __future__ import annotations

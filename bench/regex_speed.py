@@ -2,7 +2,7 @@
 
 Run on demand (not part of the test suite)::
 
-    .venv/bin/python bench/regex.py [--lengths 1000,8000,64000] [--json OUT]
+    .venv/bin/python bench/regex_speed.py [--lengths 1000,8000,64000] [--json OUT]
 
 Every pattern the linearity tests find (``tests/_regexes.py``: module-level patterns of ``bot`` and
 ``cogs``) is run with ``search``, ``fullmatch`` and ``findall`` on each of the known attack shapes
