@@ -10,12 +10,12 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bot.brief import Brief
+from bot.briefing.render import render_text
+from bot.briefing.selection import Brief
 from bot.clock import Clock
 from bot.errors import InvalidURL, UserFacingError
-from bot.fetcher import Fetcher, create_session
+from bot.fetch.fetcher import Fetcher, create_session
 from bot.pipeline import Briefer
-from bot.render import render_text
 from bot.settings import Settings
 from bot.workers import ParsePool
 

@@ -18,12 +18,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.brief import Brief
+from bot.briefing.render import render_embed
+from bot.briefing.selection import Brief
 from bot.clock import FixedClock
 from bot.errors import UserFacingError
-from bot.fetcher import Fetcher, create_session
+from bot.fetch.fetcher import Fetcher, create_session
 from bot.pipeline import Briefer
-from bot.render import render_embed
 from bot.settings import Settings
 from bot.workers import ParsePool
 from tests._dates import NOW

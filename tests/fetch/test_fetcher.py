@@ -39,9 +39,9 @@ from bot.errors import (
     TooLarge,
     TooManyRedirects,
 )
-from bot.fetcher import Fetcher, Page, create_session
+from bot.fetch.fetcher import Fetcher, Page, create_session
+from bot.fetch.urls import url_key
 from bot.settings import Settings
-from bot.urls import url_key
 
 HTML = b"<!DOCTYPE html><html><head><title>t</title></head><body><p>Hello.</p></body></html>"
 
@@ -492,13 +492,13 @@ async def test_simultaneous_failures_share_one_request_and_one_log(
     site: SiteServer, fetcher: Fetcher, caplog: pytest.LogCaptureFixture
 ) -> None:
     s, server = site
-    caplog.set_level(logging.INFO, logger="bot.fetcher")
+    caplog.set_level(logging.INFO, logger="bot.fetch.fetcher")
     results = await asyncio.gather(
         *(fetcher.fetch(url_of(server, "/status/404")) for _ in range(100)), return_exceptions=True
     )
     assert len(s.hits) == 1
     assert all(isinstance(r, HTTPStatusError) and r.status == 404 for r in results)
-    assert len([r for r in caplog.records if r.name == "bot.fetcher"]) == 1
+    assert len([r for r in caplog.records if r.name == "bot.fetch.fetcher"]) == 1
 
 
 async def test_a_cancelled_caller_does_not_cancel_the_others(

@@ -17,9 +17,9 @@ from aiohttp.abc import ResolveResult
 from aiohttp.test_utils import TestServer
 
 from bot.errors import BlockedAddress, FetchError, InvalidURL
-from bot.fetcher import check_url, create_session
+from bot.fetch.fetcher import check_url, create_session
 from bot.settings import Settings
-from tests.test_fetcher import (
+from tests.fetch.test_fetcher import (
     HTML,
     ConnectCounter,
     FakeResolver,

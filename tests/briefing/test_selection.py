@@ -1,4 +1,4 @@
-"""Quote selection and commentary of bot.brief, over constructed articles and saved pages."""
+"""Quote selection and commentary of bot.briefing.selection, over constructed articles and saved pages."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.brief import (
+from bot.article.read import Article
+from bot.briefing.selection import (
     LENGTHS,
     Brief,
     build_brief,
@@ -22,11 +23,10 @@ from bot.brief import (
     rank_paragraphs,
     select_paragraphs,
 )
-from bot.extract import Article
 from tests._dates import TODAY
 from tests._growth import assert_linear
 
-PAGES = sorted((Path(__file__).parent / "pages").glob("*.html"))
+PAGES = sorted((Path(__file__).parent.parent / "pages").glob("*.html"))
 
 NATO = [
     "NATO foreign ministers, meeting for the first time this week since Russia appointed a new "
@@ -193,7 +193,7 @@ def test_the_presets_quote_different_amounts() -> None:
 
 def test_saved_pages_nest_too() -> None:
     for page in PAGES:
-        from bot.extract import extract_article
+        from bot.article.read import extract_article
 
         article = extract_article(
             page.read_bytes(), f"https://example.com/{page.stem}", today=TODAY
@@ -471,10 +471,12 @@ def test_standard_quotes_a_few_paragraphs_even_when_they_are_short() -> None:
 @pytest.mark.parametrize("page", ["article_jsonld.html", "article_opengraph.html"])
 def test_saved_page_standard_brief_reads_well(page: str) -> None:
     brief = build_brief(
-        (Path(__file__).parent / "pages" / page).read_bytes(), "https://x.example/a", today=TODAY
+        (Path(__file__).parent.parent / "pages" / page).read_bytes(),
+        "https://x.example/a",
+        today=TODAY,
     )
     standard = build_brief(
-        (Path(__file__).parent / "pages" / page).read_bytes(),
+        (Path(__file__).parent.parent / "pages" / page).read_bytes(),
         "https://x.example/a",
         length="standard",
         today=TODAY,

@@ -1,4 +1,4 @@
-"""Tests for bot.urls: table-driven cases per rule, plus property tests on arbitrary text."""
+"""Tests for bot.fetch.urls: table-driven cases per rule, plus property tests on arbitrary text."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from bot.errors import InvalidURL
-from bot.fetcher import check_url
+from bot.fetch.fetcher import check_url
+from bot.fetch.urls import display_host, find_links, sharer_words, url_key
 from bot.settings import Settings
-from bot.urls import display_host, find_links, sharer_words, url_key
 from tests._growth import assert_linear
 
 # ---------------------------------------------------------------------------------------- url_key

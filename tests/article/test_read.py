@@ -15,14 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.charset import decode_html
+from bot.article.read import Article, extract_article
 from bot.errors import ExtractionError
-from bot.extract import Article, extract_article
+from bot.fetch.charset import decode_html
 from tests._dates import TODAY
 from tests._growth import assert_linear
 
 URL = "https://news.example.com/2024/05/story"
-PAGES = Path(__file__).parent / "pages"
+PAGES = Path(__file__).parent.parent / "pages"
 ANY = object()  # a field this page does not pin down
 
 
@@ -438,7 +438,7 @@ OG_ARTICLE = '<meta property="og:type" content="article"><title>Harbour plan</ti
     ],
 )
 def test_blocks_become_paragraphs(markup: str, expected: list[str]) -> None:
-    from bot.extract import _paragraphs_from
+    from bot.article.read import _paragraphs_from
 
     assert _paragraphs_from(lxml.html.fromstring(markup), set()) == expected
 
@@ -638,7 +638,7 @@ def test_pages_that_are_not_articles_have_no_date(
     ],
 )
 def test_paywall_class_is_read_from_markup(markup: str, expected: bool) -> None:
-    from bot.extract import _has_paywall_class
+    from bot.article.read import _has_paywall_class
 
     assert _has_paywall_class(markup) is expected
 
@@ -735,7 +735,7 @@ def test_subheadings_stay_paragraphs_and_are_marked(markup: str, headings: set[s
     ],
 )
 def test_camel_case_class_names_are_read_as_words(marks: str, expected: bool) -> None:
-    from bot.extract import _is_furniture_name
+    from bot.article.read import _is_furniture_name
 
     assert _is_furniture_name(marks) is expected
 

@@ -20,10 +20,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import extract
-from bot.extract import Article
-from bot.invisible import strip_invisible
-from bot.urls import display_host
+from bot.article import read as extract
+from bot.article.invisible import strip_invisible
+from bot.article.read import Article
+from bot.fetch.urls import display_host
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.article.metadata.read import Metadata, extract_metadata
 from bot.clock import Clock
-from bot.metadata import Metadata, extract_metadata
 from tests._dates import TODAY
 
-PAGES = Path(__file__).parent / "pages"
+PAGES = Path(__file__).parent.parent / "pages"
 URL = "https://www.example-news.com/world/2020/story.html"
 
 
@@ -977,10 +977,10 @@ def test_never_raises_on_garbage(
         )
     except (ValueError, lxml.etree.ParserError):
         return
-    with caplog.at_level(logging.WARNING, logger="bot.metadata"):
+    with caplog.at_level(logging.WARNING, logger="bot.article.metadata.read"):
         got = extract_metadata(doc, url, today=TODAY)
     # extract_metadata swallows its own failures, logging them: a logged failure is the bug
-    assert not [r for r in caplog.records if r.name == "bot.metadata"]
+    assert not [r for r in caplog.records if r.name == "bot.article.metadata.read"]
     if got.published is not None:
         assert dt.date(1995, 1, 1) <= got.published <= TODAY + dt.timedelta(days=1)
 
@@ -989,9 +989,9 @@ def test_never_raises_on_garbage(
 
 _WARM_UP_CHECK = """
 import sys, time
-import bot.metadata
+import bot.article.metadata.read
 assert "dateparser" not in sys.modules, "imported at import time"
-bot.metadata.warm_up()
+bot.article.metadata.read.warm_up()
 assert "dateparser" in sys.modules, "warm_up did not load dateparser"
 """
 
@@ -1000,7 +1000,7 @@ def test_warm_up_loads_the_date_parser_and_import_does_not() -> None:
     # a fresh interpreter: this one may have loaded dateparser in other tests already
     done = subprocess.run(
         [sys.executable, "-c", _WARM_UP_CHECK],
-        cwd=Path(__file__).parent.parent,
+        cwd=Path(__file__).parent.parent.parent,
         capture_output=True,
         text=True,
         timeout=60,

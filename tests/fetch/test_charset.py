@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.charset import decode_html, normalize_charset
+from bot.fetch.charset import decode_html, normalize_charset
 
 CURLY_CP1252 = "\u201cCaf\u00e9\u201d \u2014 na\u00efve".encode("cp1252")
 

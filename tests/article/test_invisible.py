@@ -1,4 +1,4 @@
-"""Tests for bot.invisible: what shows nothing goes, what is part of a visible emoji stays."""
+"""Tests for bot.article.invisible: what shows nothing goes, what is part of a visible emoji stays."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.invisible import BLANK_CELLS, BLANKS, strip_invisible
+from bot.article.invisible import BLANK_CELLS, BLANKS, strip_invisible
 
 FAMILY = "👨\u200d👩\u200d👧"
 SCOTLAND = "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"

@@ -1,9 +1,11 @@
-"""Article extraction: body text from readability-lxml, metadata from :mod:`bot.metadata`.
+"""Article extraction: body text from readability-lxml, metadata from
+:mod:`bot.article.metadata.read`.
 
 :func:`extract_article` is pure and synchronous (callers run it off the event loop). The pipeline:
 
-1. decode the page (:func:`bot.charset.decode_html`; at most four times ``max_bytes``), empty the
-   inline scripts and styles (JSON-LD aside), and keep at most ``max_bytes`` of what is left;
+1. decode the page (:func:`bot.fetch.charset.decode_html`; at most four times ``max_bytes``),
+   empty the inline scripts and styles (JSON-LD aside), and keep at most ``max_bytes`` of what is
+   left;
 2. parse it with lxml, ``huge_tree=False``: libxml2 then stops nesting at depth 255 and refuses
    oversized text nodes; a page of more than :data:`MAX_ELEMENTS` elements is cut to that size.
    Together these bound the work on hostile pages;
@@ -55,9 +57,9 @@ import lxml.html
 from readability import Document
 from readability.readability import REGEXES
 
-from bot.charset import decode_html
+from bot.article.metadata.read import Metadata, extract_metadata
 from bot.errors import ExtractionError
-from bot.metadata import Metadata, extract_metadata
+from bot.fetch.charset import decode_html
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.brief import LENGTHS, Brief, QuoteRun, build_brief, compose_brief
-from bot.extract import Article
-from bot.render import (
+from bot.article.read import Article
+from bot.briefing.render import (
     DESCRIPTION_LIMIT,
     EmbedSpec,
     cut,
@@ -22,9 +21,10 @@ from bot.render import (
     render_text,
     thread_name,
 )
+from bot.briefing.selection import LENGTHS, Brief, QuoteRun, build_brief, compose_brief
 from tests._dates import TODAY
 
-PAGES = sorted((Path(__file__).parent / "pages").glob("*.html"))
+PAGES = sorted((Path(__file__).parent.parent / "pages").glob("*.html"))
 URL = "https://www.example.com/news/story"
 SPECIAL = set("\\*_~`|>#-[]()")
 PING = re.compile(r"@everyone|@here|<@!?&?\d+>|<#\d+>|</[\w-]+:\d+>")

@@ -1,10 +1,10 @@
-"""Turning a :class:`~bot.brief.Brief` into what people read: a Discord-agnostic embed spec, a
-plain-text preview, and a thread name.
+"""Turning a :class:`~bot.briefing.selection.Brief` into what people read: a Discord-agnostic
+embed spec, a plain-text preview, and a thread name.
 
 Everything taken from a page is hostile until made safe: characters that show nothing (format
 characters such as zero-width and bidirectional controls, Hangul fillers, stray variation
-selectors: :mod:`bot.invisible`) are stripped from every text shown, mentions are broken with a
-zero-width space so they cannot ping, and text shown where Discord renders markdown (title,
+selectors: :mod:`bot.article.invisible`) are stripped from every text shown, mentions are broken
+with a zero-width space so they cannot ping, and text shown where Discord renders markdown (title,
 description) is escaped so it cannot change the layout. Author line and footer are plain text
 in Discord, so they are not escaped (a backslash would show). The sharer's own ``take`` keeps its
 markdown but not its mentions.
@@ -21,9 +21,9 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bot.brief import Brief, QuoteRun, source_host
-from bot.extract import Article
-from bot.invisible import strip_invisible
+from bot.article.invisible import strip_invisible
+from bot.article.read import Article
+from bot.briefing.selection import Brief, QuoteRun, source_host
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from collections.abc import Awaitable
 import pytest
 
 from bot.errors import ConnectionFailed, FetchError, FetchTimeout, TooLarge
-from bot.fetcher import Page
+from bot.fetch.fetcher import Page
 from bot.settings import Settings
-from tests.test_fetcher import RawServer, Responder, fetch_with, settings_for
+from tests.fetch.test_fetcher import RawServer, Responder, fetch_with, settings_for
 
 # The total deadline where time is the test's subject (hangs, drips) stays short so the suite is
 # quick; where size or format is (endless bodies, bombs), a roomy one, so that a busy machine

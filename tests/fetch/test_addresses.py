@@ -4,7 +4,7 @@ import ipaddress
 
 import pytest
 
-from bot.addresses import embedded_ipv4, is_forbidden
+from bot.fetch.addresses import embedded_ipv4, is_forbidden
 
 FORBIDDEN = [
     "127.0.0.1",

@@ -9,7 +9,7 @@ A :class:`Fetcher` turns a URL into a :class:`Page` or a :class:`~bot.errors.Fet
 3. redirects are followed by hand, each hop going through 1 and 2 again;
 4. time (connect, first byte, a total deadline) and size (declared, then counted after
    decompression) are bounded, and only HTML is read;
-5. concurrent fetches of one page (same :func:`~bot.urls.url_key`) share one request, and the
+5. concurrent fetches of one page (same :func:`~bot.fetch.urls.url_key`) share one request, and the
    outcome, success or failure, is cached for a while.
 
 SECURITY.md lists the threats and where each limit comes from.
@@ -33,7 +33,6 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from bot.addresses import Network, is_forbidden
 from bot.errors import (
     BlockedAddress,
     ConnectionFailed,
@@ -46,8 +45,9 @@ from bot.errors import (
     TooLarge,
     TooManyRedirects,
 )
+from bot.fetch.addresses import Network, is_forbidden
+from bot.fetch.urls import ascii_host, url_key
 from bot.settings import Settings
-from bot.urls import ascii_host, url_key
 
 if TYPE_CHECKING:
     from aiohttp.tracing import Trace
