@@ -35,7 +35,8 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.article.read import extract_article  # noqa: E402
-from bot.briefing.selection import Brief, compose_brief  # noqa: E402
+from bot.briefing.compose import compose_brief  # noqa: E402
+from bot.briefing.types import Brief  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.fetch.fetcher import Fetcher, create_session  # noqa: E402
 from bot.pipeline import Briefer, warm_parsers  # noqa: E402

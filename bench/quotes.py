@@ -35,7 +35,7 @@ from sumy.summarizers.lex_rank import LexRankSummarizer  # noqa: E402
 from sumy.summarizers.text_rank import TextRankSummarizer  # noqa: E402
 from sumy.utils import get_stop_words  # noqa: E402
 
-from bot.briefing.selection import build_brief  # noqa: E402
+from bot.briefing.compose import build_brief  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 
 TODAY = SystemClock().today()  # as the bot would run now: the pages are dated long before

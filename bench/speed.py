@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.article.read import Article, extract_article  # noqa: E402
-from bot.briefing.selection import compose_brief  # noqa: E402
+from bot.article.read import extract_article  # noqa: E402
+from bot.article.types import Article  # noqa: E402
+from bot.briefing.compose import compose_brief  # noqa: E402
 from bot.errors import ExtractionError  # noqa: E402
 from tests.article.test_read import SCALABLE, URL  # noqa: E402
 from tests.briefing.test_selection import NATO  # noqa: E402

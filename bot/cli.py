@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from bot.briefing.render import render_text
-from bot.briefing.selection import Brief
+from bot.briefing.types import Brief
 from bot.clock import Clock
 from bot.errors import InvalidURL, UserFacingError
 from bot.fetch.fetcher import Fetcher, create_session

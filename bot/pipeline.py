@@ -22,9 +22,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from bot.article.metadata import read as metadata
-from bot.article.read import Article, extract_article
-from bot.briefing.selection import Brief, compose_brief
+from bot.article.metadata.dates import warm_up
+from bot.article.read import extract_article
+from bot.article.types import Article
+from bot.briefing.compose import compose_brief
+from bot.briefing.types import Brief
 from bot.clock import Clock
 from bot.errors import ExtractionError, FetchTimeout
 from bot.fetch.fetcher import Fetcher
@@ -50,7 +52,7 @@ _WARM_UP_TODAY = dt.date(2024, 1, 3)
 
 def warm_parsers() -> None:
     """Import and prime the parsers (readability, lxml, htmldate's date parsing) in a worker."""
-    metadata.warm_up()
+    warm_up()
     article = extract_article(_WARM_UP_PAGE, "https://warm-up.invalid/", today=_WARM_UP_TODAY)
     compose_brief(article, article.url)
 

@@ -80,7 +80,7 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.briefing.render import thread_name
-from bot.briefing.selection import Brief
+from bot.briefing.types import Brief
 from bot.clock import Clock
 from bot.errors import UserFacingError
 from bot.fetch.urls import find_links, sharer_words, url_key

@@ -14,8 +14,9 @@ import json
 from typing import Any
 
 from bot.article.read import extract_article
+from bot.briefing.compose import compose_brief
 from bot.briefing.render import render_text
-from bot.briefing.selection import LENGTHS, compose_brief
+from bot.briefing.types import LENGTHS
 
 # The date the goldens were made at: a page's date is judged against "today" (a date after
 # tomorrow is refused), so the outputs are a function of the page, its address and this date.

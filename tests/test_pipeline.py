@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.briefing.selection import source_host
+from bot.briefing.commentary import source_host
 from bot.errors import BlockedAddress, ExtractionError, FetchTimeout
 from bot.fetch.fetcher import Fetcher, create_session
 from bot.pipeline import Briefer

@@ -84,9 +84,9 @@ def test_pattern_is_linear_on_known_bombs(name: str, shape: tuple[str, str, str,
 def test_patterns_are_found() -> None:
     # The discovery is what makes the tests above complete: it must see the known patterns.
     assert {
-        "bot.article.read._CREDIT_LINE",
-        "bot.briefing.selection._FURNITURE[credit]",
-        "bot.article.metadata.read._NAME_SPLIT",
+        "bot.article.furniture.credits._CREDIT_LINE",
+        "bot.article.furniture.kinds._FURNITURE[credit]",
+        "bot.article.metadata.authors._NAME_SPLIT",
         "bot.fetch.urls._SPACE_BEFORE_PUNCT",
         "bot.fetch.charset._META_CHARSET",
     } <= set(PATTERNS)

@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.article.read import Article
-from bot.briefing.selection import Brief, QuoteRun
+from bot.article.types import Article
+from bot.briefing.types import Brief, QuoteRun
 from bot.clock import Clock, FixedClock
 from bot.errors import HTTPStatusError, UserFacingError
 from bot.fetch.urls import url_key

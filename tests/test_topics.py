@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.article.read import Article
-from bot.briefing.selection import Brief
+from bot.article.types import Article
+from bot.briefing.types import Brief
 from bot.errors import InvalidTopic
 from bot.topics import (
     BODY_MAX_CHARS,

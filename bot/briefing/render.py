@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.article.invisible import strip_invisible
-from bot.article.read import Article
-from bot.briefing.selection import Brief, QuoteRun, source_host
+from bot.article.types import Article
+from bot.briefing.commentary import source_host
+from bot.briefing.types import Brief, QuoteRun
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ def _headline(brief: Brief) -> str:
     return title or source_host(brief.url) or "News link"
 
 
-def _outlet(brief: Brief) -> str:
+def outlet_of(brief: Brief) -> str:
     return clean_line(brief.article.site_name or "") or source_host(brief.url)
 
 
@@ -212,7 +213,7 @@ def render_embed(brief: Brief) -> EmbedSpec:
     description loses whole quoted runs from the end, never part of a quote."""
     url = brief.url
     title = cut(escape_markdown(_headline(brief)), TITLE_LIMIT)
-    outlet = _outlet(brief)
+    outlet = outlet_of(brief)
     author_name = cut(outlet, AUTHOR_LIMIT) if outlet else None
     footer_parts = [x for x in (_authors(brief.article), _date(brief.article)) if x]
     if brief.kind == "article" and brief.article.paragraphs:
@@ -258,7 +259,7 @@ def render_text(brief: Brief) -> str:
     headline = _headline(brief)
     attribution = [
         headline,
-        _outlet(brief),
+        outlet_of(brief),
         _authors(brief.article),
         _date(brief.article),
         strip_invisible(brief.url),

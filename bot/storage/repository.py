@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.article.read import Article
+from bot.article.types import Article
 from bot.errors import AlreadySubscribed, BriefNotFound, NotSubscribed, TooManySubscriptions
 from bot.storage.models import (
     DELIVERIES,

@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.briefing.render import render_embed
-from bot.briefing.selection import Brief
+from bot.briefing.types import Brief
 from bot.clock import FixedClock
 from bot.errors import UserFacingError
 from bot.fetch.fetcher import Fetcher, create_session

@@ -989,9 +989,9 @@ def test_never_raises_on_garbage(
 
 _WARM_UP_CHECK = """
 import sys, time
-import bot.article.metadata.read
+import bot.article.metadata.dates
 assert "dateparser" not in sys.modules, "imported at import time"
-bot.article.metadata.read.warm_up()
+bot.article.metadata.dates.warm_up()
 assert "dateparser" in sys.modules, "warm_up did not load dateparser"
 """
 

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.article.read import Article, extract_article
+from bot.article.read import extract_article
+from bot.article.types import Article
 from bot.errors import ExtractionError
 from bot.fetch.charset import decode_html
 from tests._dates import TODAY
@@ -438,7 +439,7 @@ OG_ARTICLE = '<meta property="og:type" content="article"><title>Harbour plan</ti
     ],
 )
 def test_blocks_become_paragraphs(markup: str, expected: list[str]) -> None:
-    from bot.article.read import _paragraphs_from
+    from bot.article.body import _paragraphs_from
 
     assert _paragraphs_from(lxml.html.fromstring(markup), set()) == expected
 
@@ -638,7 +639,7 @@ def test_pages_that_are_not_articles_have_no_date(
     ],
 )
 def test_paywall_class_is_read_from_markup(markup: str, expected: bool) -> None:
-    from bot.article.read import _has_paywall_class
+    from bot.article.kind import _has_paywall_class
 
     assert _has_paywall_class(markup) is expected
 
@@ -735,7 +736,7 @@ def test_subheadings_stay_paragraphs_and_are_marked(markup: str, headings: set[s
     ],
 )
 def test_camel_case_class_names_are_read_as_words(marks: str, expected: bool) -> None:
-    from bot.article.read import _is_furniture_name
+    from bot.article.furniture.chrome import _is_furniture_name
 
     assert _is_furniture_name(marks) is expected
 

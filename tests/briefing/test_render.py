@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.article.read import Article
+from bot.article.types import Article
+from bot.briefing.compose import build_brief, compose_brief
 from bot.briefing.render import (
     DESCRIPTION_LIMIT,
     EmbedSpec,
@@ -21,7 +22,7 @@ from bot.briefing.render import (
     render_text,
     thread_name,
 )
-from bot.briefing.selection import LENGTHS, Brief, QuoteRun, build_brief, compose_brief
+from bot.briefing.types import LENGTHS, Brief, QuoteRun
 from tests._dates import TODAY
 
 PAGES = sorted((Path(__file__).parent.parent / "pages").glob("*.html"))

@@ -13,16 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.article.read import Article
-from bot.briefing.selection import (
-    LENGTHS,
-    Brief,
-    build_brief,
-    compose_brief,
-    page_furniture,
-    rank_paragraphs,
-    select_paragraphs,
-)
+from bot.article.furniture.kinds import page_furniture
+from bot.article.types import Article
+from bot.briefing.compose import build_brief, compose_brief
+from bot.briefing.ranking import rank_paragraphs
+from bot.briefing.selection import select_paragraphs
+from bot.briefing.types import LENGTHS, Brief
 from tests._dates import TODAY
 from tests._growth import assert_linear
 

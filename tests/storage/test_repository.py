@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.article.read import Article
+from bot.article.types import Article
 from bot.errors import (
     AlreadySubscribed,
     BriefNotFound,
