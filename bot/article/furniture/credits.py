@@ -13,7 +13,8 @@ from bot.article.body import page_blocks
 
 # --- photo credits, captions, embedded posts and wire footers ---------------------------------
 
-# Agencies and picture libraries that sign photo credits.
+# Agencies and picture libraries that sign photo credits: one list for extraction (which drops a
+# credit line) and the brief (which never quotes one, :mod:`bot.article.furniture.kinds`).
 AGENCY = (
     r"getty\s*images|shutterstock|afp|ap\s*photo|associated\s*press|reuters|bloomberg|"
     r"epa(?:-efe)?|alamy|istock(?:photo)?|pa\s*(?:images|wire|media)|xinhua|anadolu|nurphoto|"

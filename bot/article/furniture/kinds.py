@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from bot.article.furniture.credits import AGENCY
+
 __all__ = ["furniture_kinds", "page_furniture", "paragraph_kinds"]
 
 _SPACE = re.compile(r"\s+")
@@ -22,11 +24,6 @@ def _collapse(text: str) -> str:
 # Page furniture that is never quoted, whatever its rank, and never carried inside a run: each
 # rule describes a kind of line publishers add around the story, not words of any one site.
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_AGENCY = (
-    r"getty\s*images|shutterstock|afp|ap\s*photo|associated\s*press|reuters|bloomberg|epa(?:-efe)?|"
-    r"alamy|istock(?:photo)?|pa\s*(?:images|wire|media)|xinhua|anadolu|nurphoto|sipa|zuma|"
-    r"wireimage|filmmagic|rex(?:/shutterstock)?|dpa|imago"
-)
 _NAMES = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*"
 _FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -41,7 +38,7 @@ _FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
             # "AAAAAAAAAA|AAAAAAAAAA|…" into pieces in so many ways that 45 characters took
             # minutes to refuse (issue 10).
             rf"|(?-i:^{_NAMES}(?:[|/]\s*{_NAMES}){{1,4}}$)"
-            rf"|(?:{_AGENCY})\)?\s*$",
+            rf"|(?:{AGENCY})\)?\s*$",
             re.IGNORECASE,
         ),
     ),
