@@ -83,7 +83,8 @@ from bot.briefing.render import thread_name
 from bot.briefing.types import Brief
 from bot.clock import Clock
 from bot.errors import UserFacingError
-from bot.fetch.urls import find_links, sharer_words, url_key
+from bot.fetch.links import find_links, sharer_words
+from bot.fetch.urls import url_key
 from bot.notify import Candidate, Pacer, discussion_messages, in_turn
 from bot.storage import repository
 from bot.storage.models import LinkClaim, Subscription

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import discord
 
 from bot.briefing.render import EmbedSpec, render_embed
-from bot.briefing.selection import Brief
+from bot.briefing.types import Brief
 from bot.errors import UserFacingError
 from bot.sharing import EarlierBrief, FailureMode
 

@@ -28,7 +28,8 @@ from discord.ext import commands
 
 from bot.briefing.render import render_embed
 from bot.errors import UserFacingError
-from bot.fetch.urls import find_links, url_key
+from bot.fetch.links import find_links
+from bot.fetch.urls import url_key
 from bot.sharing import (
     CATCH_UP_LIMIT,
     Duplicate,
@@ -51,7 +52,7 @@ from cogs._failures import answer_error
 from cogs._publishing import ChannelPublisher, can_post, jump_url, to_embed
 
 if TYPE_CHECKING:
-    from bot.briefing.selection import Brief
+    from bot.briefing.types import Brief
     from bot.client import NewslinkBot
 
 log = logging.getLogger(__name__)

@@ -87,7 +87,7 @@ def test_patterns_are_found() -> None:
         "bot.article.furniture.credits._CREDIT_LINE",
         "bot.article.furniture.kinds._FURNITURE[credit]",
         "bot.article.metadata.authors._NAME_SPLIT",
-        "bot.fetch.urls._SPACE_BEFORE_PUNCT",
+        "bot.fetch.links._SPACE_BEFORE_PUNCT",
         "bot.fetch.charset._META_CHARSET",
     } <= set(PATTERNS)
     assert len(PATTERNS) > 60

@@ -1,26 +1,21 @@
-"""Article extraction: body text from readability-lxml, metadata from
-:mod:`bot.article.metadata.read`.
+"""Reading a fetched page into an :class:`~bot.article.types.Article`: the one entry point,
+:func:`extract_article`, pure and synchronous (callers run it off the event loop). Each step is a
+module of :mod:`bot.article`:
 
-:func:`extract_article` is pure and synchronous (callers run it off the event loop). The pipeline:
-
-1. decode the page (:func:`bot.fetch.charset.decode_html`; at most four times ``max_bytes``),
-   empty the inline scripts and styles (JSON-LD aside), and keep at most ``max_bytes`` of what is
-   left;
-2. parse it with lxml, ``huge_tree=False``: libxml2 then stops nesting at depth 255 and refuses
-   oversized text nodes; a page of more than :data:`MAX_ELEMENTS` elements is cut to that size.
-   Together these bound the work on hostile pages;
-3. read the metadata and the page-level signals (JSON-LD, og:type, paywall and error markers) from
-   the whole tree before anything is removed;
-4. remove page furniture readability sometimes keeps (cookie banners, related-article boxes,
-   comments, share bars, captions, navigation);
-5. let readability choose the article node, and turn it into plain-text paragraphs (``<p>``,
-   headings, list items, blockquotes; ``<br><br>`` splits; boilerplate lines and long repeats
-   dropped; invisible and bidi-control characters removed);
-6. put back prose readability dropped between two paragraphs it kept (embedded posts, short
-   paragraphs), and fall back to JSON-LD ``articleBody`` when readability found clearly less;
-7. drop the headline if it repeats as a paragraph, and classify the page (:attr:`Article.kind`).
-
-``kind`` (:class:`~bot.article.types.ArticleKind`) is decided in :mod:`bot.article.kind`.
+1. :mod:`~bot.article.document`: decode the page (at most four times ``max_bytes``), empty the
+   inline scripts and styles (JSON-LD aside), keep at most ``max_bytes``, and parse it within
+   bounds that hold on hostile pages;
+2. :mod:`~bot.article.page`: read the meta tags and the JSON-LD (:mod:`~bot.article.jsonld`) once,
+   from the whole tree before anything is removed; the metadata (:mod:`~bot.article.metadata`)
+   and the page-kind signals (:mod:`~bot.article.kind`) are read from that one :class:`Page`;
+3. :mod:`~bot.article.furniture.chrome`: remove site chrome readability sometimes keeps (cookie
+   banners, related-article boxes, comments, share bars, captions, navigation), and mark embedded
+   posts and signed captions (:mod:`~bot.article.furniture.credits`);
+4. :mod:`~bot.article.body`: let readability choose the article node and turn it into plain-text
+   paragraphs, put back prose it dropped between two paragraphs it kept, drop link lists, and fall
+   back to JSON-LD ``articleBody`` when readability found clearly less;
+5. drop the headline if it repeats as a paragraph, datelines, credits and wire footers
+   (:mod:`~bot.article.furniture.lines`), and classify the page (:mod:`~bot.article.kind`).
 
 Only a page that cannot be parsed at all (empty, not bytes) raises
 :class:`~bot.errors.ExtractionError`; every other page returns an :class:`Article`.
@@ -40,7 +35,7 @@ from bot.article.furniture.chrome import remove_chrome
 from bot.article.furniture.credits import is_credit_or_footer, is_marked_furniture, marked_furniture
 from bot.article.furniture.lines import is_metadata_line
 from bot.article.metadata.read import Metadata, metadata_of
-from bot.article.page import read_page
+from bot.article.page import Page, read_page
 from bot.article.types import Article, ArticleKind
 from bot.errors import ExtractionError
 
@@ -72,8 +67,8 @@ def extract_article(
     ``today`` is the caller's date (UTC): a page dated later is not believed. ``charset`` is the
     Content-Type header's charset, if any. At most ``max_bytes`` of markup
     and text are parsed (inline script bodies do not count). Raises
-    :class:`~bot.errors.ExtractionError` only for pages that cannot be parsed at all; see the
-    module docstring for :attr:`Article.kind`.
+    :class:`~bot.errors.ExtractionError` only for pages that cannot be parsed at all; see
+    :mod:`bot.article.kind` for :attr:`Article.kind`.
     """
     if not isinstance(html, bytes | bytearray | memoryview):
         raise ExtractionError(detail=f"expected bytes, got {type(html).__name__}")
@@ -91,21 +86,7 @@ def extract_article(
     headlines = {bodies.clean_text(h).casefold() for h in (meta.title, _first_h1(doc)) if h}
     body = doc.find("body")
     page_text = kinds.page_text(body)
-    marked: set[str] = set()
-    if body is not None:
-        remove_chrome(body)
-        marked = marked_furniture(body)
-    headings: set[str] = set()
-    paragraphs = bodies.readability_paragraphs(doc, url, headings)
-    blocks = bodies.page_blocks(body, headings) if body is not None else []
-    paragraphs = bodies.fill_gaps(paragraphs, blocks)
-    paragraphs = bodies.without_link_lists(paragraphs, blocks)
-    article_body = page.json_ld.article_body()
-    if article_body:
-        from_json = bodies.article_body_paragraphs(article_body)
-        # JSON-LD text is the publisher's own; prefer it when readability clearly missed text.
-        if kinds.word_count(from_json) > 1.5 * kinds.word_count(paragraphs) + 20:
-            paragraphs = from_json
+    paragraphs, blocks, headings, marked = _body(doc, body, page, url)
     # The headline is shown on its own; repeated as the first paragraph it would be quoted twice.
     # Datelines go only now: gap filling used them as anchors (see is_metadata_line).
     paragraphs = [
@@ -132,3 +113,27 @@ def extract_article(
         headings=frozenset(p for p in paragraphs if p in headings),
         furniture=frozenset(p for p in paragraphs if is_marked_furniture(p, marked)),
     )
+
+
+def _body(
+    doc: lxml.html.HtmlElement, body: lxml.html.HtmlElement | None, page: Page, url: str
+) -> tuple[list[str], list[tuple[str, float]], set[str], set[str]]:
+    """The body paragraphs, the page's blocks, the heading texts and the marked furniture.
+
+    Changes the tree: site chrome is removed first (after the page was read)."""
+    marked: set[str] = set()
+    if body is not None:
+        remove_chrome(body)
+        marked = marked_furniture(body)
+    headings: set[str] = set()
+    paragraphs = bodies.readability_paragraphs(doc, url, headings)
+    blocks = bodies.page_blocks(body, headings) if body is not None else []
+    paragraphs = bodies.fill_gaps(paragraphs, blocks)
+    paragraphs = bodies.without_link_lists(paragraphs, blocks)
+    article_body = page.json_ld.article_body()
+    if article_body:
+        from_json = bodies.article_body_paragraphs(article_body)
+        # JSON-LD text is the publisher's own; prefer it when readability clearly missed text.
+        if kinds.word_count(from_json) > 1.5 * kinds.word_count(paragraphs) + 20:
+            paragraphs = from_json
+    return paragraphs, blocks, headings, marked
