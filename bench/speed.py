@@ -4,7 +4,7 @@ Usage: ``python bench/speed.py [--repeat N] [--json OUT]`` (on demand, not in te
 
 The tests check only that these costs grow linearly (tests/_growth.py); this prints what they
 are on this machine: ``compose_brief`` on articles of repeated paragraphs (every paragraph has
-near-duplicates), and ``extract_article`` on each hostile input of tests/test_extract.py at the
+near-duplicates), and ``extract_article`` on each hostile input of tests/article/test_read.py at the
 size the test suite reads it. Best and median of ``--repeat`` runs, in milliseconds.
 """
 
