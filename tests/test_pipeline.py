@@ -13,7 +13,8 @@ from aiohttp.test_utils import TestServer
 
 from bot.briefing.commentary import source_host
 from bot.errors import BlockedAddress, ExtractionError, FetchTimeout
-from bot.fetch.fetcher import Fetcher, create_session
+from bot.fetch.fetcher import Fetcher
+from bot.fetch.guard import create_session
 from bot.pipeline import Briefer
 from bot.settings import Settings
 from bot.workers import ParsePool

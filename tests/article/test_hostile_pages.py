@@ -22,7 +22,8 @@ from bot.briefing.render import render_embed
 from bot.briefing.types import Brief
 from bot.clock import FixedClock
 from bot.errors import UserFacingError
-from bot.fetch.fetcher import Fetcher, create_session
+from bot.fetch.fetcher import Fetcher
+from bot.fetch.guard import create_session
 from bot.pipeline import Briefer
 from bot.settings import Settings
 from bot.workers import ParsePool

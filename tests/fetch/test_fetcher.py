@@ -39,7 +39,8 @@ from bot.errors import (
     TooLarge,
     TooManyRedirects,
 )
-from bot.fetch.fetcher import Fetcher, Page, create_session
+from bot.fetch.fetcher import Fetcher, Page
+from bot.fetch.guard import create_session
 from bot.fetch.urls import url_key
 from bot.settings import Settings
 

@@ -17,7 +17,7 @@ from aiohttp.abc import ResolveResult
 from aiohttp.test_utils import TestServer
 
 from bot.errors import BlockedAddress, FetchError, InvalidURL
-from bot.fetch.fetcher import check_url, create_session
+from bot.fetch.guard import check_url, create_session
 from bot.settings import Settings
 from tests.fetch.test_fetcher import (
     HTML,

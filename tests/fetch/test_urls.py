@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from bot.errors import InvalidURL
-from bot.fetch.fetcher import check_url
+from bot.fetch.guard import check_url
 from bot.fetch.links import find_links
 from bot.fetch.urls import display_host, url_key
 from bot.settings import Settings
