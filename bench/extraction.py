@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _shingles import aggregate, page_scores  # noqa: E402
 
+from bot.article.read import extract_article  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
-from bot.extract import extract_article  # noqa: E402
 
 TODAY = SystemClock().today()  # as the bot would run now: the pages are dated long before
 

@@ -40,8 +40,9 @@ import lxml.html
 # The benchmark runs from a checkout; make `bot` importable without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.article.metadata.dates import warm_up  # noqa: E402
+from bot.article.metadata.read import extract_metadata  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
-from bot.metadata import extract_metadata, warm_up  # noqa: E402
 
 TODAY = SystemClock().today()  # as the bot would run now: the pages are dated long before
 

@@ -3,7 +3,8 @@
 Usage: ``python bench/quotes.py ../shared/data/summaries [--json OUT]`` (on demand, not in tests).
 
 For each SummEval article (CNN/DailyMail, already tokenised) a simple page is built, one sentence
-per ``<p>`` under a neutral ``<title>``, and briefed with :func:`bot.brief.build_brief` at a budget
+per ``<p>`` under a neutral ``<title>``, and briefed with
+:func:`bot.briefing.selection.build_brief` at a budget
 equal to the character length of Lead-3 (its first three sentences). The quoted text, Lead-3 and
 sumy's TextRank and LexRank cut to the same character budget are scored with ROUGE-1/2/Lsum F1
 (rouge-score, stemming on) against each of the 11 human references; the table shows the mean over
@@ -34,7 +35,7 @@ from sumy.summarizers.lex_rank import LexRankSummarizer  # noqa: E402
 from sumy.summarizers.text_rank import TextRankSummarizer  # noqa: E402
 from sumy.utils import get_stop_words  # noqa: E402
 
-from bot.brief import build_brief  # noqa: E402
+from bot.briefing.compose import build_brief  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 
 TODAY = SystemClock().today()  # as the bot would run now: the pages are dated long before

@@ -4,7 +4,7 @@ Usage: ``python bench/speed.py [--repeat N] [--json OUT]`` (on demand, not in te
 
 The tests check only that these costs grow linearly (tests/_growth.py); this prints what they
 are on this machine: ``compose_brief`` on articles of repeated paragraphs (every paragraph has
-near-duplicates), and ``extract_article`` on each hostile input of tests/test_extract.py at the
+near-duplicates), and ``extract_article`` on each hostile input of tests/article/test_read.py at the
 size the test suite reads it. Best and median of ``--repeat`` runs, in milliseconds.
 """
 
@@ -23,11 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.brief import compose_brief  # noqa: E402
+from bot.article.read import extract_article  # noqa: E402
+from bot.article.types import Article  # noqa: E402
+from bot.briefing.compose import compose_brief  # noqa: E402
 from bot.errors import ExtractionError  # noqa: E402
-from bot.extract import Article, extract_article  # noqa: E402
-from tests.test_brief import NATO  # noqa: E402
-from tests.test_extract import SCALABLE, URL  # noqa: E402
+from tests.article.test_read import SCALABLE, URL  # noqa: E402
+from tests.briefing.test_selection import NATO  # noqa: E402
 
 PARAGRAPH_COUNTS = (20, 100, 400, 800)
 

@@ -10,12 +10,13 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bot.brief import Brief
+from bot.briefing.render import render_text
+from bot.briefing.types import Brief
 from bot.clock import Clock
 from bot.errors import InvalidURL, UserFacingError
-from bot.fetcher import Fetcher, create_session
+from bot.fetch.fetcher import Fetcher
+from bot.fetch.guard import create_session
 from bot.pipeline import Briefer
-from bot.render import render_text
 from bot.settings import Settings
 from bot.workers import ParsePool
 

@@ -2,8 +2,8 @@
 
 :class:`Briefer` is the one door the Discord side uses. For each link it
 
-1. fetches the page through the shared :class:`~bot.fetcher.Fetcher` (SSRF checks, size and time
-   limits, in-flight de-duplication and caching all live there);
+1. fetches the page through the shared :class:`~bot.fetch.fetcher.Fetcher` (SSRF checks, size and
+   time limits, in-flight de-duplication and caching all live there);
 2. extracts the article in a worker *process* (:class:`~bot.workers.ParsePool`): HTML parsing is
    CPU work that would stall Discord heartbeats on the event loop, and a hostile page can make a
    parser slow, so a worker that overruns its deadline is killed and replaced, not waited for;
@@ -22,14 +22,16 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from bot import metadata
-from bot.brief import Brief, compose_brief
+from bot.article.metadata.dates import warm_up
+from bot.article.read import extract_article
+from bot.article.types import Article
+from bot.briefing.compose import compose_brief
+from bot.briefing.types import Brief
 from bot.clock import Clock
 from bot.errors import ExtractionError, FetchTimeout
-from bot.extract import Article, extract_article
-from bot.fetcher import Fetcher
+from bot.fetch.fetcher import Fetcher
+from bot.fetch.urls import url_key
 from bot.settings import Settings
-from bot.urls import url_key
 from bot.workers import ParsePool
 
 log = logging.getLogger(__name__)
@@ -50,13 +52,14 @@ _WARM_UP_TODAY = dt.date(2024, 1, 3)
 
 def warm_parsers() -> None:
     """Import and prime the parsers (readability, lxml, htmldate's date parsing) in a worker."""
-    metadata.warm_up()
+    warm_up()
     article = extract_article(_WARM_UP_PAGE, "https://warm-up.invalid/", today=_WARM_UP_TODAY)
     compose_brief(article, article.url)
 
 
 class Briefer:
-    """Turns a URL into a :class:`~bot.brief.Brief`; see the module docstring for the pipeline."""
+    """Turns a URL into a :class:`~bot.briefing.selection.Brief`; the module docstring has the
+    pipeline."""
 
     def __init__(
         self,

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.fetcher import Fetcher, create_session
+from bot.fetch.fetcher import Fetcher
+from bot.fetch.guard import create_session
 from bot.pipeline import Briefer, warm_parsers
 from bot.settings import Settings
 from bot.storage.database import create_engine, session_factory, upgrade_to_head

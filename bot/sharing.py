@@ -79,15 +79,16 @@ from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.brief import Brief
+from bot.briefing.render import thread_name
+from bot.briefing.types import Brief
 from bot.clock import Clock
 from bot.errors import UserFacingError
+from bot.fetch.links import find_links, sharer_words
+from bot.fetch.urls import url_key
 from bot.notify import Candidate, Pacer, discussion_messages, in_turn
-from bot.render import thread_name
 from bot.storage import repository
 from bot.storage.models import LinkClaim, Subscription
 from bot.topics import BriefText, TopicIndex
-from bot.urls import find_links, sharer_words, url_key
 
 log = logging.getLogger(__name__)
 

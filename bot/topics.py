@@ -33,7 +33,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.brief import Brief
+from bot.briefing.types import Brief
 from bot.errors import InvalidTopic
 
 log = logging.getLogger(__name__)

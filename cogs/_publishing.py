@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Literal
 
 import discord
 
-from bot.brief import Brief
+from bot.briefing.render import EmbedSpec, render_embed
+from bot.briefing.types import Brief
 from bot.errors import UserFacingError
-from bot.render import EmbedSpec, render_embed
 from bot.sharing import EarlierBrief, FailureMode
 
 if TYPE_CHECKING:

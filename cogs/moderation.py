@@ -10,8 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.briefing.render import safe_markdown
 from bot.errors import BriefNotFound, UserFacingError
-from bot.render import safe_markdown
 from bot.storage import repository
 from bot.storage.models import BriefRecord
 from cogs._checks import caller, can_read, check_in, guild_text_channel

@@ -26,8 +26,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.briefing.render import render_embed
 from bot.errors import UserFacingError
-from bot.render import render_embed
+from bot.fetch.links import find_links
+from bot.fetch.urls import url_key
 from bot.sharing import (
     CATCH_UP_LIMIT,
     Duplicate,
@@ -45,13 +47,12 @@ from bot.sharing import (
     catch_up_since,
 )
 from bot.storage.database import unavailable
-from bot.urls import find_links, url_key
 from cogs._checks import check_in, guild_text_channel, sending
 from cogs._failures import answer_error
 from cogs._publishing import ChannelPublisher, can_post, jump_url, to_embed
 
 if TYPE_CHECKING:
-    from bot.brief import Brief
+    from bot.briefing.types import Brief
     from bot.client import NewslinkBot
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,10 @@ import hashlib
 import json
 from typing import Any
 
-from bot.brief import LENGTHS, compose_brief
-from bot.extract import extract_article
-from bot.render import render_text
+from bot.article.read import extract_article
+from bot.briefing.compose import compose_brief
+from bot.briefing.render import render_text
+from bot.briefing.types import LENGTHS
 
 # The date the goldens were made at: a page's date is judged against "today" (a date after
 # tomorrow is refused), so the outputs are a function of the page, its address and this date.

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import bot
 import cogs
-from bot import metadata
+from bot.article.metadata import dates
 
 AnyPattern = re.Pattern[str] | re.Pattern[bytes]
 
@@ -42,8 +42,8 @@ def all_patterns() -> dict[str, AnyPattern]:
             seen.add(id(pattern))
             found[name] = pattern
     # Built per call rather than at import: the date spellings a page may show.
-    for i, source in enumerate(metadata._date_patterns(dt.date(2024, 3, 14))):
-        found[f"bot.metadata._date_patterns[{i}]"] = re.compile(source)
+    for i, source in enumerate(dates._date_patterns(dt.date(2024, 3, 14))):
+        found[f"bot.article.metadata.dates._date_patterns[{i}]"] = re.compile(source)
     return found
 
 

@@ -11,14 +11,15 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.brief import source_host
+from bot.briefing.commentary import source_host
 from bot.errors import BlockedAddress, ExtractionError, FetchTimeout
-from bot.fetcher import Fetcher, create_session
+from bot.fetch.fetcher import Fetcher
+from bot.fetch.guard import create_session
 from bot.pipeline import Briefer
 from bot.settings import Settings
 from bot.workers import ParsePool
 from tests._article_page import article_html
-from tests.test_fetcher import FakeResolver
+from tests.fetch.test_fetcher import FakeResolver
 
 
 class ArticleServer:

@@ -84,11 +84,11 @@ def test_pattern_is_linear_on_known_bombs(name: str, shape: tuple[str, str, str,
 def test_patterns_are_found() -> None:
     # The discovery is what makes the tests above complete: it must see the known patterns.
     assert {
-        "bot.extract._CREDIT_LINE",
-        "bot.brief._FURNITURE[credit]",
-        "bot.metadata._NAME_SPLIT",
-        "bot.urls._SPACE_BEFORE_PUNCT",
-        "bot.charset._META_CHARSET",
+        "bot.article.furniture.credits._CREDIT_LINE",
+        "bot.article.furniture.kinds._FURNITURE[credit]",
+        "bot.article.metadata.authors._NAME_SPLIT",
+        "bot.fetch.links._SPACE_BEFORE_PUNCT",
+        "bot.fetch.charset._META_CHARSET",
     } <= set(PATTERNS)
     assert len(PATTERNS) > 60
 

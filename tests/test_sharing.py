@@ -18,10 +18,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.brief import Brief, QuoteRun
+from bot.article.types import Article
+from bot.briefing.types import Brief, QuoteRun
 from bot.clock import Clock, FixedClock
 from bot.errors import HTTPStatusError, UserFacingError
-from bot.extract import Article
+from bot.fetch.urls import url_key
 from bot.notify import MENTIONS_PER_MESSAGE, Pacer, limit_notice
 from bot.sharing import (
     CATCH_UP_LIMIT,
@@ -44,7 +45,6 @@ from bot.sharing import (
 )
 from bot.storage import repository
 from bot.storage.models import DeliveredNotification, LinkClaim
-from bot.urls import url_key
 from tests._dates import NOW, RunningClock
 from tests._monotonic import FakeTime
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.brief import Brief
+from bot.article.types import Article
+from bot.briefing.types import Brief
 from bot.errors import InvalidTopic
-from bot.extract import Article
 from bot.topics import (
     BODY_MAX_CHARS,
     BODY_MIN_OCCURRENCES,

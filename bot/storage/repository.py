@@ -20,8 +20,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.article.types import Article
 from bot.errors import AlreadySubscribed, BriefNotFound, NotSubscribed, TooManySubscriptions
-from bot.extract import Article
 from bot.storage.models import (
     DELIVERIES,
     LENGTHS,

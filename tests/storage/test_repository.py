@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.article.types import Article
 from bot.errors import (
     AlreadySubscribed,
     BriefNotFound,
@@ -16,7 +17,6 @@ from bot.errors import (
     StorageError,
     TooManySubscriptions,
 )
-from bot.extract import Article
 from bot.storage import repository as repo
 from bot.storage.models import ArticleRecord, BriefRecord
 

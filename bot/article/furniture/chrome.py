@@ -1,0 +1,116 @@
+"""Site chrome removed from the tree before readability chooses the article: navigation, asides,
+and elements whose class or id names furniture (cookie banners, related boxes, share bars)."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+
+_DROP_TAGS = ("nav", "aside", "figcaption", "button", "select", "noscript", "dialog", "template")
+_DROP_ROLES = {"navigation", "complementary", "banner", "dialog", "alertdialog", "search"}
+_FURNITURE_WORDS = frozenset(
+    {
+        "cookie",
+        "cookies",
+        "consent",
+        "gdpr",
+        "related",
+        "recommended",
+        "recommendations",
+        "newsletter",
+        "newsletters",
+        "comment",
+        "comments",
+        "disqus",
+        "share",
+        "sharing",
+        "sharebar",
+        "social",
+        "promo",
+        "advert",
+        "advertisement",
+        "ad",
+        "ads",
+        "adslot",
+        "sponsored",
+        "outbrain",
+        "taboola",
+        "breadcrumb",
+        "breadcrumbs",
+        "sidebar",
+        "trending",
+        "mostread",
+        "popular",
+        "byline",
+        "caption",
+        "credit",
+        "credits",
+        "signup",
+        "subscribe",
+        "readmore",
+        "skiplink",
+        "tags",
+        "toolbar",
+    }
+)
+# A token naming the article itself is never furniture: "entry-content-read-more", "comment-text".
+_CONTENT_WORDS = frozenset(
+    {"content", "body", "article", "entry", "main", "text", "story", "post", "page"}
+)
+_TOKEN_SPLIT = re.compile(r"[-_]+")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_FURNITURE_HINT = re.compile("|".join(sorted(_FURNITURE_WORDS, key=len, reverse=True)))
+_PROTECTED_TAGS = {"html", "body", "article", "main"}
+# An element holding this share of the page's paragraph text is the article, whatever its class.
+_MAX_FURNITURE_SHARE = 0.5
+
+
+def _is_furniture_name(marks: str) -> bool:
+    lowered = marks.lower()
+    # Most class names hold no furniture word at all: one regex search rules them out.
+    if _FURNITURE_HINT.search(lowered) is None:
+        return False
+    for token in marks.split():
+        parts = _TOKEN_SPLIT.split(token)
+        if len(parts) > 4:
+            continue
+        # camelCase parts ("InlineImage-imageEmbedCaption") join several words into one part.
+        if token.islower():
+            words = set(parts)
+        else:
+            words = {w.lower() for part in parts for w in _CAMEL_BOUNDARY.split(part)}
+        if not _CONTENT_WORDS.intersection(words) and _FURNITURE_WORDS.intersection(words):
+            return True
+    return False
+
+
+def _paragraph_chars(el: lxml.html.HtmlElement) -> int:
+    return sum(len(p.text_content()) for p in el.iter("p"))
+
+
+def remove_chrome(body: lxml.html.HtmlElement) -> None:
+    """Drop navigation, asides, captions and elements whose class or id names page furniture."""
+    total_paragraphs = _paragraph_chars(body) or 1
+    total_text = len(body.text_content()) or 1
+    doomed: list[lxml.html.HtmlElement] = list(body.iter(*_DROP_TAGS))
+    # XPath hands over only elements with names, which is most of the saving; a furniture word
+    # in their names is then one regex search.
+    for el in body.xpath(".//*[@class or @id or @role]"):
+        if el.tag in _PROTECTED_TAGS:
+            continue
+        role = el.get("role")
+        if role is not None and role.lower() in _DROP_ROLES:
+            doomed.append(el)
+        elif _is_furniture_name(f"{el.get('class') or ''} {el.get('id') or ''}"):
+            doomed.append(el)
+    for el in doomed:
+        # An ancestor may already be gone, taking this one with it.
+        if el.getparent() is None:
+            continue
+        # Text outside <p> counts too: some blogs write the article as <br>-separated text.
+        if (
+            _paragraph_chars(el) < total_paragraphs * _MAX_FURNITURE_SHARE
+            and len(el.text_content()) < total_text * _MAX_FURNITURE_SHARE
+        ):
+            el.drop_tree()

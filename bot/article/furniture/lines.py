@@ -1,0 +1,107 @@
+"""Lines that are never body text: boilerplate (share bars, "read more", cookie notices), bylines,
+markup shown as text, datelines, timestamps and reading times. Extraction drops them."""
+
+from __future__ import annotations
+
+import re
+
+# line, and "newsletter … sign up" commits to the first "newsletter" (if "sign up" does not follow
+# the first, it follows none) instead of trying each one in turn.
+_BOILERPLATE = re.compile(
+    r"""^(?:
+        advertisement|advertising|sponsored(?:\ content)?|skip\ (?:to\ )?(?:main\ )?content|
+        read\ (?:more|next|also)\b.*|like\ this:?|(?:like\ )?loading\.*|
+        related(?:\ (?:articles?|stories|coverage|content))?:?.*|
+        (?:see|more)\ also\b.*|recommended(?:\ for\ you)?|most\ (?:read|popular)|
+        share\ (?:this|on)\b.*|share|tweet|email|print|comments?|\d+\ comments?|
+        (?:sign\ up|subscribe)\b.*newsletter.*|(?:(?!\bnewsletter\b).)*+\bnewsletter\b.*sign\ up.*|
+        follow\ us\ on\b.*|click\ here\ to\ (?:subscribe|sign\ up)\b.*|
+        .*\b(?:we\ use|this\ (?:site|website)\ uses)\ cookies\b.*|accept(?:\ all)?\ cookies|
+        (?:photo|image|picture|video|credit|source|getty\ images|reuters|ap\ photo)\s*[:/].{0,80}
+    )$""",
+    re.IGNORECASE | re.VERBOSE | re.DOTALL,
+)
+_BOILERPLATE_MAX_CHARS = 160
+# "By Jane Doe", "By Jane Doe, Reuters", "Von Katharina Weiß · 5. Juni": capitalised names, then at
+# most a short tail. "By Tuesday, officials said the bridge would reopen." ends like a sentence.
+# One to four words with spaces between: "(?:Word\s*){1,4}" read the same lines, but could cut
+# one long word into pieces in exponentially many ways, each tried when the line did not match.
+_BYLINE = re.compile(
+    r"(?:[Bb]y|BY|[Vv]on|[Pp]ar)\s+[A-ZÀ-Þ][\w.'’-]*(?:\s+[A-ZÀ-Þ][\w.'’-]*){0,3}\s*"
+    r"(?:(?:,|\||·|-|–|—|\band\b|\bund\b|\bet\b)\s*.{0,60})?(?<![.!?\"”])"
+)
+
+
+# Markup shown as text: an editor's leftovers or a broken embed, never article prose.
+_MARKUP_AS_TEXT = re.compile(r"&(?:lt|gt|amp|quot);|<[a-z]+\s+[a-z-]+=[\"']", re.IGNORECASE)
+
+
+# Datelines and timestamps ("14 March 2024", "Updated: 18 Nov 2019 9:38 pm", "November 20, 2019 /
+# 1:07 AM / CBS News") are page furniture: what is left once date words, numbers and separators
+# are gone is at most a short capitalised name (the outlet or a place).
+_MONTHS = (
+    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july "
+    "august september october november december januar februar märz juni juli oktober dezember "
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre "
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre "
+    "janeiro fevereiro março maio junho julho setembro outubro novembro dezembro"
+)
+_DATE_WORDS = frozenset(
+    (
+        _MONTHS + " mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday "
+        "friday saturday sunday montag dienstag mittwoch donnerstag freitag samstag sonntag "
+        "lundi mardi mercredi jeudi vendredi samedi dimanche segunda terça quarta quinta sexta "
+        "feira sábado domingo lunes martes miércoles jueves viernes am pm a m p gmt utc bst cet "
+        "cest est edt cst cdt mst mdt pst pdt et pt ist aest uhr h updated posted published "
+        "last modified on at de às um em le am um the of st nd rd th uur stand aktualisiert "
+        "veröffentlicht publié mis à jour actualizado publicado atualizado ago hours hour minutes "
+        "mins min days day"
+    ).split()
+)
+_MONTH_WORDS = frozenset(_MONTHS.split())
+_DATELINE_MAX_CHARS = 90
+_DATELINE_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+_NUMERIC_DATE = re.compile(r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b|\b\d{1,2}[:.]\d{2}\b")
+
+
+def _is_dateline(paragraph: str) -> bool:
+    # "— Name (@handle) November 18, 2019" signs an embedded post, whose text is the article's.
+    if len(paragraph) > _DATELINE_MAX_CHARS or "@" in paragraph:
+        return False
+    tokens = _DATELINE_TOKEN.findall(paragraph)
+    words = [t for t in tokens if not t.isdigit()]
+    has_number = len(words) < len(tokens)
+    dated = _NUMERIC_DATE.search(paragraph) is not None or (
+        has_number and any(w.lower().rstrip(".") in _MONTH_WORDS for w in words)
+    )
+    if not dated:
+        return False
+    rest = [w for w in words if w.lower() not in _DATE_WORDS]
+    return len(rest) <= 3 and all(w[0].isupper() for w in rest)
+
+
+# "5 min read", "Reading time: 3 minutes", "Tempo de leitura: 1 minuto". A number is read whole
+# (possessive, and never from its middle): "\d+\w*" could split a run of digits every way.
+_READING_TIME = re.compile(
+    r"(?:(?:estimated\ )?reading\ time|read\ time|tempo\ de\ leitura|lesezeit|"
+    r"temps\ de\ lecture|tiempo\ de\ lectura)\s*:?\s*(?:about\ )?\d++\s*\w*+\.?|"
+    r"(?<!\d)\d+\s*(?:min(?:ute)?s?|-minute)\.?\s+read",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def is_boilerplate(paragraph: str) -> bool:
+    if _MARKUP_AS_TEXT.search(paragraph):
+        return True
+    if len(paragraph) > _BOILERPLATE_MAX_CHARS:
+        return False
+    return _BOILERPLATE.match(paragraph) is not None or _BYLINE.fullmatch(paragraph) is not None
+
+
+def is_metadata_line(paragraph: str) -> bool:
+    """A dateline, timestamp or reading time: not body text, though it may sit inside the body.
+
+    Dropped only after gap filling, which uses such lines as anchors: prose readability left out
+    between a kept paragraph and a timestamp below it is still article text.
+    """
+    return _READING_TIME.fullmatch(paragraph) is not None or _is_dateline(paragraph)

@@ -1,0 +1,198 @@
+"""What kind of page was read (:class:`~bot.article.types.ArticleKind`), decided once per page.
+
+``"paywall"``
+    a subscriber-only teaser: under 400 words of body text and either JSON-LD
+    ``isAccessibleForFree: false`` or a "subscribe to continue reading" notice (a paywall class
+    name alone counts only under :data:`MIN_ARTICLE_WORDS`: sites put it on their login chrome).
+``"too_short"``
+    fewer than :data:`MIN_ARTICLE_WORDS` words of body text (CJK text: two characters a word).
+``"not_article"``
+    an error page (the title or first heading says "page not found", "404", ...); a login or
+    cookie wall (a password field or a "log in to continue" notice, with little text); a home or
+    listing page (not typed as an article by JSON-LD or og:type, and at the site root, or its
+    extracted text mostly headline links, or little prose); binary data served as HTML.
+``"article"``
+    everything else.
+
+The error-heading and home-address rules are also what the date reader uses to refuse a date
+(:func:`is_error_heading`, :func:`is_home_address`): one rule for both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import lxml.html
+
+from bot.article.page import Page
+from bot.article.types import MIN_ARTICLE_WORDS, ArticleKind
+
+__all__ = ["Signals", "classify", "is_error_heading", "is_home_address", "read_signals"]
+
+# Read from the markup: finding the words with str.find and checking that they sit in a class or
+# id value is far cheaper than visiting every attribute of the tree (or a case-blind regex).
+_PAYWALL_WORDS = (
+    "paywall", "piano-offer", "pianooffer", "subscriber-only", "subscribers-only",
+    "premium-content", "meteredcontent", "regwall", "tp-modal", "article-locked", "locked-content",
+)  # fmt: skip
+_ATTRIBUTE_START = re.compile(r"""\b(?:class|id)\s*=\s*["']?[^"'<>=]*$""")
+_MAX_PAYWALL_HITS = 50
+
+
+def _has_paywall_class(markup: str) -> bool:
+    lowered = markup.lower()
+    for word in _PAYWALL_WORDS:
+        start = lowered.find(word)
+        hits = 0
+        while start >= 0 and hits < _MAX_PAYWALL_HITS:
+            hits += 1
+            before = lowered[max(0, start - 200) : start]
+            # Inside a longer word ("nopaywall") it is not the marker; after "-" or "_" it is.
+            if not (before and before[-1].isalnum()) and _ATTRIBUTE_START.search(before):
+                return True
+            start = lowered.find(word, start + 1)
+    return False
+
+
+_PASSWORD_INPUT = re.compile(r"""<input\b[^>]*\btype\s*=\s*["']?password""", re.IGNORECASE)
+_PAYWALL_TEXT = re.compile(
+    r"(?:subscribe|subscription|log\s?in|sign\s?in|register)\b[^.]{0,40}"
+    r"\bto (?:continue|keep) reading|"
+    r"continue reading[^.]{0,30}\b(?:subscribe|subscription)|this (?:article|story|content) is "
+    r"(?:only )?(?:available|reserved|exclusive) (?:to|for) (?:subscribers|members)|"
+    r"already a subscriber\?|subscribers only",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the whole page says about its kind, read before anything is removed from the tree."""
+
+    typed_article: bool = False
+    free: bool | None = None
+    og_type: str | None = None
+    paywall_marker: bool = False
+    password_field: bool = False
+
+
+def read_signals(page: Page, markup: str) -> Signals:
+    """The page-kind signals of ``page``: its JSON-LD and meta tags, and its raw ``markup``."""
+    og_type = page.first("og:type")
+    return Signals(
+        typed_article=bool(page.json_ld.articles),
+        free=page.json_ld.free(),
+        og_type=og_type.lower() if og_type else None,
+        paywall_marker=_has_paywall_class(markup),
+        password_field=_PASSWORD_INPUT.search(markup) is not None,
+    )
+
+
+# --- classification --------------------------------------------------------------------------
+
+# Headline words alone ("error", "500") appear in real headlines; these phrases do not.
+_ERROR_TITLE = re.compile(
+    r"\b(?:404|410)\b|(?:error|http)\s*(?:403|500|502|503)\b|"
+    r"\b(?:403|500|502|503)\s*(?:error|forbidden|internal server|bad gateway|service unavailable)|"
+    r"page not found|file not found|page (?:cannot|can[’']t|could not|couldn[’']t) be found|"
+    r"can[’']t find (?:that|this|the) page|page (?:doesn[’']t|does not) exist|access denied|"
+    r"seite nicht gefunden|page introuvable|p[aá]gina no encontrada|pagina non trovata",
+    re.IGNORECASE,
+)
+_HOME_PATH = re.compile(r"/?(?:(?:index|default|home)\.\w+)?")
+
+
+def is_error_heading(text: str) -> bool:
+    """The page's title or first heading names an error ("page not found", "404", "error 500")."""
+    return _ERROR_TITLE.search(text) is not None
+
+
+def is_home_address(url: str) -> bool:
+    """The address is a site's root ("/", "/index.html"): a home page, whatever it holds."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        path = ""
+    return _HOME_PATH.fullmatch(path) is not None
+
+
+_WALL_TEXT = re.compile(
+    r"(?:log|sign) in to (?:continue|read|view)|please (?:log|sign) in|"
+    r"enable (?:javascript|cookies)|"
+    r"(?:accept|agree to) (?:our|the|all)? ?cookies to (?:continue|read|view)",
+    re.IGNORECASE,
+)
+_NOT_ARTICLE_OG_TYPES = {
+    "website",
+    "profile",
+    "video",
+    "video.other",
+    "music",
+    "book",
+    "product",
+    "place",
+}
+# An untyped page whose extracted text is this much link text is a list of headlines.
+_LISTING_LINK_SHARE = 0.35
+_TEASER_MAX_WORDS = 400
+
+
+# Scripts written without spaces between words: count their characters instead.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
+_CHARS_PER_WORD = 2
+
+
+def word_count(paragraphs: list[str]) -> int:
+    return sum(
+        max(len(p.split()), len(_UNSPACED.findall(p)) // _CHARS_PER_WORD) for p in paragraphs
+    )
+
+
+# Paywall notices sit near the top of a teaser page; the rest of a long page is not searched.
+_PAGE_TEXT_CHARS = 50_000
+
+
+def page_text(body: lxml.html.HtmlElement | None) -> str:
+    """The start of the whole page's text, read before furniture is removed: paywall notices."""
+    if body is None:
+        return ""
+    return " ".join(body.text_content()[:_PAGE_TEXT_CHARS].split())
+
+
+def classify(
+    signals: Signals,
+    heading: str,
+    paragraphs: list[str],
+    page_text: str,
+    link_share: float,
+    url: str,
+) -> ArticleKind:
+    words = word_count(paragraphs)
+    teaser = words < _TEASER_MAX_WORDS
+    if teaser and is_error_heading(heading):
+        return ArticleKind.NOT_ARTICLE
+    # Comment forms and site chrome carry login prompts too, so look only at what was extracted.
+    if words < MIN_ARTICLE_WORDS and (
+        signals.password_field or _WALL_TEXT.search(heading + " " + " ".join(paragraphs))
+    ):
+        return ArticleKind.NOT_ARTICLE
+    # Paywall class names also mark site-wide login chrome, so alone they count only on pages too
+    # short to be an article.
+    if teaser and (
+        signals.free is False
+        or _PAYWALL_TEXT.search(page_text)
+        or (signals.paywall_marker and words < MIN_ARTICLE_WORDS)
+    ):
+        return ArticleKind.PAYWALL
+    untyped = not signals.typed_article and (
+        signals.og_type is None or signals.og_type in _NOT_ARTICLE_OG_TYPES
+    )
+    if untyped and (
+        is_home_address(url) or link_share > _LISTING_LINK_SHARE or words < MIN_ARTICLE_WORDS
+    ):
+        return ArticleKind.NOT_ARTICLE
+    if words < MIN_ARTICLE_WORDS:
+        return ArticleKind.TOO_SHORT
+    return ArticleKind.ARTICLE

@@ -1,0 +1,209 @@
+"""Who wrote the story: JSON-LD authors and bylines in the markup, organisations and the
+outlet's own name left out."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+import lxml.html
+
+from bot.article.jsonld import node_types
+from bot.article.metadata.headline import host_brand, is_brand, squash
+from bot.article.page import Page, as_str, clean_meta_text
+
+log = logging.getLogger(__name__)
+
+# --- authors -------------------------------------------------------------------------------------
+
+_BYLINE_PREFIX = re.compile(
+    r"^(?:(?:written|posted|published|reported|text|story|words|photos?)\s+by|"
+    r"geschrieben\s+von|ein\s+beitrag\s+von|ver[öo]ffentlicht\s+von|publi[ée]\s+par|"
+    r"publicado\s+por|pubblicato\s+da|mehr\s+von|more\s+(?:from|by)|about|[üu]ber|"
+    r"by|von|par|por|door|di|da|av|af|"
+    r"autor(?:in)?|author|auteur|texte?|redakteur(?:in)?)\s*[:\-–]?\s+",
+    re.IGNORECASE,
+)
+_NAME_SPLIT = re.compile(
+    r"(?:(?<!\s)\s+)?[,;/|•·]\s*|(?<!\s)\s+(?:and|und|&|et|y|e|og|en|i)\s+", re.IGNORECASE
+)
+_EMAIL_OR_HANDLE = re.compile(r"(?<!\S)\S+@\S+|(?<!\w)@\w+")
+# Innermost groups: "\([^)]*\)" scanned to the end from each of many unclosed "(".
+_PAREN = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+# a byline often ends in its date and time ("Jane Doe 12.03.2020, 14:05")
+_DATE_OR_TIME = re.compile(
+    r"\d{1,4}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?", re.IGNORECASE
+)
+_NOT_NAME_WORDS = frozenset(
+    """
+    staff editorial editor editors team redaktion redaktionen news newsroom desk online web admin
+    administrator webmaster guest gast unknown anonymous anonym autor author autoren authors user
+    support service agency agentur press presse media medien verlag zeitung magazin magazine journal
+    group gruppe gmbh ag inc ltd llc kg ev e.v. corp company university universität universite
+    institut institute ministry ministerium department office association verband verein stadt
+    gemeinde council foundation stiftung partei party club bureau büro contributor contributors
+    correspondent reporter writer publisher report reports wire wires daily weekly times post
+    tribune herald digital radio tv television channel network netzwerk blog official
+    sponsored gesponsert gesponserte inhalte anzeige advertorial werbung partner
+    dpa afp ap apa kna epd sid ots reuters efe ansa upi ddp rtr xinhua tass sda ats keystone
+    afp/dpa dpa/afp
+    """.split()
+)
+_PARTICLES = frozenset(
+    "von van der den de del della di da du le la al el bin ibn zu ten ter dos das do y e st".split()
+)
+_MAX_NAME_WORDS = 4
+_MAX_AUTHORS = 6
+
+
+def _plausible_name(name: str, brands: list[str]) -> bool:
+    if not name or len(name) > 60 or any(ch.isdigit() for ch in name):
+        return False
+    if "://" in name or name.lower().startswith("www.") or "@" in name or "/" in name:
+        return False
+    words = name.split()
+    if len(words) > _MAX_NAME_WORDS:
+        return False
+    lowered = {w.strip(".,").casefold() for w in words}
+    if lowered & _NOT_NAME_WORDS:
+        return False
+    if is_brand(name, brands):
+        return False
+    core = [w for w in words if w.casefold() not in _PARTICLES]
+    if not core:
+        return False
+    for word in core:
+        # "NH." is a citation's initials, not a byline
+        if word.endswith(".") and len(word) > 2 and word[:-1].isupper() and "." not in word[:-1]:
+            return False
+        letters = word.replace("-", "").replace(".", "").replace("'", "").replace("’", "")
+        if not letters.isalpha():
+            return False
+        # names are capitalised in every Latin-script language we see; lower-case words are
+        # usually nicknames or phrases ("admin", "the team")
+        if word[0].isalpha() and word[0].isascii() and not word[0].isupper():
+            return False
+    if len(core) == 1:
+        # a lone word is a nickname or an outlet far more often than a person's name
+        return False
+    return True
+
+
+def _clean_author(raw: str, brands: list[str]) -> list[str]:
+    text = clean_meta_text(raw)
+    text = _EMAIL_OR_HANDLE.sub(" ", text)
+    text = _PAREN.sub(" ", text)
+    text = _DATE_OR_TIME.sub(" ", text)
+    names = []
+    for part in _NAME_SPLIT.split(text):
+        part = part.strip(" .:-–—")
+        # the prefix can repeat after a split ("By A and by B")
+        while True:
+            stripped = _BYLINE_PREFIX.sub("", part).strip(" .:-–—")
+            if stripped == part:
+                break
+            part = stripped
+        if part.isupper() and len(part) > 3:
+            part = part.title()
+        if _plausible_name(part, brands):
+            names.append(part)
+    return names
+
+
+def _ld_author_names(page: Page, brands: list[str]) -> list[str]:
+    names: list[str] = []
+    nodes = page.json_ld.articles or [n for n in page.json_ld.nodes if "author" in n]
+    for node in nodes[:1]:
+        authors = node.get("author")
+        for author in authors if isinstance(authors, list) else [authors]:
+            if isinstance(author, dict) and "name" not in author:
+                author = page.json_ld.by_id.get(author.get("@id", ""), author)
+            if isinstance(author, dict):
+                types = node_types(author)
+                if types and "person" not in types:
+                    continue
+                names += _clean_author(as_str(author.get("name")), brands)
+            elif isinstance(author, str):
+                names += _clean_author(author, brands)
+    return names
+
+
+def _byline_elements(doc: lxml.html.HtmlElement) -> Iterator[str]:
+    # one pass testing class names in Python: XPath's translate() on every element's class
+    # cost more than the rest of the metadata together
+    found = 0
+    for el in doc.xpath("//*[@class or @rel='author' or @itemprop='author']"):
+        if el.get("rel") != "author" and el.get("itemprop") != "author":
+            classes = (el.get("class") or "").lower()
+            if "byline" not in classes and "author" not in classes and "autor" not in classes:
+                continue
+        found += 1
+        if found > 20:
+            break
+        if not isinstance(el.tag, str) or el.tag in ("meta", "link", "script", "style", "img"):
+            continue
+        # comment sections mark every commenter as an author
+        if el.xpath("ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')]"):
+            continue
+        name_el = el.find(".//*[@itemprop='name']")
+        if name_el is not None:
+            el = name_el
+        # itertext, not text_content: "<span>By</span><a>Name</a>" must not become "ByName"
+        text = clean_meta_text(" ".join(el.itertext()))
+        if 0 < len(text) <= 80:
+            yield text
+
+
+def _organisations(page: Page, site_name: str | None) -> list[str]:
+    """Names of the outlet and of every organisation the page mentions in its metadata: an
+    "author" equal to one of these is the publisher, not a person."""
+    names = [site_name, host_brand(page.url)]
+    names += page.all(
+        "og:site_name",
+        "publisher",
+        "copyright",
+        "application-name",
+        "article:publisher",
+        "dc.publisher",
+    )
+    names += [as_str(p) for p in page.json_ld.values("publisher")]
+    names += [
+        as_str(n.get("name"))
+        for n in page.json_ld.nodes
+        # WordPress marks a one-person blog's owner as both Person and Organization
+        if "person" not in node_types(n)
+        and any(
+            t.endswith(("organization", "corporation")) or t == "website" for t in node_types(n)
+        )
+    ]
+    return [n for n in names if n and "://" not in n]
+
+
+def find_authors(page: Page, site_name: str | None) -> list[str]:
+    brands = _organisations(page, site_name)
+    found = _ld_author_names(page, brands)
+    if not found:
+        for key in (
+            "author",
+            "article:author",
+            "parsely-author",
+            "sailthru.author",
+            "dc.creator",
+            "citation_author",
+            "byl",
+        ):
+            names = [n for raw in page.all(key) for n in _clean_author(raw, brands)]
+            # a long list under one key is a citation list or a site's contributor roll
+            if 0 < len(names) <= _MAX_AUTHORS:
+                found = names
+                break
+    if not found:
+        for raw in _byline_elements(page.doc):
+            found += _clean_author(raw, brands)
+            if found:
+                break
+    unique: dict[str, str] = {}
+    for name in found:
+        unique.setdefault(squash(name), name)
+    return list(unique.values())

@@ -1,0 +1,294 @@
+"""The publication date: declared timestamps first, cross-checked against the address, the
+zone and what the page shows; htmldate only when the page declares nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import lxml.html
+
+from bot.article.kind import is_error_heading, is_home_address
+from bot.article.metadata.stamps import (
+    SLACK,
+    URL_DATE,
+    Stamp,
+    host_zone,
+    parse_date,
+    parse_stamp,
+    plausible_date,
+)
+from bot.article.page import Page, as_str, clean_meta_text, read_page
+
+log = logging.getLogger(__name__)
+
+
+_PUBLISHED_KEYS = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "parsely-pub-date",
+    "sailthru.date",
+    "publish-date",
+    "publish_date",
+    "pubdate",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.date",
+    "dcterms.created",
+    "citation_publication_date",
+    "date",
+)
+_OTHER_TIMESTAMP_KEYS = ("article:modified_time", "og:updated_time", "last-modified")
+
+
+def _declared_texts(page: Page) -> Iterator[str]:
+    """The publication date as the page declares it, most trustworthy source first."""
+    if _names_a_revision(page.url):
+        # a wiki's revision or diff view is shared for the edit, which is the page's last change
+        for node in page.json_ld.articles:
+            yield as_str(node.get("dateModified"))
+    for node in page.json_ld.articles:
+        yield as_str(node.get("datePublished"))
+    for el in page.doc.xpath("//*[@itemprop='datePublished' or (self::time and @pubdate)]")[:3]:
+        # blog comments carry their own datePublished
+        if not _in_comments(el):
+            yield el.get("datetime") or el.get("content") or el.text_content()
+    yield from page.all(*_PUBLISHED_KEYS)
+    for node in page.json_ld.nodes:
+        if node not in page.json_ld.articles:
+            yield as_str(node.get("datePublished"))
+
+
+def _names_a_revision(url: str) -> bool:
+    try:
+        query = parse_qs(urlsplit(url).query)
+    except ValueError:
+        return False
+    return "diff" in query or "oldid" in query
+
+
+def _in_comments(el: lxml.html.HtmlElement) -> bool:
+    return bool(
+        el.xpath(
+            "ancestor::*[contains(@class, 'comment') or contains(@id, 'comment') or "
+            "contains(@itemtype, 'Comment')]"
+        )
+    )
+
+
+def _other_timestamps(page: Page) -> Iterator[str]:
+    """The page's timestamps other than its publication date: changes, creation, <time>."""
+    for key in ("dateModified", "dateCreated"):
+        yield from (as_str(v) for v in page.json_ld.values(key))
+    yield from page.all(*_OTHER_TIMESTAMP_KEYS)
+    yield from (el.get("datetime", "") for el in page.doc.xpath("//time[@datetime]")[:20])
+
+
+def _page_offset(page: Page, stamps: list[Stamp]) -> dt.timedelta | None:
+    """The UTC offset the page writes its own local times in, when any timestamp shows one."""
+    others = [*stamps]
+    others += [s for s in map(parse_stamp, _other_timestamps(page)) if s]
+    offsets = Counter(s.offset for s in others if s.offset)
+    return offsets.most_common(1)[0][0] if offsets else None
+
+
+# Month names in the languages most pages here are written in, for finding a date the page shows.
+_MONTH_NAMES = [
+    names.split()
+    for names in (
+        "january januar janvier enero gennaio janeiro januari jan jän janv ene gen",
+        "february februar février febrero febbraio fevereiro februari feb févr fév fevr fev",
+        "march märz mars marzo março maart mar mär mrz",
+        "april avril abril aprile apr avr abr",
+        "may mai mayo maggio maio mei mag",
+        "june juni juin junio giugno junho jun giu",
+        "july juli juillet julio luglio julho jul juil lug",
+        "august août agosto augustus aug aoû ago",
+        "september septembre septiembre settembre setembro sep sept set",
+        "october oktober octobre octubre ottobre outubro okt oct out ott",
+        "november novembre noviembre novembro nov",
+        "december dezember décembre diciembre dicembre dezembro dec dez déc dic",
+    )
+]
+_NOT_SHOWN_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
+
+
+def _shown_text(page: Page) -> str:
+    """The text a reader sees: the body without scripts and styles, case-folded."""
+    if page.shown_text is None:
+        body = page.doc.find("body")
+        parts: list[str] = []
+        if body is not None:
+            for el in body.iter():
+                if isinstance(el.tag, str) and el.tag not in _NOT_SHOWN_TAGS and el.text:
+                    parts.append(el.text)
+                if el.tail and el is not body:
+                    parts.append(el.tail)
+        page.shown_text = " ".join(" ".join(parts).split()).casefold()
+    return page.shown_text
+
+
+def _date_patterns(date: dt.date) -> list[str]:
+    y, m, d = date.year, date.month, date.day
+    months = "|".join(re.escape(name) for name in _MONTH_NAMES[m - 1])
+    return [
+        rf"(?<!\d){y}\s?[-/.]\s?0?{m}\s?[-/.]\s?0?{d}(?!\d)",
+        rf"(?<!\d)0?{d}\s?[-/.]\s?0?{m}\s?[-/.]\s?(?:{y}|{y % 100:02})(?!\d)",
+        rf"(?<!\d)0?{m}/0?{d}/(?:{y}|{y % 100:02})(?!\d)",
+        rf"(?<!\d){y}\s?年\s?0?{m}\s?月\s?0?{d}\s?日",
+        rf"(?<!\d)0?{d}(?:st|nd|rd|th|er)?\.?\s*(?:de\s+)?(?:{months})\.?,?\s*(?:de\s+)?{y}(?!\d)",
+        rf"(?<![^\W\d])(?:{months})\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}(?!\d)",
+    ]
+
+
+def _shown(page: Page, date: dt.date) -> bool:
+    """Whether the page shows the date to its readers, in its text or in a <time> element."""
+    for el in page.doc.xpath("//body//time[@datetime]")[:50]:
+        if parse_date(el.get("datetime")) == date:
+            return True
+    text = _shown_text(page)
+    return any(re.search(pattern, text) for pattern in _date_patterns(date))
+
+
+_NUMBER = re.compile(r"\d{3,}")
+
+
+def _numbered_address(url: str) -> bool:
+    """A story's address usually carries its date or a number (its id); a site's static pages,
+    whose templates stamp them with dates too, rarely do."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return bool(_NUMBER.search(parts.path + "?" + parts.query))
+
+
+def _declares(page: Page, date: dt.date) -> bool:
+    """Whether any timestamp the page declares, published or not, names that very day."""
+    texts = itertools.chain(_declared_texts(page), _other_timestamps(page))
+    return any(stamp is not None and stamp.date == date for stamp in map(parse_stamp, texts))
+
+
+def _htmldate(page: Page, extensive: bool, today: dt.date) -> dt.date | None:
+    from htmldate import find_date
+
+    # htmldate reads the machine's clock unless told the latest date it may answer.
+    latest = dt.datetime.combine(today + SLACK, dt.time.max)
+    try:
+        found = find_date(
+            page.doc, extensive_search=extensive, original_date=True, url=page.url, max_date=latest
+        )
+    except Exception:  # noqa: BLE001 - a third-party parser on hostile input
+        log.debug("htmldate failed on %s", page.url, exc_info=True)
+        return None
+    return parse_date(found)
+
+
+def _url_date(url: str) -> dt.date | None:
+    match = URL_DATE.search(urlsplit(url).path)
+    if not match:
+        return None
+    try:
+        return dt.date(int(match[1]), int(match[3]), int(match[4]))
+    except ValueError:
+        return None
+
+
+def _not_an_article(page: Page) -> bool:
+    """A home or error page: the dates on it belong to the stories it links to."""
+    if is_home_address(page.url):
+        return True
+    headings = [page.doc.find(".//title"), page.doc.find(".//h1")]
+    return is_error_heading(
+        " ".join(clean_meta_text(el.text_content()) for el in headings if el is not None)
+    )
+
+
+# the zones news is published in: Hawaii to Kiribati
+_WESTMOST = dt.timedelta(hours=-10)
+_EASTMOST = dt.timedelta(hours=14)
+
+
+def find_published(page: Page, today: dt.date, bylined: bool) -> dt.date | None:
+    stamps = [
+        s for s in map(parse_stamp, _declared_texts(page)) if s and plausible_date(s.date, today)
+    ]
+    if not stamps:
+        if _not_an_article(page):
+            return None
+        # htmldate reads the whole page, so it runs only when the page declares nothing
+        found = _htmldate(page, extensive=True, today=today)
+        if not found or not plausible_date(found, today):
+            return None
+        # htmldate answers the 1st when it found only a month (a date it refused as later than
+        # today among them: 2026-12-31 on 1 December comes back as 2026-12-01) and January 1st
+        # when it found only a year. By its value that is any 1st: only the page can tell.
+        if found.day == 1 and not (_shown(page, found) or _declares(page, found)):
+            return None
+        # Its extensive search also takes dates from attributes, image names and the markup of
+        # shop, profile and institutional pages; a date the reader never sees is trusted only
+        # on an address shaped like a story's.
+        if _shown(page, found) or _numbered_address(page.url):
+            return found
+        return None
+    first = stamps[0]
+    date = first.date
+    if first.offset == dt.timedelta(0) and first.time is not None:
+        # A UTC timestamp near midnight names the wrong day for half the world; the reader's date
+        # is the one where the page was published, which its other timestamps or its address tell.
+        offset = _page_offset(page, stamps)
+        url_date = _url_date(page.url)
+        zone = host_zone(page.url)
+        if offset is not None:
+            date = first.date_at(offset)
+        elif url_date and first.date_at(_WESTMOST) <= url_date <= first.date_at(_EASTMOST):
+            date = url_date
+        elif zone is not None and first.time is not None:
+            # a country's domain is a guess at the zone, so it comes after the page's own hints
+            moment = dt.datetime.combine(first.date, first.time, tzinfo=dt.UTC)
+            date = moment.astimezone(zone).date()
+    if not plausible_date(date, today):
+        return None
+    # CMS templates stamp every page with a date (a WebPage node's datePublished, dc.date, a
+    # "date" meta tag), shop and profile pages too. Such a date counts when the page shows it or
+    # something marks the page as a story: an Article in its JSON-LD, Open Graph's article time,
+    # a byline, or an address with a date or an id.
+    if (
+        page.json_ld.articles
+        or _og_article_time(page, first.date)
+        or _numbered_address(page.url)
+        or _shown(page, date)
+        or (date != first.date and _shown(page, first.date))
+        or bylined
+    ):
+        return date
+    return None
+
+
+def _og_article_time(page: Page, date: dt.date) -> bool:
+    if (page.first("og:type") or "").lower() != "article":
+        return False
+    stamps = map(parse_stamp, page.all("article:published_time"))
+    return any(stamp is not None and stamp.date == date for stamp in stamps)
+
+
+# A date in words no language has: dateparser tries, and so loads, every locale it knows.
+_WARM_UP_PAGE = (
+    "<html><head><title>Warm-up</title></head><body>"
+    "<p class='date'>3 qqq 2021</p><p>Text.</p></body></html>"
+)
+_WARM_UP_TODAY = dt.date(2021, 1, 4)  # any day after the warm-up page's: the answer is unused
+
+
+def warm_up() -> None:
+    """Load what htmldate loads on first use (dateparser and its locales, over a second), so that
+    a worker process pays for it when it starts rather than in its first brief."""
+    doc = lxml.html.document_fromstring(_WARM_UP_PAGE)
+    page = read_page(doc, "https://warm-up.invalid/story")
+    _htmldate(page, extensive=True, today=_WARM_UP_TODAY)

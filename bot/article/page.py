@@ -1,0 +1,75 @@
+"""The parsed page and what is read from it once, before anything is removed: meta tags and
+JSON-LD (:mod:`bot.article.jsonld`). Body, page kind and metadata code all take a :class:`Page`."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import lxml.html
+
+from bot.article.jsonld import JsonLd, read_json_ld
+
+__all__ = ["Page", "as_str", "clean_meta_text", "read_page"]
+
+
+def clean_meta_text(text: str | None) -> str:
+    """NFC, with runs of white space made one space: how metadata compares and shows text."""
+    if not text:
+        return ""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@dataclass
+class Page:
+    """What the readers read, gathered in one pass over the document."""
+
+    doc: lxml.html.HtmlElement
+    url: str
+    meta: dict[str, list[str]]
+    json_ld: JsonLd
+    # filled on first use by the date reader: most pages never need it
+    shown_text: str | None = None
+
+    def first(self, *keys: str) -> str | None:
+        """The first non-empty value of the first of ``keys`` present in meta tags."""
+        for key in keys:
+            for value in self.meta.get(key, ()):
+                if value:
+                    return value
+        return None
+
+    def all(self, *keys: str) -> list[str]:
+        return [v for key in keys for v in self.meta.get(key, ()) if v]
+
+
+def _read_meta(doc: lxml.html.HtmlElement) -> dict[str, list[str]]:
+    meta: dict[str, list[str]] = {}
+    for el in doc.iter("meta"):
+        content = el.get("content")
+        if content is None:
+            continue
+        content = clean_meta_text(content)
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = el.get(attr)
+            if key:
+                meta.setdefault(key.strip().lower(), []).append(content)
+    return meta
+
+
+def read_page(doc: lxml.html.HtmlElement, url: str) -> Page:
+    return Page(doc, url, _read_meta(doc), read_json_ld(doc))
+
+
+def as_str(value: Any) -> str:
+    """A JSON-LD value as text: a string, or the name, value or address of an object."""
+    if isinstance(value, str):
+        return clean_meta_text(value)
+    if isinstance(value, dict):
+        for key in ("name", "@value", "url"):
+            if isinstance(value.get(key), str):
+                return clean_meta_text(value[key])
+    if isinstance(value, list) and value:
+        return as_str(value[0])
+    return ""

@@ -1,0 +1,123 @@
+"""Tests for bot.article.furniture: captions, credits, embedded posts, wire footers and site
+chrome, as extraction drops or marks them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.article.read import extract_article
+from tests._dates import TODAY
+from tests.article._inline import OG_ARTICLE, PROSE
+from tests.article._inline import article_markup as _article
+from tests.article._inline import html_page as _html
+
+URL = "https://news.example.com/2024/05/story"
+
+
+@pytest.mark.parametrize(
+    ("marks", "expected"),
+    [
+        ("InlineImage-imageEmbedCaption", True),
+        ("InlineImage-imageEmbedCredit", True),
+        ("photoCredit", True),
+        ("shareBar", True),
+        ("articleCaption", False),  # names the article itself
+        ("storyBody", False),
+        ("Capitalised", False),
+        ("caption-text", False),
+    ],
+)
+def test_camel_case_class_names_are_read_as_words(marks: str, expected: bool) -> None:
+    from bot.article.furniture.chrome import _is_furniture_name
+
+    assert _is_furniture_name(marks) is expected
+
+
+def test_caption_and_credit_named_in_camel_case_are_not_paragraphs() -> None:
+    figure = (
+        '<div class="InlineImage-container"><img src="a.jpg">'
+        '<div class="InlineImage-imageEmbedCaption">Workers unload a ship at the harbour.</div>'
+        '<div class="InlineImage-imageEmbedCredit">Jane Doe | Bloomberg | Getty Images</div></div>'
+    )
+    page = _html(_article(PROSE[:2] + [figure] + PROSE[2:]), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Photo by Kirk Irwin/Getty Images",
+        "Sakib Ali/Hindustan Times/Getty Images",
+        "Natalie Naccache | Bloomberg | Getty Images",
+        "Photograph: Jane Doe/AP",
+        "Associated Press",
+        "The core stage at the assembly facility after the engines were fitted. (credit: NASA/Jo Roe)",
+        "(Reporting by Jane Doe; Editing by John Roe)",
+        "Reporting by Jane Doe; additional reporting by Ann Poe; Editing by John Roe",
+        "Associated Press writers Jane Doe and John Roe contributed to this report.",
+        "Fox News’ Jane Doe contributed to this report.",
+        "John Roe contributed reporting from Hong Kong.",
+    ],
+)
+def test_photo_credits_and_wire_footers_are_not_paragraphs(line: str) -> None:
+    for markup in (f"<p>{line}</p>", f"<div>{line}</div>"):
+        page = _html(_article(PROSE[:3] + [markup] + PROSE[3:]), OG_ARTICLE)
+        assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Reuters reported that the council would vote on the harbour plan next week.",
+        "Photos of the harbour taken by residents show the flooding in detail.",
+        "Reporters by the harbour waited for the vote.",
+        "The council contributed to this report's costs, officials said, and then withdrew.",
+    ],
+)
+def test_prose_mentioning_agencies_and_reporting_is_kept(line: str) -> None:
+    page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
+    article = extract_article(page, URL, today=TODAY)
+    assert line in article.paragraphs
+    assert line not in article.furniture
+
+
+TWEET = (
+    '<blockquote class="twitter-tweet"><p lang="en" dir="ltr">The harbour looks great today '
+    'after the storm passed <a href="https://t.co/abc">pic.twitter.com/abc</a></p>'
+    "— Jane Roe (@janeroe) "
+    '<a href="https://twitter.com/janeroe/status/1">November 19, 2019</a></blockquote>'
+)
+PICTURE = (
+    '<div class="media"><img src="a.jpg"><div>Dock workers unload the first ship of the season '
+    "at the new pier.</div><div>Jane Doe/Getty Images</div></div>"
+)
+
+
+@pytest.mark.parametrize(
+    ("markup", "furniture"),
+    [
+        (
+            TWEET,
+            {
+                "The harbour looks great today after the storm passed pic.twitter.com/abc",
+                "— Jane Roe (@janeroe) November 19, 2019",
+            },
+        ),
+        (PICTURE, {"Dock workers unload the first ship of the season at the new pier."}),
+        (
+            "<p>© 2019 Associated Press. All Rights Reserved.</p>",
+            {"© 2019 Associated Press. All Rights Reserved."},
+        ),
+        (
+            "<p>Copyright 2019 Harbour News Now. All rights reserved.</p>",
+            {"Copyright 2019 Harbour News Now. All rights reserved."},
+        ),
+    ],
+)
+def test_embedded_posts_captions_and_copyright_are_marked(markup: str, furniture: set[str]) -> None:
+    page = _html(_article(PROSE[:3] + [markup] + PROSE[3:]), OG_ARTICLE)
+    article = extract_article(page, URL, today=TODAY)
+    # Reference texts keep them, so they stay paragraphs; a brief skips them.
+    assert article.furniture == furniture
+    assert furniture <= set(article.paragraphs)
+    assert [p for p in article.paragraphs if p not in furniture] == PROSE
