@@ -17,14 +17,14 @@ from bot.discussion.retrieval import ArticleIndex, SearchResult, Tuning
 from bot.render import cut, safe_markdown
 
 # Discord's message content limit, and the share of it one quoted passage may take.
-MESSAGE_LIMIT = 2000
+MESSAGE_LIMIT = 1650  # of Discord's 2000: room for the question an /ask answer repeats
 PASSAGE_LIMIT = 520
 NOT_SAID = "The article does not seem to say."
+# No stored text: purged after ARTICLE_TEXT_DAYS (or a brief from before texts were stored).
 PURGED = (
     "I no longer have this article's text (it is kept for a limited time), so I cannot answer "
-    "from it. The brief above still quotes its key paragraphs."
+    "from it. The brief still quotes its key paragraphs."
 )
-NO_TEXT = "I do not have this article's text, so I cannot answer from it."
 
 
 @dataclass(frozen=True, slots=True)
