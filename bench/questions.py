@@ -32,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.discussion.answer import Answerer  # noqa: E402
+from bot.discussion.embedding import embedder  # noqa: E402
 from bot.discussion.retrieval import Tuning  # noqa: E402
 
 
@@ -90,7 +91,7 @@ def run_newslink(
 ) -> list[tuple[Question, list[int], float]]:
     rows = []
     for article in articles:
-        answerer = Answerer(article.paragraphs, "en", url="https://example.org/a", tuning=tuning)
+        answerer = Answerer(article.paragraphs, "en", "https://example.org/a", tuning, embedder())
         for q in article.questions:
             start = time.perf_counter()
             result = answerer.search(q.text)
@@ -150,10 +151,12 @@ def run_tfidf(articles: list[Article]) -> list[tuple[Question, list[int], float]
 
 # Ranking weights tried by --cv; the abstention threshold is chosen on confidence afterwards.
 GRID = {
-    "pair_weight": (0.0, 0.5, 1.0),
+    "pair_weight": (0.5, 1.0),
     "type_bonus": (0.0, 0.1),
-    "coverage_power": (0.0, 1.0),
+    "embed_rank_weight": (0.0, 0.5, 1.0, 2.0),
 }
+# Tried once the ranking is chosen: weights of the embedding in the abstention's confidence.
+CONFIDENCE_WEIGHTS = (0.0, 1.0, 2.0, 3.0)
 MAX_ANSWERABLE_ABSTAINED = 0.025
 
 
@@ -163,7 +166,7 @@ def _confidences(
     """(question, ranking, confidence) with abstention off: a threshold is applied after."""
     rows = []
     for article in articles:
-        answerer = Answerer(article.paragraphs, "en", url="https://example.org/a", tuning=tuning)
+        answerer = Answerer(article.paragraphs, "en", "https://example.org/a", tuning, embedder())
         for q in article.questions:
             r = answerer.search(q.text)
             rows.append((q, [p.index for p in r.passages[:3]], r.confidence))
@@ -183,17 +186,29 @@ def _apply(rows: list[tuple[Question, list[int], float]], threshold: float) -> l
 
 
 def choose(articles: list[Article]) -> tuple[Tuning, float]:
-    """Ranking weights with the best top-1 on ``articles``, and the threshold for them."""
+    """Ranking weights with the best top-1 on ``articles``, then the confidence weight whose
+    threshold (at most 2.5% of answerable questions abstained on) abstains on the most
+    off-topic ones there; returns the tuning and that threshold."""
     best: tuple[float, Tuning] | None = None
     for values in itertools.product(*GRID.values()):
-        tuning = replace(Tuning(), abstain_below=0.0, **dict(zip(GRID, values, strict=True)))
+        tuning = replace(
+            Tuning(), abstain_below_embedded=-1e9, **dict(zip(GRID, values, strict=True))
+        )
         rows = _confidences(articles, tuning)
         top1 = score([(q, r, 0.0) for q, r, _ in rows])["top1"]
         if best is None or top1 > best[0]:
             best = (top1, tuning)
     assert best is not None
-    tuning = best[1]
-    return tuning, _threshold(_confidences(articles, tuning))
+    chosen: tuple[float, Tuning, float] | None = None
+    for weight in CONFIDENCE_WEIGHTS:
+        tuning = replace(best[1], embed_confidence_weight=weight)
+        rows = _confidences(articles, tuning)
+        threshold = _threshold(rows)
+        off_topic = score(_apply(rows, threshold))["off_topic_abstained"]
+        if chosen is None or off_topic > chosen[0]:
+            chosen = (off_topic, tuning, threshold)
+    assert chosen is not None
+    return chosen[1], chosen[2]
 
 
 def cross_validate(articles: list[Article]) -> list[dict[str, object]]:
@@ -208,7 +223,8 @@ def cross_validate(articles: list[Article]) -> list[dict[str, object]]:
             {
                 "tuned_on": [a.title for a in train],
                 "reported_on": [a.title for a in test],
-                "tuning": {k: getattr(tuning, k) for k in GRID} | {"abstain_below": threshold},
+                "tuning": {k: getattr(tuning, k) for k in (*GRID, "embed_confidence_weight")}
+                | {"abstain_below_embedded": threshold},
                 **figures,
             }
         )
@@ -219,7 +235,7 @@ def speed(articles: list[Article]) -> float:
     """Median ms a question on a 40-paragraph article (the file's paragraphs, in order)."""
     paragraphs = [p for a in articles for p in a.paragraphs][:40]
     questions = [q.text for a in articles for q in a.questions][:400]
-    answerer = Answerer(paragraphs, "en", url="https://example.org/a")
+    answerer = Answerer(paragraphs, "en", "https://example.org/a", embedder=embedder())
     times = []
     for q in questions:
         start = time.perf_counter()

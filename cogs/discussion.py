@@ -28,6 +28,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discussion.answer import PURGED, Answerer, render
+from bot.discussion.embedding import embedder
 from bot.errors import BriefNotFound, UserFacingError
 from bot.render import cut, safe_markdown
 from bot.storage import articles, repository
@@ -115,6 +116,11 @@ class DiscussionCog(commands.Cog):
     async def on_ready(self) -> None:
         self.bot.spawn(self._purge_now_and_then(), name="purge-article-texts")
 
+    async def cog_load(self) -> None:
+        # About 0.5 s, once, before the gateway connects (the first question would pay it
+        # otherwise). Not in a thread: the import holds the interpreter lock all the same.
+        embedder()
+
     async def _purge_now_and_then(self) -> None:
         """Purge texts past ``ARTICLE_TEXT_DAYS`` at start and then at most hourly, on use (a
         text past its days is never answered from anyway: :func:`articles.stored_text`)."""
@@ -154,7 +160,7 @@ class DiscussionCog(commands.Cog):
         cache_key = (text.url_key, text.stored_at)
         answerer = self._answerers.get(cache_key)
         if answerer is None:
-            answerer = Answerer(text.paragraphs, text.language, text.url)
+            answerer = Answerer(text.paragraphs, text.language, text.url, embedder=embedder())
             self._answerers[cache_key] = answerer
             while len(self._answerers) > ANSWERERS_KEPT:
                 self._answerers.popitem(last=False)

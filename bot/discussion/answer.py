@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.discussion.embedding import Embedder
 from bot.discussion.fragments import link
 from bot.discussion.retrieval import ArticleIndex, SearchResult, Tuning
 from bot.render import cut, safe_markdown
@@ -62,9 +63,10 @@ class Answerer:
         language: str | None,
         url: str,
         tuning: Tuning | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self.url = url
-        self.index = ArticleIndex(paragraphs, language, tuning)
+        self.index = ArticleIndex(paragraphs, language, tuning, embedder)
 
     def search(self, question: str) -> SearchResult:
         return self.index.search(question)

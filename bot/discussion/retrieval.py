@@ -17,17 +17,23 @@ The sum may be multiplied by how much of the question's rare-word weight the par
 (``coverage ** COVERAGE_POWER``); cross-validation found no gain (BM25's saturation already
 favours a paragraph holding many of the words), so the power is 0.
 
+**Embeddings** (English articles, when :mod:`.embedding` loads): the paragraphs' BM25 scores
+are scaled to the best one's and ``EMBED_RANK_WEIGHT`` times the cosine similarity of question
+and paragraph is added; every paragraph is then a candidate, not only those sharing a word.
+
 **Abstaining.** A question about something the article does not discuss uses words the article
 never has (names, places, subjects of another story), and what it shares with the best
 paragraph is a word or two by chance. The decision reads the *confidence*: the share of the
 question's words found in the best paragraph, plus ``SCORE_WEIGHT * log(1 + best score)``;
-below :data:`ABSTAIN_BELOW` the article "does not seem to say". (Of the features tried, these two
-together separated off-topic from answerable questions best, held out across articles.)
-The weights and threshold come from ``bench/questions.py``: chosen on all 8 articles; its
-``--cv`` reports them tuned on 4 articles and measured on the other 4.
+with embeddings, plus ``EMBED_CONFIDENCE_WEIGHT`` times the best cosine similarity. Below
+:data:`ABSTAIN_BELOW` (:data:`ABSTAIN_BELOW_EMBEDDED`) the article "does not seem to say". (Of
+the word features tried, the first two separated off-topic from answerable questions best, held
+out across articles; the similarity adds what they miss.) The weights and threshold come from
+``bench/questions.py``: chosen on all 8 articles; its ``--cv`` reports them tuned on 4 articles
+and measured on the other 4.
 
-Cost: tokenising the question plus one pass over the question's words per paragraph that holds
-one of them (postings), so a 40-paragraph article answers in well under a millisecond.
+Cost: tokenising (and embedding) the question, then one pass over the question's words per
+paragraph: a 40-paragraph article answers in under a millisecond (``bench/questions.py``).
 """
 
 from __future__ import annotations
@@ -38,10 +44,12 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import Stemmer
+
+from bot.discussion.embedding import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +66,18 @@ _NUMBER = re.compile(
     r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|dozen|percent)\b"
 )
 
+# Ranking with embeddings: BM25 scaled to the best paragraph's, plus this times cosine similarity.
+EMBED_RANK_WEIGHT = 1.0
+# Confidence with embeddings: plus this times the best cosine similarity of any paragraph.
+EMBED_CONFIDENCE_WEIGHT = 2.0
 K1 = 1.2
 B = 0.75
 PAIR_WEIGHT = 0.5
 TYPE_BONUS = 0.1  # of the question's total idf weight
 COVERAGE_POWER = 0.0
 SCORE_WEIGHT = 0.2
-ABSTAIN_BELOW = 0.7
+ABSTAIN_BELOW = 0.7  # without embeddings (a language other than English, or none loaded)
+ABSTAIN_BELOW_EMBEDDED = 1.41  # with them
 # A passage after the first is shown only if it scores at least this share of the best.
 SHOW_RATIO = 0.75
 MAX_PASSAGES = 3
@@ -105,6 +118,9 @@ class Tuning:
     coverage_power: float = COVERAGE_POWER
     score_weight: float = SCORE_WEIGHT
     abstain_below: float = ABSTAIN_BELOW
+    embed_rank_weight: float = EMBED_RANK_WEIGHT
+    embed_confidence_weight: float = EMBED_CONFIDENCE_WEIGHT
+    abstain_below_embedded: float = ABSTAIN_BELOW_EMBEDDED
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +196,11 @@ class ArticleIndex:
     """BM25 over one article's paragraphs; build once per article, then :meth:`search`."""
 
     def __init__(
-        self, paragraphs: Sequence[str], language: str | None = "en", tuning: Tuning | None = None
+        self,
+        paragraphs: Sequence[str],
+        language: str | None = "en",
+        tuning: Tuning | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self.paragraphs: tuple[str, ...] = tuple(paragraphs)
         self.language = language
@@ -210,6 +230,9 @@ class ArticleIndex:
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         # A word the article never uses weighs like the rarest possible word (df = 0).
         self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
+        # English only: the embeddings were trained on English text.
+        self._embedder = embedder if self._english and self.paragraphs else None
+        self._vectors = self._embedder.embed(self.paragraphs) if self._embedder else None
 
     def _words(self, text: str) -> list[str]:
         return _WORD.findall(_fold(text))
@@ -234,7 +257,12 @@ class ArticleIndex:
         q_terms = self._terms(question)
         q_pairs = [(a, b) for a, b in zip(q_terms, q_terms[1:], strict=False) if a != b]
         kind = _question_kind(self._words(question)) if self._english else None
-        candidates = sorted({i for term in terms for i in self._postings.get(term, ())})
+        similarity: list[float] | None = None
+        if self._embedder is not None:
+            similarity = (self._vectors @ self._embedder.embed([question])[0]).tolist()
+            candidates = range(len(self.paragraphs))
+        else:
+            candidates = sorted({i for term in terms for i in self._postings.get(term, ())})
         scored: list[Passage] = []
         for i in candidates:
             tf = self._tf[i]
@@ -258,10 +286,21 @@ class ArticleIndex:
             coverage = covered / total
             score *= coverage**t.coverage_power
             scored.append(Passage(i, self.paragraphs[i], score, coverage, matched / len(terms)))
+        if not scored:
+            return SearchResult((), True, 0.0)
+        lexical = max(scored, key=lambda p: (p.score, -p.index))
+        confidence = lexical.matched + t.score_weight * math.log1p(lexical.score)
+        threshold = t.abstain_below
+        if similarity is not None:
+            # Both on one scale: BM25 relative to the best paragraph's, plus cosine similarity.
+            top = lexical.score or 1.0
+            scored = [
+                replace(p, score=p.score / top + t.embed_rank_weight * similarity[p.index])
+                for p in scored
+            ]
+            confidence += t.embed_confidence_weight * max(similarity)
+            threshold = t.abstain_below_embedded
         scored.sort(key=lambda p: (-p.score, p.index))
-        confidence = (
-            scored[0].matched + t.score_weight * math.log1p(scored[0].score) if scored else 0.0
-        )
-        abstain = confidence < t.abstain_below
+        abstain = confidence < threshold
         log.debug("%d question terms: confidence %.2f, abstain %s", len(terms), confidence, abstain)
         return SearchResult(tuple(scored[:limit]), abstain, confidence)

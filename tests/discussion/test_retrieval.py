@@ -2,8 +2,20 @@ from __future__ import annotations
 
 import pytest
 
+from bot.discussion.embedding import Embedder, embedder
 from bot.discussion.retrieval import ArticleIndex, Tuning
 from bot.extract import Article
+
+# Both ways the bot answers: with the bundled word embeddings (English), and from words alone.
+EMBEDDERS = [pytest.param(None, id="words"), pytest.param("wordllama", id="embedded")]
+
+
+def _embedder(name: str | None) -> Embedder | None:
+    if name is None:
+        return None
+    loaded = embedder()
+    assert loaded is not None
+    return loaded
 
 
 @pytest.mark.parametrize(
@@ -16,8 +28,13 @@ from bot.extract import Article
         ("How many people work at the terminal?", 5),
     ],
 )
-def test_the_answering_paragraph_comes_first(coal: Article, question: str, expected: int) -> None:
-    result = ArticleIndex(coal.paragraphs, coal.language).search(question)
+@pytest.mark.parametrize("model", EMBEDDERS)
+def test_the_answering_paragraph_comes_first(
+    coal: Article, question: str, expected: int, model: str | None
+) -> None:
+    result = ArticleIndex(coal.paragraphs, coal.language, embedder=_embedder(model)).search(
+        question
+    )
     assert not result.abstain
     assert result.passages[0].index == expected
 
@@ -38,10 +55,11 @@ def test_passages_are_the_stored_paragraphs_verbatim(coal: Article) -> None:
         "Who wrote the novel Moby Dick?",
     ],
 )
+@pytest.mark.parametrize("model", EMBEDDERS)
 def test_a_question_the_article_does_not_answer_is_abstained_on(
-    coal: Article, question: str
+    coal: Article, question: str, model: str | None
 ) -> None:
-    result = ArticleIndex(coal.paragraphs, "en").search(question)
+    result = ArticleIndex(coal.paragraphs, "en", embedder=_embedder(model)).search(question)
     assert result.abstain
     assert result.shown() == ()
 
@@ -79,3 +97,10 @@ def test_shown_keeps_the_best_and_close_runners_up(coal: Article) -> None:
     assert 1 <= len(shown) <= 3
     assert shown[0] == result.passages[0]
     assert all(p.score >= 0.75 * shown[0].score for p in shown)
+
+
+def test_embeddings_are_used_for_english_only(german: Article) -> None:
+    loaded = _embedder("wordllama")
+    index = ArticleIndex(german.paragraphs, "de", embedder=loaded)
+    assert index._embedder is None  # trained on English: German is answered from words alone
+    assert index.search("Wie oft fahren die Busse im Zentrum?").passages[0].index == 4
