@@ -11,13 +11,12 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import ArticleText
+from bot.storage.repository import _insert  # the dialect's INSERT … ON CONFLICT
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +28,6 @@ class StoredText:
     language: str | None
     paragraphs: tuple[str, ...]
     stored_at: dt.datetime
-
-
-def _insert(session: AsyncSession) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(ArticleText)
-    return sqlite.insert(ArticleText)
 
 
 async def store_text(
@@ -54,7 +47,7 @@ async def store_text(
         "stored_at": now,
     }
     await session.execute(
-        _insert(session)
+        _insert(session, ArticleText)
         .values(url_key=url_key, **values)
         .on_conflict_do_update(index_elements=["url_key"], set_=values)
     )
