@@ -15,6 +15,7 @@ thread, told by a reaction (mentions) or ephemerally (``/ask``). Nothing in an a
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import functools
 import logging
@@ -116,11 +117,6 @@ class DiscussionCog(commands.Cog):
     async def on_ready(self) -> None:
         self.bot.spawn(self._purge_now_and_then(), name="purge-article-texts")
 
-    async def cog_load(self) -> None:
-        # About 0.5 s, once, before the gateway connects (the first question would pay it
-        # otherwise). Not in a thread: the import holds the interpreter lock all the same.
-        embedder()
-
     async def _purge_now_and_then(self) -> None:
         """Purge texts past ``ARTICLE_TEXT_DAYS`` at start and then at most hourly, on use (a
         text past its days is never answered from anyway: :func:`articles.stored_text`)."""
@@ -160,7 +156,10 @@ class DiscussionCog(commands.Cog):
         cache_key = (text.url_key, text.stored_at)
         answerer = self._answerers.get(cache_key)
         if answerer is None:
-            answerer = Answerer(text.paragraphs, text.language, text.url, embedder=embedder())
+            # Loaded on the first question (0.5-2 s, once), in a thread: not on the event loop,
+            # and not at start, where it would delay the connection.
+            model = await asyncio.to_thread(embedder)
+            answerer = Answerer(text.paragraphs, text.language, text.url, embedder=model)
             self._answerers[cache_key] = answerer
             while len(self._answerers) > ANSWERERS_KEPT:
                 self._answerers.popitem(last=False)

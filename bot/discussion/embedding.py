@@ -14,6 +14,7 @@ to words alone (logged once).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -35,9 +36,18 @@ class _WordLlama:
         return self._model.embed(list(texts), norm=True)
 
 
-@lru_cache(maxsize=1)
+_LOADING = threading.Lock()
+
+
 def embedder() -> Embedder | None:
-    """The process's embedder (about 0.4 s to load, once), or None when it cannot be loaded."""
+    """The process's embedder (0.5-2 s to load, once), or None when it cannot be loaded.
+    Thread-safe: the bot loads it in a worker thread."""
+    with _LOADING:
+        return _load()
+
+
+@lru_cache(maxsize=1)
+def _load() -> Embedder | None:
     # The package calls logging.basicConfig() on import: the bot's logging is not its to change.
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level

@@ -15,13 +15,13 @@ def test_embeddings_load_from_the_wheel_without_the_network(
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    embedding.embedder.cache_clear()
+    embedding._load.cache_clear()
     try:
         loaded = embedding.embedder()
         assert loaded is not None
         vectors = loaded.embed(["the council voted", "a vote of the council", "volcanic ash"])
     finally:
-        embedding.embedder.cache_clear()
+        embedding._load.cache_clear()
     assert vectors.shape[0] == 3
     similar, unrelated = float(vectors[0] @ vectors[1]), float(vectors[0] @ vectors[2])
     assert similar > unrelated
