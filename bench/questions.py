@@ -73,9 +73,10 @@ def load(path: Path) -> list[Article]:
 def score(rows: list[tuple[Question, list[int], float]]) -> dict[str, float]:
     """The figures of one system from (question, ranked indices or [] if abstained, ms)."""
     answerable = [(q, r) for q, r, _ in rows if q.kind == "answerable"]
-    share = lambda kind: statistics.fmean(  # noqa: E731
-        [not r for q, r, _ in rows if q.kind == kind] or [0.0]
-    )
+
+    def share(kind: str) -> float:
+        return statistics.fmean([not r for q, r, _ in rows if q.kind == kind] or [0.0])
+
     return {
         "top1": statistics.fmean(bool(r) and r[0] == q.paragraph for q, r in answerable),
         "top3": statistics.fmean(q.paragraph in r[:3] for q, r in answerable),
@@ -181,7 +182,9 @@ def _threshold(rows: list[tuple[Question, list[int], float]]) -> float:
     return conf[allowed] if conf else 0.0
 
 
-def _apply(rows: list[tuple[Question, list[int], float]], threshold: float) -> list:
+def _apply(
+    rows: list[tuple[Question, list[int], float]], threshold: float
+) -> list[tuple[Question, list[int], float]]:
     return [(q, r if c >= threshold else [], 0.0) for q, r, c in rows]
 
 

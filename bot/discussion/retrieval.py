@@ -260,7 +260,7 @@ class ArticleIndex:
         similarity: list[float] | None = None
         if self._embedder is not None:
             similarity = (self._vectors @ self._embedder.embed([question])[0]).tolist()
-            candidates = range(len(self.paragraphs))
+            candidates: Sequence[int] = range(len(self.paragraphs))
         else:
             candidates = sorted({i for term in terms for i in self._postings.get(term, ())})
         scored: list[Passage] = []
