@@ -193,6 +193,27 @@ class Settings:
         "At most this many subscriber DMs a minute for the whole bot; the rest wait their turn.",
     )
 
+    # Questions in a brief's discussion (issue 12)
+    article_text_days: int = _setting(
+        "ARTICLE_TEXT_DAYS",
+        "30",
+        _parse_positive_int,
+        "An article's paragraphs are kept this many days for answering questions, then purged "
+        "(the brief's headline, lead and quotes stay).",
+    )
+    ask_cooldown_seconds: int = _setting(
+        "ASK_COOLDOWN_SECONDS",
+        "30",
+        _parse_positive_int,
+        "A member waits this many seconds between two questions to the bot.",
+    )
+    ask_per_thread_hour: int = _setting(
+        "ASK_PER_THREAD_HOUR",
+        "20",
+        _parse_positive_int,
+        "At most this many questions an hour are answered in one brief's thread.",
+    )
+
     # Fetching (see SECURITY.md for where the defaults come from)
     fetch_allowed_networks: tuple[Network, ...] = _setting(
         "FETCH_ALLOWED_NETWORKS",

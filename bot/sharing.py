@@ -86,7 +86,7 @@ from bot.errors import UserFacingError
 from bot.fetch.links import find_links, sharer_words
 from bot.fetch.urls import url_key
 from bot.notify import Candidate, Pacer, discussion_messages, in_turn
-from bot.storage import repository
+from bot.storage import articles, repository
 from bot.storage.models import LinkClaim, Subscription
 from bot.topics import BriefText, TopicIndex
 
@@ -487,6 +487,15 @@ class Sharing:
         now = self.clock.now()
         async with self.sessions() as session, session.begin():
             article = await repository.record_article(session, brief.article, key, fetched_at=now)
+            # The text the brief's discussion is answered from (issue 12), once per article.
+            await articles.store_text(
+                session,
+                key,
+                url=brief.article.url,
+                language=brief.article.language,
+                paragraphs=brief.article.paragraphs,
+                now=now,
+            )
             record = await repository.record_brief(
                 session,
                 guild_id=share.guild_id,

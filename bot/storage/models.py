@@ -216,3 +216,18 @@ class DeliveredNotification(Base):
     brief_id: Mapped[int] = mapped_column(ForeignKey("briefs.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(BigInteger)
     notified_at: Mapped[dt.datetime] = mapped_column()
+
+
+class ArticleText(Base):
+    """An article's paragraphs, stored once per article (``url_key`` as in :class:`ArticleRecord`)
+    so that members' questions are answered from the text after a restart and in any process.
+
+    Kept ``ARTICLE_TEXT_DAYS`` after ``stored_at``, then purged; the brief's own record stays."""
+
+    __tablename__ = "article_texts"
+
+    url_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(35))
+    paragraphs: Mapped[list[str]] = mapped_column(JSON)
+    stored_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -316,6 +316,15 @@ class FakeDiscord:
             "GUILD_MEMBER_ADD", {**guild.members[user_id].payload(), "guild_id": str(guild_id)}
         )
 
+    async def open_member_thread(self, channel_id: int, owner_id: int, name: str) -> int:
+        """A member starts a public thread in a channel (the bot only sees THREAD_CREATE)."""
+        parent = self._channels[channel_id]
+        thread = self._make_thread(parent, {"name": name}, thread_id=snowflake())
+        thread.owner_id = owner_id
+        self._thread_members[thread.id] = {owner_id}
+        await self.dispatch("THREAD_CREATE", {**thread.payload(), "newly_created": True})
+        return thread.id
+
     def open_dm(self, user_id: int) -> int:
         """The DM channel between the bot and that user (created on first use), as its id."""
         if user_id not in self._dm_channels:
@@ -353,15 +362,20 @@ class FakeDiscord:
         webhook_id: int | None = None,
         embeds: list[dict[str, Any]] | None = None,
         mentions: list[int] | None = None,
+        reply_to: int | None = None,
     ) -> dict[str, Any]:
-        """A user (or webhook) posts a message: stored, then MESSAGE_CREATE. Returns the payload."""
+        """A user (or webhook) posts a message: stored, then MESSAGE_CREATE. Returns the payload.
+
+        ``reply_to``: the message this one replies to (Discord adds its author to ``mentions``
+        only when the reply pings: pass ``mentions`` as the client would)."""
         channel = self._channels[channel_id]
         author = self._users.get(author_id) or User(
             author_id, f"user{author_id}", bot=webhook_id is not None
         )
-        data = self._new_message(
-            channel, author, {"content": content, "embeds": embeds or []}, message_id=message_id
-        )
+        body: dict[str, Any] = {"content": content, "embeds": embeds or []}
+        if reply_to is not None:
+            body["message_reference"] = {"message_id": str(reply_to)}
+        data = self._new_message(channel, author, body, message_id=message_id)
         data["mentions"] = [
             self._users.get(u, User(u, f"user{u}")).payload() for u in mentions or []
         ]
