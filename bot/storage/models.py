@@ -216,3 +216,16 @@ class DeliveredNotification(Base):
     brief_id: Mapped[int] = mapped_column(ForeignKey("briefs.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(BigInteger)
     notified_at: Mapped[dt.datetime] = mapped_column()
+
+
+class ModelUsage(Base):
+    """Language-model tokens a server used on one UTC day (``usage.total_tokens`` summed), the
+    daily budget's count (bot.model.budget); the day comes from the caller's clock."""
+
+    __tablename__ = "model_usage"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column()
