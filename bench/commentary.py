@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gzip
 import json
 import statistics
@@ -137,16 +138,17 @@ async def run(data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
     samples: list[dict[str, Any]] = []
     client = session = None
     if args.model_url:
-        settings = Settings()
-        session = create_model_session(settings)
-        client = ModelClient(
-            session,
-            base_url=args.model_url,
-            model=args.model,
-            timeout=args.timeout,
-            max_tokens=args.max_tokens,
-            concurrency=args.concurrency,
+        # The bot's own settings, as LLM_* would set them.
+        settings = dataclasses.replace(
+            Settings(),
+            llm_base_url=args.model_url.rstrip("/"),
+            llm_model=args.model,
+            llm_timeout=args.timeout,
+            llm_max_tokens=args.max_tokens,
+            llm_concurrency=args.concurrency,
         )
+        session = create_model_session(settings)
+        client = ModelClient.from_settings(session, settings)
     briefs = 0
     try:
         for page_id, url, html in pages:
