@@ -188,7 +188,9 @@ class ModelClient:
                 "bad_reply", f"{type(exc).__name__}: {self._scrub(_snippet(raw))}"
             ) from None
         tokens = _total_tokens(data.get("usage"), sent + len(raw))
-        model = data.get("model") if isinstance(data.get("model"), str) else self.model
+        # The name the server gives, for "Commentary: <model>"; some echo an empty one back.
+        named = data.get("model")
+        model = named if isinstance(named, str) and named else self.model
         if finish == "length":
             raise ModelError("length", "reply cut at max_tokens", tokens=tokens)
         text = content.strip()

@@ -165,3 +165,10 @@ async def test_from_settings_needs_a_base_url(session: aiohttp.ClientSession) ->
         ModelClient.from_settings(session, load_settings({}, env_file=None))
     settings = load_settings({"LLM_BASE_URL": "http://127.0.0.1:1/v1"}, env_file=None)
     assert KEY not in repr(ModelClient.from_settings(session, settings))
+
+
+async def test_model_name_falls_back_to_the_configured_one(
+    llm: ScriptedLLM, client: ModelClient
+) -> None:
+    llm.script(Reply(body=b'{"model": "", "choices": [{"message": {"content": "Hi."}}]}'))
+    assert (await client.complete(MESSAGES)).model == "scripted-1"
