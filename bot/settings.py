@@ -94,6 +94,10 @@ def _parse_url(raw: str) -> str:
     return value
 
 
+def _parse_optional_url(raw: str) -> str | None:
+    return _parse_url(raw) if raw.strip() else None
+
+
 def _parse_log_level(raw: str) -> str:
     value = raw.strip().upper()
     if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
@@ -294,6 +298,45 @@ class Settings:
         _parse_positive_float,
         "Seconds one page may take to parse in a worker (within BRIEF_TIMEOUT); a page that takes "
         "longer is refused, and the links waiting behind it still have time for their own.",
+    )
+
+    # Language model (optional; issue 13): an OpenAI-compatible chat-completions server
+    llm_base_url: str | None = _setting(
+        "LLM_BASE_URL",
+        "",
+        _parse_optional_url,
+        "Base URL of an OpenAI-compatible API, e.g. http://localhost:11434/v1 (Ollama) or "
+        "http://127.0.0.1:8080/v1 (llama.cpp); empty: no model, commentary from the article.",
+    )
+    llm_api_key: Secret | None = _setting(
+        "LLM_API_KEY",
+        "",
+        _parse_secret,
+        "Bearer key for LLM_BASE_URL, if the server wants one (never printed or logged).",
+    )
+    llm_model: str = _setting(
+        "LLM_MODEL", "", _parse_str, "Model name sent with each request (some servers ignore it)."
+    )
+    llm_timeout: float = _setting(
+        "LLM_TIMEOUT", "10", _parse_positive_float, "Seconds one model request may take."
+    )
+    llm_max_tokens: int = _setting(
+        "LLM_MAX_TOKENS",
+        "120",
+        _parse_positive_int,
+        "Most tokens the model may write for one piece (a lead, a bridge, an answer).",
+    )
+    llm_daily_tokens: int = _setting(
+        "LLM_DAILY_TOKENS",
+        "200000",
+        _parse_positive_int,
+        "Tokens (prompt and reply, as the server counts them) one server may use a UTC day.",
+    )
+    llm_concurrency: int = _setting(
+        "LLM_CONCURRENCY",
+        "2",
+        _parse_positive_int,
+        "Model requests one server may have in flight at once.",
     )
 
     @classmethod

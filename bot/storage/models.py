@@ -231,3 +231,15 @@ class ArticleText(Base):
     language: Mapped[str | None] = mapped_column(String(35))
     paragraphs: Mapped[list[str]] = mapped_column(JSON)
     stored_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+class ModelUsage(Base):
+    """Language-model tokens a server used on one UTC day (``usage.total_tokens`` summed), the
+    daily budget's count (bot.model.budget); the day comes from the caller's clock."""
+
+    __tablename__ = "model_usage"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column()
