@@ -32,7 +32,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import FixedClock
+from bot.pipeline import warm_parsers
 from bot.storage.database import create_engine, session_factory, upgrade_to_head
+from bot.workers import ParsePool
 from tests._dates import NOW, PINNED_TIMES
 
 POSTGRES_ENV = "NEWSLINK_TEST_POSTGRES_URL"
@@ -185,3 +187,19 @@ async def engine(migrated_database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(engine)
+
+
+@pytest.fixture(scope="session")
+def parse_pool() -> Iterator[ParsePool]:
+    """One parse worker, warmed as the bot warms its own, for every test that needs a worker
+    like the bot's (the end-to-end bots, the services). Spawning and warming a worker (a fresh
+    interpreter importing lxml and readability, dateparser compiling its locales: ~5 s of CPU)
+    was most of each bot start; the worker keeps no state between jobs, so sharing it leaves
+    the tests as isolated as before. Warmed here, before any test's own time bounds start; a
+    test that overruns a parse gets the pool replaced (and the new worker warmed), as in the bot."""
+    pool = ParsePool(1)
+    try:
+        _run_elsewhere(pool.warm_up(warm_parsers))
+        yield pool
+    finally:
+        pool.close()
