@@ -457,7 +457,8 @@ async def test_a_refused_message_content_intent_exits_2_with_one_line(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    _, err = await asyncio.wait_for(process.communicate(), 30)
+    # Generous: the start warms a parse worker first (~5 s of CPU; 30 s was exceeded under load).
+    _, err = await asyncio.wait_for(process.communicate(), 120)
     lines = err.decode().strip().splitlines()
     assert process.returncode == 2, err.decode()[-3000:]
     # Log lines aside (stderr too), one line of its own says what to do, and no traceback.
