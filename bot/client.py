@@ -225,6 +225,7 @@ async def serve(
         )
         return EXIT_FAILURE
     point_at_discord(settings)
+    options.setdefault("guild_ready_timeout", settings.discord_guild_ready_timeout)
     async with (
         open_services(settings, clock=clock, pool=pool) as services,
         NewslinkBot(services, **options) as bot,

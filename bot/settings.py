@@ -144,6 +144,14 @@ class Settings:
         _parse_url,
         "Discord's gateway websocket URL. Change only to run against a local fake Discord.",
     )
+    discord_guild_ready_timeout: float = _setting(
+        "DISCORD_GUILD_READY_TIMEOUT",
+        "2",
+        _parse_positive_float,
+        "Seconds to wait after the last server arrives at connect before the bot is ready "
+        "(discord.py's guild_ready_timeout). Change only to run against a local fake Discord, "
+        "which sends every server at once.",
+    )
 
     # Storage and logs
     database_url: str = _setting(

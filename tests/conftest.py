@@ -7,13 +7,19 @@ the dates where calendar arithmetic goes wrong (tests/_dates.py), in every run.
 ``database_url`` runs a test twice: on a fresh SQLite file and on a fresh PostgreSQL database
 (``CREATE DATABASE`` from ``template0`` on the server in ``NEWSLINK_TEST_POSTGRES_URL``, dropped
 afterwards). Without that variable the PostgreSQL run is skipped, unless ``CI=true``, where it
-fails: CI must prove both engines. ``engine`` and ``sessionmaker`` are migrated to head.
+fails: CI must prove both engines. ``engine`` and ``sessionmaker`` are at head with no rows: on
+SQLite a copy of a file the real migrations brought to head once per session; on PostgreSQL one
+database migrated once per session and emptied (TRUNCATE) before each test. Migrating, and on
+PostgreSQL creating, a database per test cost a third to half a second each. Tests about the
+migrations take ``database_url`` and run them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +32,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import FixedClock
+from bot.pipeline import warm_parsers
 from bot.storage.database import create_engine, session_factory, upgrade_to_head
+from bot.workers import ParsePool
 from tests._dates import NOW, PINNED_TIMES
 
 POSTGRES_ENV = "NEWSLINK_TEST_POSTGRES_URL"
@@ -71,14 +79,16 @@ def _postgres_server_url() -> str:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of a fresh, empty database of its own, on each engine in turn."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'newslink.db'}"
-        return
-    server_url = _postgres_server_url()
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database engine a test runs on, each in turn."""
+    return str(request.param)
+
+
+@contextlib.contextmanager
+def _postgres_database(server_url: str, template: str) -> Iterator[str]:
+    """A new database copied from ``template``, dropped on leaving; yields its URL."""
     name = f"newslink_test_{uuid.uuid4().hex[:16]}"
-    _run_elsewhere(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE template0'))
+    _run_elsewhere(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     try:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -87,10 +97,87 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """An engine on ``database_url``, upgraded to the latest schema."""
-    await upgrade_to_head(database_url)
-    engine = create_engine(database_url)
+def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh, empty database of its own, on each engine in turn."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'newslink.db'}"
+        return
+    with _postgres_database(_postgres_server_url(), "template0") as url:
+        yield url
+
+
+# Empties every table the migrations made, and restarts their id sequences, so the database is
+# as the migrations left it. lock_timeout: a connection a failed test left behind fails this
+# test's setup quickly rather than hanging it.
+_EMPTY_POSTGRES = """
+SET lock_timeout = '10s';
+DO $$
+DECLARE tables text;
+BEGIN
+  SELECT string_agg(format('%I.%I', schemaname, tablename), ', ') INTO tables
+    FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version';
+  IF tables IS NOT NULL THEN
+    EXECUTE 'TRUNCATE ' || tables || ' RESTART IDENTITY CASCADE';
+  END IF;
+END $$;
+"""
+
+
+class _Heads:
+    """Per engine, one database the real migrations brought to head, made on first use and kept
+    for the session: SQLite's is the file every ``migrated_database_url`` is copied from;
+    PostgreSQL's is the database itself, emptied before each test (creating a database costs
+    more than half a second there, even from a template)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._sqlite: Path | None = None
+        self._postgres: contextlib.ExitStack = contextlib.ExitStack()
+        self._postgres_url: str | None = None
+
+    def sqlite(self) -> Path:
+        if self._sqlite is None:
+            path = self._folder / "head.db"
+            _run_elsewhere(upgrade_to_head(f"sqlite+aiosqlite:///{path}"))
+            self._sqlite = path
+        return self._sqlite
+
+    def postgres(self, server_url: str) -> str:
+        if self._postgres_url is None:
+            url = self._postgres.enter_context(_postgres_database(server_url, "template0"))
+            _run_elsewhere(upgrade_to_head(url))
+            self._postgres_url = url
+        return self._postgres_url
+
+    def close(self) -> None:
+        self._postgres.close()
+
+
+@pytest.fixture(scope="session")
+def _heads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Heads]:
+    heads = _Heads(tmp_path_factory.mktemp("heads"))
+    try:
+        yield heads
+    finally:
+        heads.close()
+
+
+@pytest.fixture
+def migrated_database_url(backend: str, tmp_path: Path, _heads: _Heads) -> str:
+    """The URL of a database at the latest schema with no rows, on each engine in turn."""
+    if backend == "sqlite":
+        path = tmp_path / "newslink.db"
+        shutil.copyfile(_heads.sqlite(), path)  # closed cleanly: the WAL is checkpointed away
+        return f"sqlite+aiosqlite:///{path}"
+    url = _heads.postgres(_postgres_server_url())
+    _run_elsewhere(_admin(url, _EMPTY_POSTGRES))
+    return url
+
+
+@pytest.fixture
+async def engine(migrated_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on ``migrated_database_url``."""
+    engine = create_engine(migrated_database_url)
     try:
         yield engine
     finally:
@@ -100,3 +187,19 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(engine)
+
+
+@pytest.fixture(scope="session")
+def parse_pool() -> Iterator[ParsePool]:
+    """One parse worker, warmed as the bot warms its own, for every test that needs a worker
+    like the bot's (the end-to-end bots, the services). Spawning and warming a worker (a fresh
+    interpreter importing lxml and readability, dateparser compiling its locales: ~5 s of CPU)
+    was most of each bot start; the worker keeps no state between jobs, so sharing it leaves
+    the tests as isolated as before. Warmed here, before any test's own time bounds start; a
+    test that overruns a parse gets the pool replaced (and the new worker warmed), as in the bot."""
+    pool = ParsePool(1)
+    try:
+        _run_elsewhere(pool.warm_up(warm_parsers))
+        yield pool
+    finally:
+        pool.close()

@@ -21,17 +21,16 @@ def _settings(tmp_path: Path) -> Settings:
     )
 
 
-async def test_a_given_parse_pool_is_used_and_left_open(tmp_path: Path) -> None:
-    # The end-to-end tests share one warmed pool across bot starts: the services must use it
-    # and leave closing it to its owner.
-    pool = ParsePool(1)
-    try:
-        async with open_services(_settings(tmp_path), clock=SystemClock(), pool=pool) as services:
-            assert services.briefer._pool is pool
-            worker = await pool.run(10.0, os.getpid)
-        assert await pool.run(10.0, os.getpid) == worker  # still open, the same warm worker
-    finally:
-        pool.close()
+async def test_a_given_parse_pool_is_used_and_left_open(
+    tmp_path: Path, parse_pool: ParsePool
+) -> None:
+    # The end-to-end tests share one warmed pool across bot starts (the session's parse_pool,
+    # used here too): the services must use it and leave closing it to its owner.
+    pool = parse_pool
+    async with open_services(_settings(tmp_path), clock=SystemClock(), pool=pool) as services:
+        assert services.briefer._pool is pool
+        worker = await pool.run(10.0, os.getpid)
+    assert await pool.run(10.0, os.getpid) == worker  # still open, the same warm worker
 
 
 async def test_the_services_own_pool_is_closed_with_them(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import dataclasses
 import html
 import os
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
@@ -138,6 +138,8 @@ def bot_environment(
         "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         # One is enough for a test; the bot starts and warms each before it connects.
         "PARSE_WORKERS": "1",
+        # The fake sends every GUILD_CREATE at once: no need to wait 2 s for more at each start.
+        "DISCORD_GUILD_READY_TIMEOUT": "0.05",
     }
     if site_base is not None:
         env |= {
@@ -158,6 +160,7 @@ def bot_settings(fake: FakeDiscord, database_url: str, site: NewsSite) -> Settin
         fetch_allowed_networks=(ip_network("127.0.0.0/8"),),
         fetch_allowed_ports=frozenset({port}),
         parse_workers=1,
+        discord_guild_ready_timeout=0.05,  # as in bot_environment
     )
 
 
@@ -181,20 +184,6 @@ class Running:
         await asyncio.wait_for(self.bot.idle(), timeout=15)
 
 
-@pytest.fixture(scope="session")
-def parse_pool() -> Iterator[ParsePool]:
-    """One parse worker for every in-process bot of the session. Spawning and warming a worker
-    (a fresh interpreter importing lxml, readability and the date parser) was most of each
-    test's setup; the worker keeps no state between jobs, so sharing it leaves the tests as
-    isolated as before (each still has its own database, fake Discord, site and bot). Started on
-    first use; a test that overruns a parse gets the pool replaced, as in the bot."""
-    pool = ParsePool(1)
-    try:
-        yield pool
-    finally:
-        pool.close()
-
-
 @contextlib.asynccontextmanager
 async def running_bot(
     fake: FakeDiscord, settings: Settings, site: NewsSite, pool: ParsePool
@@ -202,20 +191,15 @@ async def running_bot(
     """One start of the real bot through :func:`serve`, ready; closed cleanly on leaving.
     The caller points discord.py at the fake (:func:`pointed_at`)."""
     started: list[NewslinkBot] = []
-    # A low guild_ready_timeout: the fake sends every GUILD_CREATE at once, no need to wait 2 s.
     task = asyncio.create_task(
-        serve(
-            settings,
-            clock=DISCORD_CLOCK,
-            started=started.append,
-            pool=pool,
-            guild_ready_timeout=0.05,
-        )
+        serve(settings, clock=DISCORD_CLOCK, started=started.append, pool=pool)
     )
     try:
         await fake.wait_for(lambda: task.done() or (bool(started) and started[0].is_ready()), 15)
         if task.done():
             raise AssertionError(f"the bot stopped before it was ready (exit {task.result()})")
+        # The setting reached discord.py (bot_settings lowers it: the fake sends every server at once).
+        assert started[0]._connection.guild_ready_timeout == settings.discord_guild_ready_timeout
         yield Running(started[0], fake, site, settings)
     finally:
         if started:
@@ -232,15 +216,17 @@ def setting_overrides() -> dict[str, Any]:
 @pytest.fixture
 async def newslink(
     fake_discord: FakeDiscord,  # noqa: F811  (the imported fixture)
-    database_url: str,
+    migrated_database_url: str,
     news_site: NewsSite,
     parse_pool: ParsePool,
     setting_overrides: dict[str, Any],
 ) -> AsyncIterator[Running]:
-    """The real bot connected to the fake, ready; closed cleanly after the test."""
+    """The real bot connected to the fake, ready; closed cleanly after the test. Its database is
+    already at head (the bot's upgrade at start finds nothing to do): starting on an empty one
+    is test_catch_up's, the subprocess tests' and tests/storage/test_migrations.py's."""
     build_world(fake_discord)
     settings = dataclasses.replace(
-        bot_settings(fake_discord, database_url, news_site), **setting_overrides
+        bot_settings(fake_discord, migrated_database_url, news_site), **setting_overrides
     )
     with pointed_at(fake_discord):  # restores discord.py's endpoints after the test
         async with running_bot(fake_discord, settings, news_site, parse_pool) as run:

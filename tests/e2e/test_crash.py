@@ -39,6 +39,9 @@ from tests.fakediscord.server import FakeDiscord
 NATO = "/world/nato-russia"
 SUMMIT = "/world/summit"
 WAIT_S = 30  # only bounds a failing test on a loaded machine
+# A start spawns and warms a parse worker first (~5 s of CPU): on a machine loaded by other
+# jobs that alone took over 30 s. Only bounds a start that hangs.
+START_WAIT_S = 120
 
 
 @dataclass
@@ -128,11 +131,12 @@ class Harness:
         bot = Bot(process, log)
         self.runs.append(bot)
         identified = self.fake.identify_count
-        await self.until(
+        await self.fake.wait_for(
             lambda: (
                 (self.fake.identify_count > identified and self.fake.connected)
                 or process.returncode is not None
-            )
+            ),
+            START_WAIT_S,
         )
         listing = await self.fake.slash(GUILD, NEWS, MEMBER, "subscriptions")
         await self.until(lambda: bool(listing.responses) or process.returncode is not None)
