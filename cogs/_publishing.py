@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Literal
 import discord
 
 from bot.brief import Brief
+from bot.choices import FailureMode
 from bot.errors import UserFacingError
 from bot.render import EmbedSpec, render_embed
-from bot.sharing import EarlierBrief, FailureMode
+from bot.sharing.types import EarlierBrief
 
 if TYPE_CHECKING:
-    from bot.client import NewslinkBot
+    from bot.app.client import NewslinkBot
 
 log = logging.getLogger(__name__)
 

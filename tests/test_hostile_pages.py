@@ -22,9 +22,9 @@ from bot.brief import Brief
 from bot.clock import FixedClock
 from bot.errors import UserFacingError
 from bot.fetcher import Fetcher, create_session
-from bot.pipeline import Briefer
 from bot.render import render_embed
 from bot.settings import Settings
+from bot.sharing.pipeline import Briefer
 from bot.workers import ParsePool
 from tests._dates import NOW
 

@@ -140,7 +140,8 @@ def test_command_line(database_url: str, tmp_path: Path) -> None:
     _ok(_alembic(database_url, "revision", "--autogenerate", "-m", "x", cwd=project))
     (written,) = (p for p in versions.glob("*.py") if p.name not in before)
     source = written.read_text()
-    assert "down_revision: str | Sequence[str] | None = '0001'" in source
+    # written on top of the head (0002, issue 11's dropped channel quotes)
+    assert "down_revision: str | Sequence[str] | None = '0002'" in source
     assert "op.create_table('delivered_notifications'" in source
 
     _ok(_alembic(database_url, "upgrade", "head", cwd=project))
