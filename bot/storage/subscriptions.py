@@ -78,15 +78,6 @@ async def unsubscribe(session: AsyncSession, guild_id: int, user_id: int, topic:
         raise NotSubscribed(detail=topic)
 
 
-async def list_topics(session: AsyncSession, guild_id: int, user_id: int) -> list[str]:
-    rows = await session.scalars(
-        select(Subscription.topic)
-        .where(Subscription.guild_id == guild_id, Subscription.user_id == user_id)
-        .order_by(Subscription.topic)
-    )
-    return list(rows)
-
-
 async def list_subscriptions(
     session: AsyncSession, guild_id: int, user_id: int
 ) -> list[Subscription]:
