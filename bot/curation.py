@@ -60,20 +60,18 @@ class Curation:
     ) -> ChannelPolicy:
         """Change a channel's settings (None: keep) and return them all; with no change, just
         read them."""
-        changes = {
-            k: v
-            for k, v in {
-                "watched": watched,
-                "length": length,
-                "threads": threads,
-                "on_failure": on_failure,
-            }.items()
-            if v is not None
-        }
+        changing = any(v is not None for v in (watched, length, threads, on_failure))
         async with self.sessions() as session, session.begin():
-            if changes:
+            if changing:
                 stored = await stored_settings.set_channel_settings(
-                    session, guild_id, channel_id, now=self.clock.now(), **changes
+                    session,
+                    guild_id,
+                    channel_id,
+                    watched=watched,
+                    length=length,
+                    threads=threads,
+                    on_failure=on_failure,
+                    now=self.clock.now(),
                 )
             else:
                 stored = await stored_settings.get_channel_settings(session, guild_id, channel_id)
