@@ -40,8 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.brief import Brief, build_brief, source_host  # noqa: E402
-
+from bot.briefing.commentary import source_host  # noqa: E402
+from bot.briefing.compose import build_brief  # noqa: E402
+from bot.briefing.types import Brief  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.model.checks import Accepted, check_bridge, check_lead, repeats  # noqa: E402
 from bot.model.client import ModelClient, ModelError, create_model_session  # noqa: E402

@@ -40,8 +40,9 @@ from bot.briefing.types import Brief  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.fetch.fetcher import Fetcher  # noqa: E402
 from bot.fetch.guard import create_session  # noqa: E402
-from bot.pipeline import Briefer, warm_parsers  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from bot.sharing.jobs import warm_parsers  # noqa: E402
+from bot.sharing.pipeline import Briefer  # noqa: E402
 from bot.workers import ParsePool  # noqa: E402
 
 CLOCK = SystemClock()  # as the bot would run now: the pages are dated long before

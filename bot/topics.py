@@ -293,16 +293,3 @@ class TopicIndex:
                 for topic in self._phrases[key]:
                     found.setdefault(topic, "body")
         return found
-
-    def subscribers_of(self, matches: Iterable[str]) -> dict[int, list[str]]:
-        """``{subscriber: [topics]}`` for the matched topics, topics sorted."""
-        result: dict[int, list[str]] = {}
-        for topic in sorted(set(matches)):
-            for user in self.subscribers.get(topic, ()):
-                result.setdefault(user, []).append(topic)
-        return result
-
-
-def match_topics(text: BriefText, topics: Iterable[str]) -> set[str]:
-    """The ``topics`` (already normalised) that ``text`` is about; builds a throwaway index."""
-    return set(TopicIndex({t: frozenset() for t in topics}).match(text))

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserFacingError
-from bot.storage.database import unavailable
+from bot.outages import passing_outage as unavailable
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,12 @@ import discord
 
 from bot.briefing.render import EmbedSpec, render_embed
 from bot.briefing.types import Brief
+from bot.choices import FailureMode
 from bot.errors import UserFacingError
-from bot.sharing import EarlierBrief, FailureMode
+from bot.sharing.types import EarlierBrief
 
 if TYPE_CHECKING:
-    from bot.client import NewslinkBot
+    from bot.app.client import NewslinkBot
 
 log = logging.getLogger(__name__)
 

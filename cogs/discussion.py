@@ -15,13 +15,8 @@ thread, told by a reaction (mentions) or ephemerally (``/ask``). Nothing in an a
 
 from __future__ import annotations
 
-import asyncio
-import collections
-import functools
 import logging
 import re
-import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -29,23 +24,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.briefing.render import cut, safe_markdown
-from bot.discussion.answer import PURGED, Answerer, render
-from bot.discussion.embedding import embedder
+from bot.discussion.service import AskedBrief, Discussion
 from bot.errors import BriefNotFound, UserFacingError
-from bot.storage import articles, repository
-from bot.storage.models import BriefRecord
 from cogs._checks import check_in
 
 if TYPE_CHECKING:
-    from bot.client import NewslinkBot
+    from bot.app.client import NewslinkBot
 
 log = logging.getLogger(__name__)
 
 ASKED_LIMIT = 300  # of the question repeated above an /ask answer (its answer fits in 2000)
 LIMITED_REACTION = "\N{HOURGLASS WITH FLOWING SAND}"
-# Articles whose index is kept built (one per brief being discussed; cheap to rebuild).
-ANSWERERS_KEPT = 64
-_HOUR_S = 3600.0
 # A Discord message link (or a bare id). Linear: no nested repetition.
 _LINK = re.compile(r"https://(?:[a-z]+\.)?discord(?:app)?\.com/channels/(\d+)/(\d+)/(\d+)/?")
 _MENTION = re.compile(r"<@!?(\d+)>")
@@ -69,108 +58,17 @@ def question_text(content: str, bot_id: int) -> str:
     return _MENTION.sub(lambda m: "" if int(m.group(1)) == bot_id else m.group(0), content).strip()
 
 
-class Limits:
-    """``ASK_COOLDOWN_SECONDS`` per member and ``ASK_PER_THREAD_HOUR`` per thread, on a monotonic
-    clock (pacing, not dates). In memory: a restart forgets them, which costs at most one burst."""
-
-    def __init__(self, cooldown_s: float, per_hour: int, monotonic: Callable[[], float]) -> None:
-        self.cooldown_s = cooldown_s
-        self.per_hour = per_hour
-        self.monotonic = monotonic
-        self._last: dict[tuple[int, int], float] = {}
-        self._thread: dict[int, collections.deque[float]] = {}
-
-    def refuse(self, guild_id: int, member_id: int, thread_id: int) -> str | None:
-        """Why this question is not answered now, or None (and it is counted)."""
-        now = self.monotonic()
-        last = self._last.get((guild_id, member_id))
-        if last is not None and now - last < self.cooldown_s:
-            return (
-                f"You asked a moment ago; ask again in {int(self.cooldown_s - (now - last)) + 1} s."
-            )
-        asked = self._thread.setdefault(thread_id, collections.deque())
-        while asked and now - asked[0] >= _HOUR_S:
-            asked.popleft()
-        if len(asked) >= self.per_hour:
-            return "This thread has had its questions for the hour; try again later."
-        asked.append(now)
-        self._last[(guild_id, member_id)] = now
-        return None
-
-
 class DiscussionCog(commands.Cog):
-    def __init__(self, bot: NewslinkBot, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, bot: NewslinkBot) -> None:
         self.bot = bot
-        self.monotonic = monotonic
-        self._answerers: collections.OrderedDict[tuple[str, object], Answerer] = (
-            collections.OrderedDict()
-        )
-        self._purged_at: float | None = None
 
-    @functools.cached_property
-    def limits(self) -> Limits:
-        # Built on first use: the cog also loads in a bot without services (command sync).
-        settings = self.bot.services.settings
-        return Limits(settings.ask_cooldown_seconds, settings.ask_per_thread_hour, self.monotonic)
+    @property
+    def discussion(self) -> Discussion:
+        return self.bot.services.discussion
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        self.bot.spawn(self._purge_now_and_then(), name="purge-article-texts")
-
-    async def _purge_now_and_then(self) -> None:
-        """Purge texts past ``ARTICLE_TEXT_DAYS`` at start and then at most hourly, on use (a
-        text past its days is never answered from anyway: :func:`articles.stored_text`)."""
-        now = self.monotonic()
-        if self._purged_at is not None and now - self._purged_at < _HOUR_S:
-            return
-        self._purged_at = now
-        services = self.bot.services
-        async with services.sessions() as session, session.begin():
-            await articles.purge_texts(
-                session, now=services.clock.now(), keep_days=services.settings.article_text_days
-            )
-
-    # ----------------------------------------------------------------- answering
-
-    async def _thread_brief(self, thread: discord.Thread) -> BriefRecord | None:
-        """The brief whose discussion ``thread`` is, None for any other thread."""
-        async with self.bot.services.sessions() as session:
-            try:
-                brief = await repository.brief_by_message(session, thread.guild.id, thread.id)
-            except BriefNotFound:
-                return None
-        return brief if brief.thread_id == thread.id else None
-
-    async def answer_for(self, brief: BriefRecord, question: str) -> str:
-        """The message text answering ``question`` about ``brief``'s article."""
-        services = self.bot.services
-        keep_days = services.settings.article_text_days
-        async with services.sessions() as session:
-            text = await articles.stored_text(
-                session, brief.article.url_key, now=services.clock.now(), keep_days=keep_days
-            )
-        if text is None:
-            log.info("question on brief %s: no stored text", brief.brief_message_id)
-            return PURGED
-        await self._purge_now_and_then()
-        cache_key = (text.url_key, text.stored_at)
-        answerer = self._answerers.get(cache_key)
-        if answerer is None:
-            # Loaded on the first question (0.5-2 s, once), in a thread: not on the event loop,
-            # and not at start, where it would delay the connection.
-            model = await asyncio.to_thread(embedder)
-            answerer = Answerer(text.paragraphs, text.language, text.url, embedder=model)
-            self._answerers[cache_key] = answerer
-            while len(self._answerers) > ANSWERERS_KEPT:
-                self._answerers.popitem(last=False)
-        self._answerers.move_to_end(cache_key)
-        answer = answerer.answer(question)
-        log.info(
-            "question on brief %s: %s",
-            brief.brief_message_id,
-            "not said" if answer.says_nothing else [q.index for q in answer.passages],
-        )
-        return render(answer)
+        self.bot.spawn(self.discussion.purge_now_and_then(), name="purge-article-texts")
 
     def _addressed(self, message: discord.Message) -> bool:
         """A member's message in a server thread that pings the bot (mention or pinging reply)."""
@@ -192,7 +90,7 @@ class DiscussionCog(commands.Cog):
     async def _answer_message(self, message: discord.Message) -> None:
         thread = message.channel
         assert isinstance(thread, discord.Thread) and message.guild is not None
-        brief = await self._thread_brief(thread)
+        brief = await self.discussion.brief_of_thread(message.guild.id, thread.id)
         if brief is None:
             return  # a thread newslink did not open: not its discussion
         mine = thread.permissions_for(message.guild.me)
@@ -202,11 +100,11 @@ class DiscussionCog(commands.Cog):
         question = question_text(message.content, message.guild.me.id)
         if not question:
             return
-        if self.limits.refuse(message.guild.id, message.author.id, thread.id) is not None:
+        if self.discussion.limits.refuse(message.guild.id, message.author.id, thread.id):
             if mine.add_reactions:
                 await message.add_reaction(LIMITED_REACTION)
             return
-        text = await self.answer_for(brief, question)
+        text = await self.discussion.answer(brief, question)
         await message.reply(
             text, mention_author=False, allowed_mentions=discord.AllowedMentions.none()
         )
@@ -224,22 +122,19 @@ class DiscussionCog(commands.Cog):
         guild = interaction.guild
         assert guild is not None
         channel = interaction.channel
-        async with self.bot.services.sessions() as session:
-            try:
-                if brief is not None:
-                    record = await repository.brief_by_message(
-                        session, guild.id, _brief_message_id(brief)
-                    )
-                elif isinstance(channel, discord.Thread):
-                    record = await repository.brief_by_message(session, guild.id, channel.id)
-                else:
-                    raise UserFacingError(_NOT_A_BRIEF_THREAD)
-            except BriefNotFound:
-                raise UserFacingError(
-                    "That is not a brief newslink posted in this server."
-                    if brief
-                    else _NOT_A_BRIEF_THREAD
-                ) from None
+        try:
+            if brief is not None:
+                record: AskedBrief = await self.discussion.brief(guild.id, _brief_message_id(brief))
+            elif isinstance(channel, discord.Thread):
+                record = await self.discussion.brief(guild.id, channel.id)
+            else:
+                raise UserFacingError(_NOT_A_BRIEF_THREAD)
+        except BriefNotFound:
+            raise UserFacingError(
+                "That is not a brief newslink posted in this server."
+                if brief
+                else _NOT_A_BRIEF_THREAD
+            ) from None
         brief_channel = guild.get_channel(record.channel_id)
         if not isinstance(brief_channel, discord.TextChannel):
             raise UserFacingError("That brief's channel is gone.")
@@ -252,8 +147,8 @@ class DiscussionCog(commands.Cog):
             unseen=UserFacingError("That is not a brief newslink posted in this server."),
         )
         in_thread = isinstance(channel, discord.Thread) and channel.id == record.thread_id
-        where = channel.id if in_thread and channel is not None else record.brief_message_id
-        refused = self.limits.refuse(guild.id, interaction.user.id, where)
+        where = channel.id if in_thread and channel is not None else record.message_id
+        refused = self.discussion.limits.refuse(guild.id, interaction.user.id, where)
         if refused is not None:
             await interaction.response.send_message(refused, ephemeral=True)
             return
@@ -261,7 +156,7 @@ class DiscussionCog(commands.Cog):
         await interaction.response.defer(ephemeral=not in_thread, thinking=True)
         # The command's text is not shown to the thread: the answer says what was asked.
         asked = f"**Asked:** {safe_markdown(cut(question, ASKED_LIMIT))}\n"
-        text = asked + await self.answer_for(record, question.strip())
+        text = asked + await self.discussion.answer(record, question.strip())
         await interaction.followup.send(
             text, ephemeral=not in_thread, allowed_mentions=discord.AllowedMentions.none()
         )

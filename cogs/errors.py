@@ -12,7 +12,7 @@ from discord.ext import commands
 from cogs._failures import answer_error
 
 if TYPE_CHECKING:
-    from bot.client import NewslinkBot
+    from bot.app.client import NewslinkBot
 
 log = logging.getLogger(__name__)
 

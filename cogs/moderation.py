@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Literal
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.briefing.render import safe_markdown
+from bot.choices import FailureMode, Length
+from bot.curation import BriefRef
 from bot.errors import BriefNotFound, UserFacingError
-from bot.storage import repository
-from bot.storage.models import BriefRecord
 from cogs._checks import caller, can_read, check_in, guild_text_channel
 from cogs._publishing import jump_url
 
 if TYPE_CHECKING:
-    from bot.client import NewslinkBot
+    from bot.app.client import NewslinkBot
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +33,14 @@ def _message_id(text: str) -> int:
     return int(last)
 
 
-def _hidden(brief: BriefRecord) -> BriefNotFound:
+def _choices(choices: type[StrEnum]) -> list[app_commands.Choice[str]]:
+    """A choice set as Discord shows it: each value under its own name (``compact``)."""
+    return [app_commands.Choice(name=c.value, value=c.value) for c in choices]
+
+
+def _hidden(brief: BriefRef) -> BriefNotFound:
     """To a caller who cannot see its channel, a brief is not one: nothing about it is revealed."""
-    return BriefNotFound(
-        detail=f"message {brief.brief_message_id} is in a channel hidden from them"
-    )
+    return BriefNotFound(detail=f"message {brief.message_id} is in a channel hidden from them")
 
 
 @app_commands.guild_only()
@@ -49,22 +52,12 @@ class NewslinkGroup(
         super().__init__()
         self.bot = bot
 
-    async def _set(self, channel: discord.TextChannel, **changes: object) -> None:
-        async with self.bot.services.sessions() as session, session.begin():
-            await repository.set_channel_settings(
-                session,
-                channel.guild.id,
-                channel.id,
-                now=self.bot.services.clock.now(),
-                **changes,  # type: ignore[arg-type]
-            )
-
     @app_commands.command(name="watch")
     @app_commands.describe(channel="The channel whose shared links newslink should brief")
     async def watch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Brief links shared in a channel (by default every channel newslink can post in)."""
         check_in(interaction, channel, ["manage_channels"])
-        await self._set(channel, watched=True)
+        await self.bot.services.curation.configure(channel.guild.id, channel.id, watched=True)
         await interaction.response.send_message(
             f"Watching {channel.mention} for shared links.", ephemeral=True
         )
@@ -74,7 +67,7 @@ class NewslinkGroup(
     async def unwatch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Stop briefing links shared in a channel (/brief still works there)."""
         check_in(interaction, channel, ["manage_channels"])
-        await self._set(channel, watched=False)
+        await self.bot.services.curation.configure(channel.guild.id, channel.id, watched=False)
         await interaction.response.send_message(
             f"No longer watching {channel.mention}.", ephemeral=True
         )
@@ -86,25 +79,25 @@ class NewslinkGroup(
         on_failure="What newslink shows when a link cannot be briefed",
         threads="Open a discussion thread under each brief",
     )
+    @app_commands.choices(length=_choices(Length), on_failure=_choices(FailureMode))
     async def settings(
         self,
         interaction: discord.Interaction,
         channel: discord.TextChannel | None = None,
-        length: Literal["compact", "standard", "long"] | None = None,
-        on_failure: Literal["react", "reply", "ignore"] | None = None,
+        length: str | None = None,
+        on_failure: str | None = None,
         threads: bool | None = None,
     ) -> None:
         """Show a channel's newslink settings, or change them."""
         target = channel or guild_text_channel(interaction)
         check_in(interaction, target, ["manage_channels"])
-        changes = {
-            k: v
-            for k, v in {"length": length, "on_failure": on_failure, "threads": threads}.items()
-            if v is not None
-        }
-        if changes:
-            await self._set(target, **changes)
-        policy = await self.bot.sharing.policy(target.guild.id, target.id)
+        policy = await self.bot.services.curation.configure(
+            target.guild.id,
+            target.id,
+            length=Length(length) if length else None,
+            on_failure=FailureMode(on_failure) if on_failure else None,
+            threads=threads,
+        )
         watched = "watched" if policy.watched else "not watched"
         await interaction.response.send_message(
             f"{target.mention}: {watched}; length {policy.length}; "
@@ -142,27 +135,20 @@ class ModerationCog(commands.Cog):
             )
             self.bot.tree.remove_command(command.name, type=kind)
 
-    async def _find_brief(self, channel: discord.TextChannel, message: str | None) -> BriefRecord:
-        async with self.bot.services.sessions() as session:
-            if message is not None:
-                return await repository.brief_by_message(
-                    session, channel.guild.id, _message_id(message)
-                )
-            found = await repository.latest_brief(session, channel.guild.id, channel.id)
-        if found is None:
-            raise BriefNotFound("There is no brief in this channel yet.")
-        return found
+    async def _find_brief(self, channel: discord.TextChannel, message: str | None) -> BriefRef:
+        message_id = _message_id(message) if message is not None else None
+        return await self.bot.services.curation.find_brief(channel.guild.id, channel.id, message_id)
 
     @staticmethod
     def _brief_channel(
-        interaction: discord.Interaction, brief: BriefRecord
+        interaction: discord.Interaction, brief: BriefRef
     ) -> discord.TextChannel | None:
         """The channel a brief is in, None if it is gone."""
         assert interaction.guild is not None
         channel = interaction.guild.get_channel(brief.channel_id)
         return channel if isinstance(channel, discord.TextChannel) else None
 
-    async def _pin(self, interaction: discord.Interaction, brief: BriefRecord, pin: bool) -> None:
+    async def _pin(self, interaction: discord.Interaction, brief: BriefRef, pin: bool) -> None:
         channel = self._brief_channel(interaction, brief)
         if channel is None:
             raise UserFacingError("That brief's channel is gone.")
@@ -175,11 +161,11 @@ class ModerationCog(commands.Cog):
         )
         # discord.py may wait out a 429 or retry a 5xx for seconds: answer within Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        message = channel.get_partial_message(brief.brief_message_id)
+        message = channel.get_partial_message(brief.message_id)
         # The index first, in a transaction of its own: no database lock is held while Discord
         # answers (discord.py may wait out a 429 or retry a 5xx for seconds), and a database
         # that is down stops the pin before Discord and the index disagree.
-        await self._set_pin(brief, interaction.user.id if pin else None)
+        await self.bot.services.curation.set_pin(brief, interaction.user.id if pin else None)
         try:
             if pin:
                 await message.pin(reason=f"newslink: pinned by {interaction.user.id}")
@@ -188,34 +174,19 @@ class ModerationCog(commands.Cog):
         except BaseException:
             await self._restore_pin(brief)
             raise
-        link = jump_url(channel.guild.id, channel.id, brief.brief_message_id)
+        link = jump_url(channel.guild.id, channel.id, brief.message_id)
         await interaction.followup.send(
             f"{'Pinned' if pin else 'Unpinned'}: {link}", ephemeral=True
         )
 
-    async def _set_pin(
-        self, brief: BriefRecord, user_id: int | None, when: dt.datetime | None = None
-    ) -> None:
-        async with self.bot.services.sessions() as session, session.begin():
-            if user_id is None:
-                await repository.mark_unpinned(session, brief.guild_id, brief.brief_message_id)
-            else:
-                await repository.mark_pinned(
-                    session,
-                    brief.guild_id,
-                    brief.brief_message_id,
-                    user_id=user_id,
-                    now=when or self.bot.services.clock.now(),
-                )
-
-    async def _restore_pin(self, brief: BriefRecord) -> None:
+    async def _restore_pin(self, brief: BriefRef) -> None:
         """Discord said no: put the index back as it was, so both still agree."""
         try:
-            await self._set_pin(brief, brief.pinned_by, brief.pinned_at)
+            await self.bot.services.curation.set_pin(brief, brief.pinned_by, brief.pinned_at)
         except Exception:
             log.warning(
                 "brief %s: Discord refused the pin change and the index could not be restored",
-                brief.brief_message_id,
+                brief.message_id,
                 exc_info=True,
             )
 
@@ -256,28 +227,22 @@ class ModerationCog(commands.Cog):
         member = caller(interaction)
         # Only the briefs of channels the caller can read, filtered in the query so pages stay full.
         readable = [c.id for c in interaction.guild.text_channels if can_read(c, member)]
-        async with self.bot.services.sessions() as session:
-            # One more than a page tells whether there is a next page without counting them all.
-            briefs = await repository.pinned_briefs(
-                session,
-                interaction.guild.id,
-                channel_ids=readable,
-                offset=(page - 1) * _PAGE_SIZE,
-                limit=_PAGE_SIZE + 1,
-            )
+        briefs, more = await self.bot.services.curation.pinned(
+            interaction.guild.id, channel_ids=readable, page=page, per_page=_PAGE_SIZE
+        )
         if not briefs:
             text = "No pinned briefs yet." if page == 1 else f"There is no page {page}."
         else:
             lines = [
-                f"- {safe_markdown(b.article.title or b.article.url)}: "
-                f"{jump_url(interaction.guild.id, b.channel_id, b.brief_message_id)}"
-                for b in briefs[:_PAGE_SIZE]
+                f"- {safe_markdown(b.title)}: "
+                f"{jump_url(interaction.guild.id, b.channel_id, b.message_id)}"
+                for b in briefs
             ]
-            more = f"\nMore: /pinned page:{page + 1}" if len(briefs) > _PAGE_SIZE else ""
-            text = f"Pinned briefs, newest first (page {page}):\n" + "\n".join(lines) + more
+            next_page = f"\nMore: /pinned page:{page + 1}" if more else ""
+            text = f"Pinned briefs, newest first (page {page}):\n" + "\n".join(lines) + next_page
         await interaction.response.send_message(text[:2000], ephemeral=True, suppress_embeds=True)
 
-    async def _remove(self, interaction: discord.Interaction, brief: BriefRecord) -> None:
+    async def _remove(self, interaction: discord.Interaction, brief: BriefRef) -> None:
         channel = self._brief_channel(interaction, brief)
         if channel is not None:
             check_in(
@@ -293,11 +258,10 @@ class ModerationCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)  # Discord allows 3 s
         if channel is not None:
             try:
-                await channel.get_partial_message(brief.brief_message_id).delete()
+                await channel.get_partial_message(brief.message_id).delete()
             except discord.NotFound:
-                log.info("brief message %s was already deleted", brief.brief_message_id)
-        async with self.bot.services.sessions() as session, session.begin():
-            await repository.delete_brief(session, brief.brief_message_id)
+                log.info("brief message %s was already deleted", brief.message_id)
+        await self.bot.services.curation.forget(brief)
         await interaction.followup.send("Brief removed.", ephemeral=True)
 
     @app_commands.command(name="brief-remove")

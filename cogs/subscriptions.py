@@ -8,14 +8,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.sharing import Delivery
-from bot.storage import repository
+from bot.choices import Delivery
 from cogs._checks import guild_text_channel
 
 if TYPE_CHECKING:
-    from bot.client import NewslinkBot
+    from bot.app.client import NewslinkBot
 
 _AUTOCOMPLETE_CHOICES = 25  # Discord shows at most 25 choices
+_HOW = {Delivery.THREAD: "in the brief's thread", Delivery.DM: "by direct message"}
 
 
 class SubscriptionsCog(commands.Cog):
@@ -41,22 +41,12 @@ class SubscriptionsCog(commands.Cog):
     ) -> None:
         """Be told when a brief in this server is about a topic you follow."""
         channel = guild_text_channel(interaction)
-        limit = self.bot.services.settings.max_topics_per_member
-        async with self.bot.services.sessions() as session, session.begin():
-            stored = await repository.subscribe(
-                session,
-                channel.guild.id,
-                interaction.user.id,
-                topic,
-                delivery=delivery,
-                limit=limit,
-                now=self.bot.services.clock.now(),
-            )
-            followed = stored.topic
-        how = "by direct message" if delivery == Delivery.DM.value else "in the brief's thread"
+        followed = await self.bot.services.following.follow(
+            channel.guild.id, interaction.user.id, topic, Delivery(delivery)
+        )
         await interaction.response.send_message(
-            f"You now follow **{discord.utils.escape_markdown(followed)}**; "
-            f"you will be told {how}.",
+            f"You now follow **{discord.utils.escape_markdown(followed.topic)}**; "
+            f"you will be told {_HOW[followed.delivery]}.",
             ephemeral=True,
         )
 
@@ -66,8 +56,7 @@ class SubscriptionsCog(commands.Cog):
     async def unsubscribe(self, interaction: discord.Interaction, topic: str) -> None:
         """Stop following a topic."""
         channel = guild_text_channel(interaction)
-        async with self.bot.services.sessions() as session, session.begin():
-            await repository.unsubscribe(session, channel.guild.id, interaction.user.id, topic)
+        await self.bot.services.following.unfollow(channel.guild.id, interaction.user.id, topic)
         await interaction.response.send_message(
             f"You no longer follow **{discord.utils.escape_markdown(topic)}**.", ephemeral=True
         )
@@ -78,31 +67,29 @@ class SubscriptionsCog(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild is None:
             return []
-        async with self.bot.services.sessions() as session:
-            topics = await repository.list_topics(
-                session, interaction.guild.id, interaction.user.id
-            )
+        followed = await self.bot.services.following.followed(
+            interaction.guild.id, interaction.user.id
+        )
         wanted = current.casefold()
-        return [app_commands.Choice(name=t, value=t) for t in topics if wanted in t.casefold()][
-            :_AUTOCOMPLETE_CHOICES
-        ]
+        return [
+            app_commands.Choice(name=f.topic, value=f.topic)
+            for f in followed
+            if wanted in f.topic.casefold()
+        ][:_AUTOCOMPLETE_CHOICES]
 
     @app_commands.command(name="subscriptions")
     @app_commands.guild_only()
     async def subscriptions(self, interaction: discord.Interaction) -> None:
         """List the topics you follow in this server."""
         channel = guild_text_channel(interaction)
-        async with self.bot.services.sessions() as session:
-            subscriptions = await repository.list_subscriptions(
-                session, channel.guild.id, interaction.user.id
-            )
-        if not subscriptions:
+        followed = await self.bot.services.following.followed(channel.guild.id, interaction.user.id)
+        if not followed:
             text = "You follow no topics here yet; use /subscribe to follow one."
         else:
             lines = [
-                f"- {discord.utils.escape_markdown(s.topic)} "
-                f"({'by direct message' if s.delivery == Delivery.DM else 'in threads'})"
-                for s in subscriptions
+                f"- {discord.utils.escape_markdown(f.topic)} "
+                f"({'by direct message' if f.delivery is Delivery.DM else 'in threads'})"
+                for f in followed
             ]
             text = "You follow:\n" + "\n".join(lines)
         await interaction.response.send_message(text, ephemeral=True)

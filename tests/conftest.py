@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import FixedClock
-from bot.pipeline import warm_parsers
+from bot.sharing.jobs import warm_parsers
 from bot.storage.database import create_engine, session_factory, upgrade_to_head
 from bot.workers import ParsePool
 from tests._dates import NOW, PINNED_TIMES

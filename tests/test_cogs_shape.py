@@ -11,16 +11,14 @@ import pytest
 # discord.py 2.7 imports the deprecated stdlib audioop for voice; warnings are errors here.
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
-    from bot.client import NewslinkBot, walk_extensions
+    from bot.app.client import NewslinkBot, walk_extensions
 
 EXTENSIONS = list(walk_extensions())
 
 
 def test_extensions_are_found() -> None:
     # A walk that found nothing would make every test below pass vacuously.
-    assert {"cogs.sharing", "cogs.subscriptions", "cogs.moderation", "cogs.errors"} <= set(
-        EXTENSIONS
-    )
+    assert {"cogs.links", "cogs.subscriptions", "cogs.moderation", "cogs.errors"} <= set(EXTENSIONS)
     assert not any(name.rpartition(".")[2].startswith("_") for name in EXTENSIONS)
 
 

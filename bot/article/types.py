@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import StrEnum
+
+from bot.choices import ArticleKind
 
 __all__ = ["Article", "ArticleKind", "MIN_ARTICLE_WORDS"]
 
 MIN_ARTICLE_WORDS = 80
-
-
-class ArticleKind(StrEnum):
-    """What kind of page was read; the values are stored and shown in goldens, so never renamed.
-
-    ``ARTICLE``: a readable article. ``PAYWALL``: a subscriber-only teaser. ``TOO_SHORT``: fewer
-    than :data:`MIN_ARTICLE_WORDS` words of body text. ``NOT_ARTICLE``: an error, login or home
-    page, a listing, or binary data served as HTML (:mod:`bot.article.kind` has the rules).
-    """
-
-    ARTICLE = "article"
-    PAYWALL = "paywall"
-    TOO_SHORT = "too_short"
-    NOT_ARTICLE = "not_article"
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ class Completion:
 def create_model_session(settings: Settings) -> aiohttp.ClientSession:
     """The session the model client uses, to ``LLM_BASE_URL`` only.
 
-    Not the safe fetcher's session (:func:`bot.fetcher.create_session`): that one refuses
+    Not the safe fetcher's session (:func:`bot.fetch.guard.create_session`): that one refuses
     loopback and private addresses by design, and a model server is usually on localhost or the
     LAN. The difference is who picks the address: members pick the pages newslink fetches, but
     only the operator sets ``LLM_BASE_URL``, and this client sends nothing anywhere else (it

@@ -1,6 +1,13 @@
-"""Storage: SQLAlchemy models, the repository functions over them, and engines and migrations.
+"""Storage: the tables and what the bot does with them, by table group; engines and migrations.
 
-Import what you need from the submodules: :mod:`bot.storage.database` (engines, sessions,
-migrations), :mod:`bot.storage.repository` (what the bot does with the data),
-:mod:`bot.storage.models` (the tables).
+Storage takes plain data (ids, strings, :mod:`bot.choices` members, :class:`~bot.storage.briefs.
+ArticleFacts`) and imports nothing of the core beyond those leaves (an import-linter contract in
+``pyproject.toml``). Import what you need from the submodules:
+
+- :mod:`bot.storage.database`: engines, sessions, migrations, "is the database unavailable";
+- :mod:`bot.storage.models`: the tables;
+- :mod:`bot.storage.claims`: link claims (who is briefing a message's link);
+- :mod:`bot.storage.briefs`: articles and the briefs posted of them, pins;
+- :mod:`bot.storage.subscriptions`: topics followed and notifications delivered;
+- :mod:`bot.storage.settings`: server and channel settings.
 """

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.dialect import insert  # the dialect's INSERT … ON CONFLICT
 from bot.storage.models import ArticleText
-from bot.storage.repository import _insert  # the dialect's INSERT … ON CONFLICT
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ async def store_text(
         "stored_at": now,
     }
     await session.execute(
-        _insert(session, ArticleText)
+        insert(session, ArticleText)
         .values(url_key=url_key, **values)
         .on_conflict_do_update(index_elements=["url_key"], set_=values)
     )

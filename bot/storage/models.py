@@ -31,10 +31,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
-LENGTHS = ("compact", "standard", "long")
-ON_FAILURE = ("react", "reply", "ignore")
-DELIVERIES = ("thread", "dm")
-CLAIM_STATES = ("claimed", "posted", "failed", "given_up")
+from bot.choices import ClaimState, Delivery, FailureMode, Length, values
+
+LENGTHS = values(Length)
+ON_FAILURE = values(FailureMode)
+DELIVERIES = values(Delivery)
+CLAIM_STATES = values(ClaimState)
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 RowId = BigInteger().with_variant(Integer(), "sqlite")
@@ -92,8 +94,8 @@ class GuildSettingsRecord(Base):
 
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     watch_by_default: Mapped[bool] = mapped_column(Boolean, default=True)
-    default_length: Mapped[str] = mapped_column(String(16), default="standard")
-    default_on_failure: Mapped[str] = mapped_column(String(16), default="react")
+    default_length: Mapped[str] = mapped_column(String(16), default=Length.STANDARD.value)
+    default_on_failure: Mapped[str] = mapped_column(String(16), default=FailureMode.REACT.value)
     updated_at: Mapped[dt.datetime] = mapped_column()
 
 
@@ -107,10 +109,9 @@ class ChannelSettingsRecord(Base):
     channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     guild_id: Mapped[int] = mapped_column(BigInteger, index=True)
     watched: Mapped[bool] = mapped_column(Boolean, default=True)
-    length: Mapped[str] = mapped_column(String(16), default="standard")
-    quotes: Mapped[bool] = mapped_column(Boolean, default=True)
+    length: Mapped[str] = mapped_column(String(16), default=Length.STANDARD.value)
     threads: Mapped[bool] = mapped_column(Boolean, default=True)
-    on_failure: Mapped[str] = mapped_column(String(16), default="react")
+    on_failure: Mapped[str] = mapped_column(String(16), default=FailureMode.REACT.value)
     updated_at: Mapped[dt.datetime] = mapped_column()
 
 
@@ -129,7 +130,7 @@ class ArticleRecord(Base):
     image_url: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(35))
-    kind: Mapped[str] = mapped_column(String(32), default="article")
+    kind: Mapped[str] = mapped_column(String(32), default="article")  # an ArticleKind
     fetched_at: Mapped[dt.datetime] = mapped_column()
 
     briefs: Mapped[list[BriefRecord]] = relationship(back_populates="article", lazy="raise")
@@ -175,7 +176,7 @@ class Subscription(Base):
     guild_id: Mapped[int] = mapped_column(BigInteger)
     user_id: Mapped[int] = mapped_column(BigInteger)
     topic: Mapped[str] = mapped_column(String(50))
-    delivery: Mapped[str] = mapped_column(String(16), default="thread")
+    delivery: Mapped[str] = mapped_column(String(16), default=Delivery.THREAD.value)
     created_at: Mapped[dt.datetime] = mapped_column()
 
 
@@ -198,7 +199,7 @@ class LinkClaim(Base):
     url_key: Mapped[str] = mapped_column(Text)
     guild_id: Mapped[int | None] = mapped_column(BigInteger)
     channel_id: Mapped[int | None] = mapped_column(BigInteger)
-    state: Mapped[str] = mapped_column(String(16), default="claimed")
+    state: Mapped[str] = mapped_column(String(16), default=ClaimState.CLAIMED.value)
     owner: Mapped[str] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     claimed_at: Mapped[dt.datetime] = mapped_column()
@@ -231,6 +232,7 @@ class ArticleText(Base):
     language: Mapped[str | None] = mapped_column(String(35))
     paragraphs: Mapped[list[str]] = mapped_column(JSON)
     stored_at: Mapped[dt.datetime] = mapped_column(index=True)
+
 
 class ModelUsage(Base):
     """Language-model tokens a server used on one UTC day (``usage.total_tokens`` summed), the

@@ -24,8 +24,8 @@ from bot.clock import FixedClock
 from bot.errors import UserFacingError
 from bot.fetch.fetcher import Fetcher
 from bot.fetch.guard import create_session
-from bot.pipeline import Briefer
 from bot.settings import Settings
+from bot.sharing.pipeline import Briefer
 from bot.workers import ParsePool
 from tests._dates import NOW
 

@@ -1,6 +1,6 @@
 """End-to-end harness: the real bot, in-process, against the fake Discord and a loopback news site.
 
-The bot runs through :func:`bot.client.serve`, the code path ``python -m bot`` takes: services
+The bot runs through :func:`bot.app.client.serve`, the code path ``python -m bot`` takes: services
 opened (database migrated, HTTP session, parse pool), every extension loaded, gateway connected.
 Each test gets a fresh world, database and fake; the fake fails the test on any unknown route,
 malformed request or ERROR logged by discord.py (see ``tests/fakediscord/fixtures.py``).
@@ -34,7 +34,7 @@ from tests.fakediscord.world import PIN_MESSAGES, VIEW_CHANNEL
 # discord.py 2.7 imports the deprecated stdlib audioop for voice; warnings are errors here.
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
-    from bot.client import NewslinkBot, serve
+    from bot.app.client import NewslinkBot, serve
 
 GUILD = 1
 NEWS = 100

@@ -64,7 +64,7 @@ async def test_links_posted_while_offline_are_briefed_once_at_the_next_start(
     build_world(fake)
     settings = bot_settings(fake, database_url, news_site)
     url = news_site.url
-    caplog.set_level(logging.INFO, logger="cogs.sharing")
+    caplog.set_level(logging.INFO, logger="bot.sharing.recovery")
     with pointed_at(fake):
         async with running_bot(fake, settings, news_site, parse_pool) as run:
             await until(fake, lambda: len(_summaries(caplog)) == 2)  # nothing to catch up yet

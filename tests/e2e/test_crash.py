@@ -31,7 +31,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.sharing import NONCE_TRUST
+from bot.sharing.recovery import NONCE_TRUST
 from tests._article_page import PARAGRAPHS, article_html
 from tests.e2e.conftest import GUILD, MEMBER, NEWS, SHARER, bot_environment, build_world
 from tests.fakediscord.server import FakeDiscord

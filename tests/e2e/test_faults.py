@@ -30,7 +30,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.storage import repository
+from bot.storage import briefs as stored_briefs
+from bot.storage import subscriptions as stored_subscriptions
 from bot.workers import ParsePool
 from tests._article_page import PARAGRAPHS
 from tests.e2e.conftest import (
@@ -174,8 +175,11 @@ def _assert_once(fake: FakeDiscord) -> None:
 
 async def _assert_nothing_lost(run: Running, pinned_id: int) -> None:
     async with run.bot.services.sessions() as session:
-        topics = [s.topic for s in await repository.list_subscriptions(session, GUILD, SUBSCRIBER)]
-        pinned = [b.brief_message_id for b in await repository.pinned_briefs(session, GUILD)]
+        topics = [
+            s.topic
+            for s in await stored_subscriptions.list_subscriptions(session, GUILD, SUBSCRIBER)
+        ]
+        pinned = [b.brief_message_id for b in await stored_briefs.pinned_briefs(session, GUILD)]
     assert topics == ["nato"]
     assert pinned_id in pinned and pinned_id in run.fake.pins(NEWS)
     assert set(pinned) == set(run.fake.pins(NEWS))  # the index and Discord agree
@@ -226,7 +230,7 @@ async def test_a_rate_limited_brief_is_retried_and_posted_once(
         await _share(fake, newslink.site, "rate-limited")
     # discord.py waited out the 429 and said so, and so did our trace of Discord's answers.
     assert _logged(caplog, logging.WARNING, "discord.http", "429")
-    assert _logged(caplog, logging.WARNING, "bot.client", "Discord answered 429")
+    assert _logged(caplog, logging.WARNING, "bot.app", "Discord answered 429")
     _assert_once(fake)
     await _assert_nothing_lost(newslink, pinned)
     await _still_answering(newslink)
@@ -242,7 +246,7 @@ async def test_a_brief_that_discord_fails_once_is_retried_and_posted_once(
         await _share(fake, newslink.site, "server-error-once")
     assert fast_retries.delays == [1]  # discord.py's first back-off, then success
     # discord.py retries a 5xx silently; our trace leaves the line that says it happened.
-    assert _logged(caplog, logging.WARNING, "bot.client", "Discord answered 500 to POST")
+    assert _logged(caplog, logging.WARNING, "bot.app", "Discord answered 500 to POST")
     _assert_once(fake)
     await _assert_nothing_lost(newslink, pinned)
     await _still_answering(newslink)
@@ -268,7 +272,7 @@ async def test_a_brief_discord_refuses_is_logged_kept_retryable_and_posted_once_
         await newslink.quiet()
     # Logged as what happened (a warning naming the message), not as a crashed task.
     assert _logged(caplog, logging.WARNING, "bot.sharing", *said)
-    assert not _logged(caplog, logging.ERROR, "bot.client", f"share-{shared['id']}")
+    assert not _logged(caplog, logging.ERROR, "bot.app", f"share-{shared['id']}")
     assert _logged(caplog, logging.WARNING, "cogs._publishing", str(status))
     # A 403 is asked once, never in a loop; a 5xx as often as discord.py retries.
     assert _requests(fake, *POST) - before == (1 if status == 403 else EXHAUSTED)
@@ -434,7 +438,7 @@ async def test_a_connection_dropped_mid_brief_resumes_and_replayed_events_brief_
         await newslink.quiet()
         assert _logged(caplog, logging.WARNING, "cogs.errors", "lost the connection")
         assert _logged(caplog, logging.INFO, "cogs.errors", "resumed")
-        assert len(_logged(caplog, logging.INFO, "cogs.sharing", "duplicate delivery")) == 2
+        assert len(_logged(caplog, logging.INFO, "cogs.links", "duplicate delivery")) == 2
     assert fake.identify_count == 1
     assert site.hits.count("/slow/mid-brief") == 1
     _assert_once(fake)
@@ -538,9 +542,12 @@ async def test_a_sqlite_locked_past_the_busy_timeout_fails_logged_and_can_be_ret
         url = news_site.url("/world/locked-out")
         with caplog.at_level(logging.WARNING), _write_lock(path):
             shared = await fake_discord.send_message(NEWS, SHARER, url)
+            # The whole share, its first read included, is one unit the core gives up on with a
+            # warning (issue 11: the channel policy was read by the cog, outside that, and the
+            # task died with an error instead).
+            said = (shared["id"], "database unavailable, not briefed now")
             await until(
-                fake_discord,
-                lambda: bool(_logged(caplog, logging.ERROR, "bot.client", f"share-{shared['id']}")),
+                fake_discord, lambda: bool(_logged(caplog, logging.WARNING, "bot.sharing", *said))
             )
             # Still answering while locked: the member is told to try again, not a bug report.
             listing = await fake_discord.slash(GUILD, NEWS, SUBSCRIBER, "subscriptions")

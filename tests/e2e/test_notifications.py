@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.notify import MENTIONS_PER_MESSAGE, limit_notice
-from bot.storage import repository
+from bot.sharing.notify import MENTIONS_PER_MESSAGE, limit_notice
+from bot.storage import subscriptions as stored_subscriptions
 from bot.storage.database import create_engine, session_factory
 from bot.storage.models import DeliveredNotification
 from tests.e2e.conftest import GUILD, NEWS, SHARER, Running, briefs, until
@@ -39,7 +39,7 @@ async def _followers(run: Running, count: int, delivery: str = "thread") -> list
         async with session_factory(engine)() as session, session.begin():
             for i, user_id in enumerate(users):
                 run.fake.add_member(GUILD, user_id, f"follower{user_id}")
-                await repository.subscribe(
+                await stored_subscriptions.subscribe(
                     session,
                     GUILD,
                     user_id,

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage import repository as repo
+from bot.storage import claims as repo
 from bot.storage.models import LinkClaim
 
 T0 = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)

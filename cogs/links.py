@@ -1,11 +1,10 @@
 """Briefing shared links: pasted links in watched channels, ``/brief`` and "Brief this link".
 
-Once per process, after the first READY (not on reconnects), the claims a crashed or stopped
-process left are recovered through :class:`_Reopener` (see :mod:`bot.sharing`), then links posted
-while no process was connected are caught up: for each watched channel the bot can read the history
-of, one request for its latest messages, of which the members' within ``CATCH_UP_MINUTES`` are
-shared. While the bot
-shuts down, a pasted link is claimed and released for the next start instead of briefed.
+Once per process, after the first READY (not on reconnects), the core's start-up runs
+(:meth:`bot.sharing.recovery.Recovery.start_up`): the claims a crashed or stopped process left are
+recovered through :class:`_Reopener`, then links posted while no process was connected are caught
+up through :class:`_History`, one history request per watched channel. While the bot shuts down,
+a pasted link is claimed and released for the next start instead of briefed.
 
 The commands acknowledge at once, then do the slow part (fetch, post) as the bot's tracked
 background work, so a shutdown waits for it within its grace like any share; cancelled after the
@@ -19,7 +18,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -27,33 +26,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.briefing.render import render_embed
+from bot.choices import FailureMode
 from bot.errors import UserFacingError
-from bot.fetch.links import find_links
 from bot.fetch.urls import url_key
-from bot.sharing import (
-    CATCH_UP_LIMIT,
-    Duplicate,
-    EarlierBrief,
-    Failed,
-    FailureMode,
-    GaveUp,
-    Missed,
-    Outcome,
-    Pointed,
-    Posted,
-    Recovered,
-    Reopened,
-    Share,
-    catch_up_since,
-)
-from bot.storage.database import unavailable
+from bot.sharing.recovery import Missed, Reopened, describe
+from bot.sharing.types import Duplicate, EarlierBrief, Failed, Outcome, Pointed, Posted, Share
 from cogs._checks import check_in, guild_text_channel, sending
 from cogs._failures import answer_error
 from cogs._publishing import ChannelPublisher, can_post, jump_url, to_embed
 
 if TYPE_CHECKING:
+    from bot.app.client import NewslinkBot
     from bot.briefing.types import Brief
-    from bot.client import NewslinkBot
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +53,7 @@ _BEING_PUBLISHED = "This preview is already being published."
 _HISTORY_LIMIT = 100
 
 
-class SharingCog(commands.Cog):
+class LinksCog(commands.Cog):
     def __init__(self, bot: NewslinkBot) -> None:
         self.bot = bot
         self.brief_menu = app_commands.ContextMenu(
@@ -86,24 +70,24 @@ class SharingCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if not self._wants_brief(message):
+        links = self._links(message)
+        if not links:
             return
         if self.bot.draining:
             # Too late to brief, and Discord will not deliver it again: leave it to the next start.
             self.bot.spawn(self._defer_message(message), name=f"defer-{message.id}")
             return
         # The work takes seconds (fetch, parse): off the gateway's event handler, tracked.
-        self.bot.spawn(self._share_message(message), name=f"share-{message.id}")
+        self.bot.spawn(self._share_message(message, links), name=f"share-{message.id}")
 
-    def _wants_brief(self, message: discord.Message) -> bool:
-        """A member's message with a link in a server text channel."""
+    def _links(self, message: discord.Message) -> list[str]:
+        """The links to brief in a member's message in a server text channel (none otherwise)."""
         # Bots and webhooks (ours included) never trigger a brief: no loops, no relayed spam.
         if message.author.bot or message.webhook_id is not None or message.guild is None:
-            return False
+            return []
         if not isinstance(message.channel, discord.TextChannel) or not message.content:
-            return False
-        limit = self.bot.services.settings.max_links_per_message
-        return bool(find_links(message.content, limit))
+            return []
+        return self.bot.sharing.links_in(message.content)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -112,99 +96,41 @@ class SharingCog(commands.Cog):
         if self._recovery_started:
             return
         self._recovery_started = True
-        self.bot.spawn(self._recover(), name="recover-claims")
+        start_up = self.bot.sharing.recovery.start_up(
+            _Reopener(self.bot),
+            self._histories,
+            catch_up_minutes=self.bot.services.settings.catch_up_minutes,
+            stopping=lambda: self.bot.draining,
+        )
+        self.bot.spawn(start_up, name="recover-claims")
 
-    async def _recover(self) -> None:
-        results = await self.bot.sharing.recover(_Reopener(self.bot))
-        for result in results:
-            log.info("recovered: %s", _describe(result))
-        # After recovery, so a claim it finishes is a Duplicate here rather than a race.
-        await self._catch_up()
-
-    async def _catch_up(self) -> None:
-        """Brief the links members posted while no process was connected (bounded: one history
-        request per watched channel, within ``CATCH_UP_MINUTES``)."""
-        services = self.bot.services
-        since = catch_up_since(services.clock.now(), services.settings.catch_up_minutes)
-        if since is None:
-            return
+    def _histories(self) -> Iterator[_History]:
+        """The channels catch-up may read back: those the bot can read the history of and post
+        in (whether they are watched is the core's question)."""
         for guild in self.bot.guilds:
             for channel in guild.text_channels:
-                if self.bot.draining:
-                    return  # shutting down: the next start catches up on the rest
-                try:
-                    await self._catch_up_channel(channel, since)
-                except discord.HTTPException as exc:
-                    log.warning("catch-up in channel %s failed: %s", channel.id, exc)
-                except Exception as exc:
-                    if not unavailable(exc):
-                        raise
-                    log.warning("catch-up in channel %s: database unavailable: %s", channel.id, exc)
-
-    async def _catch_up_channel(self, channel: discord.TextChannel, since: dt.datetime) -> None:
-        if not channel.permissions_for(channel.guild.me).read_message_history:
-            return
-        if not await self._watched(channel):
-            return
-        recent = 0
-        missed: list[Missed] = []
-        # The latest page, not the page after ``since``: in a busy channel that one would hold the
-        # messages briefed live before the stop and miss the last ones, those Discord never sent.
-        async for message in channel.history(limit=CATCH_UP_LIMIT):
-            if message.created_at < since:
-                continue
-            recent += 1
-            if self._wants_brief(message):
-                share = Share(channel.guild.id, channel.id, message.id, message.author.id)
-                publisher = SharePublisher(self.bot, channel, message)
-                missed.append(Missed(share, message.content, message.created_at, publisher))
-        outcomes = await self.bot.sharing.catch_up(missed, since)
-        for outcome in outcomes:
-            log.info("catch-up: message in %s: %s", channel.id, _describe(outcome))
-        log.info(
-            "catch-up in channel %s: %d messages since %s, %d with links, %d briefed, "
-            "%d already handled, %d pointed to earlier briefs, %d failed",
-            channel.id,
-            recent,
-            since.isoformat(timespec="seconds"),
-            len(missed),
-            sum(isinstance(o, Posted) for o in outcomes),
-            sum(isinstance(o, Duplicate) for o in outcomes),
-            sum(isinstance(o, Pointed) for o in outcomes),
-            sum(isinstance(o, Failed) for o in outcomes),
-        )
+                if not channel.permissions_for(guild.me).read_message_history:
+                    continue
+                if can_post(channel, guild.me):
+                    yield _History(self, channel)
 
     async def _defer_message(self, message: discord.Message) -> None:
         assert message.guild is not None
         share = Share(message.guild.id, message.channel.id, message.id, message.author.id)
         await self.bot.sharing.defer_message(share, message.content)
 
-    async def _share_message(self, message: discord.Message) -> None:
+    async def _share_message(self, message: discord.Message, links: list[str]) -> None:
         channel = message.channel
         assert isinstance(channel, discord.TextChannel) and message.guild is not None
-        if not await self._watched(channel):
-            return
-        share = Share(message.guild.id, channel.id, message.id, message.author.id)
-        try:
-            outcomes = await self.bot.sharing.share_message(
-                share, message.content, SharePublisher(self.bot, channel, message)
-            )
-        except Exception as exc:
-            if not unavailable(exc):
-                raise
-            # The claim is released (or was never taken): a redelivery, "Brief this link" or
-            # recovery at the next start briefs it.
-            log.warning("message %s: database unavailable, not briefed now: %s", message.id, exc)
-            return
-        for outcome in outcomes:
-            log.info("message %s in %s: %s", message.id, channel.id, _describe(outcome))
-
-    async def _watched(self, channel: discord.TextChannel) -> bool:
         # Default: every text channel the bot can read and post in; moderators can opt one out.
         if not can_post(channel, channel.guild.me):
-            return False
-        policy = await self.bot.sharing.policy(channel.guild.id, channel.id)
-        return policy.watched
+            return
+        share = Share(message.guild.id, channel.id, message.id, message.author.id)
+        outcomes = await self.bot.sharing.share_pasted(
+            share, message.content, links, SharePublisher(self.bot, channel, message)
+        )
+        for outcome in outcomes:
+            log.info("message %s in %s: %s", message.id, channel.id, describe(outcome))
 
     @app_commands.command(name="brief")
     @app_commands.guild_only()
@@ -350,6 +276,39 @@ class SharePublisher(ChannelPublisher):
         return None
 
 
+class _History:
+    """One channel's history, read back for catch-up (one request)."""
+
+    def __init__(self, cog: LinksCog, channel: discord.TextChannel) -> None:
+        self.cog = cog
+        self.channel = channel
+        self.guild_id = channel.guild.id
+        self.channel_id = channel.id
+
+    async def read_back(self, since: dt.datetime, limit: int) -> tuple[int, list[Missed]] | None:
+        recent = 0
+        missed: list[Missed] = []
+        try:
+            # The latest page, not the page after ``since``: in a busy channel that one would hold
+            # the messages briefed live before the stop and miss the last ones, those Discord
+            # never sent.
+            async for message in self.channel.history(limit=limit):
+                if message.created_at < since:
+                    continue
+                recent += 1
+                links = self.cog._links(message)
+                if links:
+                    share = Share(self.guild_id, self.channel_id, message.id, message.author.id)
+                    publisher = SharePublisher(self.cog.bot, self.channel, message)
+                    missed.append(
+                        Missed(share, message.content, message.created_at, publisher, links)
+                    )
+        except discord.HTTPException as exc:
+            log.warning("catch-up in channel %s failed: %s", self.channel_id, exc)
+            return None
+        return recent, missed
+
+
 class _Reopener:
     """Reads a claimed share's message again for recovery, through the REST API."""
 
@@ -394,7 +353,7 @@ class _QuietPublisher(SharePublisher):
 class PublishView(discord.ui.View):
     """The button under a ``/brief preview`` that posts it for everyone."""
 
-    def __init__(self, cog: SharingCog, brief: Brief, *, origin_id: int) -> None:
+    def __init__(self, cog: LinksCog, brief: Brief, *, origin_id: int) -> None:
         super().__init__(timeout=_PREVIEW_SECONDS)
         self.cog = cog
         self.brief = brief
@@ -455,18 +414,5 @@ def _report(channel: discord.TextChannel, outcome: Outcome) -> str:
     return f"No brief for <{outcome.url}>: {outcome.error.user_message}"
 
 
-def _describe(outcome: Recovered) -> str:
-    if isinstance(outcome, GaveUp):
-        return f"gave up {outcome.url_key} in message {outcome.message_id}: {outcome.reason}"
-    if isinstance(outcome, Posted):
-        return f"briefed {outcome.url} as {outcome.message_id}, notified {len(outcome.notified)}"
-    if isinstance(outcome, Pointed):
-        return f"pointed {outcome.url} to {outcome.earlier.message_id}"
-    if isinstance(outcome, Duplicate):
-        return f"duplicate delivery of {outcome.url}"
-    assert isinstance(outcome, Failed)
-    return f"could not brief {outcome.url}: {outcome.error.user_message}"
-
-
 async def setup(bot: NewslinkBot) -> None:
-    await bot.add_cog(SharingCog(bot))
+    await bot.add_cog(LinksCog(bot))

@@ -7,19 +7,19 @@ from unittest.mock import create_autospec
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.client import NewslinkBot
+from bot.app.client import NewslinkBot
+from bot.app.services import build_services
 from bot.clock import FixedClock
-from bot.pipeline import Briefer
-from bot.services import Services
 from bot.settings import Settings
+from bot.sharing.pipeline import Briefer
 from tests._dates import NOW
 
 
 def _bot() -> NewslinkBot:
-    services = Services(
-        settings=Settings(),
-        briefer=create_autospec(Briefer, instance=True, spec_set=True),
-        sessions=async_sessionmaker(),
+    services = build_services(
+        Settings(),
+        create_autospec(Briefer, instance=True, spec_set=True),
+        async_sessionmaker(),
         clock=FixedClock(NOW),
     )
     return NewslinkBot(services)
@@ -43,7 +43,7 @@ async def test_a_background_task_ending_in_a_cancellation_is_logged(
 
     bot = _bot()
     try:
-        with caplog.at_level(logging.INFO, logger="bot.client"):
+        with caplog.at_level(logging.INFO, logger="bot.app.tasks"):
             task = bot.spawn(cancelled_from_below(), name="share-42")
             with pytest.raises(asyncio.CancelledError):
                 await task
@@ -59,7 +59,7 @@ async def test_a_task_cancelled_by_the_shutdown_is_logged_as_info(
 ) -> None:
     bot = _bot()
     bot.spawn(asyncio.Event().wait(), name="share-43")
-    with caplog.at_level(logging.INFO, logger="bot.client"):
+    with caplog.at_level(logging.INFO, logger="bot.app.tasks"):
         await bot.close()
     [record] = [r for r in caplog.records if "share-43" in r.getMessage()]
     assert record.levelno == logging.INFO

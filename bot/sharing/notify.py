@@ -1,5 +1,6 @@
 """Calling subscribers in: who, in which order, in how many messages, and how fast.
 
+:class:`Notifier` runs them for a posted brief; the rest of this module decides who and how.
 A brief's notifications are bounded, because a page can be written to match every topic of a
 server (a page that repeats words does):
 
@@ -28,9 +29,19 @@ import datetime as dt
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.briefing.types import Brief
+from bot.choices import Delivery
+from bot.clock import Clock
+from bot.sharing.types import Audience
+from bot.storage import subscriptions as stored_subscriptions
+from bot.storage.models import Subscription
+from bot.topics import BriefText, TopicIndex
 
 log = logging.getLogger(__name__)
 
@@ -174,3 +185,136 @@ class TtlCache(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def candidates(
+    subscriptions: Sequence[Subscription], matched: set[str], sharer_id: int, threads: bool
+) -> list[Candidate]:
+    """The members to tell, each once, with the topics to mention them for and to DM them for."""
+    thread_topics: dict[int, list[str]] = {}
+    dm_topics: dict[int, list[str]] = {}
+    since: dict[int, dt.datetime] = {}
+    for sub in subscriptions:
+        # The sharer knows about their own link.
+        if sub.topic not in matched or sub.user_id == sharer_id:
+            continue
+        # Without a thread there is nowhere to mention anyone: only a DM can tell them.
+        wants_dm = sub.delivery == Delivery.DM or not threads
+        (dm_topics if wants_dm else thread_topics).setdefault(sub.user_id, []).append(sub.topic)
+        since[sub.user_id] = min(since.get(sub.user_id, sub.created_at), sub.created_at)
+    return [
+        Candidate(
+            user_id,
+            tuple(sorted(thread_topics.get(user_id, ()))),
+            tuple(sorted(dm_topics.get(user_id, ()))),
+            first,
+        )
+        for user_id, first in since.items()
+    ]
+
+
+async def readers_in_turn(
+    audience: Audience, queue: Sequence[Candidate], limit: int
+) -> tuple[list[Candidate], bool]:
+    """The first ``limit`` of ``queue`` who can read the channel (a member who cannot must not
+    learn of the brief), and whether any were left unasked. Asked in batches of what is still
+    missing, so a long queue costs about ``limit`` member lookups, not one per subscriber."""
+    chosen: list[Candidate] = []
+    rest = list(queue)
+    while rest and len(chosen) < limit:
+        batch, rest = rest[: limit - len(chosen)], rest[limit - len(chosen) :]
+        readers = await audience.can_read([c.user_id for c in batch])
+        chosen.extend(c for c in batch if c.user_id in readers)
+    return chosen, bool(rest)
+
+
+@dataclass
+class Notifier:
+    """Calls in the subscribers of a posted brief: mentions in its thread, paced DMs, and a record
+    of each member told (nobody is told twice about one brief)."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    max_per_brief: int = 50
+    # One per process (this Notifier is): Discord sees the bot's DMs as a whole.
+    dm_pacer: Pacer = field(default_factory=lambda: Pacer(20))
+    # Runs a brief's paced DMs as tracked background work (the bot's ``spawn``), so a share ends
+    # when its thread is open, not minutes later; None: the share awaits them itself.
+    spawn: Callable[[Coroutine[Any, Any, Any], str], object] | None = None
+
+    async def notify(
+        self,
+        sharer_id: int,
+        subscriptions: Sequence[Subscription],
+        brief: Brief,
+        brief_id: int,
+        message_id: int,
+        thread_id: int | None,
+        audience: Audience,
+    ) -> tuple[int, ...]:
+        """Tell the members whose ``subscriptions`` (the server's, read with the share) the brief
+        matches; who was told by the time this returns."""
+        index = TopicIndex.from_pairs((s.topic, s.user_id) for s in subscriptions)
+        matched = set(index.match(BriefText.from_brief(brief))) if len(index) else set()
+        queue = in_turn(candidates(subscriptions, matched, sharer_id, thread_id is not None))
+        limit = self.max_per_brief
+        chosen, left_out = await readers_in_turn(audience, queue, limit)
+        if left_out:
+            log.info(
+                "brief %s: more than %d members follow matching topics; the first %d are told",
+                brief_id,
+                limit,
+                len(chosen),
+            )
+        notified: list[int] = []
+        if thread_id is not None:
+            mentioned = [c.user_id for c in chosen if c.thread_topics]
+            for message in discussion_messages(
+                sharer_id, mentioned, limit_reached=limit if left_out else None
+            ):
+                # Not retried: discord.py already retried a 429 or 5xx; what is left is a refusal
+                # the same message would meet again. Its members stay unrecorded.
+                if await audience.post_in_thread(thread_id, message.text, message.ping):
+                    notified.extend(message.ping)
+            await self._record(brief_id, notified)
+        dms = [c for c in chosen if c.dm_topics]
+        if dms:
+            delivery = self._send_dms(brief, brief_id, message_id, dms, audience)
+            if self.spawn is None:
+                notified.extend(await delivery)
+            else:
+                self.spawn(delivery, f"dms-{brief_id}")
+        return tuple(dict.fromkeys(notified))
+
+    async def _send_dms(
+        self,
+        brief: Brief,
+        brief_id: int,
+        message_id: int,
+        dms: Sequence[Candidate],
+        audience: Audience,
+    ) -> list[int]:
+        """Each DM in its turn by the pacer; each member recorded once theirs was delivered."""
+        sent: list[int] = []
+        done = 0
+        try:
+            for candidate in dms:
+                await self.dm_pacer.wait()
+                if await audience.send_dm(
+                    candidate.user_id, brief, message_id, candidate.dm_topics
+                ):
+                    sent.append(candidate.user_id)
+                    await self._record(brief_id, [candidate.user_id])
+                done += 1
+        except asyncio.CancelledError:
+            log.info("shutting down: %d DMs about brief %s not sent", len(dms) - done, brief_id)
+            raise
+        return sent
+
+    async def _record(self, brief_id: int, user_ids: Sequence[int]) -> None:
+        if not user_ids:
+            return
+        async with self.sessions() as session, session.begin():
+            await stored_subscriptions.record_notifications(
+                session, brief_id, user_ids, now=self.clock.now()
+            )

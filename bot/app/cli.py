@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
+import dataclasses
 import json
 import sys
-from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
+from bot.app.services import open_briefer
 from bot.briefing.render import render_text
 from bot.briefing.types import Brief
 from bot.clock import Clock
 from bot.errors import InvalidURL, UserFacingError
-from bot.fetch.fetcher import Fetcher
-from bot.fetch.guard import create_session
-from bot.pipeline import Briefer
 from bot.settings import Settings
-from bot.workers import ParsePool
+from bot.sharing.pipeline import Briefer
 
 
 class UsageError(UserFacingError):
@@ -57,8 +55,7 @@ async def _fetch_brief(
 ) -> Brief:
     if not url.lower().startswith(("http://", "https://")):
         raise InvalidURL("Only http:// and https:// links can be briefed.")
-    async with _parse_pool() as pool, create_session(settings) as http:
-        briefer = Briefer(Fetcher(http, settings), pool, settings, clock=clock)
+    async with _preview_briefer(settings, clock) as briefer:
         return await briefer.brief(url, take=take, length=length)
 
 
@@ -67,21 +64,15 @@ async def _brief_saved_page(
 ) -> Brief:
     # Parsed like a fetched page, in a worker with the bot's deadline: a hostile saved page ends
     # with "That page took too long to read." instead of running for as long as it likes.
-    async with _parse_pool() as pool, create_session(settings) as http:
-        briefer = Briefer(Fetcher(http, settings), pool, settings, clock=clock)
+    async with _preview_briefer(settings, clock) as briefer:
         return await briefer.brief_page(html, url, take=take, length=length)
 
 
-@contextlib.asynccontextmanager
-async def _parse_pool() -> AsyncIterator[ParsePool]:
-    """One worker, started before the deadline runs. Not primed like the bot's (warm_parsers
-    costs seconds of CPU, more than most previews): the parsers load inside the deadline."""
-    pool = ParsePool(1)
-    try:
-        await pool.warm_up()
-        yield pool
-    finally:
-        pool.close()
+def _preview_briefer(settings: Settings, clock: Clock) -> AbstractAsyncContextManager[Briefer]:
+    """The bot's own briefer, built by the composition root, with one worker started before the
+    deadline runs. Not primed like the bot's (priming costs seconds of CPU, more than most
+    previews): the parsers load inside the deadline."""
+    return open_briefer(dataclasses.replace(settings, parse_workers=1), clock=clock, prime=False)
 
 
 def migrate_command(settings: Settings) -> int:

@@ -3,6 +3,7 @@
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
 import ipaddress
 import time
 from collections.abc import AsyncIterator
@@ -15,8 +16,9 @@ from bot.briefing.commentary import source_host
 from bot.errors import BlockedAddress, ExtractionError, FetchTimeout
 from bot.fetch.fetcher import Fetcher
 from bot.fetch.guard import create_session
-from bot.pipeline import Briefer
 from bot.settings import Settings
+from bot.sharing.jobs import read_and_brief
+from bot.sharing.pipeline import Briefer
 from bot.workers import ParsePool
 from tests._article_page import article_html
 from tests.fetch.test_fetcher import FakeResolver
@@ -151,7 +153,26 @@ async def test_a_page_that_cannot_be_read_is_not_parsed_again_at_once(server, cl
                     await briefer.brief(str(srv.make_url("/news/empty")))
     finally:
         counting.close()
-    assert counting.jobs == ["extract_article"]
+    assert counting.jobs == ["read_and_brief"]
+
+
+async def test_a_link_crosses_to_the_parse_worker_once(server, clock) -> None:
+    # Issue 11: the article went to the worker to be read and came back, then went again to be
+    # composed. Now: one job reads and composes; a kept article is one compose job.
+    state, srv = server
+    settings = _settings(srv.port)
+    counting = CountingPool()
+    try:
+        async with create_session(settings) as http:
+            briefer = Briefer(Fetcher(http, settings), counting, settings, clock=clock)
+            url = str(srv.make_url("/news/nato"))
+            first = await briefer.brief(url)
+            assert counting.jobs == ["read_and_brief"]
+            again = await briefer.brief(url, take="My words.", length="compact")
+    finally:
+        counting.close()
+    assert counting.jobs == ["read_and_brief", "compose_brief"]
+    assert state.hits == 1 and again.article == first.article
 
 
 async def test_a_lookalike_host_never_shares_the_genuine_sites_article_or_name(pool, clock) -> None:
@@ -198,6 +219,12 @@ async def test_the_worker_is_given_today_with_the_job(server, pool, dated_clock)
     assert published == [None, day]
 
 
+# A picklable job that imports what read_and_brief needs, on a page too small to cost anything.
+_TINY_JOB = functools.partial(
+    read_and_brief, b"<p>x</p>", "https://tiny.invalid/", today=dt.date(2026, 1, 1), max_bytes=99
+)
+
+
 class HostilePool(ParsePool):
     """A real pool whose extraction of a ``/hostile`` page never ends (as a regex bomb's did)."""
 
@@ -206,7 +233,7 @@ class HostilePool(ParsePool):
         self.extracted: list[str] = []
 
     async def run(self, seconds, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if fn.__name__ == "extract_article":
+        if fn.__name__ == "read_and_brief":
             self.extracted.append(args[1].rsplit("/", 1)[-1])
             if "/hostile" in args[1]:
                 return await super().run(seconds, time.sleep, 120)
@@ -222,7 +249,10 @@ async def test_links_parsed_beside_hostile_pages_are_briefed_and_only_the_hostil
     settings = _settings(srv.port, parse_timeout=1.5)
     hostile = HostilePool()
     try:
-        await hostile.warm_up()
+        # The parsers imported in every worker, the replacements for a killed one too (the bot
+        # primes them fully): under load the imports alone could use up an ordinary link's
+        # parse deadline, which is not what this test is about.
+        await hostile.warm_up(_TINY_JOB)
         async with create_session(settings) as http:
             briefer = Briefer(Fetcher(http, settings), hostile, settings, clock=clock)
             bad = [briefer.brief(str(srv.make_url(f"/news/hostile-{i}"))) for i in (1, 2)]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import pkgutil
 import signal
@@ -31,11 +30,12 @@ import yarl
 from discord.ext import commands
 
 import cogs
+from bot.app.services import Services, open_services
+from bot.app.tasks import BackgroundTasks
 from bot.clock import Clock
-from bot.notify import Pacer, TtlCache
-from bot.services import Services, open_services
 from bot.settings import Settings
-from bot.sharing import Sharing
+from bot.sharing.notify import TtlCache
+from bot.sharing.service import Sharing
 from bot.workers import ParsePool
 
 log = logging.getLogger(__name__)
@@ -114,8 +114,8 @@ class NewslinkBot(commands.Bot):
             **options,
         )
         self._services = services
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._draining = False
+        # The services' tasks, so the core's background work (DMs) is tracked with the bot's.
+        self._tasks = services.tasks if services is not None else BackgroundTasks()
         self.member_lookups: TtlCache[tuple[int, int], discord.Member | None] = TtlCache(
             MEMBER_LOOKUPS, MEMBER_LOOKUP_TTL_S
         )
@@ -123,7 +123,7 @@ class NewslinkBot(commands.Bot):
     @property
     def draining(self) -> bool:
         """Shutting down: in-flight work may finish, new shares are left for the next start."""
-        return self._draining
+        return self._tasks.draining
 
     @property
     def services(self) -> Services:
@@ -131,21 +131,10 @@ class NewslinkBot(commands.Bot):
             raise RuntimeError("this bot was built without services (command sync only)")
         return self._services
 
-    @functools.cached_property
+    @property
     def sharing(self) -> Sharing:
-        """The one Sharing of this process: its owner token marks the claims this process holds,
-        which recovery must never take over (a second instance would have another token)."""
-        services = self.services
-        return Sharing(
-            sessions=services.sessions,
-            briefer=services.briefer,
-            rebrief_window_days=services.settings.rebrief_window_days,
-            max_links_per_message=services.settings.max_links_per_message,
-            notify_max_per_brief=services.settings.notify_max_per_brief,
-            dm_pacer=Pacer(services.settings.dm_per_minute),
-            spawn=lambda coro, name: self.spawn(coro, name=name),
-            clock=services.clock,
-        )
+        """The one Sharing of this process (built with the services)."""
+        return self.services.sharing
 
     async def setup_hook(self) -> None:
         # Runs during login, before the gateway connects: load code only, never wait for READY here.
@@ -155,32 +144,16 @@ class NewslinkBot(commands.Bot):
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         """Run ``coro`` in the background: kept until done, failure logged, cancelled on close."""
-        task = asyncio.create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if task.cancelled():
-            # Only a shutdown cancels these tasks; a cancellation at any other time came from
-            # below (the core logs which link it stopped) and must not pass unseen.
-            if self._draining:
-                log.info("background task %s cancelled (shutting down)", task.get_name())
-            else:
-                log.warning("background task %s ended in a cancellation", task.get_name())
-        elif (exc := task.exception()) is not None:
-            log.error("background task %s failed", task.get_name(), exc_info=exc)
+        return self._tasks.spawn(coro, name=name)
 
     async def idle(self) -> None:
         """Wait until every background task has finished (tests use it to wait for quiet)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._tasks.idle()
 
     async def shutdown(self, grace: float = SHUTDOWN_GRACE_S) -> None:
         """Let background work finish for ``grace`` seconds, then close (cancelling the rest)."""
-        self._draining = True
-        pending = set(self._tasks)
+        self._tasks.draining = True
+        pending = self._tasks.pending()
         if pending:
             log.info("shutting down: waiting up to %.0f s for %d tasks", grace, len(pending))
             _, late = await asyncio.wait(pending, timeout=grace)
@@ -189,11 +162,7 @@ class NewslinkBot(commands.Bot):
         await self.close()
 
     async def close(self) -> None:
-        self._draining = True
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._tasks.cancel_all()
         await super().close()
 
     async def on_ready(self) -> None:

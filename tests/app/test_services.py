@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.services import open_services
 from bot.clock import SystemClock
 from bot.errors import ExtractionError
-from bot.services import open_services
 from bot.settings import Settings
 from bot.workers import ParsePool
 

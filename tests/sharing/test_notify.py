@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.notify import (
+from bot.sharing.notify import (
     CONTENT_LIMIT,
     MENTIONS_PER_MESSAGE,
     Candidate,

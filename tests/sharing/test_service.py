@@ -16,37 +16,43 @@ from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.article.types import Article
 from bot.briefing.types import Brief, QuoteRun
+from bot.choices import FailureMode
 from bot.clock import Clock, FixedClock
 from bot.errors import HTTPStatusError, UserFacingError
 from bot.fetch.urls import url_key
-from bot.notify import MENTIONS_PER_MESSAGE, Pacer, limit_notice
-from bot.sharing import (
+from bot.sharing import service
+from bot.sharing.notify import MENTIONS_PER_MESSAGE, Pacer, limit_notice
+from bot.sharing.recovery import (
     CATCH_UP_LIMIT,
+    GaveUp,
+    Missed,
+    Reopened,
+    catch_up_since,
+    owner_gone,
+)
+from bot.sharing.service import Sharing, claim_nonce
+from bot.sharing.types import (
     Duplicate,
     EarlierBrief,
     Failed,
-    FailureMode,
-    GaveUp,
-    Missed,
     Pointed,
     Posted,
     Publisher,
     RecoveryPublisher,
-    Reopened,
     Share,
-    Sharing,
-    catch_up_since,
-    claim_nonce,
-    owner_gone,
 )
-from bot.storage import repository
+from bot.storage import briefs as stored_briefs
+from bot.storage import claims as stored_claims
+from bot.storage import settings as stored_settings
+from bot.storage import subscriptions as stored_subscriptions
 from bot.storage.models import DeliveredNotification, LinkClaim
 from tests._dates import NOW, RunningClock
 from tests._monotonic import FakeTime
+from tests._round_trips import RoundTrips
 
 GUILD, CHANNEL, SHARER = 10, 20, 30
 URL = "https://news.example/2026/11/ministers-meet"
@@ -58,9 +64,13 @@ class FakeBriefer:
 
     articles: dict[str, Article]
     calls: list[tuple[str, str | None, str]] = field(default_factory=list)
+    keys: list[str | None] = field(default_factory=list)
 
-    async def brief(self, url: str, *, take: str | None = None, length: str = "standard") -> Brief:
+    async def brief(
+        self, url: str, *, key: str | None = None, take: str | None = None, length: str = "standard"
+    ) -> Brief:
         self.calls.append((url, take, length))
+        self.keys.append(key)
         article = self.articles.get(url)
         if article is None:
             raise HTTPStatusError(404)
@@ -192,7 +202,7 @@ async def _subscribe(
     now: dt.datetime | None = None,
 ) -> None:
     async with sessions() as session, session.begin():
-        await repository.subscribe(
+        await stored_subscriptions.subscribe(
             session, GUILD, user_id, topic, limit=25, delivery=delivery, now=now or NOW
         )
 
@@ -213,7 +223,7 @@ async def test_a_shared_link_is_briefed_threaded_and_recorded(
     assert publisher.threads == [(posted.message_id, ARTICLE.title)]
     assert publisher.thread_posts == [(posted.thread_id, f"Shared by <@{SHARER}>.", ())]
     async with sessionmaker() as session:
-        record = await repository.brief_by_message(session, GUILD, posted.message_id)
+        record = await stored_briefs.brief_by_message(session, GUILD, posted.message_id)
     assert (record.channel_id, record.thread_id, record.sharer_id, record.source_message_id) == (
         CHANNEL,
         posted.thread_id,
@@ -278,7 +288,9 @@ async def test_an_unbriefable_link_follows_the_channel_failure_mode(
     sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession], mode: str
 ) -> None:
     async with sessionmaker() as session, session.begin():
-        await repository.set_channel_settings(session, GUILD, CHANNEL, on_failure=mode, now=NOW)
+        await stored_settings.set_channel_settings(
+            session, GUILD, CHANNEL, on_failure=mode, now=NOW
+        )
     publisher = _publisher()
     missing = "https://news.example/gone"
     [outcome] = await sharing.share_message(_share(1), missing, publisher)
@@ -491,7 +503,7 @@ async def test_a_publishing_crash_leaves_the_claim_retryable(
     with pytest.raises(RuntimeError):
         await sharing.share_message(_share(1), URL, Broken())
     async with sessionmaker() as session:
-        stale = await repository.stale_claims(session, dt.timedelta(0), now=NOW)
+        stale = await stored_claims.stale_claims(session, dt.timedelta(0), now=NOW)
     assert [(c.source_message_id, c.state) for c in stale] == [(1, "failed")]
 
 
@@ -506,7 +518,7 @@ async def test_without_a_thread_thread_subscribers_are_told_by_dm(
     assert publisher.thread_posts == []
     assert publisher.dms == [(40, posted.message_id, ["nato"])]
     async with sessionmaker() as session:
-        record = await repository.brief_by_message(session, GUILD, posted.message_id)
+        record = await stored_briefs.brief_by_message(session, GUILD, posted.message_id)
     assert record.thread_id is None
 
 
@@ -552,7 +564,7 @@ async def _claim(
     at: dt.datetime = NOW - dt.timedelta(minutes=1),  # an earlier process, a minute ago
 ) -> None:
     async with sessions() as session:
-        assert await repository.claim_link(
+        assert await stored_claims.claim_link(
             session,
             message_id,
             url_key(url),
@@ -622,7 +634,7 @@ async def test_past_the_nonce_memory_a_brief_posted_before_the_crash_is_adopted(
     assert reopener.publisher.posted == [] and reopener.publisher.looked_for == [URL]
     assert reopener.publisher.threads == [(4242, ARTICLE.title)]
     async with sessionmaker() as session:
-        record = await repository.brief_by_message(session, GUILD, 4242)
+        record = await stored_briefs.brief_by_message(session, GUILD, 4242)
     assert record.source_message_id == 1
     assert await _state(sessionmaker, 1) == ("posted", 2)
 
@@ -658,7 +670,7 @@ async def test_after_max_attempts_the_claim_is_given_up(
     # Two restarts already took it over and died too (attempts 2 and 3).
     for seconds_ago in (30, 20):
         async with sessionmaker() as session:
-            assert await repository.reclaim_stale(
+            assert await stored_claims.reclaim_stale(
                 session,
                 1,
                 url_key(URL),
@@ -695,7 +707,7 @@ async def test_own_and_live_claims_are_left_alone_until_the_grace_has_passed(
 
     async def finish_elsewhere() -> None:
         async with sessionmaker() as session, session.begin():
-            assert await repository.complete_claim(
+            assert await stored_claims.complete_claim(
                 session, 2, url_key(URL), owner="elsewhere:1:live", now=clock.now()
             )
 
@@ -720,7 +732,12 @@ async def test_a_cancelled_share_is_released_and_the_next_start_briefs_it(
 
     class SlowBriefer(FakeBriefer):
         async def brief(
-            self, url: str, *, take: str | None = None, length: str = "standard"
+            self,
+            url: str,
+            *,
+            key: str | None = None,
+            take: str | None = None,
+            length: str = "standard",
         ) -> Brief:
             fetching.set()
             await asyncio.Event().wait()  # a page that never answers
@@ -745,7 +762,12 @@ async def test_a_cancellation_from_below_is_logged_with_the_link(
 ) -> None:
     class CancelledBriefer(FakeBriefer):
         async def brief(
-            self, url: str, *, take: str | None = None, length: str = "standard"
+            self,
+            url: str,
+            *,
+            key: str | None = None,
+            take: str | None = None,
+            length: str = "standard",
         ) -> Brief:
             # What a job cancelled with a killed worker pool used to raise: nobody cancelled
             # the share's task.
@@ -767,7 +789,12 @@ async def test_a_shutdown_cancellation_is_logged_with_the_link_as_info(
 
     class SlowBriefer(FakeBriefer):
         async def brief(
-            self, url: str, *, take: str | None = None, length: str = "standard"
+            self,
+            url: str,
+            *,
+            key: str | None = None,
+            take: str | None = None,
+            length: str = "standard",
         ) -> Brief:
             waiting.set()
             await asyncio.Event().wait()
@@ -863,3 +890,36 @@ async def test_catch_up_shares_the_newest_page_in_the_window_once_each(
     ]
     assert len(outcomes) == CATCH_UP_LIMIT
     assert len(publisher.posted) == 1  # the live brief only; the unknown pages failed
+
+
+async def test_a_brief_with_no_subscribers_costs_one_read_and_three_writes(
+    sharing: Sharing, briefer: FakeBriefer, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 11: one link cost 8 sessions (policy read twice, an earlier-brief read and a
+    # subscriptions read of their own, and a write even with nobody subscribed) and four url_key
+    # computations in this module and the pipeline. Now one read holds the policy, the earlier
+    # brief and the subscriptions; the writes are those a crash-safe share needs: the claim
+    # (committed before any work), the record (after the post), the thread's id (after it opens).
+    keys: list[str] = []
+
+    def counted_key(url: str) -> str:
+        keys.append(url)
+        return url_key(url)
+
+    monkeypatch.setattr(service, "url_key", counted_key)
+    trips = RoundTrips()
+    trips.attach(engine)
+    [posted] = await sharing.share_message(_share(1), f"Worth reading {URL}", _publisher())
+
+    assert isinstance(posted, Posted) and posted.thread_id is not None
+    assert len(trips.reads) == 1
+    assert {"channel_settings", "briefs", "subscriptions"} <= trips.reads[0].tables
+    assert [sorted(t.tables) for t in trips.writes] == [
+        ["link_claims"],
+        ["article_texts", "articles", "briefs", "link_claims"],  # with the text (issue 12)
+        ["briefs"],
+    ]
+    assert len(trips.transactions) == 4
+    assert len(trips.statements_on("channel_settings")) == 1  # the policy, read once
+    assert keys == [URL]  # one url_key, handed to the briefer with the link
+    assert briefer.keys == [url_key(URL)]

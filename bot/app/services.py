@@ -1,0 +1,130 @@
+"""The services the bot and the command line run on, built here (and only here) and closed in
+order: the database engine, the HTTP session, the parse pool, the fetcher and briefer, and the
+services the cogs call (:class:`~bot.sharing.Sharing`, :class:`~bot.following.Following`,
+:class:`~bot.curation.Curation`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app.tasks import BackgroundTasks
+from bot.clock import Clock
+from bot.curation import Curation
+from bot.discussion.service import Discussion
+from bot.fetch.fetcher import Fetcher
+from bot.fetch.guard import create_session
+from bot.following import Following
+from bot.settings import Settings
+from bot.sharing.jobs import warm_parsers
+from bot.sharing.notify import Pacer
+from bot.sharing.pipeline import Briefer
+from bot.sharing.service import Sharing
+from bot.storage.database import create_engine, session_factory, upgrade_to_head
+from bot.workers import ParsePool
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    briefer: Briefer
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock  # the one wall clock: every "now" and "today" comes from it
+    tasks: BackgroundTasks
+    # One per process: its owner token marks the claims this process holds, which recovery must
+    # never take over (a second instance would have another token).
+    sharing: Sharing
+    following: Following
+    curation: Curation
+    discussion: Discussion
+
+
+def build_services(
+    settings: Settings,
+    briefer: Briefer,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    clock: Clock,
+    tasks: BackgroundTasks | None = None,
+) -> Services:
+    """The services over the long-lived parts (also what a test builds without a network)."""
+    tasks = tasks or BackgroundTasks()
+    sharing = Sharing(
+        sessions=sessions,
+        briefer=briefer,
+        rebrief_window_days=settings.rebrief_window_days,
+        max_links_per_message=settings.max_links_per_message,
+        notify_max_per_brief=settings.notify_max_per_brief,
+        dm_pacer=Pacer(settings.dm_per_minute),
+        spawn=lambda coro, name: tasks.spawn(coro, name=name),
+        clock=clock,
+    )
+    return Services(
+        settings=settings,
+        briefer=briefer,
+        sessions=sessions,
+        clock=clock,
+        tasks=tasks,
+        sharing=sharing,
+        following=Following(sessions, clock, settings.max_topics_per_member),
+        curation=Curation(sessions, clock),
+        discussion=Discussion(
+            sessions,
+            clock,
+            text_days=settings.article_text_days,
+            cooldown_s=settings.ask_cooldown_seconds,
+            per_thread_hour=settings.ask_per_thread_hour,
+        ),
+    )
+
+
+@asynccontextmanager
+async def open_briefer(
+    settings: Settings, *, clock: Clock, pool: ParsePool | None = None, prime: bool = True
+) -> AsyncIterator[Briefer]:
+    """The HTTP session, parse pool (``settings.parse_workers``) and fetcher behind a Briefer.
+
+    ``pool``: a parse pool to use instead of starting one; its owner closes it (the end-to-end
+    tests share one across bot starts, as starting and warming a worker is most of a start).
+    ``prime=False``: the workers start but do not load the parsers first (the preview: priming
+    costs seconds of CPU, more than most previews, so the parsers load inside the deadline)."""
+    own_pool = pool is None
+    if pool is None:
+        pool = ParsePool(settings.parse_workers)
+    try:
+        async with create_session(settings) as http:
+            if prime:
+                await pool.warm_up(warm_parsers)
+            else:
+                await pool.warm_up()
+            fetcher = Fetcher(http, settings)
+            try:
+                yield Briefer(fetcher, pool, settings, clock=clock)
+            finally:
+                await fetcher.close()  # cancel fetches still in flight before the session closes
+    finally:
+        if own_pool:
+            pool.close()
+
+
+@asynccontextmanager
+async def open_services(
+    settings: Settings, *, clock: Clock, migrate: bool = True, pool: ParsePool | None = None
+) -> AsyncIterator[Services]:
+    """Upgrade the database, then build the engine, the briefer (:func:`open_briefer`) and the
+    services over them."""
+    if migrate:
+        await upgrade_to_head(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with open_briefer(settings, clock=clock, pool=pool) as briefer:
+            yield build_services(settings, briefer, session_factory(engine), clock=clock)
+    finally:
+        await engine.dispose()
+        log.info("services closed")

@@ -1,0 +1,13 @@
+"""Sharing links: the service that turns a shared link into a posted brief, and what it needs.
+
+- :mod:`bot.sharing.service`: :class:`~bot.sharing.service.Sharing`, the orchestration (its class
+  docstring narrates the pipeline step by step);
+- :mod:`bot.sharing.types`: shares, the Discord side's ``Publisher``, policies, outcomes;
+- :mod:`bot.sharing.pipeline`: the ``Briefer``, from a link to a brief;
+- :mod:`bot.sharing.jobs`: what the parse worker runs (kept light: a worker imports only it);
+- :mod:`bot.sharing.notify`: calling subscribers in (who, in which order, how fast);
+- :mod:`bot.sharing.recovery`: after a start, claims left by crashes and links missed offline.
+
+Nothing is imported here: a parse worker that unpickles a job from :mod:`bot.sharing.jobs` must
+not load the database and HTTP code with it.
+"""
