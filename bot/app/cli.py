@@ -15,6 +15,7 @@ from bot.briefing.render import render_text
 from bot.briefing.types import Brief
 from bot.clock import Clock
 from bot.errors import InvalidURL, UserFacingError
+from bot.fetch.guard import check_url
 from bot.settings import Settings
 from bot.sharing.pipeline import Briefer
 
@@ -28,6 +29,11 @@ def brief_command(settings: Settings, args: argparse.Namespace, clock: Clock) ->
     if args.html:
         if not args.page_url:
             raise UsageError("--html needs --url: the address the page was saved from.")
+        try:
+            # Shown as the article's link and used for its outlet: an address, as a pasted one.
+            check_url(args.page_url, settings)
+        except InvalidURL as exc:
+            raise UsageError(f"--url must be the page's http(s) address: {exc}") from None
         try:
             html = Path(args.html).read_bytes()
         except OSError as exc:

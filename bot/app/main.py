@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot.choices import Length
 from bot.clock import Clock, SystemClock
 from bot.errors import NewslinkError, SettingsError, UserFacingError
 from bot.logs import configure_logging
@@ -37,9 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     brief.add_argument("--take", help="your own commentary, used as the lead")
     brief.add_argument(
         "--length",
-        choices=["compact", "standard", "long"],
-        default="long",
-        help="how much to quote (default: long, Discord's limit)",
+        choices=[length.value for length in Length],
+        default=Length.STANDARD.value,
+        help="how much to quote (default: standard, a new channel's length)",
     )
     brief.add_argument("--json", action="store_true", help="print the brief as JSON")
     sub.add_parser("migrate", help="upgrade the database to the latest schema")

@@ -139,3 +139,33 @@ def test_a_saved_page_that_overruns_the_parse_deadline_ends_with_status_2(tmp_pa
     assert time.monotonic() - started < 45
     assert result.returncode == 2, result.stdout[:200]
     assert result.stderr.strip() == "newslink: That page took too long to read."
+
+
+def test_a_saved_page_needs_a_real_address(tmp_path: Path) -> None:
+    # In process: refused before anything is parsed or fetched (issue 17: "not a url" was
+    # accepted and printed as the article's link).
+    import argparse
+
+    import pytest
+
+    from bot.app.cli import UsageError, brief_command
+    from bot.clock import FixedClock
+    from bot.settings import Settings
+    from tests._dates import NOW
+
+    page = tmp_path / "page.html"
+    page.write_bytes(article_html())
+    for bad in ("not a url", "ftp://news.example.com/a", "https:///no-host", "javascript:alert(1)"):
+        args = argparse.Namespace(
+            html=str(page), page_url=bad, url=None, take=None, length="standard", json=True
+        )
+        with pytest.raises(UsageError, match="--url must be the page's http"):
+            brief_command(Settings(), args, FixedClock(NOW))
+
+
+def test_the_preview_length_is_a_new_channel_s_length() -> None:
+    from bot.app.main import _parser
+    from bot.storage.settings import GuildSettings
+
+    args = _parser().parse_args(["brief", "https://news.example.com/a"])
+    assert args.length == GuildSettings().default_length
