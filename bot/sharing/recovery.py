@@ -191,7 +191,12 @@ class Recovery:
     ) -> None:
         """Once per process, after the first READY: recover the claims others left, then catch up
         the watched channels in ``histories()`` (read after recovery: channels may have changed);
-        ``stopping()`` true ends the catch-up early (the next start does the rest)."""
+        ``stopping()`` true ends the catch-up early (the next start does the rest).
+
+        Only messages posted before this start are caught up: those posted since arrive live,
+        where the channel's policy of that moment decides (a catch-up reading history after a
+        moderator's ``/newslink unwatch`` would brief them by the policy it read before it)."""
+        until = self.sharing.clock.now()
         for result in await self.recover(reopener):
             log.info("recovered: %s", describe(result))
         # After recovery, so a claim it finishes is a Duplicate here rather than a race.
@@ -202,7 +207,7 @@ class Recovery:
             if stopping():
                 return  # shutting down: the next start catches up on the rest
             try:
-                await self._catch_up_channel(history, since)
+                await self._catch_up_channel(history, since, until)
             except Exception as exc:
                 if not unavailable(exc):
                     raise
@@ -210,7 +215,9 @@ class Recovery:
                     "catch-up in channel %s: database unavailable: %s", history.channel_id, exc
                 )
 
-    async def _catch_up_channel(self, history: History, since: dt.datetime) -> None:
+    async def _catch_up_channel(
+        self, history: History, since: dt.datetime, until: dt.datetime
+    ) -> None:
         policy = await self.sharing.policy(history.guild_id, history.channel_id)
         if not policy.watched:
             return
@@ -218,7 +225,7 @@ class Recovery:
         if read is None:
             return
         recent, missed = read
-        outcomes = await self.catch_up(missed, since, policy=policy)
+        outcomes = await self.catch_up(missed, since, until=until, policy=policy)
         for outcome in outcomes:
             log.info("catch-up: message in %s: %s", history.channel_id, describe(outcome))
         log.info(
@@ -235,15 +242,21 @@ class Recovery:
         )
 
     async def catch_up(
-        self, missed: Sequence[Missed], since: dt.datetime, *, policy: ChannelPolicy | None = None
+        self,
+        missed: Sequence[Missed],
+        since: dt.datetime,
+        *,
+        until: dt.datetime | None = None,
+        policy: ChannelPolicy | None = None,
     ) -> list[Outcome]:
-        """Share the messages posted since ``since`` while no process was listening: the newest
-        :data:`CATCH_UP_LIMIT`, oldest first; the outcomes of their links, in order. ``policy``:
-        the channel's, when the caller has read it (all of ``missed`` are from that channel)."""
+        """Share the messages posted since ``since`` (and before ``until``, when given) while no
+        process was listening: the newest :data:`CATCH_UP_LIMIT`, oldest first; the outcomes of
+        their links, in order. ``policy``: the channel's, when the caller has read it (all of
+        ``missed`` are from that channel)."""
         # Newest, not oldest: the messages handled live before the stop are the older ones in the
         # window, the missed ones are the latest.
         due = sorted(
-            (m for m in missed if m.posted_at >= since),
+            (m for m in missed if m.posted_at >= since and (until is None or m.posted_at < until)),
             key=lambda m: (m.posted_at, m.share.message_id),
         )[-CATCH_UP_LIMIT:]
         outcomes: list[Outcome] = []

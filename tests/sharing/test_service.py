@@ -853,6 +853,32 @@ async def test_catch_up_does_not_retry_a_link_this_process_failed_on_but_takes_o
     assert isinstance(again, Pointed)
 
 
+async def test_the_start_up_catch_up_leaves_messages_posted_since_the_start_to_live_handling(
+    sharing: Sharing, briefer: FakeBriefer
+) -> None:
+    # The history is read while the bot is already live: a message posted after the start (here
+    # after a moderator unwatched the channel) is the live handler's, under the policy of then;
+    # the catch-up, holding the policy it read before, must not brief it (an e2e flake showed it).
+    start = sharing.clock.now()
+    publisher = _publisher()
+
+    @dataclass
+    class History:
+        guild_id: int = GUILD
+        channel_id: int = CHANNEL
+
+        async def read_back(self, since: dt.datetime, limit: int) -> tuple[int, list[Missed]]:
+            offline = Missed(_share(1), f"see {URL}", start - dt.timedelta(seconds=5), publisher)
+            late = "https://news.example/posted-after-the-start"
+            live = Missed(_share(2), f"see {late}", start + dt.timedelta(seconds=1), publisher)
+            return 2, [offline, live]
+
+    await sharing.recovery.start_up(
+        FakeReopener({}), lambda: [History()], catch_up_minutes=60, stopping=lambda: False
+    )
+    assert [url for url, _, _ in briefer.calls] == [URL]
+
+
 def test_the_catch_up_window_ends_now_and_zero_turns_it_off(dated_clock: Clock) -> None:
     now = dated_clock.now()
     # an hour of elapsed time, also across midnight, a month's or a year's end or a clock change
