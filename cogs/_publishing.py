@@ -235,7 +235,8 @@ class ChannelPublisher:
     async def report_failure(self, url: str, error: UserFacingError, mode: FailureMode) -> None:
         if mode is FailureMode.REACT and self.reply_to is not None:
             if self.channel.permissions_for(self._me).add_reactions:
-                await self.reply_to.add_reaction(FAILURE_REACTION)
+                # The server's own rules (a site, a limit) have their own sign.
+                await self.reply_to.add_reaction(getattr(error, "reaction", FAILURE_REACTION))
             return
         if mode is not FailureMode.IGNORE:
             await self._say(f"No brief for <{url}>: {error.user_message}")

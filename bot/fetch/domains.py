@@ -1,0 +1,31 @@
+"""A link's registrable domain (``news.bbc.co.uk`` -> ``bbc.co.uk``), from the Public Suffix List.
+
+One extractor per process, built from tldextract's bundled snapshot: ``suffix_list_urls=()``
+and no cache directory, so nothing is ever downloaded or written at run time.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import tldextract
+import yarl
+
+
+@functools.cache
+def _extractor() -> tldextract.TLDExtract:
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def registrable_domain(address: str) -> str | None:
+    """The registrable domain of a URL or a bare host name, lower case; the host itself for an IP
+    address or a name under no public suffix (``localhost``); None when there is no host."""
+    text = address.strip()
+    host = yarl.URL(text if "//" in text else f"//{text}").host if text else None
+    if not host:
+        return None
+    host = host.rstrip(".").lower()
+    found = _extractor()(host)
+    if not found.suffix or not found.domain:
+        return host  # an IP address, or a name no public suffix covers
+    return f"{found.domain}.{found.suffix}"
