@@ -19,13 +19,16 @@ def _extractor() -> tldextract.TLDExtract:
 
 def registrable_domain(address: str) -> str | None:
     """The registrable domain of a URL or a bare host name, lower case; the host itself for an IP
-    address or a name under no public suffix (``localhost``); None when there is no host."""
+    address or a name under no public suffix (``localhost``); None when there is no host or the
+    host is a public suffix itself (``co.uk``)."""
     text = address.strip()
     host = yarl.URL(text if "//" in text else f"//{text}").host if text else None
     if not host:
         return None
     host = host.rstrip(".").lower()
     found = _extractor()(host)
-    if not found.suffix or not found.domain:
+    if not found.domain:
+        return None  # a public suffix itself (co.uk): nobody's site
+    if not found.suffix:
         return host  # an IP address, or a name no public suffix covers
     return f"{found.domain}.{found.suffix}"
