@@ -317,11 +317,14 @@ class ServerAdminCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
-        await self.bot.services.administration.left(guild.id)
+        # Tracked background work, as every write the gateway causes (a shutdown waits for it).
+        self.bot.spawn(self.bot.services.administration.left(guild.id), name=f"left-{guild.id}")
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        await self.bot.services.administration.present([guild.id])
+        self.bot.spawn(
+            self.bot.services.administration.present([guild.id]), name=f"joined-{guild.id}"
+        )
 
     @tasks.loop(hours=PURGE_EVERY_HOURS)
     async def purge_loop(self) -> None:

@@ -108,6 +108,16 @@ async def test_sites_the_hourly_limit_and_the_server_defaults(newslink: Running)
         GUILD, NEWS, SHARER, "brief", [option("url", newslink.site.url(f"{NATO}?edition=3"))]
     )
     assert "the most allowed (2)" in await answered(fake, record)
+    # Where the bot may not react, the refusal is said instead: never silence.
+    fake.add_role(
+        GUILD, GUILD, permissions=DEFAULT_EVERYONE_PERMISSIONS & ~ADD_REACTIONS, name="@everyone"
+    )
+    fake.set_bot_permissions(GUILD, DEFAULT_BOT_PERMISSIONS & ~ADD_REACTIONS)
+    await newslink.quiet()
+    fourth = await _paste(newslink, SHARER, f"{NATO}?edition=4")
+    said = fake.messages(NEWS)[-1]
+    assert said["message_reference"]["message_id"] == str(fourth)
+    assert "the most allowed (2)" in said["content"] and fake.reactions(NEWS, fourth) == []
     # ... but a re-share still gets its pointer, and another member is briefed.
     again = await _paste(newslink, SHARER, f"{NATO}?edition=2")
     assert fake.reactions(NEWS, again) == []
@@ -130,7 +140,7 @@ async def test_sites_the_hourly_limit_and_the_server_defaults(newslink: Running)
         _newslink("settings", {"name": "channel", "type": 7, "value": str(LATE)}),
     )
     assert "not watched; length compact" in text and "Server defaults" in text
-    await _paste(newslink, MEMBER, f"{NATO}?edition=4", channel=LATE)
+    await _paste(newslink, MEMBER, f"{NATO}?edition=5", channel=LATE)
     assert fake.messages(LATE) == []  # left alone: not watched
 
 
