@@ -8,9 +8,8 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage import articles, guilds, sites, subscriptions
+from bot.storage import articles, guilds, sites, subscriptions, usage
 from bot.storage import settings as stored_settings
-from bot.storage import usage
 from bot.storage.models import (
     ArticleRecord,
     BriefRecord,
