@@ -19,6 +19,9 @@ is safe to show to a Discord user (it names no internal detail, no exception tex
         │   ├── NotHTML               a PDF, image, video, … rather than a web page
         │   └── TooLarge              declared or actual body over the limit
         ├── ExtractionError           the page could not be read (malformed, too slow to parse)
+        ├── Refused                   the server's own rules say no (shown as a reaction)
+        │   ├── SiteNotAllowed        a blocked site, or one off the server's allow-list
+        │   └── TooManyBriefs         the member or the channel is over its hourly limit
         └── StorageError              a domain error from the repository
             ├── AlreadySubscribed
             ├── NotSubscribed
@@ -110,6 +113,24 @@ class TooLarge(FetchError):
 
 class ExtractionError(UserFacingError):
     user_message = "Could not read that page."
+
+
+class Refused(UserFacingError):
+    """The server's own rules refuse the link. A pasted link always gets ``reaction`` (whatever
+    the channel's failure mode, "ignore" included): never silence, yet no reply in the channel
+    arguing with a moderator's choice; a command tells the caller in words."""
+
+    user_message = "This server's settings do not allow briefing that link."
+    reaction = "\N{NO ENTRY SIGN}"
+
+
+class SiteNotAllowed(Refused):
+    user_message = "This server's moderators do not allow briefs of that site."
+
+
+class TooManyBriefs(Refused):
+    user_message = "Too many briefs in the last hour; try again later."
+    reaction = "\N{HOURGLASS WITH FLOWING SAND}"
 
 
 class StorageError(UserFacingError):

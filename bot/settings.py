@@ -226,6 +226,28 @@ class Settings:
         "At most this many questions an hour are answered in one brief's thread.",
     )
 
+    # Server administration (issue 17)
+    briefs_per_member_hour: int = _setting(
+        "BRIEFS_PER_MEMBER_HOUR",
+        "10",
+        _parse_positive_int,
+        "At most this many briefs an hour of one member's links in a server (pointers to an "
+        "earlier brief and failures do not count); past it the member is told, not briefed.",
+    )
+    briefs_per_channel_hour: int = _setting(
+        "BRIEFS_PER_CHANNEL_HOUR",
+        "30",
+        _parse_positive_int,
+        "At most this many briefs an hour in one channel, whoever shares.",
+    )
+    purge_after_days: int = _setting(
+        "PURGE_AFTER_DAYS",
+        "30",
+        _parse_positive_int,
+        "A server the bot was removed from has its settings, subscriptions, briefs' records and "
+        "stored article text deleted this many days later, unless the bot is added back first.",
+    )
+
     # Fetching (see SECURITY.md for where the defaults come from)
     fetch_allowed_networks: tuple[Network, ...] = _setting(
         "FETCH_ALLOWED_NETWORKS",

@@ -19,7 +19,7 @@ import discord
 from bot.briefing.render import EmbedSpec, render_embed
 from bot.briefing.types import Brief
 from bot.choices import FailureMode
-from bot.errors import UserFacingError
+from bot.errors import Refused, UserFacingError
 from bot.sharing.types import EarlierBrief
 
 if TYPE_CHECKING:
@@ -235,8 +235,12 @@ class ChannelPublisher:
     async def report_failure(self, url: str, error: UserFacingError, mode: FailureMode) -> None:
         if mode is FailureMode.REACT and self.reply_to is not None:
             if self.channel.permissions_for(self._me).add_reactions:
-                await self.reply_to.add_reaction(FAILURE_REACTION)
-            return
+                # The server's own rules (a site, a limit) have their own sign.
+                await self.reply_to.add_reaction(getattr(error, "reaction", FAILURE_REACTION))
+                return
+            if not isinstance(error, Refused):
+                return
+            # A refusal by the server's rules is never silent: without reactions, it is said.
         if mode is not FailureMode.IGNORE:
             await self._say(f"No brief for <{url}>: {error.user_message}")
 

@@ -43,8 +43,9 @@ def _hidden(brief: BriefRef) -> BriefNotFound:
     return BriefNotFound(detail=f"message {brief.message_id} is in a channel hidden from them")
 
 
+# Visible to every member: /newslink help and forget-me are theirs (cogs/server_admin.py); each
+# moderator subcommand checks its permission at run time, in the channel acted on.
 @app_commands.guild_only()
-@app_commands.default_permissions(manage_channels=True)
 class NewslinkGroup(
     app_commands.Group, name="newslink", description="Set up where newslink briefs links"
 ):
@@ -99,10 +100,15 @@ class NewslinkGroup(
             threads=threads,
         )
         watched = "watched" if policy.watched else "not watched"
+        # The server's defaults, which channels never set up follow (/newslink defaults).
+        server = await self.bot.services.administration.defaults(target.guild.id)
         await interaction.response.send_message(
             f"{target.mention}: {watched}; length {policy.length}; "
             f"threads {'on' if policy.threads else 'off'}; "
-            f"on failure: {policy.on_failure.value}.",
+            f"on failure: {policy.on_failure.value}.\n"
+            f"Server defaults for other channels: "
+            f"{'watched' if server.watch_by_default else 'not watched'}; "
+            f"length {server.default_length}.",
             ephemeral=True,
         )
 

@@ -122,6 +122,27 @@ async def test_world_changes_after_connect_reach_the_client(
     await fake.wait_for(lambda: bot.get_guild(101) is not None and bot.get_channel(202) is not None)
 
 
+async def test_a_removed_guild_is_deleted_and_an_added_back_one_joined(fake: FakeDiscord) -> None:
+    c = client()
+    removed: list[int] = []
+    joined: list[int] = []
+    c.event(_recorder("on_guild_remove", removed))
+    c.event(_recorder("on_guild_join", joined))
+    async with running(c, fake):
+        await fake.remove_guild(GUILD)
+        await fake.wait_for(lambda: removed == [GUILD] and c.get_guild(GUILD) is None)
+        fake.add_guild(GUILD, "Guild", owner_id=OWNER)
+        await fake.wait_for(lambda: joined == [GUILD] and c.get_guild(GUILD) is not None)
+
+
+def _recorder(name: str, into: list[int]):  # type: ignore[no-untyped-def]
+    async def handler(guild: discord.Guild) -> None:
+        into.append(guild.id)
+
+    handler.__name__ = name
+    return handler
+
+
 # ---------------------------------------------------------------------- (2) messages
 async def test_injected_message_reaches_on_message(fake: FakeDiscord) -> None:
     c = client()

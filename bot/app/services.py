@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.administration import Administration
 from bot.app.tasks import BackgroundTasks
 from bot.clock import Clock
 from bot.curation import Curation
@@ -43,6 +44,7 @@ class Services:
     following: Following
     curation: Curation
     discussion: Discussion
+    administration: Administration
 
 
 def build_services(
@@ -64,6 +66,8 @@ def build_services(
         dm_pacer=Pacer(settings.dm_per_minute),
         spawn=lambda coro, name: tasks.spawn(coro, name=name),
         clock=clock,
+        briefs_per_member_hour=settings.briefs_per_member_hour,
+        briefs_per_channel_hour=settings.briefs_per_channel_hour,
     )
     return Services(
         settings=settings,
@@ -81,6 +85,7 @@ def build_services(
             cooldown_s=settings.ask_cooldown_seconds,
             per_thread_hour=settings.ask_per_thread_hour,
         ),
+        administration=Administration(sessions, clock, settings.purge_after_days),
     )
 
 

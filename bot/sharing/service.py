@@ -16,7 +16,7 @@ import os
 import secrets
 import socket
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,9 +25,10 @@ from bot.briefing.render import thread_name
 from bot.briefing.types import Brief
 from bot.choices import FailureMode
 from bot.clock import Clock
-from bot.errors import UserFacingError
+from bot.errors import Refused, UserFacingError
 from bot.fetch.links import find_links, sharer_words
 from bot.fetch.urls import url_key
+from bot.sharing import admission
 from bot.sharing.notify import Notifier, Pacer
 from bot.sharing.recovery import Missed, Recovered, Recovery, Reopener
 from bot.sharing.types import (
@@ -47,6 +48,7 @@ from bot.storage import articles as stored_articles
 from bot.storage import briefs as stored_briefs
 from bot.storage import claims as stored_claims
 from bot.storage import settings as stored_settings
+from bot.storage import sites as stored_sites
 from bot.storage import subscriptions as stored_subscriptions
 from bot.storage.briefs import ArticleFacts
 from bot.storage.database import unavailable
@@ -65,6 +67,11 @@ class ShareContext:
     policy: ChannelPolicy
     earlier: dict[str, EarlierBrief] = field(default_factory=dict)
     subscriptions: tuple[Subscription, ...] = ()
+    # The server's site rules (domain -> allow/block) and the last hour's briefs by the sharer
+    # and in the channel, for the server's own limits (:mod:`bot.sharing.admission`).
+    sites: dict[str, str] = field(default_factory=dict)
+    by_sharer: int = 0
+    in_channel: int = 0
 
 
 def default_owner() -> str:
@@ -144,6 +151,9 @@ class Sharing:
     # Runs a brief's paced DMs as tracked background work (the bot's ``spawn``), so a share ends
     # when its thread is open, not minutes later; None: the share awaits them itself.
     spawn: Callable[[Coroutine[Any, Any, Any], str], object] | None = None
+    # Hourly limits on briefs per sharer and per channel in a server (None: no limit).
+    briefs_per_member_hour: int | None = None
+    briefs_per_channel_hour: int | None = None
 
     def __post_init__(self) -> None:
         self.notifier = Notifier(
@@ -192,7 +202,13 @@ class Sharing:
                         found.channel_id, found.brief_message_id, found.thread_id
                     )
             subscriptions = await stored_subscriptions.all_subscriptions(session, share.guild_id)
-        return ShareContext(policy, earlier, tuple(subscriptions))
+            sites = await stored_sites.rules(session, share.guild_id)
+            by_sharer = in_channel = 0
+            if self.briefs_per_member_hour is not None or self.briefs_per_channel_hour is not None:
+                by_sharer, in_channel = await admission.read_counts(
+                    session, share, now=self.clock.now()
+                )
+        return ShareContext(policy, earlier, tuple(subscriptions), sites, by_sharer, in_channel)
 
     async def share_message(
         self,
@@ -225,7 +241,12 @@ class Sharing:
             if not await self._claim(share, key, retake_own_failure=not catching_up):
                 outcomes.append(Duplicate(url))
                 continue
-            outcomes.append(await self.run_claimed(share, url, key, publisher, take, context))
+            outcome = await self.run_claimed(share, url, key, publisher, take, context)
+            if isinstance(outcome, Posted):  # the next link of the message counts this one
+                context = replace(
+                    context, by_sharer=context.by_sharer + 1, in_channel=context.in_channel + 1
+                )
+            outcomes.append(outcome)
         return outcomes
 
     async def share_pasted(
@@ -320,8 +341,12 @@ class Sharing:
                 await publisher.point_to(url, earlier)
                 await self._finish_claim(share, key, brief_id=None)
                 return Pointed(url, earlier)
+            self._admit(share, url, context, limits=True)
             if brief is None:
                 brief = await self.briefer.brief(url, key=key, take=take, length=policy.length)
+            if brief.url != url:
+                # A shortener or redirect must not carry a blocked site past the rules.
+                self._admit(share, brief.url, context, limits=False)
         except UserFacingError as exc:
             log.info("message %s: cannot brief %s: %s", share.message_id, url, exc)
             # Given up, not failed: the page said no; retrying the same message will not help.
@@ -334,6 +359,20 @@ class Sharing:
             await self.fail_claim(share, key, give_up=False)
             raise
         return await self._publish(share, key, brief, publisher, context, adopt=adopt)
+
+    def _admit(self, share: Share, url: str, context: ShareContext, *, limits: bool) -> None:
+        """Raise :class:`~bot.errors.Refused` when the server's sites or hourly limits say no."""
+        refusal = admission.site_refusal(context.sites, url)
+        if refusal is None and limits:
+            refusal = admission.limit_refusal(
+                share,
+                by_sharer=context.by_sharer,
+                in_channel=context.in_channel,
+                per_member=self.briefs_per_member_hour,
+                per_channel=self.briefs_per_channel_hour,
+            )
+        if refusal is not None:
+            raise refusal
 
     async def _publish(
         self,
@@ -484,10 +523,12 @@ def _log_cancelled(exc: BaseException, share: Share, url: str) -> None:
 async def _report_failure(
     publisher: Publisher, url: str, error: UserFacingError, policy: ChannelPolicy
 ) -> None:
-    """Show the failure as the channel asks; showing it is best effort and never the bug."""
-    if policy.on_failure is FailureMode.IGNORE:
+    """Show the failure as the channel asks (a refusal by the server's rules: always as a
+    reaction, see :class:`~bot.errors.Refused`); best effort and never the bug."""
+    mode = FailureMode.REACT if isinstance(error, Refused) else policy.on_failure
+    if mode is FailureMode.IGNORE:
         return
     try:
-        await publisher.report_failure(url, error, policy.on_failure)
+        await publisher.report_failure(url, error, mode)
     except Exception:  # noqa: BLE001 - e.g. Discord refusing the reaction too; already logged why
         log.warning("could not show the failure for %s", url, exc_info=True)

@@ -245,3 +245,26 @@ class ModelUsage(Base):
     tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     requests: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column()
+
+
+class SiteRule(Base):
+    """A server allows or blocks a site, by registrable domain (``bbc.co.uk``): with any
+    ``allow`` rule only allowed sites are briefed; a ``block`` rule is never briefed."""
+
+    __tablename__ = "site_rules"
+    __table_args__ = (CheckConstraint("rule IN ('allow', 'block')", name="rule"),)
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column()
+
+
+class GuildDeparture(Base):
+    """The bot was removed from a server at ``left_at``: its data is purged ``PURGE_AFTER_DAYS``
+    later unless the bot is added back first (which deletes this row)."""
+
+    __tablename__ = "guild_departures"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    left_at: Mapped[dt.datetime] = mapped_column(index=True)

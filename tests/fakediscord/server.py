@@ -251,7 +251,20 @@ class FakeDiscord:
         self._guilds[guild_id] = guild
         if owner_id not in guild.members:
             self.add_member(guild_id, owner_id, "owner")
-        self._emit("GUILD_CREATE", guild.payload(full=True))
+        # Once connected, this is the bot joining a guild: Discord's GUILD_CREATE then has no
+        # ``unavailable`` (``false`` marks a guild of READY becoming available).
+        joined = guild.payload(full=True)
+        del joined["unavailable"]
+        self._emit("GUILD_CREATE", joined)
+
+    async def remove_guild(self, guild_id: int) -> None:
+        """The bot is removed from (kicked out of) a guild: GUILD_DELETE without ``unavailable``,
+        as Discord sends it; the guild and its channels are gone for the bot's REST calls too.
+        ``add_guild`` again adds it back (GUILD_CREATE, which discord.py reports as a join)."""
+        guild = self._guilds.pop(guild_id)
+        for channel_id in guild.channels:
+            self._channels.pop(channel_id, None)
+        await self.dispatch("GUILD_DELETE", {"id": str(guild_id)})
 
     def bot_role_id(self, guild_id: int) -> int:
         return self._bot_roles[guild_id]
