@@ -78,7 +78,13 @@ def build_services(
         tasks=tasks,
         sharing=sharing,
         following=Following(sessions, clock, settings.max_topics_per_member),
-        curation=Curation(sessions, clock),
+        # usage is shown only where a model is configured
+        curation=Curation(
+            sessions,
+            clock,
+            budget if settings.llm_base_url else None,
+            settings.llm_model or "the model",
+        ),
         discussion=Discussion(
             sessions,
             clock,

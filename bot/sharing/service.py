@@ -162,7 +162,8 @@ class Sharing:
     async def policy(self, guild_id: int, channel_id: int) -> ChannelPolicy:
         async with self.sessions() as session:
             stored = await stored_settings.get_channel_settings(session, guild_id, channel_id)
-        return _policy(stored)
+            server = await stored_settings.get_guild_settings(session, guild_id)
+        return _policy(stored, server)
 
     async def read_context(
         self,
@@ -180,7 +181,8 @@ class Sharing:
                 policy = _policy(
                     await stored_settings.get_channel_settings(
                         session, share.guild_id, share.channel_id
-                    )
+                    ),
+                    await stored_settings.get_guild_settings(session, share.guild_id),
                 )
             if watched_only and not policy.watched:
                 return ShareContext(policy)
@@ -321,7 +323,14 @@ class Sharing:
                 await self._finish_claim(share, key, brief_id=None)
                 return Pointed(url, earlier)
             if brief is None:
-                brief = await self.briefer.brief(url, key=key, take=take, length=policy.length)
+                brief = await self.briefer.brief(
+                    url,
+                    key=key,
+                    take=take,
+                    length=policy.length,
+                    commentary=policy.commentary,
+                    guild_id=share.guild_id,
+                )
         except UserFacingError as exc:
             log.info("message %s: cannot brief %s: %s", share.message_id, url, exc)
             # Given up, not failed: the page said no; retrying the same message will not help.
@@ -457,12 +466,15 @@ class Sharing:
             )
 
 
-def _policy(stored: stored_settings.ChannelSettings) -> ChannelPolicy:
+def _policy(
+    stored: stored_settings.ChannelSettings, server: stored_settings.GuildSettings
+) -> ChannelPolicy:
     return ChannelPolicy(
         watched=stored.watched,
         length=stored.length,
         threads=stored.threads,
         on_failure=FailureMode(stored.on_failure),
+        commentary=server.commentary_mode,
     )
 
 
