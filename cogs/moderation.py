@@ -119,7 +119,7 @@ class NewslinkGroup(
     @app_commands.choices(mode=_choices(CommentaryMode))
     async def commentary(self, interaction: discord.Interaction, mode: str) -> None:
         """Who writes the commentary of this server's briefs: the article itself, or the model."""
-        check_in(interaction, guild_text_channel(interaction), ["manage_guild"])
+        check_in(interaction, guild_text_channel(interaction), ["manage_channels"])
         curation = self.bot.services.curation
         chosen = await curation.set_commentary_mode(
             guild_text_channel(interaction).guild.id, CommentaryMode(mode)
