@@ -10,7 +10,6 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
 from bot.briefing.commentator import Commentator
 from bot.briefing.compose import build_brief, compose_brief
@@ -29,6 +28,7 @@ from tests.model.scripted_llm import (
     Reply,
     ScriptedLLM,
     honest,
+    scripted_llm_server,  # noqa: F401  (the llm fixture)
     slow,
 )
 
@@ -37,16 +37,6 @@ URL = "https://www.coastalcourier.example/news/2024/03/14/harbour-coal-terminal-
 TODAY = dt.date(2026, 12, 1)
 OUTLET = "The Coastal Courier"
 HONEST = "Councillors chose to retrain dock workers for offshore wind jobs instead."
-
-
-@pytest.fixture
-async def llm() -> AsyncIterator[ScriptedLLM]:
-    scripted = ScriptedLLM()
-    server = TestServer(scripted.app(), host="127.0.0.1")
-    await server.start_server()
-    scripted.server = server
-    yield scripted
-    await server.close()
 
 
 @pytest.fixture

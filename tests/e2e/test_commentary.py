@@ -4,11 +4,9 @@ One bot start, against the scripted OpenAI-compatible server on loopback."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from bot.settings import Secret
 from tests.e2e.conftest import (
@@ -21,20 +19,15 @@ from tests.e2e.conftest import (
     briefs,
     until,
 )
-from tests.model.scripted_llm import KEY, ScriptedLLM, honest
+from tests.model.scripted_llm import (
+    KEY,
+    ScriptedLLM,
+    honest,
+    scripted_llm_server,  # noqa: F401  (the llm fixture)
+)
 
 NATO = "/world/nato-russia"
 LEAD = "Russia and NATO disagree over Syria, and the missile shield divides them too."
-
-
-@pytest.fixture
-async def llm() -> AsyncIterator[ScriptedLLM]:
-    scripted = ScriptedLLM()
-    server = TestServer(scripted.app(), host="127.0.0.1")
-    await server.start_server()
-    scripted.server = server
-    yield scripted
-    await server.close()
 
 
 @pytest.fixture
