@@ -41,6 +41,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.briefing.commentary import source_host  # noqa: E402
+from bot.briefing.commentator import material  # noqa: E402
 from bot.briefing.compose import build_brief  # noqa: E402
 from bot.briefing.types import Brief  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
@@ -57,7 +58,7 @@ SAMPLES = 12
 def bridge_kind(bridge: str | None) -> str:
     if bridge is None:
         return "none"
-    if bridge == "Further on:":
+    if bridge == "Further on:":  # gone since issue 13; still counted, should it come back
         return "further_on"
     if bridge.startswith("On "):
         return "subject"
@@ -72,13 +73,6 @@ def lead_summary(lead: str) -> str:
 
 def outlet_of(brief: Brief) -> str:
     return (brief.article.site_name or "").strip() or source_host(brief.url)
-
-
-def material(brief: Brief) -> str:
-    """Everything a piece may draw on: headline, outlet, byline, description, the text."""
-    a = brief.article
-    parts = [a.title or "", outlet_of(brief), ", ".join(a.authors), a.description or "", a.text]
-    return "\n".join(p for p in parts if p)
 
 
 def load_pages(data_dir: Path, limit: int | None) -> list[tuple[str, str, bytes]]:

@@ -57,6 +57,26 @@ class ArticleKind(enum.StrEnum):
     NOT_ARTICLE = "not_article"
 
 
+class Genre(enum.StrEnum):
+    """What kind of piece an article is, from the page's own signals (:mod:`bot.article.genre`):
+    the lead frames it so (news "reports", opinion "writes in", ...)."""
+
+    NEWS = "news"
+    OPINION = "opinion"
+    ANALYSIS = "analysis"
+    SATIRE = "satire"
+    REVIEW = "review"
+    # typed as something that is no story of the outlet's (a customer review, a product page)
+    OTHER = "other"
+
+
+class CommentaryMode(enum.StrEnum):
+    """Who writes a server's commentary: the article's own words, or a language model."""
+
+    ARTICLE = "article"
+    MODEL = "model"
+
+
 def values(choices: type[enum.StrEnum]) -> tuple[str, ...]:
     """The stored strings of a choice set, in definition order (for CHECK constraints)."""
     return tuple(member.value for member in choices)

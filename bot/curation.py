@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.choices import FailureMode, Length
+from bot.choices import CommentaryMode, FailureMode, Length
 from bot.clock import Clock
 from bot.errors import BriefNotFound
+from bot.model.budget import Budget
 from bot.sharing.types import ChannelPolicy
 from bot.storage import briefs as stored_briefs
 from bot.storage import settings as stored_settings
@@ -44,9 +45,45 @@ def _ref(record: BriefRecord) -> BriefRef:
 
 
 @dataclass(frozen=True)
+class ModelUsage:
+    """What ``/newslink settings`` shows of the model: its name, tokens used today, the limit."""
+
+    model: str
+    used_today: int
+    daily_tokens: int
+
+
+@dataclass(frozen=True)
 class Curation:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
+    # the daily model budget (None: no model configured), for the usage shown in settings
+    budget: Budget | None = None
+    model_name: str = ""
+
+    @property
+    def has_model(self) -> bool:
+        return self.budget is not None
+
+    async def commentary_mode(self, guild_id: int) -> CommentaryMode:
+        """Who writes the server's commentary (also what thread answers ask: model or not)."""
+        async with self.sessions() as session:
+            stored = await stored_settings.get_guild_settings(session, guild_id)
+        return stored.commentary_mode
+
+    async def set_commentary_mode(self, guild_id: int, mode: CommentaryMode) -> CommentaryMode:
+        async with self.sessions() as session, session.begin():
+            stored = await stored_settings.set_guild_settings(
+                session, guild_id, commentary_mode=mode, now=self.clock.now()
+            )
+        return stored.commentary_mode
+
+    async def model_usage(self, guild_id: int) -> ModelUsage | None:
+        """The server's model tokens today and the daily limit; None with no model configured."""
+        if self.budget is None:
+            return None
+        used = await self.budget.used_today(guild_id)
+        return ModelUsage(self.model_name, used, self.budget.daily_tokens)
 
     async def configure(
         self,

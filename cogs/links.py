@@ -176,7 +176,13 @@ class LinksCog(commands.Cog):
         take: str | None,
     ) -> None:
         settings = await self.bot.sharing.policy(channel.guild.id, channel.id)
-        brief = await self.bot.services.briefer.brief(url, take=take, length=settings.length)
+        brief = await self.bot.services.briefer.brief(
+            url,
+            take=take,
+            length=settings.length,
+            commentary=settings.commentary,
+            guild_id=channel.guild.id,
+        )
         view = PublishView(self, brief, origin_id=interaction.id)
         await interaction.followup.send(
             embed=to_embed(render_embed(brief)), view=view, ephemeral=True, wait=True

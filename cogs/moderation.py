@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.briefing.render import safe_markdown
-from bot.choices import FailureMode, Length
+from bot.choices import CommentaryMode, FailureMode, Length
 from bot.curation import BriefRef
 from bot.errors import BriefNotFound, UserFacingError
 from cogs._checks import caller, can_read, check_in, guild_text_channel
@@ -102,15 +102,38 @@ class NewslinkGroup(
         watched = "watched" if policy.watched else "not watched"
         # The server's defaults, which channels never set up follow (/newslink defaults).
         server = await self.bot.services.administration.defaults(target.guild.id)
+        curation = self.bot.services.curation
+        mode = await curation.commentary_mode(target.guild.id)
+        usage = await curation.model_usage(target.guild.id)
+        model = (
+            f" Model: {usage.used_today:,} of {usage.daily_tokens:,} tokens used today."
+            if usage is not None
+            else ""
+        )
         await interaction.response.send_message(
             f"{target.mention}: {watched}; length {policy.length}; "
             f"threads {'on' if policy.threads else 'off'}; "
             f"on failure: {policy.on_failure.value}.\n"
             f"Server defaults for other channels: "
             f"{'watched' if server.watch_by_default else 'not watched'}; "
-            f"length {server.default_length}.",
+            f"length {server.default_length}. Commentary (server-wide): {mode}.{model}",
             ephemeral=True,
         )
+
+    @app_commands.command(name="commentary")
+    @app_commands.describe(mode="model: a language model writes the lead and bridges (checked)")
+    @app_commands.choices(mode=_choices(CommentaryMode))
+    async def commentary(self, interaction: discord.Interaction, mode: str) -> None:
+        """Who writes the commentary of this server's briefs: the article itself, or the model."""
+        check_in(interaction, guild_text_channel(interaction), ["manage_channels"])
+        curation = self.bot.services.curation
+        chosen = await curation.set_commentary_mode(
+            guild_text_channel(interaction).guild.id, CommentaryMode(mode)
+        )
+        note = ""
+        if chosen == CommentaryMode.MODEL and not curation.has_model:
+            note = " No model is configured (LLM_BASE_URL): briefs keep the article's own words."
+        await interaction.response.send_message(f"Commentary: {chosen}.{note}", ephemeral=True)
 
 
 class ModerationCog(commands.Cog):

@@ -56,3 +56,28 @@ async def test_find_pin_list_and_forget_a_brief(
     with pytest.raises(BriefNotFound):
         await curation.find_brief(GUILD, CHANNEL, 600)
     assert await curation.pinned(GUILD, channel_ids=[CHANNEL], page=1, per_page=5) == ([], False)
+
+
+async def test_commentary_mode_is_server_wide_article_by_default_and_read_by_the_share_policy(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: FixedClock
+) -> None:
+    from bot.choices import CommentaryMode
+    from bot.model.budget import Budget
+    from bot.storage.usage import UsageStore
+
+    budget = Budget(UsageStore(sessionmaker), clock, daily_tokens=1000)
+    curation = Curation(sessionmaker, clock, budget, "smollm2")
+    assert await curation.commentary_mode(GUILD) == CommentaryMode.ARTICLE
+    assert await curation.set_commentary_mode(GUILD, CommentaryMode.MODEL) == "model"
+    assert await curation.commentary_mode(GUILD) == CommentaryMode.MODEL
+    assert await curation.commentary_mode(GUILD + 1) == CommentaryMode.ARTICLE  # per server
+    # the channel settings are untouched by it
+    assert await curation.configure(GUILD, CHANNEL) == ChannelPolicy()
+    await budget.record(GUILD, 120)
+    usage = await curation.model_usage(GUILD)
+    assert usage is not None and (usage.model, usage.used_today, usage.daily_tokens) == (
+        "smollm2",
+        120,
+        1000,
+    )
+    assert await Curation(sessionmaker, clock).model_usage(GUILD) is None  # no model configured

@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.app.services import open_briefer
 from bot.briefing.render import render_text
 from bot.briefing.types import Brief
+from bot.choices import CommentaryMode
 from bot.clock import Clock
 from bot.errors import InvalidURL, UserFacingError
 from bot.fetch.guard import check_url
@@ -26,6 +27,11 @@ class UsageError(UserFacingError):
 
 def brief_command(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
     """Print the brief for a URL (fetched safely) or a saved page, as text or JSON."""
+    commentary = getattr(args, "commentary", None) or (
+        CommentaryMode.MODEL if settings.llm_base_url else CommentaryMode.ARTICLE
+    )
+    if commentary == CommentaryMode.MODEL and settings.llm_base_url is None:
+        raise UsageError("--commentary model needs LLM_BASE_URL (an OpenAI-compatible API).")
     if args.html:
         if not args.page_url:
             raise UsageError("--html needs --url: the address the page was saved from.")
@@ -40,12 +46,20 @@ def brief_command(settings: Settings, args: argparse.Namespace, clock: Clock) ->
             raise UsageError(f"Cannot read {args.html}: {exc.strerror}.") from None
         brief = asyncio.run(
             _brief_saved_page(
-                settings, clock, html, args.page_url, take=args.take, length=args.length
+                settings,
+                clock,
+                html,
+                args.page_url,
+                take=args.take,
+                length=args.length,
+                commentary=commentary,
             )
         )
     elif args.url:
         brief = asyncio.run(
-            _fetch_brief(settings, clock, args.url, take=args.take, length=args.length)
+            _fetch_brief(
+                settings, clock, args.url, take=args.take, length=args.length, commentary=commentary
+            )
         )
     else:
         raise UsageError("Give a URL, or --html FILE --url URL.")
@@ -57,21 +71,28 @@ def brief_command(settings: Settings, args: argparse.Namespace, clock: Clock) ->
 
 
 async def _fetch_brief(
-    settings: Settings, clock: Clock, url: str, *, take: str | None, length: str
+    settings: Settings, clock: Clock, url: str, *, take: str | None, length: str, commentary: str
 ) -> Brief:
     if not url.lower().startswith(("http://", "https://")):
         raise InvalidURL("Only http:// and https:// links can be briefed.")
     async with _preview_briefer(settings, clock) as briefer:
-        return await briefer.brief(url, take=take, length=length)
+        return await briefer.brief(url, take=take, length=length, commentary=commentary)
 
 
 async def _brief_saved_page(
-    settings: Settings, clock: Clock, html: bytes, url: str, *, take: str | None, length: str
+    settings: Settings,
+    clock: Clock,
+    html: bytes,
+    url: str,
+    *,
+    take: str | None,
+    length: str,
+    commentary: str,
 ) -> Brief:
     # Parsed like a fetched page, in a worker with the bot's deadline: a hostile saved page ends
     # with "That page took too long to read." instead of running for as long as it likes.
     async with _preview_briefer(settings, clock) as briefer:
-        return await briefer.brief_page(html, url, take=take, length=length)
+        return await briefer.brief_page(html, url, take=take, length=length, commentary=commentary)
 
 
 def _preview_briefer(settings: Settings, clock: Clock) -> AbstractAsyncContextManager[Briefer]:

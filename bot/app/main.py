@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         default=Length.STANDARD.value,
         help="how much to quote (default: standard, a new channel's length)",
     )
+    brief.add_argument(
+        "--commentary",
+        choices=["article", "model"],
+        default=None,
+        help="who writes the lead and bridges (default: model when LLM_BASE_URL is set)",
+    )
     brief.add_argument("--json", action="store_true", help="print the brief as JSON")
     sub.add_parser("migrate", help="upgrade the database to the latest schema")
     sync = sub.add_parser("sync", help="register the slash commands with Discord")

@@ -14,18 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.administration import Administration
 from bot.app.tasks import BackgroundTasks
+from bot.briefing.commentator import Commentator
 from bot.clock import Clock
 from bot.curation import Curation
 from bot.discussion.service import Discussion
 from bot.fetch.fetcher import Fetcher
 from bot.fetch.guard import create_session
 from bot.following import Following
+from bot.model.budget import Budget
+from bot.model.client import ModelClient, create_model_session
 from bot.settings import Settings
 from bot.sharing.jobs import warm_parsers
 from bot.sharing.notify import Pacer
 from bot.sharing.pipeline import Briefer
 from bot.sharing.service import Sharing
 from bot.storage.database import create_engine, session_factory, upgrade_to_head
+from bot.storage.usage import UsageStore
 from bot.workers import ParsePool
 
 log = logging.getLogger(__name__)
@@ -54,6 +58,7 @@ def build_services(
     *,
     clock: Clock,
     tasks: BackgroundTasks | None = None,
+    budget: Budget | None = None,
 ) -> Services:
     """The services over the long-lived parts (also what a test builds without a network)."""
     tasks = tasks or BackgroundTasks()
@@ -77,7 +82,13 @@ def build_services(
         tasks=tasks,
         sharing=sharing,
         following=Following(sessions, clock, settings.max_topics_per_member),
-        curation=Curation(sessions, clock),
+        # usage is shown only where a model is configured
+        curation=Curation(
+            sessions,
+            clock,
+            budget if settings.llm_base_url else None,
+            settings.llm_model or "the model",
+        ),
         discussion=Discussion(
             sessions,
             clock,
@@ -90,8 +101,26 @@ def build_services(
 
 
 @asynccontextmanager
+async def open_commentator(
+    settings: Settings, *, budget: Budget | None = None
+) -> AsyncIterator[Commentator | None]:
+    """The model's commentary when ``LLM_BASE_URL`` is set (else None), on its own session,
+    closed on the way out."""
+    if settings.llm_base_url is None:
+        yield None
+        return
+    async with create_model_session(settings) as model_http:
+        yield Commentator(ModelClient.from_settings(model_http, settings), budget)
+
+
+@asynccontextmanager
 async def open_briefer(
-    settings: Settings, *, clock: Clock, pool: ParsePool | None = None, prime: bool = True
+    settings: Settings,
+    *,
+    clock: Clock,
+    pool: ParsePool | None = None,
+    prime: bool = True,
+    budget: Budget | None = None,
 ) -> AsyncIterator[Briefer]:
     """The HTTP session, parse pool (``settings.parse_workers``) and fetcher behind a Briefer.
 
@@ -110,7 +139,8 @@ async def open_briefer(
                 await pool.warm_up()
             fetcher = Fetcher(http, settings)
             try:
-                yield Briefer(fetcher, pool, settings, clock=clock)
+                async with open_commentator(settings, budget=budget) as commentator:
+                    yield Briefer(fetcher, pool, settings, clock=clock, commentator=commentator)
             finally:
                 await fetcher.close()  # cancel fetches still in flight before the session closes
     finally:
@@ -127,9 +157,11 @@ async def open_services(
     if migrate:
         await upgrade_to_head(settings.database_url)
     engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    budget = Budget(UsageStore(sessions), clock, settings.llm_daily_tokens)
     try:
-        async with open_briefer(settings, clock=clock, pool=pool) as briefer:
-            yield build_services(settings, briefer, session_factory(engine), clock=clock)
+        async with open_briefer(settings, clock=clock, pool=pool, budget=budget) as briefer:
+            yield build_services(settings, briefer, sessions, clock=clock, budget=budget)
     finally:
         await engine.dispose()
         log.info("services closed")

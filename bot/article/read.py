@@ -34,6 +34,7 @@ from bot.article.document import parse_page
 from bot.article.furniture.chrome import remove_chrome
 from bot.article.furniture.credits import is_credit_or_footer, is_marked_furniture, marked_furniture
 from bot.article.furniture.lines import is_metadata_line
+from bot.article.genre import genre_of
 from bot.article.metadata.read import Metadata, metadata_of
 from bot.article.page import Page, read_page
 from bot.article.types import Article, ArticleKind
@@ -112,6 +113,7 @@ def extract_article(
         kind=kind,
         headings=frozenset(p for p in paragraphs if p in headings),
         furniture=frozenset(p for p in paragraphs if is_marked_furniture(p, marked)),
+        genre=genre_of(page, meta.title, meta.description),
     )
 
 

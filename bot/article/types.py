@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from bot.choices import ArticleKind
+from bot.choices import ArticleKind, Genre
 
 __all__ = ["Article", "ArticleKind", "MIN_ARTICLE_WORDS"]
 
@@ -31,6 +31,8 @@ class Article:
     # posts (a tweet's text and its "— Name (@handle) date" signature), captions of pictures
     # signed with a credit, copyright lines. They stay in ``paragraphs``; a brief never quotes one.
     furniture: frozenset[str] = frozenset()
+    # What kind of piece it is (news, opinion, ...), from the page's signals (bot.article.genre).
+    genre: Genre = Genre.NEWS
 
     @property
     def text(self) -> str:

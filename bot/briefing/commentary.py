@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 import re
 
+from bot.article.genre import label_prefix
 from bot.article.invisible import strip_invisible
 from bot.article.types import Article
+from bot.briefing.framing import bare_frame, clean_sentence, frame, lead_language
 from bot.briefing.ranking import (
     MIN_SUMMARY_CHARS,
     NAME_ADJECTIVE,
@@ -23,6 +25,7 @@ from bot.briefing.ranking import (
 )
 from bot.briefing.types import LEAD_MAX_CHARS
 from bot.fetch.urls import display_host
+from bot.model.checks import repeats
 
 log = logging.getLogger(__name__)
 
@@ -59,19 +62,40 @@ _NOT_NAME_START = frozenset(
 )
 
 
-def bridge_before(paras: list[str], article: Article, mentioned: str) -> str:
+_QUOTATION = re.compile(r"[\"“”„«»]")
+# What may follow a complete name without being more of it: a name followed by a capital, an
+# initial or a particle ("George R.R. Martin", "Bashar al-Assad") was cut short.
+_NAME_GOES_ON = re.compile(r"^\s+(?:[A-Z]|(?:al|el|bin|ibn|van|von|de|da|del|di|le|la)[\s-])")
+_OPENS_WITH_SPEAKER = re.compile(rf"(?:{_NAME})\s+{_REPORTING}\b")
+_TICKER = re.compile(r"\b(?:[A-Z]{2,}\d|\d+[A-Z]{2,}|[A-Z]{2,6}:[A-Z]{1,6})")
+
+
+def _english(article: Article) -> bool:
+    """Bridges are words ("On …:", "More from …:"): only in an English brief."""
+    return lead_language(article.language, article.text) == "en"
+
+
+def bridge_before(paras: list[str], article: Article, mentioned: str) -> str | None:
     """A line introducing the next run by what it is about, from the run's own words: a person
-    it quotes ("Derek Hollis:"), the subject of its first sentence ("On the dock workers'
-    union:"), or a name the article keeps returning to ("On Vladimir Putin:"), each only if the
-    brief has not mentioned it yet; otherwise a neutral "Further on:". Never a fact of its own."""
+    who speaks in it ("Derek Hollis:", only over a paragraph that quotes them), the subject of
+    its first sentence ("On the dock workers' union:"), or a complete name the article keeps
+    returning to ("On Vladimir Putin:"), each only if the brief has not mentioned it yet;
+    otherwise None (the bare separator). Never a fact of its own, and only in English."""
+    if not _english(article):
+        return None
     for order, p in enumerate(paras):
-        for m in _SPEAKER.finditer(p):
+        # Someone speaks in the run only where the paragraph quotes them or opens with their
+        # statement ("Ana Ruiz said …"), not where a columnist mentions what they once said.
+        speaks = _QUOTATION.search(p) is not None or _OPENS_WITH_SPEAKER.match(p) is not None
+        for m in _SPEAKER.finditer(p) if speaks else ():
             name = (m.group("after") or m.group("before")).rstrip(".")
             start = m.start("after") if m.group("after") else m.start("before")
+            end = m.end("after") if m.group("after") else m.end("before")
             if (
                 name.split()[0] in _NOT_NAME_START
                 or len(name) > _BRIDGE_PHRASE_MAX
                 or _inside_longer_name(p, start)
+                or _NAME_GOES_ON.match(p[end : end + 8])
             ):
                 continue
             if name.lower() not in mentioned:
@@ -90,18 +114,26 @@ def bridge_before(paras: list[str], article: Article, mentioned: str) -> str:
         if subject is not None:
             phrase = first[0][: subject.end("np")]
             words = set(content_terms(phrase))
-            if words and len(phrase) <= _BRIDGE_PHRASE_MAX and phrase.lower() not in mentioned:
+            if (
+                words
+                and len(phrase) <= _BRIDGE_PHRASE_MAX
+                and phrase.lower() not in mentioned
+                and not _TICKER.search(phrase)
+            ):
                 return f"On {phrase[0].lower()}{phrase[1:]}:"
     name = _salient_name(paras, article, mentioned)
-    return f"On {name}:" if name else "Further on:"
+    return f"On {name}:" if name else None
 
 
 _EARLY_CHARS = 80
+
+
 _ADJECTIVE_ENDINGS = ("ian", "ese", "ish", "ean", "ic", "an", "i")
 _CALENDAR = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may "
     "june july august september october november december today yesterday".split()
 )
+_PRONOUNS = frozenset("i he she it we you they me him her us them sie er es ihr".split())
 
 
 def _salient_name(paras: list[str], article: Article, mentioned: str) -> str | None:
@@ -123,13 +155,18 @@ def _salient_name(paras: list[str], article: Article, mentioned: str) -> str | N
                     or phrase.lower() in STOPWORDS
                 ):
                     continue
+                # Half a name ("George" of George R.R. Martin, "Bashar" of al-Assad) or a
+                # ticker ("US10YT") is no subject.
+                if _TICKER.search(phrase) or _NAME_GOES_ON.match(sentence[m.end() : m.end() + 8]):
+                    continue
                 count = text.count(phrase)
                 multiword = " " in phrase
-                # A lone capitalised word may be an adjective ("Syrian", "Turkish") or a date;
+                # A lone capitalised word may be a pronoun, an adjective ("Syrian") or a date;
                 # said once, late in the run, it is a detail rather than what the run is about.
                 if not multiword and (
                     phrase.endswith(_ADJECTIVE_ENDINGS)
                     or phrase.lower() in _CALENDAR
+                    or phrase.lower() in _PRONOUNS
                     or (count < 2 and (order > 0 or p.find(phrase) > _EARLY_CHARS))
                 ):
                     continue
@@ -154,24 +191,22 @@ def outlet_of(article: Article, url: str) -> str:
 
 
 def _two_sentences(text: str) -> str:
-    """At most two sentences and LEAD_MAX_CHARS; a cut mid-sentence is marked with an ellipsis."""
+    """At most two whole, clean sentences within LEAD_MAX_CHARS, or "" when not even the first
+    is: a lead is never cut inside a sentence, a name or a word."""
     sentences = split_sentences(text)
-    if len(sentences) > 1 and sentences[-1][-1] not in SENTENCE_FINAL:
-        # A description that stops mid-sentence was cut by the publisher ("…live off the"):
-        # a full stop after it would pass the cut off as their words.
-        sentences.pop()
     out = ""
     for s in sentences[:2]:
-        candidate = f"{out} {s}".strip()
+        if s[-1] not in SENTENCE_FINAL:
+            # A description that stops mid-sentence was cut by the publisher ("…live off the"):
+            # a full stop after it would pass the cut off as their words.
+            break
+        clean = clean_sentence(s)
+        if clean is None:
+            break
+        candidate = f"{out} {clean}".strip()
         if len(candidate) > LEAD_MAX_CHARS:
             break
         out = candidate
-    if not out and sentences:
-        cut = sentences[0][: LEAD_MAX_CHARS - 1]
-        cut = cut.rsplit(" ", 1)[0] if " " in cut else cut
-        out = cut.rstrip(" ,;:") + "…"
-    if out and out[-1] not in ".!?…\"'”’)":
-        out += "."
     return out
 
 
@@ -187,22 +222,42 @@ def _uncut_description(article: Article, description: str) -> str:
     return description
 
 
-def generated_lead(article: Article, outlet: str, chosen: list[int], *, has_quotes: bool) -> str:
-    """The lead "{outlet} reports: {summary}", from the publisher's description (whose
-    standfirst the ranking then leaves unquoted), else from the lede sentence when the lede is not
-    quoted, else a neutral "From {outlet}:"; rendering sets the quotes that follow apart."""
-    quoted = {collapse(article.paragraphs[k]).lower() for k in chosen}
-    summary = ""
+def _says_again(summary: str, quoted: list[str]) -> bool:
+    """Whether ``summary`` repeats a quoted paragraph: mostly its word pairs, or a stretch of it."""
+    folded = plain(summary)
+    return any(repeats(summary, q) or folded[:80] in plain(q) for q in quoted)
+
+
+def _summaries(article: Article, chosen: list[int]) -> list[str]:
+    """What could say what the story is, best first: the publisher's description (or the
+    paragraph it was cut from), then the lede's first sentence."""
+    out = []
     description = description_for_lead(article)
-    if description and not any(description.lower() in q for q in quoted):
-        summary = _two_sentences(_uncut_description(article, description))
-    elif article.paragraphs and 0 not in chosen:
+    if description:
+        _, description = label_prefix(description)
+        if description:
+            out.append(_two_sentences(_uncut_description(article, description)))
+    if article.paragraphs and 0 not in chosen:
         lede = split_sentences(article.paragraphs[0])
         if lede and len(lede[0]) >= MIN_SUMMARY_CHARS:
-            summary = _two_sentences(lede[0])
+            out.append(_two_sentences(lede[0]))
+    return [s for s in out if s]
+
+
+def generated_lead(article: Article, outlet: str, chosen: list[int], *, has_quotes: bool) -> str:
+    """The lead: a framing by the kind of piece, in the article's language ("Reuters reports:",
+    "Jane Doe writes in the Guardian:", "Satire from …:"), then the publisher's description or
+    the lede sentence unless it would say again what a quote says; with nothing to add, the
+    framing alone (the quotes follow). A language without framing words gets none."""
+    quoted = [article.paragraphs[k] for k in chosen]
+    language = lead_language(article.language, article.text)
+    author = article.authors[0] if article.authors else None
+    framing = frame(article.genre, language, outlet, author)
+    summary = next((s for s in _summaries(article, chosen) if not _says_again(s, quoted)), "")
     if not summary:
-        return f"From {outlet}:" if has_quotes else f"From {outlet}."
-    return f"{outlet} reports: {summary}"
+        lead = framing or bare_frame(language, outlet) or f"{outlet}:"
+        return lead if has_quotes else lead.rstrip(" :") + "."
+    return f"{framing} {summary}" if framing else summary
 
 
 _NOT_ARTICLE_REASONS: dict[str, str] = {

@@ -218,6 +218,9 @@ def render_embed(brief: Brief) -> EmbedSpec:
     footer_parts = [x for x in (_authors(brief.article), _date(brief.article)) if x]
     if brief.kind == "article" and brief.article.paragraphs:
         footer_parts.append(f"{reading_minutes(brief.article)} min read")
+    if brief.commentary_model:
+        # said plainly: a model wrote some of the commentary
+        footer_parts.append(f"Commentary: {brief.commentary_model}")
     footer = cut(" · ".join(footer_parts), FOOTER_LIMIT) if footer_parts else None
 
     web = _web_url(url)
@@ -276,6 +279,8 @@ def render_text(brief: Brief) -> str:
         for paragraph in run.paragraphs:
             lines += [_SPACE.sub(" ", strip_invisible(paragraph)).strip(), ""]
     lines.append(f"Read the full article: {strip_invisible(brief.url)}")
+    if brief.commentary_model:
+        lines += ["", f"Commentary: {clean_line(brief.commentary_model)}"]
     return "\n".join(lines)
 
 

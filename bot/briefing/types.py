@@ -38,6 +38,8 @@ class Brief:
     runs: list[QuoteRun] = field(default_factory=list)
     # True when ``lead`` is the sharer's own words: rendering keeps their markdown.
     lead_is_take: bool = False
+    # The model that wrote a piece of the commentary (None: none did): "Commentary: <model>".
+    commentary_model: str | None = None
 
     @property
     def kind(self) -> str:
@@ -68,4 +70,5 @@ class Brief:
             "lead_is_take": self.lead_is_take,
             "runs": [{"paragraphs": list(r.paragraphs), "bridge": r.bridge} for r in self.runs],
             "kind": self.kind,
+            **({"commentary_model": self.commentary_model} if self.commentary_model else {}),
         }

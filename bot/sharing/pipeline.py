@@ -24,9 +24,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from bot.article.types import Article
+from bot.briefing.commentary import outlet_of
+from bot.briefing.commentator import Commentator
 from bot.briefing.compose import compose_brief
 from bot.briefing.types import Brief
-from bot.choices import Length
+from bot.choices import CommentaryMode, Length
 from bot.clock import Clock
 from bot.errors import ExtractionError, FetchTimeout
 from bot.fetch.fetcher import Fetcher
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 
 # Extracted articles kept in memory; each is at most a few hundred KB of text.
 _ARTICLE_CACHE_ENTRIES = 256
+# Seconds kept back from BRIEF_TIMEOUT for posting once the model's pieces are in.
+_COMMENTARY_MARGIN_S = 0.25
 
 
 class Briefer:
@@ -53,7 +57,10 @@ class Briefer:
         *,
         clock: Clock,
         timer: Callable[[], float] = time.monotonic,
+        commentator: Commentator | None = None,
     ) -> None:
+        # The model's commentary (None: no LLM_BASE_URL, the article's own words only).
+        self.commentator = commentator
         self._fetcher = fetcher
         self._pool = pool
         self._settings = settings
@@ -71,14 +78,18 @@ class Briefer:
         key: str | None = None,
         take: str | None = None,
         length: str = Length.STANDARD,
+        commentary: str = CommentaryMode.ARTICLE,
+        guild_id: int | None = None,
     ) -> Brief:
         """The brief for ``url`` (``key``: its :func:`~bot.fetch.urls.url_key`, when the caller has
-        it). Raises FetchError or ExtractionError (both user-facing)."""
+        it), its commentary by the model when ``commentary`` is ``model`` and one is configured
+        (``guild_id``'s budget). Raises FetchError or ExtractionError (both user-facing)."""
         key = url_key(url) if key is None else key
         deadline = self._timer() + self._settings.brief_timeout
         try:
             async with asyncio.timeout(self._settings.brief_timeout):
                 article = self._kept(key)
+                brief: Brief | None = None
                 if article is None:
                     running = self._extracting.get(key)
                     if running is None:
@@ -88,19 +99,29 @@ class Briefer:
                         self._extracting[key] = running
                         running.add_done_callback(lambda done: self._forget(key, done))
                         # shield: one impatient caller must not cancel the work others wait for.
-                        return await asyncio.shield(running)
-                    article = (await asyncio.shield(running)).article
-                return await self._compose(article, deadline, take=take, length=length)
+                        brief = await asyncio.shield(running)
+                    else:
+                        article = (await asyncio.shield(running)).article
+                if article is not None:
+                    brief = await self._compose(article, deadline, take=take, length=length)
+                assert brief is not None
+                return await self._commented(brief, deadline, commentary, guild_id)
         except TimeoutError:
             raise FetchTimeout("That page took too long to fetch and read.") from None
 
     async def brief_page(
-        self, html: bytes, url: str, *, take: str | None = None, length: str = Length.STANDARD
+        self,
+        html: bytes,
+        url: str,
+        *,
+        take: str | None = None,
+        length: str = Length.STANDARD,
+        commentary: str = CommentaryMode.ARTICLE,
     ) -> Brief:
         """The brief of a page already at hand (the preview's ``--html``), parsed in the pool
         with the bot's deadlines: a hostile saved page is stopped as a served one would be."""
         deadline = self._timer() + self._settings.brief_timeout
-        return await self._pool.run(
+        brief = await self._pool.run(
             self._remaining(deadline),
             read_and_brief,
             html,
@@ -109,6 +130,19 @@ class Briefer:
             today=self._clock.today(),
             take=take,
             length=length,
+        )
+        return await self._commented(brief, deadline, commentary, None)
+
+    async def _commented(
+        self, brief: Brief, deadline: float, commentary: str, guild_id: int | None
+    ) -> Brief:
+        """``brief`` with the model's checked commentary, back before ``deadline`` whatever the
+        model does (a piece not back in time keeps the one built without a model)."""
+        if commentary != CommentaryMode.MODEL or self.commentator is None:
+            return brief
+        within = deadline - self._timer() - _COMMENTARY_MARGIN_S
+        return await self.commentator.comment(
+            brief, outlet=outlet_of(brief.article, brief.url), guild_id=guild_id, within=within
         )
 
     async def _compose(

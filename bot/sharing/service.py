@@ -172,7 +172,8 @@ class Sharing:
     async def policy(self, guild_id: int, channel_id: int) -> ChannelPolicy:
         async with self.sessions() as session:
             stored = await stored_settings.get_channel_settings(session, guild_id, channel_id)
-        return _policy(stored)
+            server = await stored_settings.get_guild_settings(session, guild_id)
+        return _policy(stored, server)
 
     async def read_context(
         self,
@@ -190,7 +191,8 @@ class Sharing:
                 policy = _policy(
                     await stored_settings.get_channel_settings(
                         session, share.guild_id, share.channel_id
-                    )
+                    ),
+                    await stored_settings.get_guild_settings(session, share.guild_id),
                 )
             if watched_only and not policy.watched:
                 return ShareContext(policy)
@@ -343,7 +345,14 @@ class Sharing:
                 return Pointed(url, earlier)
             self._admit(share, url, context, limits=True)
             if brief is None:
-                brief = await self.briefer.brief(url, key=key, take=take, length=policy.length)
+                brief = await self.briefer.brief(
+                    url,
+                    key=key,
+                    take=take,
+                    length=policy.length,
+                    commentary=policy.commentary,
+                    guild_id=share.guild_id,
+                )
             if brief.url != url:
                 # A shortener or redirect must not carry a blocked site past the rules.
                 self._admit(share, brief.url, context, limits=False)
@@ -496,12 +505,15 @@ class Sharing:
             )
 
 
-def _policy(stored: stored_settings.ChannelSettings) -> ChannelPolicy:
+def _policy(
+    stored: stored_settings.ChannelSettings, server: stored_settings.GuildSettings
+) -> ChannelPolicy:
     return ChannelPolicy(
         watched=stored.watched,
         length=stored.length,
         threads=stored.threads,
         on_failure=FailureMode(stored.on_failure),
+        commentary=server.commentary_mode,
     )
 
 

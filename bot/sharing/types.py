@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from bot.briefing.types import Brief
-from bot.choices import FailureMode, Length
+from bot.choices import CommentaryMode, FailureMode, Length
 from bot.errors import UserFacingError
 
 
@@ -40,6 +40,8 @@ class ChannelPolicy:
     length: Length = Length.STANDARD
     threads: bool = True
     on_failure: FailureMode = FailureMode.REACT
+    # the server's (not the channel's): who writes the commentary
+    commentary: CommentaryMode = CommentaryMode.ARTICLE
 
 
 @runtime_checkable
@@ -106,6 +108,8 @@ class BrieferLike(Protocol):
         key: str | None = None,
         take: str | None = None,
         length: str = Length.STANDARD,
+        commentary: str = CommentaryMode.ARTICLE,
+        guild_id: int | None = None,
     ) -> Brief: ...
 
 

@@ -31,10 +31,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
-from bot.choices import ClaimState, Delivery, FailureMode, Length, values
+from bot.choices import ClaimState, CommentaryMode, Delivery, FailureMode, Length, values
 
 LENGTHS = values(Length)
 ON_FAILURE = values(FailureMode)
+COMMENTARY_MODES = values(CommentaryMode)
 DELIVERIES = values(Delivery)
 CLAIM_STATES = values(ClaimState)
 
@@ -90,12 +91,19 @@ class GuildSettingsRecord(Base):
     __table_args__ = (
         CheckConstraint(_one_of("default_length", LENGTHS), name="default_length"),
         CheckConstraint(_one_of("default_on_failure", ON_FAILURE), name="default_on_failure"),
+        CheckConstraint(_one_of("commentary_mode", COMMENTARY_MODES), name="commentary_mode"),
     )
 
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     watch_by_default: Mapped[bool] = mapped_column(Boolean, default=True)
     default_length: Mapped[str] = mapped_column(String(16), default=Length.STANDARD.value)
     default_on_failure: Mapped[str] = mapped_column(String(16), default=FailureMode.REACT.value)
+    # who writes the commentary, server-wide (issue 13): the article's words or the model
+    commentary_mode: Mapped[str] = mapped_column(
+        String(16),
+        default=CommentaryMode.ARTICLE.value,
+        server_default=CommentaryMode.ARTICLE.value,
+    )
     updated_at: Mapped[dt.datetime] = mapped_column()
 
 

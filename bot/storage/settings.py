@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.choices import FailureMode, Length
+from bot.choices import CommentaryMode, FailureMode, Length
 from bot.storage.dialect import insert
 from bot.storage.models import ChannelSettingsRecord, GuildSettingsRecord
 
@@ -24,6 +24,7 @@ class GuildSettings:
     watch_by_default: bool = True
     default_length: Length = Length.STANDARD
     default_on_failure: FailureMode = FailureMode.REACT
+    commentary_mode: CommentaryMode = CommentaryMode.ARTICLE
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,10 @@ async def get_guild_settings(session: AsyncSession, guild_id: int) -> GuildSetti
     if row is None:
         return GuildSettings()
     return GuildSettings(
-        row.watch_by_default, Length(row.default_length), FailureMode(row.default_on_failure)
+        row.watch_by_default,
+        Length(row.default_length),
+        FailureMode(row.default_on_failure),
+        CommentaryMode(row.commentary_mode),
     )
 
 
@@ -68,6 +72,7 @@ async def set_guild_settings(
     watch_by_default: bool | None = None,
     default_length: Length | None = None,
     default_on_failure: FailureMode | None = None,
+    commentary_mode: CommentaryMode | None = None,
     now: dt.datetime,
 ) -> GuildSettings:
     """Change the given settings (None: keep) and return them all; ValueError for a value that
@@ -77,6 +82,7 @@ async def set_guild_settings(
         current.watch_by_default if watch_by_default is None else watch_by_default,
         Length(default_length or current.default_length),
         FailureMode(default_on_failure or current.default_on_failure),
+        CommentaryMode(commentary_mode or current.commentary_mode),
     )
     await _upsert(session, GuildSettingsRecord, {"guild_id": guild_id}, new.__dict__, now)
     return new

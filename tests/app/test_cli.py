@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests._article_page import article_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,3 +171,19 @@ def test_the_preview_length_is_a_new_channel_s_length() -> None:
 
     args = _parser().parse_args(["brief", "https://news.example.com/a"])
     assert args.length == GuildSettings().default_length
+
+
+def test_commentary_model_without_a_model_server_is_one_line_and_status_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # in process: the check comes before anything starts
+    from bot.app.main import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LLM_BASE_URL", raising=False)
+    page = tmp_path / "page.html"
+    page.write_bytes(article_html())
+    args = ["brief", "--html", str(page), "--url", "https://news.example.com/a"]
+    assert main([*args, "--commentary", "model"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "LLM_BASE_URL" in err

@@ -394,7 +394,7 @@ def test_names_made_only_of_invisible_characters_fall_back_to_the_host(blank: st
     assert spec.author_name == "example.com"
     assert spec.footer is not None and spec.footer.startswith("Jane Doe ·")
     assert render_text(brief).startswith("NEWSLINK: example.com\n")
-    assert brief.lead == "From example.com:"  # the outlet named by its host, not by "ㅤ"
+    assert brief.lead == "example.com reports:"  # the outlet named by its host, not by "ㅤ"
 
 
 def test_invisible_characters_go_from_every_text_shown_but_emoji_stay() -> None:

@@ -6,21 +6,14 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
 from bot.model.client import ModelClient, create_model_session
 from bot.settings import Secret, Settings
-from tests.model.scripted_llm import KEY, ScriptedLLM
-
-
-@pytest.fixture
-async def llm() -> AsyncIterator[ScriptedLLM]:
-    scripted = ScriptedLLM()
-    server = TestServer(scripted.app(), host="127.0.0.1")
-    await server.start_server()
-    scripted.server = server
-    yield scripted
-    await server.close()
+from tests.model.scripted_llm import (
+    KEY,
+    ScriptedLLM,
+    scripted_llm_server,  # noqa: F401  (the llm fixture)
+)
 
 
 @pytest.fixture

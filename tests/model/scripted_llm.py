@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
@@ -108,3 +110,14 @@ class ScriptedLLM:
         return web.Response(
             body=json.dumps(data), status=reply.status, content_type="application/json"
         )
+
+
+@pytest.fixture(name="llm")
+async def scripted_llm_server() -> AsyncIterator[ScriptedLLM]:
+    """The scripted server on loopback (import this fixture where it is needed)."""
+    scripted = ScriptedLLM()
+    server = TestServer(scripted.app(), host="127.0.0.1")
+    await server.start_server()
+    scripted.server = server
+    yield scripted
+    await server.close()

@@ -35,9 +35,18 @@ class RedirectingBriefer(FakeBriefer):
     """A shortener: the brief is of the page the short link led to."""
 
     async def brief(
-        self, url: str, *, key: str | None = None, take: str | None = None, length: str = "standard"
+        self,
+        url: str,
+        *,
+        key: str | None = None,
+        take: str | None = None,
+        length: str = "standard",
+        commentary: str = "article",
+        guild_id: int | None = None,
     ) -> Brief:
-        brief = await super().brief(url, key=key, take=take, length=length)
+        brief = await super().brief(
+            url, key=key, take=take, length=length, commentary=commentary, guild_id=guild_id
+        )
         return dataclasses.replace(brief, url=CNN) if url == SHORT else brief
 
 

@@ -67,7 +67,14 @@ class FakeBriefer:
     keys: list[str | None] = field(default_factory=list)
 
     async def brief(
-        self, url: str, *, key: str | None = None, take: str | None = None, length: str = "standard"
+        self,
+        url: str,
+        *,
+        key: str | None = None,
+        take: str | None = None,
+        length: str = "standard",
+        commentary: str = "article",
+        guild_id: int | None = None,
     ) -> Brief:
         self.calls.append((url, take, length))
         self.keys.append(key)
@@ -738,6 +745,8 @@ async def test_a_cancelled_share_is_released_and_the_next_start_briefs_it(
             key: str | None = None,
             take: str | None = None,
             length: str = "standard",
+            commentary: str = "article",
+            guild_id: int | None = None,
         ) -> Brief:
             fetching.set()
             await asyncio.Event().wait()  # a page that never answers
@@ -768,6 +777,8 @@ async def test_a_cancellation_from_below_is_logged_with_the_link(
             key: str | None = None,
             take: str | None = None,
             length: str = "standard",
+            commentary: str = "article",
+            guild_id: int | None = None,
         ) -> Brief:
             # What a job cancelled with a killed worker pool used to raise: nobody cancelled
             # the share's task.
@@ -795,6 +806,8 @@ async def test_a_shutdown_cancellation_is_logged_with_the_link_as_info(
             key: str | None = None,
             take: str | None = None,
             length: str = "standard",
+            commentary: str = "article",
+            guild_id: int | None = None,
         ) -> Brief:
             waiting.set()
             await asyncio.Event().wait()
