@@ -11,8 +11,8 @@ import asyncio
 import logging
 import multiprocessing
 import weakref
-from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, ParamSpec, TypeVar
 
@@ -31,12 +31,25 @@ T = TypeVar("T")
 class ParsePool:
     """A small pool of worker processes with a deadline per job.
 
-    ``spawn`` rather than ``fork``: the parent runs an event loop and threads, which must not be
-    forked. Workers are started lazily and replaced when a job overruns or a worker dies.
+    Workers come from multiprocessing's ``forkserver``, not ``fork``: the parent runs an event loop
+    and threads, which must not be forked. The fork server is a single-threaded process started
+    fresh (like ``spawn``) the first time a pool needs a worker; it imports ``preload`` once, and
+    every worker after, the first and each one replacing a killed worker, is forked from it with
+    those modules already loaded. Loading the parsers costs seconds of CPU (dateparser compiles
+    the regexes of some 200 locales), which a worker started by ``spawn`` paid every time: each
+    hostile page killed for overrunning cost that much again. Workers are started lazily and
+    replaced when a job overruns or a worker dies.
+
+    There is one fork server per process, and its preload is whatever was set when it started:
+    a pool made with ``preload`` after another pool started the server gets workers without it
+    (correct, as ``warm_up`` still primes each worker, but slower).
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, *, preload: Sequence[str] = ()) -> None:
         self._workers = workers
+        self._context = multiprocessing.get_context("forkserver")
+        if preload:
+            self._context.set_forkserver_preload(list(preload))
         self._executor: ProcessPoolExecutor | None = None
         self._closed = False
         # At most one job per worker is handed to the executor, so a job's deadline is its own.
@@ -45,7 +58,8 @@ class ParsePool:
         )
         # What primes a new worker (see warm_up), and the pool it is priming.
         self._warm: Callable[[], object] = bool
-        self._warming: tuple[ProcessPoolExecutor, list[Future[object]]] | None = None
+        self._warming: tuple[ProcessPoolExecutor, Future[list[Future[object]]]] | None = None
+        self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-pool-start")
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._closed:
@@ -53,10 +67,10 @@ class ParsePool:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
                 max_workers=self._workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=self._context,
                 initializer=configure_logging,
-                # A spawned worker starts with logging unconfigured (WARNING and up, bare
-                # messages); give it the parent's level now, and bot.logs' format.
+                # The fork server runs with logging unconfigured (WARNING and up, bare messages):
+                # give each worker the parent's level now, and bot.logs' format.
                 initargs=(logging.getLogger().getEffectiveLevel(),),
             )
         return self._executor
@@ -150,21 +164,28 @@ class ParsePool:
         importing the parsers takes seconds, which must not count against a job's deadline
         (after a kill, every job would otherwise pay it)."""
         if self._warming is None or self._warming[0] is not executor:
-            try:
-                jobs = [executor.submit(_call, self._warm, (), {}) for _ in range(self._workers)]
-            except (BrokenProcessPool, RuntimeError):
-                return  # the job's own submit finds out
-            self._warming = (executor, jobs)
-        pending = [asyncio.wrap_future(job) for job in self._warming[1] if not job.done()]
+            # From a thread: submit starts the worker processes, and the first start waits for
+            # the fork server to finish its preload (seconds), which must not block the event
+            # loop (Discord heartbeats). Recorded before waiting, so concurrent jobs share it.
+            self._warming = (executor, self._starter.submit(self._submit_warm_ups, executor))
+        try:
+            jobs = await asyncio.wrap_future(self._warming[1])
+        except (BrokenProcessPool, RuntimeError):
+            return  # the job's own submit finds out
+        pending = [asyncio.wrap_future(job) for job in jobs if not job.done()]
         for waiter in pending:
             waiter.add_done_callback(_retrieve)
         if pending:
             await asyncio.wait(pending, timeout=_WARM_UP_S)
 
+    def _submit_warm_ups(self, executor: ProcessPoolExecutor) -> list[Future[object]]:
+        return [executor.submit(_call, self._warm, (), {}) for _ in range(self._workers)]
+
     def close(self) -> None:
         """Stop the workers at once: waiting for a job here would block the event loop, and a
         hostile parse could make that wait long."""
         self._closed = True
+        self._starter.shutdown(wait=False)
         if self._executor is not None:
             _kill(self._executor)
             self._executor = None

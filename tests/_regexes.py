@@ -35,11 +35,14 @@ def _module_patterns() -> Iterator[tuple[str, AnyPattern]]:
 
 def all_patterns() -> dict[str, AnyPattern]:
     found: dict[str, AnyPattern] = {}
-    seen: set[int] = set()
+    seen: set[tuple[str | bytes, int]] = set()
     for name, pattern in _module_patterns():
-        # Imported into another module too: checked once, under its first name.
-        if id(pattern) not in seen:
-            seen.add(id(pattern))
+        # Imported into another module too, or the same source compiled with the same flags in
+        # two modules (bot.briefing.ranking._WORD and bot.model.checks._PAIR_WORD): one regex,
+        # checked once, under its first name.
+        key = (pattern.pattern, pattern.flags)
+        if key not in seen:
+            seen.add(key)
             found[name] = pattern
     # Built per call rather than at import: the date spellings a page may show.
     for i, source in enumerate(dates._date_patterns(dt.date(2024, 3, 14))):

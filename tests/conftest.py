@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
 import os
 import shutil
 import uuid
@@ -32,10 +33,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import FixedClock
-from bot.sharing.jobs import warm_parsers
+from bot.sharing.jobs import PRELOAD, warm_parsers
 from bot.storage.database import create_engine, session_factory, upgrade_to_head
 from bot.workers import ParsePool
 from tests._dates import NOW, PINNED_TIMES
+
+# Every parse pool in the session forks its workers from one fork server (bot/workers.py), whose
+# preload is set when it starts: prime it, as the bot primes its own, whichever pool starts first.
+multiprocessing.set_forkserver_preload(list(PRELOAD))
 
 POSTGRES_ENV = "NEWSLINK_TEST_POSTGRES_URL"
 
@@ -197,7 +202,7 @@ def parse_pool() -> Iterator[ParsePool]:
     was most of each bot start; the worker keeps no state between jobs, so sharing it leaves
     the tests as isolated as before. Warmed here, before any test's own time bounds start; a
     test that overruns a parse gets the pool replaced (and the new worker warmed), as in the bot."""
-    pool = ParsePool(1)
+    pool = ParsePool(1, preload=PRELOAD)
     try:
         _run_elsewhere(pool.warm_up(warm_parsers))
         yield pool

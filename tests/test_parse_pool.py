@@ -4,6 +4,8 @@ import asyncio
 import logging
 import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -124,19 +126,41 @@ def _log_in_worker() -> int:
     return os.getpid()
 
 
-@pytest.mark.parametrize("level", [logging.INFO, logging.WARNING])
-async def test_a_worker_logs_like_the_bot(
-    level: int, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
-) -> None:
-    """A worker's records reach the bot's log (stderr, which workers inherit) in the bot's
-    format, at the parent's level: INFO is neither dropped nor printed when the parent hides it."""
-    caplog.set_level(level)  # the root level, as bot.logs.configure_logging leaves it
+# A parent process like the bot's: its own stderr, its root level set, one pool. Workers are forked
+# by the fork server, so they write to the stderr the server started with: the test cannot swap
+# fd 2 under a running server (pytest's capfd does, per test), it runs a process of its own.
+_PARENT = """
+import asyncio, logging, os, sys
+from bot.workers import ParsePool
+from tests.test_parse_pool import _log_in_worker
+
+logging.getLogger().setLevel(int(sys.argv[1]))
+
+async def main() -> None:
     pool = ParsePool(1)
     try:
         assert await pool.run(30, _log_in_worker) != os.getpid()
     finally:
         pool.close()
-    err = capfd.readouterr().err
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("level", [logging.INFO, logging.WARNING])
+def test_a_worker_logs_like_the_bot(level: int) -> None:
+    """A worker's records reach the bot's log (stderr, which workers inherit) in the bot's
+    format, at the parent's level: INFO is neither dropped nor printed when the parent hides it."""
+    parent = subprocess.run(
+        [sys.executable, "-c", _PARENT, str(level)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    err = parent.stderr
+    assert parent.returncode == 0, err
     warning = LOG_LINE.format(level="WARNING", message="worker warns about a page")
     info = LOG_LINE.format(level="INFO", message="worker reads a page")
     assert re.search(warning, err, re.MULTILINE), err

@@ -24,7 +24,7 @@ from bot.following import Following
 from bot.model.budget import Budget
 from bot.model.client import ModelClient, create_model_session
 from bot.settings import Settings
-from bot.sharing.jobs import warm_parsers
+from bot.sharing.jobs import PRELOAD, warm_parsers
 from bot.sharing.notify import Pacer
 from bot.sharing.pipeline import Briefer
 from bot.sharing.service import Sharing
@@ -130,7 +130,8 @@ async def open_briefer(
     costs seconds of CPU, more than most previews, so the parsers load inside the deadline)."""
     own_pool = pool is None
     if pool is None:
-        pool = ParsePool(settings.parse_workers)
+        # Primed: the fork server loads the parsers once for every worker it starts.
+        pool = ParsePool(settings.parse_workers, preload=PRELOAD if prime else ())
     try:
         async with create_session(settings) as http:
             if prime:

@@ -24,6 +24,10 @@ _WARM_UP_PAGE = (
 # Any day after the warm-up page's own: the result is thrown away.
 _WARM_UP_TODAY = dt.date(2024, 1, 3)
 
+# What a parse pool's fork server imports so that its workers start with the parsers primed
+# (ParsePool's ``preload``): importing it runs warm_parsers once.
+PRELOAD = ("bot.sharing.preload",)
+
 
 def read_and_brief(
     html: bytes,

@@ -172,11 +172,12 @@ async def _fifty_megabytes(request: web.Request) -> web.StreamResponse:
     return response
 
 
-@pytest.fixture(scope="module")
-def pool() -> ParsePool:
-    p = ParsePool(1)
-    yield p
-    p.close()
+@pytest.fixture
+def pool(parse_pool: ParsePool) -> ParsePool:
+    # The session's pool, primed as the bot primes its own: a page's deadline then covers reading
+    # it, not the fork server loading the parsers for the first worker of the session. An overrun
+    # here gets its worker killed and replaced, as in the bot.
+    return parse_pool
 
 
 @pytest.fixture
