@@ -15,16 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app.tasks import BackgroundTasks
 from bot.clock import Clock
 from bot.curation import Curation
-from bot.discussion.service import Discussion
+from bot.discussion.service import Discussion, ModelAnswers, ModelMode
 from bot.fetch.fetcher import Fetcher
 from bot.fetch.guard import create_session
 from bot.following import Following
+from bot.model.budget import Budget
+from bot.model.client import ModelClient, create_model_session
 from bot.settings import Settings
 from bot.sharing.jobs import warm_parsers
 from bot.sharing.notify import Pacer
 from bot.sharing.pipeline import Briefer
 from bot.sharing.service import Sharing
 from bot.storage.database import create_engine, session_factory, upgrade_to_head
+from bot.storage.usage import UsageStore
 from bot.workers import ParsePool
 
 log = logging.getLogger(__name__)
@@ -52,9 +55,18 @@ def build_services(
     *,
     clock: Clock,
     tasks: BackgroundTasks | None = None,
+    model_client: ModelClient | None = None,
+    model_mode: ModelMode | None = None,
 ) -> Services:
-    """The services over the long-lived parts (also what a test builds without a network)."""
+    """The services over the long-lived parts (also what a test builds without a network).
+
+    ``model_client`` (when ``LLM_BASE_URL`` is set) answers questions on the servers where
+    ``model_mode`` says model commentary is on."""
     tasks = tasks or BackgroundTasks()
+    model = None
+    if model_client is not None:
+        budget = Budget(UsageStore(sessions), clock, settings.llm_daily_tokens)
+        model = ModelAnswers(model_client, budget, model_mode or _model_commentary_off)
     sharing = Sharing(
         sessions=sessions,
         briefer=briefer,
@@ -80,8 +92,15 @@ def build_services(
             text_days=settings.article_text_days,
             cooldown_s=settings.ask_cooldown_seconds,
             per_thread_hour=settings.ask_per_thread_hour,
+            model=model,
         ),
     )
+
+
+async def _model_commentary_off(guild_id: int) -> bool:
+    # Until the server setting of model commentary (issue 9) is connected: answers stay the
+    # article's passages on every server.
+    return False
 
 
 @asynccontextmanager
@@ -123,8 +142,16 @@ async def open_services(
         await upgrade_to_head(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
-        async with open_briefer(settings, clock=clock, pool=pool) as briefer:
-            yield build_services(settings, briefer, session_factory(engine), clock=clock)
+        async with (
+            open_briefer(settings, clock=clock, pool=pool) as briefer,
+            create_model_session(settings) as model_http,
+        ):
+            model_client = (
+                ModelClient.from_settings(model_http, settings) if settings.llm_base_url else None
+            )
+            yield build_services(
+                settings, briefer, session_factory(engine), clock=clock, model_client=model_client
+            )
     finally:
         await engine.dispose()
         log.info("services closed")
