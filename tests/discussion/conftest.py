@@ -10,6 +10,9 @@ import pytest
 from bot.article.read import extract_article
 from bot.article.types import Article
 
+# The scripted model server on loopback, as the model tests start it (tests of answers).
+from tests.model.conftest import llm  # noqa: F401
+
 PAGES = Path(__file__).parent.parent / "pages"
 
 

@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.article.types import Article
@@ -27,16 +26,6 @@ from tests.storage._records import GUILD, record_brief
 KEY_URL = "example.org/a"
 LEADER = "Who is the council leader?"
 HONEST = "The council leader is Margaret Okafor [¶7]."
-
-
-@pytest.fixture
-async def llm() -> AsyncIterator[ScriptedLLM]:
-    scripted = ScriptedLLM()
-    server = TestServer(scripted.app(), host="127.0.0.1")
-    await server.start_server()
-    scripted.server = server
-    yield scripted
-    await server.close()
 
 
 @pytest.fixture
