@@ -22,7 +22,7 @@ are scaled to the best one's and ``EMBED_RANK_WEIGHT`` times the cosine similari
 and paragraph is added; every paragraph is then a candidate, not only those sharing a word. The
 similarity is the paragraph's plus ``SENTENCE_EMBED_WEIGHT`` times that of its best sentence:
 a SQuAD answer sits in one sentence, and a long paragraph's vector dilutes it (held out across
-articles, +0.5 to +1.7 points of top-1). A lexical best-sentence bonus (``sentence_weight``) was
+articles, +0.8 and +1.2 points of top-1). A lexical best-sentence bonus (``sentence_weight``) was
 tried too and gained nothing over BM25 with the pair cue, so it is 0.
 
 **Abstaining.** A question about something the article does not discuss uses words the article
