@@ -152,9 +152,10 @@ def run_tfidf(articles: list[Article]) -> list[tuple[Question, list[int], float]
 
 # Ranking weights tried by --cv; the abstention threshold is chosen on confidence afterwards.
 GRID = {
-    "pair_weight": (0.5, 1.0),
-    "type_bonus": (0.0, 0.1),
-    "embed_rank_weight": (0.0, 0.5, 1.0, 2.0),
+    "pair_weight": (0.5,),
+    "type_bonus": (0.1, 0.2),
+    "embed_rank_weight": (0.5, 1.0, 2.0),
+    "sentence_embed_weight": (0.0, 1.0, 1.5),
 }
 # Tried once the ranking is chosen: weights of the embedding in the abstention's confidence.
 CONFIDENCE_WEIGHTS = (0.0, 1.0, 2.0, 3.0)

@@ -104,7 +104,12 @@ class DiscussionCog(commands.Cog):
             if mine.add_reactions:
                 await message.add_reaction(LIMITED_REACTION)
             return
-        text = await self.discussion.answer(brief, question)
+        if await self.discussion.uses_model(message.guild.id):
+            # A model answer may take seconds: show that one is coming, as /ask's defer does.
+            async with thread.typing():
+                text = await self.discussion.answer(brief, question)
+        else:
+            text = await self.discussion.answer(brief, question)
         await message.reply(
             text, mention_author=False, allowed_mentions=discord.AllowedMentions.none()
         )

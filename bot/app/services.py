@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.administration import Administration
 from bot.app.tasks import BackgroundTasks
 from bot.briefing.commentator import Commentator
+from bot.choices import CommentaryMode
 from bot.clock import Clock
 from bot.curation import Curation
-from bot.discussion.service import Discussion
+from bot.discussion.service import Discussion, ModelAnswers, ModelMode
 from bot.fetch.fetcher import Fetcher
 from bot.fetch.guard import create_session
 from bot.following import Following
@@ -59,9 +60,30 @@ def build_services(
     clock: Clock,
     tasks: BackgroundTasks | None = None,
     budget: Budget | None = None,
+    model_client: ModelClient | None = None,
+    model_mode: ModelMode | None = None,
 ) -> Services:
-    """The services over the long-lived parts (also what a test builds without a network)."""
+    """The services over the long-lived parts (also what a test builds without a network).
+
+    ``model_client`` (when ``LLM_BASE_URL`` is set) answers questions on the servers where
+    ``model_mode`` says model commentary is on (default: the server's ``/newslink commentary``
+    setting), counted against the same daily ``budget`` as the commentary."""
     tasks = tasks or BackgroundTasks()
+    # usage is shown only where a model is configured
+    curation = Curation(
+        sessions,
+        clock,
+        budget if settings.llm_base_url else None,
+        settings.llm_model or "the model",
+    )
+    model = None
+    if model_client is not None:
+        answers_budget = budget or Budget(UsageStore(sessions), clock, settings.llm_daily_tokens)
+
+        async def server_chose_model(guild_id: int) -> bool:
+            return await curation.commentary_mode(guild_id) == CommentaryMode.MODEL
+
+        model = ModelAnswers(model_client, answers_budget, model_mode or server_chose_model)
     sharing = Sharing(
         sessions=sessions,
         briefer=briefer,
@@ -82,19 +104,14 @@ def build_services(
         tasks=tasks,
         sharing=sharing,
         following=Following(sessions, clock, settings.max_topics_per_member),
-        # usage is shown only where a model is configured
-        curation=Curation(
-            sessions,
-            clock,
-            budget if settings.llm_base_url else None,
-            settings.llm_model or "the model",
-        ),
+        curation=curation,
         discussion=Discussion(
             sessions,
             clock,
             text_days=settings.article_text_days,
             cooldown_s=settings.ask_cooldown_seconds,
             per_thread_hour=settings.ask_per_thread_hour,
+            model=model,
         ),
         administration=Administration(sessions, clock, settings.purge_after_days),
     )
@@ -161,8 +178,16 @@ async def open_services(
     sessions = session_factory(engine)
     budget = Budget(UsageStore(sessions), clock, settings.llm_daily_tokens)
     try:
-        async with open_briefer(settings, clock=clock, pool=pool, budget=budget) as briefer:
-            yield build_services(settings, briefer, sessions, clock=clock, budget=budget)
+        async with (
+            open_briefer(settings, clock=clock, pool=pool, budget=budget) as briefer,
+            create_model_session(settings) as model_http,
+        ):
+            model_client = (
+                ModelClient.from_settings(model_http, settings) if settings.llm_base_url else None
+            )
+            yield build_services(
+                settings, briefer, sessions, clock=clock, budget=budget, model_client=model_client
+            )
     finally:
         await engine.dispose()
         log.info("services closed")

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from bot.briefing.render import cut, safe_markdown
 from bot.discussion.embedding import Embedder
 from bot.discussion.fragments import link
-from bot.discussion.retrieval import ArticleIndex, SearchResult, Tuning
+from bot.discussion.retrieval import MAX_PASSAGES, ArticleIndex, Passage, SearchResult, Tuning
+from bot.model.checks import CITATION as _CITATION
 
 # Discord's message content limit, and the share of it one quoted passage may take.
 MESSAGE_LIMIT = 1650  # of Discord's 2000: room for the question an /ask answer repeats
@@ -48,6 +49,9 @@ class Answer:
 
     question: str
     passages: tuple[Quoted, ...]
+    # What a language model is shown (the best few, even those too far behind to quote here);
+    # empty when newslink abstains, so no model is asked about an article that does not say.
+    retrieved: tuple[Quoted, ...] = ()
 
     @property
     def says_nothing(self) -> bool:
@@ -73,11 +77,49 @@ class Answerer:
 
     def answer(self, question: str) -> Answer:
         total = len(self.index.paragraphs)
-        shown = self.search(question).shown()
-        return Answer(
-            question,
-            tuple(Quoted(p.index, total, p.text, link(self.url, p.text)) for p in shown),
-        )
+        found = self.search(question)
+
+        def quoted(passages: Sequence[Passage]) -> tuple[Quoted, ...]:
+            return tuple(Quoted(p.index, total, p.text, link(self.url, p.text)) for p in passages)
+
+        retrieved = () if found.abstain else quoted(found.passages[:MAX_PASSAGES])
+        return Answer(question, quoted(found.shown()), retrieved)
+
+
+def _quote_lines(passages: Sequence[Quoted]) -> list[str]:
+    lines: list[str] = []
+    for q in passages:
+        # The place links to the passage on the page; <…> keeps Discord from embedding the page.
+        lines.append(f"> {safe_markdown(cut(q.text, PASSAGE_LIMIT))}")
+        lines.append(f"— [{q.place}](<{q.link}>)")
+    return lines
+
+
+def _fit(lines: list[str], keep: int) -> str:
+    text = "\n".join(lines)
+    while len(text) > MESSAGE_LIMIT and len(lines) > keep + 2:
+        lines = lines[:-2]  # drop the last passage rather than cut one mid-quote
+        text = "\n".join(lines)
+    return text
+
+
+def cited(text: str, retrieved: Sequence[Quoted]) -> tuple[Quoted, ...]:
+    """The passages ``text`` cites (``[¶7]``: 1-based), in the order first cited."""
+    by_number = {q.index + 1: q for q in retrieved}
+    out: list[Quoted] = []
+    for number in _CITATION.findall(text):
+        q = by_number.get(int(number))
+        if q is not None and q not in out:
+            out.append(q)
+    return tuple(out)
+
+
+def render_model(text: str, passages: Sequence[Quoted]) -> str:
+    """A checked model answer (one or two sentences citing ``[¶n]``), then the passages it cites
+    quoted under it, so every claim can be read against the article's own words."""
+    if not passages:
+        return safe_markdown(text)  # "The article does not say." cites nothing
+    return _fit([safe_markdown(text), *_quote_lines(passages)], keep=1)
 
 
 def render(answer: Answer) -> str:
@@ -85,12 +127,4 @@ def render(answer: Answer) -> str:
     if answer.says_nothing:
         return NOT_SAID + " Nothing in it answers that, so I am not quoting anything."
     lines = ["From the article:" if len(answer.passages) == 1 else "From the article, best first:"]
-    for q in answer.passages:
-        # The place links to the passage on the page; <…> keeps Discord from embedding the page.
-        lines.append(f"> {safe_markdown(cut(q.text, PASSAGE_LIMIT))}")
-        lines.append(f"— [{q.place}](<{q.link}>)")
-    text = "\n".join(lines)
-    while len(text) > MESSAGE_LIMIT and len(lines) > 3:
-        lines = lines[:-2]  # drop the last passage rather than cut one mid-quote
-        text = "\n".join(lines)
-    return text
+    return _fit(lines + _quote_lines(answer.passages), keep=1)

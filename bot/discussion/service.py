@@ -12,15 +12,20 @@ import asyncio
 import collections
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.discussion.answer import PURGED, Answerer, render
+from bot.discussion.answer import PURGED, Answer, Answerer, cited, render, render_model
 from bot.discussion.embedding import embedder
 from bot.errors import BriefNotFound
+from bot.model.budget import Budget
+from bot.model.checks import check_answer
+from bot.model.client import Completion, Message, ModelClient
+from bot.model.pieces import write_piece
+from bot.model.prompts import answer_prompt
 from bot.storage import articles as stored_articles
 from bot.storage import briefs as stored_briefs
 from bot.storage.models import BriefRecord
@@ -41,6 +46,8 @@ class AskedBrief:
     message_id: int
     thread_id: int | None
     url_key: str
+    headline: str = ""
+    outlet: str = ""
 
 
 def _asked(record: BriefRecord) -> AskedBrief:
@@ -50,7 +57,26 @@ def _asked(record: BriefRecord) -> AskedBrief:
         record.brief_message_id,
         record.thread_id,
         record.article.url_key,
+        record.article.title or "",
+        record.article.site_name or "",
     )
+
+
+# Whether a server has model commentary on (the server setting); its answers then use the model.
+ModelMode = Callable[[int], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class ModelAnswers:
+    """The language model behind answers: the shared client, spending from the daily budget
+    that commentary spends from too, on servers where ``mode`` says the model is on."""
+
+    client: ModelClient
+    budget: Budget
+    mode: ModelMode
+
+    async def ask(self, guild_id: int, messages: Sequence[Message]) -> Completion:
+        return await self.budget.complete(self.client, guild_id, messages)
 
 
 class Limits:
@@ -94,8 +120,10 @@ class Discussion:
         cooldown_s: float,
         per_thread_hour: int,
         monotonic: Callable[[], float] = time.monotonic,
+        model: ModelAnswers | None = None,
     ) -> None:
         self.sessions = sessions
+        self.model = model
         self.clock = clock
         self.text_days = text_days
         self.monotonic = monotonic
@@ -157,4 +185,42 @@ class Discussion:
             brief.message_id,
             "not said" if answer.says_nothing else [q.index for q in answer.passages],
         )
+        if answer.retrieved and await self.uses_model(brief.guild_id):
+            return await self._modelled(brief, answer, text.paragraphs, text.language)
         return render(answer)
+
+    async def uses_model(self, guild_id: int) -> bool:
+        """Whether ``guild_id``'s answers go to the language model (it may be slow: the cog
+        shows it is typing)."""
+        return self.model is not None and await self.model.mode(guild_id)
+
+    async def _modelled(
+        self,
+        brief: AskedBrief,
+        answer: Answer,
+        paragraphs: Sequence[str],
+        language: str | None,
+    ) -> str:
+        """One request: a checked answer citing the retrieved passages, with those it cites
+        quoted under it; any failure or refusal gives the passages alone (reason logged)."""
+        assert self.model is not None
+        model = self.model
+        retrieved = {q.index for q in answer.retrieved}
+        messages = answer_prompt(
+            answer.question,
+            [(q.index, q.text) for q in answer.retrieved],
+            headline=brief.headline,
+            outlet=brief.outlet,
+            language=language,
+        )
+        fallback = render(answer)
+        piece = await write_piece(
+            lambda m: model.ask(brief.guild_id, m),
+            messages,
+            lambda reply: check_answer(reply, paragraphs=paragraphs, retrieved=retrieved),
+            fallback,
+            what=f"answer on brief {brief.message_id}",
+        )
+        if piece.model is None:
+            return fallback
+        return render_model(piece.text, cited(piece.text, answer.retrieved))

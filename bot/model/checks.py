@@ -111,7 +111,8 @@ _MENTION = re.compile(r"@|<#\d")
 _LINK = re.compile(r"://|\bwww\.", re.IGNORECASE)
 _MARKDOWN = re.compile(r"[*`]|~~|\|\||__|\]\(|^[ \t]*[#>-]", re.MULTILINE)
 # "[¶7]", "[¶ 7]", "[¶7, ¶9]" is not supported: one paragraph per bracket.
-_CITATION = re.compile(r"\[¶ ?(\d{1,5})\]")
+CITATION = re.compile(r"\[¶ ?(\d{1,5})\]")
+_CITATION = CITATION
 _BRACKET = re.compile(r"[\[\]]")
 # Double quotation marks after folding; a quotation is what lies between two of them.
 _QUOTED = re.compile(r'"([^"]*)"')

@@ -10,6 +10,9 @@ import pytest
 from bot.article.read import extract_article
 from bot.article.types import Article
 
+# The scripted model server on loopback, as the model tests start it (tests of answers).
+from tests.model.scripted_llm import scripted_llm_server  # noqa: F401  (the llm fixture)
+
 PAGES = Path(__file__).parent.parent / "pages"
 
 

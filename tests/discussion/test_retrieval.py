@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
 import pytest
 
 from bot.article.types import Article
@@ -104,3 +110,45 @@ def test_embeddings_are_used_for_english_only(german: Article) -> None:
     index = ArticleIndex(german.paragraphs, "de", embedder=loaded)
     assert index._embedder is None  # trained on English: German is answered from words alone
     assert index.search("Wie oft fahren die Busse im Zentrum?").passages[0].index == 4
+
+
+class _ConceptEmbedder:
+    """A tiny deterministic embedder: words of one concept share a dimension, any other word
+    gets one of its own, so a paragraph's many other words dilute its vector as real ones do."""
+
+    CONCEPTS = ({"ferry", "boat"}, {"leave", "sails", "sail", "depart"}, {"when", "six", "hour"})
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        vocabulary: dict[str, int] = {}
+        rows = []
+        for text in texts:
+            counts: dict[int, float] = {}
+            for word in re.findall(r"[a-z]+", text.lower()):
+                dim = next((i for i, c in enumerate(self.CONCEPTS) if word in c), None)
+                if dim is None:
+                    dim = 3 + vocabulary.setdefault(word, len(vocabulary) % 61)
+                counts[dim] = counts.get(dim, 0.0) + 1.0
+            row = np.zeros(64)
+            for dim, n in counts.items():
+                row[dim] = n
+            rows.append(row / (np.linalg.norm(row) or 1.0))
+        return np.array(rows)
+
+
+def test_the_best_sentence_of_a_long_paragraph_counts() -> None:
+    # The answer is one short sentence at the end of a paragraph about other things; another
+    # paragraph shares the question's word but does not answer.
+    paragraphs = [
+        "The harbour board met on Monday to discuss the budget, parking fees, repairs to the "
+        "fish market roof, a complaint about seagulls, the lifeboat station and the annual "
+        "regatta. The boat sails at six.",
+        "Passengers complained about ferry fares.",
+    ]
+    question = "When does the ferry leave?"
+    plain = replace(Tuning(), sentence_embed_weight=0.0)
+    by_sentence = replace(Tuning(), sentence_embed_weight=1.5)
+    concept = _ConceptEmbedder()
+    assert ArticleIndex(paragraphs, "en", plain, concept).search(question).passages[0].index == 1
+    assert (
+        ArticleIndex(paragraphs, "en", by_sentence, concept).search(question).passages[0].index == 0
+    )
