@@ -143,11 +143,11 @@ class ModerationCog(commands.Cog):
     @staticmethod
     def _brief_channel(
         interaction: discord.Interaction, brief: BriefRef
-    ) -> discord.TextChannel | None:
+    ) -> discord.TextChannel | discord.Thread | None:
         """The channel a brief is in, None if it is gone."""
         assert interaction.guild is not None
-        channel = interaction.guild.get_channel(brief.channel_id)
-        return channel if isinstance(channel, discord.TextChannel) else None
+        channel = interaction.guild.get_channel_or_thread(brief.channel_id)
+        return channel if isinstance(channel, (discord.TextChannel, discord.Thread)) else None
 
     async def _pin(self, interaction: discord.Interaction, brief: BriefRef, pin: bool) -> None:
         channel = self._brief_channel(interaction, brief)
@@ -262,7 +262,9 @@ class ModerationCog(commands.Cog):
         await self._take_down(brief, channel)
         await interaction.followup.send("Brief removed.", ephemeral=True)
 
-    async def _take_down(self, brief: BriefRef, channel: discord.TextChannel | None) -> None:
+    async def _take_down(
+        self, brief: BriefRef, channel: discord.TextChannel | discord.Thread | None
+    ) -> None:
         """Delete the brief's message and retire its thread, then forget the brief."""
         if channel is not None:
             try:
@@ -273,7 +275,9 @@ class ModerationCog(commands.Cog):
                 await self._retire_thread(channel, brief.thread_id)
         await self.bot.services.curation.forget(brief)
 
-    async def _retire_thread(self, channel: discord.TextChannel, thread_id: int) -> None:
+    async def _retire_thread(
+        self, channel: discord.TextChannel | discord.Thread, thread_id: int
+    ) -> None:
         """A brief's thread when the brief goes: archived if anyone but newslink wrote in it
         (their words are theirs, not the bot's to delete), deleted if empty and the bot may
         (Manage Threads), archived otherwise."""
@@ -315,9 +319,8 @@ class ModerationCog(commands.Cog):
                 channel_id,
                 brief.message_id,
             )
-            await self._take_down(
-                brief, channel if isinstance(channel, discord.TextChannel) else None
-            )
+            here = channel if isinstance(channel, (discord.TextChannel, discord.Thread)) else None
+            await self._take_down(brief, here)
 
     @app_commands.command(name="brief-remove")
     @app_commands.guild_only()

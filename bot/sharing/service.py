@@ -245,15 +245,23 @@ class Sharing:
         return outcomes
 
     async def share_pasted(
-        self, share: Share, text: str, links: Sequence[str], publisher: Publisher
+        self,
+        share: Share,
+        text: str,
+        links: Sequence[str],
+        publisher: Publisher,
+        *,
+        policy: ChannelPolicy | None = None,
     ) -> list[Outcome]:
         """A member pasted ``links`` (:meth:`links_in` of ``text``): briefed in a watched channel.
 
         A database briefly out of reach is logged and nothing is briefed now: the claim is
         released (or was never taken), so a redelivery, "Brief this link" or recovery at the next
-        start briefs it."""
+        start briefs it. ``policy``: the settings that apply (a thread's are its parent's)."""
         try:
-            return await self.share_message(share, text, publisher, links=links, watched_only=True)
+            return await self.share_message(
+                share, text, publisher, links=links, watched_only=True, policy=policy
+            )
         except Exception as exc:
             if not unavailable(exc):
                 raise

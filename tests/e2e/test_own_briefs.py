@@ -1,5 +1,6 @@
-"""Members control their own briefs, and one article is one brief whatever its address (issue 17):
-the real bot against the fake Discord, the scenarios in one bot start."""
+"""Members control their own briefs, one article is one brief whatever its address, and links are
+briefed where the discussion is (issue 17): the real bot against the fake Discord, the scenarios
+in one bot start."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tests.e2e.conftest import (
 )
 from tests.fakediscord.world import DEFAULT_BOT_PERMISSIONS, MANAGE_THREADS
 
+FORUM = 150
 NATO = "/world/nato-russia"
 HOSTILE = "/world/hostile"
 
@@ -84,3 +86,27 @@ async def test_a_deleted_share_takes_its_brief_and_the_sharer_may_remove_their_o
     await newslink.quiet()
     assert "removed" in await answered(fake, await fake.slash(GUILD, NEWS, SHARER, "brief-remove"))
     assert briefs(fake) == []
+
+    # Links where the discussion is. In newslink's own brief thread a link is not briefed...
+    threads = len(fake.threads(NEWS))
+    await fake.send_message(NEWS, SHARER, site.url(NATO))
+    await until(fake, lambda: len(briefs(fake)) == 1 and len(fake.threads(NEWS)) == threads + 1)
+    brief_thread = int(fake.threads(NEWS)[-1]["id"])
+    await newslink.quiet()
+    await fake.send_message(brief_thread, MEMBER, "see also " + site.url(HOSTILE))
+    # ...in a member's thread it is, as a reply there, with no thread of its own...
+    chat = await fake.open_member_thread(NEWS, MEMBER, "harbour chat")
+    pasted = await fake.send_message(chat, MEMBER, site.url(HOSTILE))
+    await until(fake, lambda: len(briefs(fake, chat)) == 1)
+    [in_thread] = briefs(fake, chat)
+    assert (in_thread.get("message_reference") or {}).get("message_id") == pasted["id"]
+    # ...and in a forum post (its first message has the post's id), by the forum's settings.
+    fake.add_channel(GUILD, FORUM, "stories", type=15)
+    post = await fake.open_member_thread(FORUM, MEMBER, "The harbour vote")
+    # (another edition of the page: the story itself was briefed a moment ago, in #news)
+    await fake.send_message(post, MEMBER, site.url(NATO + "?edition=2"), message_id=post)
+    await until(fake, lambda: len(briefs(fake, post)) == 1)
+    await newslink.quiet()
+    assert briefs(fake, brief_thread) == []
+    # no thread but the brief's own and the two the member opened
+    assert len(fake.threads(NEWS)) == threads + 2 and len(fake.threads(FORUM)) == 1
