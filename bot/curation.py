@@ -6,7 +6,7 @@ talk to Discord, and get plain values back (:class:`BriefRef`), never database r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,6 +31,8 @@ class BriefRef:
     title: str
     pinned_by: int | None = None
     pinned_at: dt.datetime | None = None
+    sharer_id: int | None = None  # who shared the link: they may remove its brief (issue 17)
+    thread_id: int | None = None
 
 
 def _ref(record: BriefRecord) -> BriefRef:
@@ -41,6 +43,8 @@ def _ref(record: BriefRecord) -> BriefRef:
         record.article.title or record.article.url,
         record.pinned_by,
         record.pinned_at,
+        record.sharer_id,
+        record.thread_id,
     )
 
 
@@ -157,6 +161,14 @@ class Curation:
                 limit=per_page + 1,
             )
         return [_ref(r) for r in rows[:per_page]], len(rows) > per_page
+
+    async def briefs_of_deleted(
+        self, channel_id: int, message_ids: Sequence[int]
+    ) -> list[BriefRef]:
+        """The briefs of members' messages just deleted in ``channel_id`` (they go too)."""
+        async with self.sessions() as session:
+            rows = await stored_briefs.briefs_from_sources(session, channel_id, message_ids)
+        return [_ref(r) for r in rows]
 
     async def forget(self, brief: BriefRef) -> None:
         """Drop the brief from the index (its message was deleted)."""

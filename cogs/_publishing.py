@@ -71,19 +71,23 @@ def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
 def can_post(channel: discord.abc.GuildChannel | discord.Thread, member: discord.Member) -> bool:
     """Whether the bot can read ``channel`` and post a brief in it (checked first: 403s cost)."""
     perms = channel.permissions_for(member)
-    return (
-        perms.view_channel
-        and perms.send_messages
-        and perms.embed_links
-        and perms.read_message_history
+    # In a thread (or forum post) posting is its own permission.
+    sends = (
+        perms.send_messages_in_threads
+        if isinstance(channel, discord.Thread)
+        else perms.send_messages
     )
+    return perms.view_channel and sends and perms.embed_links and perms.read_message_history
 
 
 class ChannelPublisher:
     """Posts in a text channel; the brief replies to ``reply_to``, the sharer's message, if any."""
 
     def __init__(
-        self, bot: NewslinkBot, channel: discord.TextChannel, reply_to: discord.Message | None
+        self,
+        bot: NewslinkBot,
+        channel: discord.TextChannel | discord.Thread,
+        reply_to: discord.Message | None,
     ) -> None:
         self.bot = bot
         self.channel = channel

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Coroutine, Iterator
@@ -85,7 +86,7 @@ class LinksCog(commands.Cog):
         # Bots and webhooks (ours included) never trigger a brief: no loops, no relayed spam.
         if message.author.bot or message.webhook_id is not None or message.guild is None:
             return []
-        if not isinstance(message.channel, discord.TextChannel) or not message.content:
+        if not message.content or _where_briefed(message.channel, message.guild.me) is None:
             return []
         return self.bot.sharing.links_in(message.content)
 
@@ -121,13 +122,21 @@ class LinksCog(commands.Cog):
 
     async def _share_message(self, message: discord.Message, links: list[str]) -> None:
         channel = message.channel
-        assert isinstance(channel, discord.TextChannel) and message.guild is not None
+        assert message.guild is not None
+        watched = _where_briefed(channel, message.guild.me)
+        assert isinstance(channel, (discord.TextChannel, discord.Thread)) and watched is not None
         # Default: every text channel the bot can read and post in; moderators can opt one out.
         if not can_post(channel, channel.guild.me):
             return
+        policy = None
+        if isinstance(channel, discord.Thread):
+            # A thread or forum post follows its parent's settings; the brief is a reply in it,
+            # where the discussion already is: no thread of its own.
+            parent = await self.bot.sharing.policy(message.guild.id, watched)
+            policy = dataclasses.replace(parent, threads=False)
         share = Share(message.guild.id, channel.id, message.id, message.author.id)
         outcomes = await self.bot.sharing.share_pasted(
-            share, message.content, links, SharePublisher(self.bot, channel, message)
+            share, message.content, links, SharePublisher(self.bot, channel, message), policy=policy
         )
         for outcome in outcomes:
             log.info("message %s in %s: %s", message.id, channel.id, describe(outcome))
@@ -262,6 +271,19 @@ class LinksCog(commands.Cog):
         await interaction.followup.send(
             "\n".join(_report(channel, o) for o in outcomes), ephemeral=True
         )
+
+
+def _where_briefed(channel: object, me: discord.Member) -> int | None:
+    """The channel whose settings decide whether a link pasted in ``channel`` is briefed: a text
+    channel itself; a thread's (or forum post's) parent, unless newslink opened the thread (a
+    brief's own discussion, where the bot answers questions instead); None elsewhere."""
+    if isinstance(channel, discord.TextChannel):
+        return channel.id
+    if isinstance(channel, discord.Thread) and channel.owner_id != me.id:
+        parent = channel.parent
+        if isinstance(parent, (discord.TextChannel, discord.ForumChannel)):
+            return parent.id
+    return None
 
 
 class SharePublisher(ChannelPublisher):

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _PAGE_SIZE = 10
+# How far back a removed brief's thread is read to tell whether anyone wrote in it.
+_THREAD_LOOK = 20
 
 
 def _message_id(text: str) -> int:
@@ -144,12 +146,11 @@ class ModerationCog(commands.Cog):
         self.remove_menu = app_commands.ContextMenu(
             name="Remove brief", callback=self.remove_message
         )
-        for menu, permission in (
-            (self.pin_menu, "pin_messages"),
-            (self.remove_menu, "manage_messages"),
-        ):
-            menu.guild_only = True
-            menu.default_permissions = discord.Permissions(**{permission: True})
+        self.pin_menu.guild_only = True
+        self.pin_menu.default_permissions = discord.Permissions(pin_messages=True)
+        # Shown to everyone: a sharer may remove the brief of their own link (checked at run time:
+        # anyone else needs Manage Messages).
+        self.remove_menu.guild_only = True
 
     async def cog_load(self) -> None:
         for command in (self.group, self.pin_menu, self.remove_menu):
@@ -171,11 +172,11 @@ class ModerationCog(commands.Cog):
     @staticmethod
     def _brief_channel(
         interaction: discord.Interaction, brief: BriefRef
-    ) -> discord.TextChannel | None:
+    ) -> discord.TextChannel | discord.Thread | None:
         """The channel a brief is in, None if it is gone."""
         assert interaction.guild is not None
-        channel = interaction.guild.get_channel(brief.channel_id)
-        return channel if isinstance(channel, discord.TextChannel) else None
+        channel = interaction.guild.get_channel_or_thread(brief.channel_id)
+        return channel if isinstance(channel, (discord.TextChannel, discord.Thread)) else None
 
     async def _pin(self, interaction: discord.Interaction, brief: BriefRef, pin: bool) -> None:
         channel = self._brief_channel(interaction, brief)
@@ -273,11 +274,13 @@ class ModerationCog(commands.Cog):
 
     async def _remove(self, interaction: discord.Interaction, brief: BriefRef) -> None:
         channel = self._brief_channel(interaction, brief)
+        # The sharer controls the brief of their own link; anyone else must moderate messages.
+        own = brief.sharer_id == interaction.user.id
         if channel is not None:
             check_in(
                 interaction,
                 channel,
-                ["read_message_history", "manage_messages"],
+                ["read_message_history"] if own else ["read_message_history", "manage_messages"],
                 bot=[],  # its own message: seeing the channel is enough
                 unseen=_hidden(brief),
             )
@@ -285,24 +288,78 @@ class ModerationCog(commands.Cog):
             # The channel was deleted: only a server-wide moderator may drop what is left of it.
             raise app_commands.MissingPermissions(["manage_messages"])
         await interaction.response.defer(ephemeral=True, thinking=True)  # Discord allows 3 s
+        await self._take_down(brief, channel)
+        await interaction.followup.send("Brief removed.", ephemeral=True)
+
+    async def _take_down(
+        self, brief: BriefRef, channel: discord.TextChannel | discord.Thread | None
+    ) -> None:
+        """Delete the brief's message and retire its thread, then forget the brief."""
         if channel is not None:
             try:
                 await channel.get_partial_message(brief.message_id).delete()
             except discord.NotFound:
                 log.info("brief message %s was already deleted", brief.message_id)
+            if brief.thread_id is not None:
+                await self._retire_thread(channel, brief.thread_id)
         await self.bot.services.curation.forget(brief)
-        await interaction.followup.send("Brief removed.", ephemeral=True)
+
+    async def _retire_thread(
+        self, channel: discord.TextChannel | discord.Thread, thread_id: int
+    ) -> None:
+        """A brief's thread when the brief goes: archived if anyone but newslink wrote in it
+        (their words are theirs, not the bot's to delete), deleted if empty and the bot may
+        (Manage Threads), archived otherwise."""
+        thread = channel.guild.get_thread(thread_id)
+        if thread is None:
+            log.info("thread %s of a removed brief is gone", thread_id)
+            return
+        me = channel.guild.me
+        try:
+            written = False
+            async for message in thread.history(limit=_THREAD_LOOK):
+                if message.author.id != me.id:
+                    written = True
+                    break
+            if not written and thread.permissions_for(me).manage_threads:
+                await thread.delete()
+            elif not thread.archived:
+                await thread.edit(archived=True)
+        except discord.HTTPException as exc:
+            # The brief is gone either way; a thread left open is a moderator's to tidy.
+            log.warning("could not retire thread %s: HTTP %s", thread_id, exc.status)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        await self._sources_deleted(payload.channel_id, [payload.message_id])
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        await self._sources_deleted(payload.channel_id, sorted(payload.message_ids))
+
+    async def _sources_deleted(self, channel_id: int, message_ids: list[int]) -> None:
+        """Members' messages were deleted: the briefs of their links go too (raw events: the
+        messages need not be in discord.py's cache)."""
+        briefs = await self.bot.services.curation.briefs_of_deleted(channel_id, message_ids)
+        for brief in briefs:
+            channel = self.bot.get_channel(brief.channel_id)
+            log.info(
+                "a shared message in %s was deleted: removing brief %s",
+                channel_id,
+                brief.message_id,
+            )
+            here = channel if isinstance(channel, (discord.TextChannel, discord.Thread)) else None
+            await self._take_down(brief, here)
 
     @app_commands.command(name="brief-remove")
     @app_commands.guild_only()
-    @app_commands.default_permissions(manage_messages=True)
     @app_commands.describe(
         message="The brief's message link or id (default: the latest brief in this channel)"
     )
     async def brief_remove(
         self, interaction: discord.Interaction, message: str | None = None
     ) -> None:
-        """Delete a brief: its message and newslink's record of it."""
+        """Delete a brief (yours, or any with Manage Messages): its message, record and thread."""
         channel = guild_text_channel(interaction)
         await self._remove(interaction, await self._find_brief(channel, message))
 

@@ -40,7 +40,9 @@ async def test_find_pin_list_and_forget_a_brief(
         await record_brief(session, 600)
         await record_brief(session, 700, key="example.org/b")
     latest = await curation.find_brief(GUILD, CHANNEL, None)
-    assert latest == BriefRef(GUILD, CHANNEL, 700, "NATO aims to repair Russia ties")
+    assert latest == BriefRef(
+        GUILD, CHANNEL, 700, "NATO aims to repair Russia ties", sharer_id=USER
+    )
     first = await curation.find_brief(GUILD, CHANNEL, 600)
 
     await curation.set_pin(first, USER)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from urllib.parse import urljoin
 
 import lxml.html
 
@@ -48,6 +49,25 @@ __all__ = ["extract_article"]
 def _first_h1(doc: lxml.html.HtmlElement) -> str | None:
     h1 = next(doc.iter("h1"), None)
     return h1.text_content() if h1 is not None else None
+
+
+# A page names itself in its head; a hostile page with thousands of links is not read to the end.
+_MAX_LINKS_READ = 200
+
+
+def _canonical(doc: lxml.html.HtmlElement, url: str) -> str | None:
+    """The page's ``<link rel="canonical" href>``, resolved against ``url``."""
+    for n, link in enumerate(doc.iter("link")):
+        if n >= _MAX_LINKS_READ:
+            break
+        rel = (link.get("rel") or "").lower().split()
+        href = (link.get("href") or "").strip()
+        if "canonical" in rel and href:
+            try:
+                return urljoin(url, href)
+            except ValueError:
+                return None
+    return None
 
 
 def _heading(doc: lxml.html.HtmlElement, meta: Metadata) -> str:
@@ -80,6 +100,7 @@ def extract_article(
     # The page is read once, before anything is removed: meta tags and JSON-LD feed the
     # metadata, the page kind and the body alike.
     page = read_page(doc, url)
+    canonical = _canonical(doc, url)
     # never raises: a metadata bug costs fields, not the text
     meta = metadata_of(page, today=today)
     signals = kinds.read_signals(page, text)
@@ -111,6 +132,7 @@ def extract_article(
         language=meta.language,
         paragraphs=paragraphs,
         kind=kind,
+        canonical=canonical,
         headings=frozenset(p for p in paragraphs if p in headings),
         furniture=frozenset(p for p in paragraphs if is_marked_furniture(p, marked)),
         genre=genre_of(page, meta.title, meta.description),

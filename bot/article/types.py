@@ -24,6 +24,9 @@ class Article:
     language: str | None = None
     paragraphs: list[str] = field(default_factory=list)
     kind: ArticleKind = ArticleKind.ARTICLE
+    # The page's ``<link rel=canonical>``, absolute, as written: its own word on its address,
+    # believed only for the same site (bot.fetch.urls.article_address).
+    canonical: str | None = None
     # Paragraphs that are subheadings in the page (``<h2>``…``<h6>``): they stay in ``paragraphs``
     # (publishers count them as article text) but a brief never quotes one on its own.
     headings: frozenset[str] = frozenset()

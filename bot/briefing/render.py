@@ -25,6 +25,7 @@ from bot.article.invisible import strip_invisible
 from bot.article.types import Article
 from bot.briefing.commentary import source_host
 from bot.briefing.types import Brief, QuoteRun
+from bot.choices import ArticleKind
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ LEAD_LIMIT = 1000
 WORDS_PER_MINUTE = 230
 SEPARATOR = "* * *"
 ELLIPSIS = "…"
+# What a paywalled page's brief says it shows (issue 17): no quotes, the publisher's summary only.
+PAYWALL_NOTE = "paywalled: publisher's summary only"
 ZWSP = "\u200b"
 
 _SPACE = re.compile(r"\s+")
@@ -218,6 +221,9 @@ def render_embed(brief: Brief) -> EmbedSpec:
     footer_parts = [x for x in (_authors(brief.article), _date(brief.article)) if x]
     if brief.kind == "article" and brief.article.paragraphs:
         footer_parts.append(f"{reading_minutes(brief.article)} min read")
+    note = paywall_note(brief)
+    if note:
+        footer_parts.append(note)
     if brief.commentary_model:
         # said plainly: a model wrote some of the commentary
         footer_parts.append(f"Commentary: {brief.commentary_model}")
@@ -257,6 +263,15 @@ def render_embed(brief: Brief) -> EmbedSpec:
     )
 
 
+def paywall_note(brief: Brief) -> str | None:
+    """The card's word that the brief shows only what the publisher gives away, or None.
+
+    A paywalled page's brief never quotes (the text behind the wall is not the article's), so it
+    shows the publisher's summary or the sharer's own words only; the card says so even when the
+    sharer's words replace the lead that would have said it."""
+    return PAYWALL_NOTE if brief.kind == ArticleKind.PAYWALL else None
+
+
 def render_text(brief: Brief) -> str:
     """A plain-text preview laid out like a hand-written news post (see example-brief.txt)."""
     headline = _headline(brief)
@@ -278,6 +293,10 @@ def render_text(brief: Brief) -> str:
                 lines += [clean_line(run.bridge), ""]
         for paragraph in run.paragraphs:
             lines += [_SPACE.sub(" ", strip_invisible(paragraph)).strip(), ""]
+    note = paywall_note(brief)
+    if note and brief.lead_is_take:
+        # the generated lead already says it; the sharer's own words do not
+        lines += [f"({note})", ""]
     lines.append(f"Read the full article: {strip_invisible(brief.url)}")
     if brief.commentary_model:
         lines += ["", f"Commentary: {clean_line(brief.commentary_model)}"]

@@ -1,7 +1,8 @@
 """A link's registrable domain (``news.bbc.co.uk`` -> ``bbc.co.uk``), from the Public Suffix List.
 
-One extractor per process, built from tldextract's bundled snapshot: ``suffix_list_urls=()``
-and no cache directory, so nothing is ever downloaded or written at run time.
+One extractor per process, built like :mod:`bot.fetch.sites`'s from tldextract's bundled snapshot
+(nothing is ever downloaded or written at run time), without the list's private section: a
+server that blocks ``blogspot.com`` blocks every blog under it.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import functools
 import tldextract
 import yarl
 
+from bot.fetch.sites import offline_extractor
+
 
 @functools.cache
 def _extractor() -> tldextract.TLDExtract:
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    return offline_extractor(private=False)
 
 
 def registrable_domain(address: str) -> str | None:

@@ -27,6 +27,19 @@ content, so dropping them cannot merge two different pages:
 
 Generic names such as ``ref`` or ``source`` are deliberately kept: some sites use them to select
 content, and a missed de-duplication costs one extra fetch while a wrong one shows the wrong page.
+
+One article, many addresses (issue 17): the key also folds the variants a publisher serves one
+article under, so they share one key before anything is fetched:
+
+- a known redirect wrapper is keyed as the link it carries (:func:`bot.fetch.sites.unwrap`);
+- the host's first label ``www``, ``m``, ``mobile`` or ``amp`` is dropped when the host is below
+  its registrable domain (``m.bbc.co.uk`` and ``www.bbc.co.uk`` are ``bbc.co.uk``; ``amp.dev``
+  itself is left alone);
+- AMP markers go: a path segment ``amp`` at the start or the end (``/amp/news/x``, ``/news/x/amp``),
+  a ``.amp`` before the extension (``x.amp.html``), the parameters ``amp`` and ``outputType=amp``.
+
+After fetching, :func:`article_address` decides the article's own address from the final URL and
+the page's canonical link; :mod:`bot.sharing.service` keys the brief by it.
 """
 
 from __future__ import annotations
@@ -40,6 +53,7 @@ import idna
 from yarl import URL
 
 from bot.errors import MalformedHost
+from bot.fetch.sites import registrable_domain, same_site, unwrap
 
 log = logging.getLogger(__name__)
 
@@ -179,8 +193,51 @@ def _split_netloc(netloc: str) -> tuple[str, str, str]:
     return userinfo + at, host, port
 
 
+# The first label of a host that names a variant of the site, not another site.
+_VARIANT_LABELS = frozenset({"www", "m", "mobile", "amp"})
+_AMP_SEGMENT = "amp"
+
+
+def _site_host(host: str) -> str:
+    """``host`` without a leading variant label (``www``, ``m``, ``mobile``, ``amp``) while it is
+    still below its registrable domain."""
+    site = registrable_domain(host)
+    if site is None:
+        return host
+    while host != site and host.endswith("." + site):
+        first, _, rest = host.partition(".")
+        if first not in _VARIANT_LABELS:
+            break
+        host = rest
+    return host
+
+
+def _without_amp(path: str) -> str:
+    """``path`` without its AMP markers: ``/amp/…``, ``…/amp``, ``….amp.html``, ``….amp``."""
+    segments = path.split("/")
+    trailing = segments[-1] == "" and len(segments) > 2
+    if trailing:
+        segments.pop()
+    if len(segments) > 2 and segments[-1].lower() == _AMP_SEGMENT:
+        segments.pop()
+    if len(segments) > 2 and segments[1].lower() == _AMP_SEGMENT:
+        del segments[1]
+    last = segments[-1]
+    for suffix, replacement in ((".amp.html", ".html"), (".amp.htm", ".htm"), (".amp", "")):
+        if last.lower().endswith(suffix) and len(last) > len(suffix):
+            segments[-1] = last[: -len(suffix)] + replacement
+            break
+    return "/".join(segments) + ("/" if trailing else "")
+
+
+def _is_amp_param(pair: str) -> bool:
+    name, _, value = pair.partition("=")
+    name = unquote_plus(name).lower()
+    return name == _AMP_SEGMENT or (name == "outputtype" and unquote_plus(value).lower() == "amp")
+
+
 def _normalize_query(query: str) -> str:
-    pairs = [p for p in query.split("&") if p]
+    pairs = [p for p in query.split("&") if p and not _is_amp_param(p)]
     kept = [_normalize_escapes(p) for p in pairs if not is_tracking_param(p.partition("=")[0])]
     # Sort by name only: a stable sort keeps repeated names (a=2&a=1) in their meaningful order.
     kept.sort(key=lambda p: p.partition("=")[0])
@@ -195,10 +252,10 @@ def _key(url: str) -> str:
     userinfo, host, port = _split_netloc(parts.netloc)
     if not host:
         raise ValueError("empty host")
-    host = ascii_host(url)
+    host = _site_host(ascii_host(url))
     port = "" if not port or int(port) == _DEFAULT_PORTS[scheme] else str(int(port))
     netloc = userinfo + host + (":" + port if port else "")
-    path = _normalize_escapes(parts.path) or "/"
+    path = _without_amp(_normalize_escapes(parts.path) or "/")
     query = _normalize_query(parts.query)
     return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
 
@@ -207,13 +264,44 @@ def url_key(url: str) -> str:
     """A normalised key for ``url``, for caching and de-duplication only (never for fetching).
 
     Never raises: a string that is not an http(s) URL with a host is returned stripped, as is.
+    A known redirect wrapper is keyed as the link it carries.
     """
-    stripped = url.strip()
+    stripped = unwrap(url.strip())
     try:
         return _key(stripped)
     except (ValueError, UnicodeError, MalformedHost):
         log.debug("cannot normalise %r: keyed as written", stripped)
         return stripped
+
+
+def article_address(final_url: str, canonical: str | None) -> str:
+    """The address of the article a fetch ended on: the page's own canonical link when it names
+    the same site (registrable domain, :func:`bot.fetch.sites.same_site`) as ``final_url``, the
+    URL after redirects, else ``final_url``. The brief links to it and is keyed by its
+    :func:`url_key`.
+
+    A page cannot claim another site's identity: a canonical link on another registrable domain
+    (``alice.github.io`` naming ``bob.github.io`` included), a wrapper whose target is elsewhere,
+    one with a user name or an odd scheme, and one naming the site's home page while the page is
+    not it (a common template mistake that would make every story of the site one article) are
+    all ignored.
+    """
+    if not canonical:
+        return final_url
+    try:
+        final = urlsplit(final_url)
+        named = urlsplit(unwrap(canonical.strip()))
+        final_host, named_host = ascii_host(final_url), ascii_host(named.geturl())
+    except (ValueError, UnicodeError, MalformedHost):
+        return final_url
+    if named.scheme.lower() not in _DEFAULT_PORTS or "@" in named.netloc:
+        return final_url
+    if not same_site(final_host, named_host):
+        log.info("%s names %s as its address: another site, ignored", final_url, canonical)
+        return final_url
+    if named.path in ("", "/") and final.path not in ("", "/"):
+        return final_url
+    return named.geturl()
 
 
 # --------------------------------------------------------------------------- showing the host

@@ -14,6 +14,7 @@ from bot.article.read import extract_article
 from bot.briefing.compose import compose_brief
 from bot.briefing.types import Brief
 from bot.choices import Length
+from bot.fetch.urls import article_address
 
 _WARM_UP_PAGE = (
     b"<html lang='en'><head><title>Warm-up - newslink</title>"
@@ -42,7 +43,11 @@ def read_and_brief(
     """The worker's job for a page not read yet: extract the article, then compose its brief
     (the article travels back inside it, :attr:`Brief.article`)."""
     article = extract_article(html, url, today=today, charset=charset, max_bytes=max_bytes)
-    return compose_brief(article, article.url, take=take, length=length)
+    # The brief links to the article's own address (its canonical link on the same site), not to
+    # the variant fetched: bot.fetch.urls.article_address.
+    return compose_brief(
+        article, article_address(article.url, article.canonical), take=take, length=length
+    )
 
 
 def warm_parsers() -> None:

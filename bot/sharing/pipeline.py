@@ -32,7 +32,8 @@ from bot.choices import CommentaryMode, Length
 from bot.clock import Clock
 from bot.errors import ExtractionError, FetchTimeout
 from bot.fetch.fetcher import Fetcher
-from bot.fetch.urls import url_key
+from bot.fetch.sites import unwrap
+from bot.fetch.urls import article_address, url_key
 from bot.settings import Settings
 from bot.sharing.jobs import read_and_brief
 from bot.workers import ParsePool
@@ -149,7 +150,12 @@ class Briefer:
         self, article: Article, deadline: float, *, take: str | None, length: str
     ) -> Brief:
         return await self._pool.run(
-            self._remaining(deadline), compose_brief, article, article.url, take=take, length=length
+            self._remaining(deadline),
+            compose_brief,
+            article,
+            article_address(article.url, article.canonical),
+            take=take,
+            length=length,
         )
 
     def _kept(self, key: str) -> Article | None:
@@ -170,7 +176,8 @@ class Briefer:
     async def _read(
         self, url: str, key: str, deadline: float, *, take: str | None, length: str
     ) -> Brief:
-        page = await self._fetcher.fetch(url)
+        # A known wrapper is not opened: the link it carries is fetched, with every check.
+        page = await self._fetcher.fetch(unwrap(url))
         try:
             brief = await self._pool.run(
                 self._remaining(deadline),

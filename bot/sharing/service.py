@@ -107,7 +107,10 @@ class Sharing:
        the earlier brief and its thread instead of a second brief.
     5. **Brief** it with the :class:`~bot.sharing.pipeline.Briefer` at the channel's length, the
        sharer's own words as the commentary: fetched safely, read and composed in one job of the
-       parse worker.
+       parse worker. **Re-share, second look**: the brief links to the article's own address
+       (:func:`~bot.fetch.urls.article_address`: the page's canonical link on the same site, else
+       the URL after redirects); when its key differs from the pasted link's, a recent brief of
+       *that* key gets the pointer instead, and this brief is never posted.
     6. **Post** the brief as a reply to the sharer, with a nonce derived from the claim
        (:func:`claim_nonce`), so a retry after an unknown outcome returns the first message.
     7. **Record** the article, the brief and the completed claim: one write transaction, before
@@ -119,6 +122,19 @@ class Sharing:
        read the channel, each once, at most ``notify_max_per_brief``), recorded once posted;
        DM subscribers get one paced DM each, recorded once delivered. Nobody is told twice
        about one brief.
+
+    **One article, many addresses** (issue 17). Two keys: the *link key*, ``url_key`` of the
+    pasted link, which already folds what the address alone shows (tracking parameters, AMP
+    markers, ``www.``/``m.``/``amp.`` hosts, known wrappers read for the link they carry); and the
+    *article key*, ``url_key`` of the article's own address, known only after fetching (a
+    shortener or Google News redirect, a mobile page whose canonical link is the desktop one).
+    The claim is taken on the link key before any work: it is what makes a redelivered message
+    one brief, and it must exist before the fetch. The re-share check looks at both: the link key
+    in step 4 (free: no fetch for a variant already seen under its own address), the article key
+    in step 5. Articles, texts and briefs are stored under the article key, so a later paste of
+    any variant finds the brief either way; a brief is fetched only for a variant never pasted.
+    Two variants pasted at the very same moment can both be briefed (neither is recorded yet
+    when the other looks), as two pastes of one link in two messages already can.
 
     A brief with no subscribers thus costs one read transaction and, as writes, the claim, the
     record, and the thread's id when a thread opened (recorded at once, so that a re-share points
@@ -252,15 +268,23 @@ class Sharing:
         return outcomes
 
     async def share_pasted(
-        self, share: Share, text: str, links: Sequence[str], publisher: Publisher
+        self,
+        share: Share,
+        text: str,
+        links: Sequence[str],
+        publisher: Publisher,
+        *,
+        policy: ChannelPolicy | None = None,
     ) -> list[Outcome]:
         """A member pasted ``links`` (:meth:`links_in` of ``text``): briefed in a watched channel.
 
         A database briefly out of reach is logged and nothing is briefed now: the claim is
         released (or was never taken), so a redelivery, "Brief this link" or recovery at the next
-        start briefs it."""
+        start briefs it. ``policy``: the settings that apply (a thread's are its parent's)."""
         try:
-            return await self.share_message(share, text, publisher, links=links, watched_only=True)
+            return await self.share_message(
+                share, text, publisher, links=links, watched_only=True, policy=policy
+            )
         except Exception as exc:
             if not unavailable(exc):
                 raise
@@ -309,6 +333,17 @@ class Sharing:
                 deferred.append(url)
         return deferred
 
+    async def _earlier_brief(self, share: Share, article_key: str) -> EarlierBrief | None:
+        """The recent brief of ``article_key`` in the share's server (step 5's second look)."""
+        since = self.clock.now() - dt.timedelta(days=self.rebrief_window_days)
+        async with self.sessions() as session:
+            found = await stored_briefs.find_recent_brief(
+                session, share.guild_id, article_key, since
+            )
+        if found is None:
+            return None
+        return EarlierBrief(found.channel_id, found.brief_message_id, found.thread_id)
+
     async def _claim(self, share: Share, key: str, *, retake_own_failure: bool = True) -> bool:
         async with self.sessions() as session:
             return await stored_claims.claim_link(
@@ -356,6 +391,15 @@ class Sharing:
             if brief.url != url:
                 # A shortener or redirect must not carry a blocked site past the rules.
                 self._admit(share, brief.url, context, limits=False)
+            article_key = url_key(brief.url)
+            if article_key != key:
+                # A variant the pasted key did not know (a shortener's redirect, a mobile page
+                # naming its canonical address): the article's own key decides the re-share.
+                earlier = await self._earlier_brief(share, article_key)
+                if earlier is not None:
+                    await publisher.point_to(url, earlier)
+                    await self._finish_claim(share, key, brief_id=None)
+                    return Pointed(url, earlier)
         except UserFacingError as exc:
             log.info("message %s: cannot brief %s: %s", share.message_id, url, exc)
             # Given up, not failed: the page said no; retrying the same message will not help.
@@ -367,7 +411,7 @@ class Sharing:
             _log_cancelled(exc, share, url)
             await self.fail_claim(share, key, give_up=False)
             raise
-        return await self._publish(share, key, brief, publisher, context, adopt=adopt)
+        return await self._publish(share, key, article_key, brief, publisher, context, adopt=adopt)
 
     def _admit(self, share: Share, url: str, context: ShareContext, *, limits: bool) -> None:
         """Raise :class:`~bot.errors.Refused` when the server's sites or hourly limits say no."""
@@ -387,6 +431,7 @@ class Sharing:
         self,
         share: Share,
         key: str,
+        article_key: str,
         brief: Brief,
         publisher: Publisher,
         context: ShareContext,
@@ -420,7 +465,7 @@ class Sharing:
             raise
         # Recorded before the thread is opened: once the message exists, the claim must say so,
         # or a retry would post a second brief.
-        brief_id = await self._record(share, key, brief, message_id)
+        brief_id = await self._record(share, key, article_key, brief, message_id)
         thread_id: int | None = None
         if policy.threads:
             thread_id = await publisher.open_thread(message_id, thread_name(brief))
@@ -439,13 +484,15 @@ class Sharing:
         )
         return Posted(brief.url, brief_id, message_id, thread_id, notified)
 
-    async def _record(self, share: Share, key: str, brief: Brief, message_id: int) -> int:
+    async def _record(
+        self, share: Share, key: str, article_key: str, brief: Brief, message_id: int
+    ) -> int:
         """Step 7: the article, the brief and the completed claim in one transaction; the
-        brief's id."""
+        brief's id. Stored under the article's own address and key; the claim keeps the link's."""
         now = self.clock.now()
         article = brief.article
         facts = ArticleFacts(
-            url=article.url,
+            url=brief.url,
             title=article.title,
             site_name=article.site_name,
             authors=tuple(article.authors),
@@ -456,12 +503,12 @@ class Sharing:
             kind=article.kind,
         )
         async with self.sessions() as session, session.begin():
-            stored = await stored_briefs.record_article(session, facts, key, fetched_at=now)
+            stored = await stored_briefs.record_article(session, facts, article_key, fetched_at=now)
             # The text the brief's discussion is answered from (issue 12), once per article.
             await stored_articles.store_text(
                 session,
-                key,
-                url=article.url,
+                article_key,
+                url=brief.url,
                 language=article.language,
                 paragraphs=article.paragraphs,
                 now=now,

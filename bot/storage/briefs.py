@@ -140,6 +140,24 @@ async def brief_by_message(session: AsyncSession, guild_id: int, message_id: int
     return brief
 
 
+async def briefs_from_sources(
+    session: AsyncSession, channel_id: int, source_message_ids: Sequence[int]
+) -> list[BriefRecord]:
+    """The briefs of the members' messages ``source_message_ids`` in ``channel_id`` (deleted
+    messages: the raw delete event gives only the channel and the ids)."""
+    if not source_message_ids:
+        return []
+    rows = await session.scalars(
+        _with_article(
+            select(BriefRecord).where(
+                BriefRecord.channel_id == channel_id,
+                BriefRecord.source_message_id.in_(list(source_message_ids)),
+            )
+        ).order_by(BriefRecord.id)
+    )
+    return list(rows)
+
+
 async def latest_brief(session: AsyncSession, guild_id: int, channel_id: int) -> BriefRecord | None:
     return await session.scalar(
         _with_article(

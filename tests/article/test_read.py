@@ -571,3 +571,13 @@ def test_subheadings_stay_paragraphs_and_are_marked(markup: str, headings: set[s
     assert len(article.paragraphs) == len(PROSE) + 1
     assert article.headings == headings
     assert not article.headings & set(PROSE)
+
+
+def test_the_pages_canonical_link_is_read_and_made_absolute() -> None:
+    html = (
+        b"<html><head><link rel='alternate' href='/feed'>"
+        b"<link rel='Canonical' href='/news/story?id=1'></head><body><p>x</p></body></html>"
+    )
+    article = extract_article(html, "https://m.example.com/a/1", today=TODAY)
+    assert article.canonical == "https://m.example.com/news/story?id=1"
+    assert extract_article(b"<p>no head</p>", "https://e.com/", today=TODAY).canonical is None

@@ -422,3 +422,25 @@ def test_invisible_characters_go_from_every_text_shown_but_emoji_stay() -> None:
     assert spec.footer is not None and spec.footer.startswith("Jane Doe ·")
     # The quote reads as the article does: only what shows nothing is gone, the family stays.
     assert f"and the mayor posted {family} with it." in spec.description
+
+
+@pytest.mark.parametrize("take", [None, "Worth a read if you can get past the wall"])
+def test_a_paywalled_brief_says_it_shows_the_publishers_summary_only(take: str | None) -> None:
+    article = _article(
+        [SENTENCE], kind="paywall", authors=["Ada Lovelace"], description="Ministers meet."
+    )
+    brief = compose_brief(article, URL, take=take)
+    spec = render_embed(brief)
+    # On the card, even when the sharer's words replace the lead that would have said it.
+    assert spec.footer == "Ada Lovelace · paywalled: publisher's summary only"
+    text = render_text(brief)
+    # In the preview, said once: by the generated lead, or by a note under the sharer's words.
+    assert text.lower().count("publisher's summary only") == 1
+    assert ("(paywalled: publisher's summary only)" in text.splitlines()) == (take is not None)
+
+
+@pytest.mark.parametrize("kind", ["article", "too_short", "not_article"])
+def test_only_a_paywalled_brief_says_paywalled(kind: str) -> None:
+    brief = compose_brief(_article([f"{SENTENCE} {i}." for i in range(20)], kind=kind), URL)
+    assert "paywalled" not in (render_embed(brief).footer or "")
+    assert "paywalled" not in render_text(brief).lower()

@@ -24,6 +24,7 @@ from tests.fakediscord.world import (
     DEFAULT_BOT_PERMISSIONS,
     DEFAULT_EVERYONE_PERMISSIONS,
     DM_TYPE,
+    MANAGE_THREADS,
     PIN_MESSAGES,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
@@ -177,6 +178,7 @@ class FakeDiscord:
         self._problems: list[str] = []
         self.error_responses: list[tuple[str, str, int, Any]] = []
         self.deleted_messages: list[dict[str, Any]] = []
+        self.deleted_channels: list[int] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.gateway = GatewayServer(
             token=self.token,
@@ -397,6 +399,27 @@ class FakeDiscord:
         self._store(Message(data))
         await self.dispatch("MESSAGE_CREATE", self._event_message(data))
         return data
+
+    async def delete_by_user(self, channel_id: int, *message_ids: int) -> None:
+        """Members (a sharer, a moderator) delete messages in the client: one MESSAGE_DELETE, or
+        MESSAGE_DELETE_BULK for several (a moderator's purge), as the gateway sends them."""
+        channel = self._channels[channel_id]
+        for message_id in message_ids:
+            self._remove_message(self._message_in(channel, message_id))
+        event: dict[str, Any] = {"channel_id": str(channel_id)}
+        if channel.guild_id is not None:
+            event["guild_id"] = str(channel.guild_id)
+        if len(message_ids) == 1:
+            await self.dispatch("MESSAGE_DELETE", {**event, "id": str(message_ids[0])})
+        else:
+            await self.dispatch(
+                "MESSAGE_DELETE_BULK", {**event, "ids": [str(m) for m in message_ids]}
+            )
+
+    def channel_payload(self, channel_id: int) -> dict[str, Any] | None:
+        """A channel or thread as it stands now (None once deleted)."""
+        channel = self._channels.get(channel_id)
+        return channel.payload() if channel is not None else None
 
     # ----------------------------------------------------------------- observe
     def messages(self, channel_id: int) -> list[dict[str, Any]]:
@@ -750,6 +773,8 @@ class FakeDiscord:
         r("POST", "/users/@me/channels", self._open_dm)
         r("GET", "/users/{user_id}", self._get_user)
         r("GET", "/channels/{channel_id}", self._get_channel)
+        r("PATCH", "/channels/{channel_id}", self._edit_channel)
+        r("DELETE", "/channels/{channel_id}", self._delete_channel)
         r("GET", "/channels/{channel_id}/messages/pins", self._get_pins)
         r("PUT", "/channels/{channel_id}/messages/pins/{message_id}", self._pin)
         r("DELETE", "/channels/{channel_id}/messages/pins/{message_id}", self._unpin)
@@ -862,6 +887,45 @@ class FakeDiscord:
         self, request: web.Request, p: dict[str, str], body: Any
     ) -> web.Response:
         return json_response(self._channel(p["channel_id"]).payload())
+
+    async def _edit_channel(
+        self, request: web.Request, p: dict[str, str], body: Any
+    ) -> web.Response:
+        """Only what the bot does: archive (or unarchive) a thread; its creator or Manage Threads."""
+        channel = self._channel(p["channel_id"])
+        if not channel.is_thread or set(body or {}) - {"archived"}:
+            raise DiscordError(
+                400, 0, f"the fake edits only a thread's archived: {body}", problem=True
+            )
+        if channel.owner_id != self.bot_user_id:
+            self._require(channel, VIEW_CHANNEL, MANAGE_THREADS)
+        channel.archived = bool(body["archived"])
+        await self.dispatch("THREAD_UPDATE", channel.payload())
+        return json_response(channel.payload())
+
+    async def _delete_channel(
+        self, request: web.Request, p: dict[str, str], body: Any
+    ) -> web.Response:
+        """Delete a thread (Manage Threads), with its messages; THREAD_DELETE."""
+        channel = self._channel(p["channel_id"])
+        if not channel.is_thread:
+            raise DiscordError(400, 0, "the fake deletes only threads", problem=True)
+        self._require(channel, VIEW_CHANNEL, MANAGE_THREADS)
+        del self._channels[channel.id]
+        assert channel.guild_id is not None
+        self._guilds[channel.guild_id].channels.pop(channel.id, None)
+        self._channel_messages.pop(channel.id, None)
+        self.deleted_channels.append(channel.id)
+        await self.dispatch(
+            "THREAD_DELETE",
+            {
+                "id": str(channel.id),
+                "guild_id": str(channel.guild_id),
+                "parent_id": str(channel.parent_id),
+                "type": channel.type,
+            },
+        )
+        return json_response(channel.payload())
 
     async def _typing(self, request: web.Request, p: dict[str, str], body: Any) -> web.Response:
         self._channel(p["channel_id"])

@@ -25,6 +25,7 @@ READ_MESSAGE_HISTORY = 1 << 16
 ADD_REACTIONS = 1 << 6
 MANAGE_MESSAGES = 1 << 13
 MANAGE_CHANNELS = 1 << 4
+MANAGE_THREADS = 1 << 34
 CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES_IN_THREADS = 1 << 38
 PIN_MESSAGES = 1 << 51  # new in 2026, discord.py 2.7 Permissions.pin_messages
@@ -143,6 +144,7 @@ class Channel:
     created_from_message: int | None = None
     last_message_id: int | None = None
     message_count: int = 0
+    archived: bool = False
 
     @property
     def is_thread(self) -> bool:
@@ -173,7 +175,7 @@ class Channel:
                 total_message_sent=self.message_count,
                 member_count=1,
                 thread_metadata={
-                    "archived": False,
+                    "archived": self.archived,
                     "auto_archive_duration": self.auto_archive_duration,
                     "archive_timestamp": timestamp(),
                     "locked": False,

@@ -960,5 +960,7 @@ async def test_a_brief_with_no_subscribers_costs_one_read_and_three_writes(
     ]
     assert len(trips.transactions) == 4
     assert len(trips.statements_on("channel_settings")) == 1  # the policy, read once
-    assert keys == [URL]  # one url_key, handed to the briefer with the link
+    # the link's url_key, handed to the briefer with the link; the article's, of its own address
+    # once read (issue 17: a variant is known to be one only after the fetch)
+    assert keys == [URL, URL]
     assert briefer.keys == [url_key(URL)]

@@ -131,3 +131,14 @@ async def test_pinned_briefs_newest_first_and_paged(session: AsyncSession) -> No
     assert page1[0].article.url == "https://example.org/a"
     with pytest.raises(BriefNotFound):
         await repo.mark_pinned(session, GUILD, 2000, user_id=USER, now=T0)  # another server's brief
+
+
+async def test_briefs_from_sources_in_the_channel_given(session: AsyncSession) -> None:
+    await record_brief(session, 100)  # shared in message 99
+    await record_brief(session, 200)  # 199
+    await record_brief(session, 300, channel=CHANNEL + 1)  # 299, elsewhere
+    await session.commit()
+    found = await repo.briefs_from_sources(session, CHANNEL, [99, 199, 299, 5])
+    assert [b.brief_message_id for b in found] == [100, 200]
+    assert found[0].article.url_key == "example.org/a"  # loaded, not lazy
+    assert await repo.briefs_from_sources(session, CHANNEL, []) == []
