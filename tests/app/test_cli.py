@@ -181,6 +181,9 @@ def test_commentary_model_without_a_model_server_is_one_line_and_status_2(
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("LLM_BASE_URL", raising=False)
+    # In process, main() must not reconfigure this process's logging (basicConfig(force=True)
+    # replaced the root handlers, and later tests' log capture missed discord.py's records).
+    monkeypatch.setattr("bot.app.main.configure_logging", lambda level="INFO": None)
     page = tmp_path / "page.html"
     page.write_bytes(article_html())
     args = ["brief", "--html", str(page), "--url", "https://news.example.com/a"]
