@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -26,6 +29,27 @@ _WARM_UP_S = 60.0
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+def _start_worker(level: int) -> None:
+    """Each worker's first step: log like the parent (its level, bot.logs' format), and end when
+    the parent does.
+
+    A worker blocks reading its job queue, and every worker holds that queue's write end too, so
+    it never sees end-of-file when the parent dies; the fork server stays up for as long as any
+    worker lives (each holds its liveness pipe). A parent killed outright (SIGKILL, the OOM
+    killer) left both running for ever. The worker watches the parent's sentinel instead."""
+    configure_logging(level)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(
+            target=_exit_with, args=(parent.sentinel,), name="parent-watch", daemon=True
+        ).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(0)  # no clean-up to run: the job in hand, if any, has nobody to answer to
 
 
 class ParsePool:
@@ -68,7 +92,7 @@ class ParsePool:
             self._executor = ProcessPoolExecutor(
                 max_workers=self._workers,
                 mp_context=self._context,
-                initializer=configure_logging,
+                initializer=_start_worker,
                 # The fork server runs with logging unconfigured (WARNING and up, bare messages):
                 # give each worker the parent's level now, and bot.logs' format.
                 initargs=(logging.getLogger().getEffectiveLevel(),),

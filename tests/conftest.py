@@ -16,20 +16,14 @@ migrations take ``database_url`` and run them.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import multiprocessing
 import os
 import shutil
-import uuid
-from collections.abc import AsyncIterator, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import FixedClock
@@ -37,6 +31,7 @@ from bot.sharing.jobs import PRELOAD, warm_parsers
 from bot.storage.database import create_engine, session_factory, upgrade_to_head
 from bot.workers import ParsePool
 from tests._dates import NOW, PINNED_TIMES
+from tests._postgres import admin, postgres_database, run_elsewhere
 
 # Every parse pool in the session forks its workers from one fork server (bot/workers.py), whose
 # preload is set when it starts: prime it, as the bot primes its own, whichever pool starts first.
@@ -57,22 +52,6 @@ def dated_clock(request: pytest.FixtureRequest) -> FixedClock:
     return FixedClock(request.param)
 
 
-def _run_elsewhere(coro: Coroutine[Any, Any, None]) -> None:
-    # Fixture setup may run while a test's event loop exists; a private loop in a worker thread
-    # keeps the admin connection off it, so sync and async tests can both use the fixture.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, coro).result()
-
-
-async def _admin(server_url: str, statement: str) -> None:
-    dsn = make_url(server_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn, timeout=10)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 def _postgres_server_url() -> str:
     url = os.environ.get(POSTGRES_ENV, "").strip()
     if url:
@@ -89,25 +68,13 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@contextlib.contextmanager
-def _postgres_database(server_url: str, template: str) -> Iterator[str]:
-    """A new database copied from ``template``, dropped on leaving; yields its URL."""
-    name = f"newslink_test_{uuid.uuid4().hex[:16]}"
-    _run_elsewhere(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        # FORCE ends connections a failed test may have left open.
-        _run_elsewhere(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 @pytest.fixture
 def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """The URL of a fresh, empty database of its own, on each engine in turn."""
     if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'newslink.db'}"
         return
-    with _postgres_database(_postgres_server_url(), "template0") as url:
+    with postgres_database(_postgres_server_url(), "template0") as url:
         yield url
 
 
@@ -143,14 +110,14 @@ class _Heads:
     def sqlite(self) -> Path:
         if self._sqlite is None:
             path = self._folder / "head.db"
-            _run_elsewhere(upgrade_to_head(f"sqlite+aiosqlite:///{path}"))
+            run_elsewhere(upgrade_to_head(f"sqlite+aiosqlite:///{path}"))
             self._sqlite = path
         return self._sqlite
 
     def postgres(self, server_url: str) -> str:
         if self._postgres_url is None:
-            url = self._postgres.enter_context(_postgres_database(server_url, "template0"))
-            _run_elsewhere(upgrade_to_head(url))
+            url = self._postgres.enter_context(postgres_database(server_url, "template0"))
+            run_elsewhere(upgrade_to_head(url))
             self._postgres_url = url
         return self._postgres_url
 
@@ -175,7 +142,7 @@ def migrated_database_url(backend: str, tmp_path: Path, _heads: _Heads) -> str:
         shutil.copyfile(_heads.sqlite(), path)  # closed cleanly: the WAL is checkpointed away
         return f"sqlite+aiosqlite:///{path}"
     url = _heads.postgres(_postgres_server_url())
-    _run_elsewhere(_admin(url, _EMPTY_POSTGRES))
+    run_elsewhere(admin(url, _EMPTY_POSTGRES))
     return url
 
 
@@ -204,7 +171,7 @@ def parse_pool() -> Iterator[ParsePool]:
     test that overruns a parse gets the pool replaced (and the new worker warmed), as in the bot."""
     pool = ParsePool(1, preload=PRELOAD)
     try:
-        _run_elsewhere(pool.warm_up(warm_parsers))
+        run_elsewhere(pool.warm_up(warm_parsers))
         yield pool
     finally:
         pool.close()

@@ -211,3 +211,56 @@ async def test_a_job_its_caller_gives_up_on_does_not_keep_the_worker() -> None:
         assert await _gone(first_pid)
     finally:
         pool.close()
+
+
+def _pids() -> tuple[int, int]:
+    return os.getpid(), os.getppid()  # the worker's, and its fork server's
+
+
+# A parent that starts a worker, says the worker's and the fork server's pids, then waits to be
+# killed. ``bot.sharing.preload`` as the bot has it: the fork server that outlived its parent was
+# the preloaded one.
+_KILLED_PARENT = """
+import asyncio, sys
+from bot.workers import ParsePool
+from tests.test_parse_pool import _pids
+
+async def main() -> None:
+    pool = ParsePool(1)
+    worker, server = await pool.run(60, _pids)
+    print(worker, server, flush=True)
+    await asyncio.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has ended; whoever adopted it reaps it when it likes
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_workers_and_their_fork_server_end_when_the_parent_is_killed() -> None:
+    with subprocess.Popen(
+        [sys.executable, "-c", _KILLED_PARENT],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # the killed parent's resource tracker warns of its leaks
+        text=True,
+    ) as parent:
+        try:
+            assert parent.stdout is not None
+            worker, server = map(int, parent.stdout.readline().split())
+            assert _running(worker) and _running(server)
+        finally:
+            parent.kill()
+    # Generous: only bounds the test on a loaded machine (they end within milliseconds).
+    deadline = time.monotonic() + 60
+    while (_running(worker) or _running(server)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(worker), "the worker outlived its parent"
+    assert not _running(server), "the fork server outlived its parent"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
@@ -23,6 +22,7 @@ from bot.topics import (
     normalize_topic,
     tokens,
 )
+from tests._growth import best_time
 
 
 @pytest.mark.parametrize(
@@ -253,12 +253,7 @@ def test_only_the_bounded_text_is_read() -> None:
 
 def _best_of(fn: Callable[[], object], runs: int = 5) -> float:
     """The fastest of ``runs`` timings of ``fn``: the least disturbed by other work."""
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return best_time(lambda _: fn(), None, runs)  # CPU time: see tests/_growth.py
 
 
 def _repetitive(words: int) -> BriefText:

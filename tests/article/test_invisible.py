@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import unicodedata
 from collections.abc import Callable
 
@@ -11,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.article.invisible import BLANK_CELLS, BLANKS, strip_invisible
+from tests._growth import assert_linear
 
 FAMILY = "👨\u200d👩\u200d👧"
 SCOTLAND = "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
@@ -120,15 +120,6 @@ def test_strip_invisible_properties(text: str) -> None:
     assert letters(out) == letters(text)
 
 
-def _best_time(text: str) -> float:
-    times = []
-    for _ in range(5):
-        started = time.perf_counter()
-        strip_invisible(text)
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 # Runs that each character of would have to be judged against its neighbours.
 ADVERSARIAL = {
     "selector run": lambda n: "😀" + "\ufe0f" * n,
@@ -142,6 +133,5 @@ ADVERSARIAL = {
 
 @pytest.mark.parametrize("make", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
 def test_strip_invisible_is_linear(make: Callable[[int], str]) -> None:
-    small, large = make(4_000), make(32_000)
-    # Growth, not speed: 8x the text may cost at most 3 times 8x the time (a busy machine).
-    assert _best_time(large) < 3 * 8 * _best_time(small) + 0.005
+    # Growth, not speed: 8x the text may cost at most 3 times 8x the CPU time (tests/_growth.py).
+    assert_linear(strip_invisible, make, 4_000)

@@ -346,7 +346,7 @@ async def test_python_m_bot_runs_against_the_fake(
         # Start-up (interpreter, imports, migration, a parse worker) on a loaded 2-core machine
         # has taken over 20 s; the bound only limits how long a broken start takes to fail.
         await until(
-            fake_discord, lambda: fake_discord.connected or process.returncode is not None, 60
+            fake_discord, lambda: fake_discord.connected or process.returncode is not None, 120
         )
         # An answered command proves the bot has its guilds and handles events.
         listing = await fake_discord.slash(GUILD, NEWS, MEMBER, "subscriptions")

@@ -32,8 +32,10 @@ from aiohttp.test_utils import TestServer
 
 from bot.storage import briefs as stored_briefs
 from bot.storage import subscriptions as stored_subscriptions
+from bot.storage.database import upgrade_to_head
 from bot.workers import ParsePool
 from tests._article_page import PARAGRAPHS
+from tests._postgres import postgres_database, run_elsewhere
 from tests.e2e.conftest import (
     DM_FAN,
     GUILD,
@@ -565,6 +567,11 @@ async def test_a_sqlite_locked_past_the_busy_timeout_fails_logged_and_can_be_ret
         await _still_answering(run)
 
 
+# The restart test has a PostgreSQL server of its own (.ci/run starts it beside the shared one):
+# restarting the shared server would cut every other test worker's connections (pytest-xdist).
+RESTART_ENV = ("NEWSLINK_TEST_RESTART_POSTGRES_URL", "NEWSLINK_TEST_PG_CTL", "NEWSLINK_TEST_PGDATA")
+
+
 def _restart_postgres() -> None:
     pg_ctl, data = os.environ["NEWSLINK_TEST_PG_CTL"], os.environ["NEWSLINK_TEST_PGDATA"]
     command = [pg_ctl, "-D", data, "-m", "fast", "-w", "restart"]
@@ -576,22 +583,40 @@ def _restart_postgres() -> None:
     )
 
 
+@pytest.fixture
+def restartable_database_url() -> Iterator[str]:
+    """A database at head on the server the restart test may restart (``.ci/run`` starts it)."""
+    missing = [name for name in RESTART_ENV if not os.environ.get(name)]
+    if missing:
+        reason = f"{', '.join(missing)} not set: no PostgreSQL server this test may restart"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; under CI=true .ci/run starts one")
+        pytest.skip(f"{reason} (.ci/run starts one)")
+    with postgres_database(os.environ[RESTART_ENV[0]], "template0") as url:
+        run_elsewhere(upgrade_to_head(url))
+        yield url
+
+
 async def test_a_postgresql_restart_is_survived(
-    newslink: Running, backend: str, caplog: pytest.LogCaptureFixture
+    fake_discord: FakeDiscord,
+    restartable_database_url: str,
+    news_site: NewsSite,
+    parse_pool: ParsePool,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    if backend != "postgres":
-        pytest.skip("restarts the PostgreSQL server: the postgres variant only")
-    if not (os.environ.get("NEWSLINK_TEST_PG_CTL") and os.environ.get("NEWSLINK_TEST_PGDATA")):
-        pytest.skip("NEWSLINK_TEST_PG_CTL and NEWSLINK_TEST_PGDATA are not set (.ci/run sets them)")
-    pinned = await _prepare(newslink)
-    await newslink.quiet()
-    with caplog.at_level(logging.WARNING):
-        await asyncio.to_thread(_restart_postgres)
-        await _still_answering(newslink)
-    # The pooled connections the restart killed were found dead and replaced, and said so.
-    assert _logged(caplog, logging.WARNING, "bot.storage.database", "connection lost")
-    _assert_once(newslink.fake)
-    await _assert_nothing_lost(newslink, pinned)
+    build_world(fake_discord)
+    settings = bot_settings(fake_discord, restartable_database_url, news_site)
+    with pointed_at(fake_discord):
+        async with running_bot(fake_discord, settings, news_site, parse_pool) as run:
+            pinned = await _prepare(run)
+            await run.quiet()
+            with caplog.at_level(logging.WARNING):
+                await asyncio.to_thread(_restart_postgres)
+                await _still_answering(run)
+            # The pooled connections the restart killed were found dead and replaced, said so.
+            assert _logged(caplog, logging.WARNING, "bot.storage.database", "connection lost")
+            _assert_once(run.fake)
+            await _assert_nothing_lost(run, pinned)
 
 
 async def test_a_direct_message_discord_keeps_failing_does_not_stop_the_others(

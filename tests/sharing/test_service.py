@@ -24,10 +24,9 @@ from bot.choices import FailureMode
 from bot.clock import Clock, FixedClock
 from bot.errors import HTTPStatusError, UserFacingError
 from bot.fetch.urls import url_key
-from bot.sharing import service
+from bot.sharing import recovery, service
 from bot.sharing.notify import MENTIONS_PER_MESSAGE, Pacer, limit_notice
 from bot.sharing.recovery import (
-    CATCH_UP_LIMIT,
     GaveUp,
     Missed,
     Reopened,
@@ -465,10 +464,11 @@ async def test_paced_dms_run_in_the_background_and_a_shutdown_drops_the_rest_unr
     await _subscribe(sessionmaker, 999, "nato", now=START)
     await _followers(sessionmaker, range(1000, 1003), delivery="dm")
     spawned: list[asyncio.Task[object]] = []
-    gate = asyncio.Event()
+    gate, parked = asyncio.Event(), asyncio.Event()
 
     async def held_sleep(seconds: float) -> None:
-        await gate.wait()  # the next minute never comes in this test
+        parked.set()  # the first DM is sent and recorded: the rest wait for the next minute
+        await gate.wait()  # which never comes in this test
 
     sharing = _sharing(
         sessionmaker,
@@ -483,7 +483,9 @@ async def test_paced_dms_run_in_the_background_and_a_shutdown_drops_the_rest_unr
     # The share ends with the thread open; the DMs go on in the bot's tracked task.
     assert isinstance(posted, Posted) and posted.notified == (999,)
     [task] = spawned
-    await asyncio.sleep(0.05)
+    # Not a fixed sleep: on a loaded machine the first DM's record could still be in flight, and
+    # the cancel below cut it off (seen under pytest-xdist, a load of 12 on 2 cores).
+    await asyncio.wait_for(parked.wait(), 30)
     assert [d[0] for d in publisher.dms] == [1000]  # the rest wait for the next minute
     task.cancel()  # the bot shutting down
     with pytest.raises(asyncio.CancelledError):
@@ -901,8 +903,15 @@ def test_the_catch_up_window_ends_now_and_zero_turns_it_off(dated_clock: Clock) 
 
 
 async def test_catch_up_shares_the_newest_page_in_the_window_once_each(
-    sessionmaker: async_sessionmaker[AsyncSession], briefer: FakeBriefer, dated_clock: Clock
+    sessionmaker: async_sessionmaker[AsyncSession],
+    briefer: FakeBriefer,
+    dated_clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A page of 8, not 100: the same rule at each pinned date and on each engine, for a tenth of
+    # the shares (this test alone was over a minute of the suite).
+    monkeypatch.setattr(recovery, "CATCH_UP_LIMIT", 8)
+    limit = recovery.CATCH_UP_LIMIT
     sharing = Sharing(sessions=sessionmaker, briefer=briefer, clock=dated_clock)
     since = catch_up_since(dated_clock.now(), 60)
     assert since is not None
@@ -916,7 +925,7 @@ async def test_catch_up_shares_the_newest_page_in_the_window_once_each(
 
     in_window = [
         missed(i, URL if i == 1 else f"https://news.example/{i}", since + dt.timedelta(seconds=i))
-        for i in range(CATCH_UP_LIMIT + 1)
+        for i in range(limit + 1)
     ]
     too_old = missed(-1, "https://news.example/old", since - dt.timedelta(seconds=1))
     outcomes = await sharing.catch_up([*reversed(in_window), too_old], since)
@@ -925,9 +934,9 @@ async def test_catch_up_shares_the_newest_page_in_the_window_once_each(
     # past the limit are left.
     assert outcomes[0] == Duplicate(URL)
     assert [url for url, _, _ in briefer.calls] == [
-        f"https://news.example/{i}" for i in range(2, CATCH_UP_LIMIT + 1)
+        f"https://news.example/{i}" for i in range(2, limit + 1)
     ]
-    assert len(outcomes) == CATCH_UP_LIMIT
+    assert len(outcomes) == limit
     assert len(publisher.posted) == 1  # the live brief only; the unknown pages failed
 
 
