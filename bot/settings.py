@@ -105,12 +105,23 @@ def _parse_log_level(raw: str) -> str:
     return value
 
 
+_TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in _TRUE | _FALSE:
+        raise ValueError("must be true or false")
+    return value in _TRUE
+
+
 _EXPECTS: dict[Callable[[str], Any], str] = {
     _parse_positive_int: "must be a whole number of at least 1",
     _parse_non_negative_int: "must be a whole number of 0 or more",
     _parse_positive_float: "must be a number greater than 0",
     _parse_networks: "must be comma-separated CIDRs such as 127.0.0.0/8",
     _parse_ports: "must be a comma-separated list of ports 1-65535",
+    _parse_bool: "must be true or false",
 }
 
 
@@ -321,6 +332,15 @@ class Settings:
     )
     parse_workers: int = _setting(
         "PARSE_WORKERS", "2", _parse_positive_int, "Processes that parse pages off the event loop."
+    )
+    parse_preload: bool = _setting(
+        "PARSE_PRELOAD",
+        "true",
+        _parse_bool,
+        "Load the page parsers before connecting, once for every parse worker (the date parser "
+        "compiles some 200 languages' rules: seconds of CPU, paid by about the fourth real page "
+        "anyway). false: each worker loads them on first use; a faster start for development "
+        "and tests, and the first pages a worker reads take seconds longer.",
     )
     parse_timeout: float = _setting(
         "PARSE_TIMEOUT",

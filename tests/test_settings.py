@@ -82,3 +82,16 @@ def test_negative_counts_are_refused() -> None:
         "FETCH_MAX_REDIRECTS",
     ]
     assert load_settings({"FETCH_MAX_REDIRECTS": "0"}, env_file=None).fetch_max_redirects == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"), [("true", True), ("False", False), (" no ", False), ("on", True)]
+)
+def test_switches_read_the_usual_words(raw: str, value: bool) -> None:
+    assert load_settings({"PARSE_PRELOAD": raw}, env_file=None).parse_preload is value
+
+
+def test_a_switch_that_is_neither_says_so() -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings({"PARSE_PRELOAD": "maybe"}, env_file=None)
+    assert info.value.problems == ["PARSE_PRELOAD: must be true or false"]

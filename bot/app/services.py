@@ -136,15 +136,18 @@ async def open_briefer(
     *,
     clock: Clock,
     pool: ParsePool | None = None,
-    prime: bool = True,
+    prime: bool | None = None,
     budget: Budget | None = None,
 ) -> AsyncIterator[Briefer]:
     """The HTTP session, parse pool (``settings.parse_workers``) and fetcher behind a Briefer.
 
     ``pool``: a parse pool to use instead of starting one; its owner closes it (the end-to-end
     tests share one across bot starts, as starting and warming a worker is most of a start).
-    ``prime=False``: the workers start but do not load the parsers first (the preview: priming
-    costs seconds of CPU, more than most previews, so the parsers load inside the deadline)."""
+    ``prime``: whether the workers load the parsers before the first job (``PARSE_PRELOAD`` unless
+    given; the preview passes False: priming costs seconds of CPU, more than most previews, so
+    the parsers load inside the deadline)."""
+    if prime is None:
+        prime = settings.parse_preload
     own_pool = pool is None
     if pool is None:
         # Primed: the fork server loads the parsers once for every worker it starts.
@@ -155,6 +158,11 @@ async def open_briefer(
                 await pool.warm_up(warm_parsers)
             else:
                 await pool.warm_up()
+            log.info(
+                "parse workers ready (%d): parsers %s",
+                settings.parse_workers,
+                "preloaded" if prime else "loaded on first use",
+            )
             fetcher = Fetcher(http, settings)
             try:
                 async with open_commentator(settings, budget=budget) as commentator:

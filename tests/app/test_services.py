@@ -17,7 +17,10 @@ from bot.workers import ParsePool
 
 def _settings(tmp_path: Path) -> Settings:
     return dataclasses.replace(
-        Settings(), database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", parse_workers=1
+        Settings(),
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        parse_workers=1,
+        parse_preload=False,  # what these tests check is who owns and closes the pool
     )
 
 

@@ -136,8 +136,11 @@ def bot_environment(
         "DISCORD_API_BASE": fake.api_base,
         "DISCORD_GATEWAY_URL": fake.gateway_url,
         "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        # One is enough for a test; the bot starts and warms each before it connects.
+        # One is enough for a test.
         "PARSE_WORKERS": "1",
+        # The test pages need no date parser: not loading its ~200 languages saves seconds of
+        # CPU at every start (test_python_m_bot_runs_against_the_fake starts one preloaded).
+        "PARSE_PRELOAD": "false",
         # The fake sends every GUILD_CREATE at once: no need to wait 2 s for more at each start.
         "DISCORD_GUILD_READY_TIMEOUT": "0.05",
     }

@@ -332,7 +332,8 @@ async def test_python_m_bot_runs_against_the_fake(
     fake_discord: FakeDiscord, news_site: NewsSite, tmp_path: Path
 ) -> None:
     build_world(fake_discord)
-    env = bot_environment(fake_discord, tmp_path / "bot.db", news_site.base)
+    # As a user starts it: the parsers preloaded before connecting.
+    env = bot_environment(fake_discord, tmp_path / "bot.db", news_site.base, PARSE_PRELOAD="true")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -358,6 +359,7 @@ async def test_python_m_bot_runs_against_the_fake(
             process.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 0, err.decode()[-3000:]
+    assert "parse workers ready (1): parsers preloaded" in err.decode()
     assert briefs(fake_discord)[0]["embeds"][0]["url"] == news_site.url(NATO)
 
 
