@@ -267,3 +267,22 @@ async def answered(fake: FakeDiscord, record: InteractionRecord) -> str:
 def option(name: str, value: object, type: int = 3) -> dict[str, Any]:
     """A slash-command option as Discord sends it (type 3: a string)."""
     return {"name": name, "type": type, "value": value}
+
+
+def answers_to(fake: FakeDiscord, thread_id: int, message_id: int) -> list[dict[str, Any]]:
+    """The bot's replies in ``thread_id`` to message ``message_id``."""
+    return [
+        m
+        for m in fake.messages(thread_id)
+        if int(m["author"]["id"]) == fake.bot_user_id
+        and int((m.get("message_reference") or {}).get("message_id") or 0) == message_id
+    ]
+
+
+async def ask(fake: FakeDiscord, thread: int, user: int, question: str, **kw: Any) -> int:
+    """``user`` asks the bot ``question`` in ``thread``, mentioning it; the message's id."""
+    mention = f"<@{fake.bot_user_id}>"
+    sent = await fake.send_message(
+        thread, user, f"{mention} {question}", mentions=[fake.bot_user_id], **kw
+    )
+    return int(sent["id"])

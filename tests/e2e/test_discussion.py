@@ -30,6 +30,8 @@ from tests.e2e.conftest import (
     SUBSCRIBER,
     NewsSite,
     answered,
+    answers_to,
+    ask,
     bot_settings,
     briefs,
     build_world,
@@ -48,28 +50,11 @@ SHIELD_ANSWER = "four phases by roughly 2020"
 OFF_TOPIC = "Who won the football world cup final last summer?"
 
 
-def _answers_to(fake: FakeDiscord, thread_id: int, message_id: int) -> list[dict[str, Any]]:
-    return [
-        m
-        for m in fake.messages(thread_id)
-        if int(m["author"]["id"]) == fake.bot_user_id
-        and int((m.get("message_reference") or {}).get("message_id") or 0) == message_id
-    ]
-
-
 def _never_pings(message: dict[str, Any]) -> None:
     allowed = message.get("allowed_mentions")
     assert allowed is not None and allowed.get("parse") == [], allowed
     assert not allowed.get("users") and not allowed.get("roles")
     assert not allowed.get("replied_user")
-
-
-async def _ask(fake: FakeDiscord, thread: int, user: int, question: str, **kw: Any) -> int:
-    mention = f"<@{fake.bot_user_id}>"
-    sent = await fake.send_message(
-        thread, user, f"{mention} {question}", mentions=[fake.bot_user_id], **kw
-    )
-    return int(sent["id"])
 
 
 async def test_members_ask_in_a_brief_thread_and_get_the_article_s_words(
@@ -93,9 +78,9 @@ async def test_members_ask_in_a_brief_thread_and_get_the_article_s_words(
             brief_id = int(briefs(fake)[0]["id"])
 
             # A mention in the brief's thread: the answering paragraph, quoted, placed, linked.
-            asked = await _ask(fake, thread, SHARER, SHIELD)
-            await until(fake, lambda: bool(_answers_to(fake, thread, asked)))
-            (answer,) = _answers_to(fake, thread, asked)
+            asked = await ask(fake, thread, SHARER, SHIELD)
+            await until(fake, lambda: bool(answers_to(fake, thread, asked)))
+            (answer,) = answers_to(fake, thread, asked)
             text = answer["content"]
             assert SHIELD_ANSWER in text and text.startswith("From the article")
             assert f"paragraph 7 of {len(PARAGRAPHS)}" in text
@@ -103,22 +88,22 @@ async def test_members_ask_in_a_brief_thread_and_get_the_article_s_words(
             _never_pings(answer)
 
             # Off-topic: says so, quotes nothing.
-            off = await _ask(fake, thread, SUBSCRIBER, OFF_TOPIC)
-            await until(fake, lambda: bool(_answers_to(fake, thread, off)))
-            (said,) = _answers_to(fake, thread, off)
+            off = await ask(fake, thread, SUBSCRIBER, OFF_TOPIC)
+            await until(fake, lambda: bool(answers_to(fake, thread, off)))
+            (said,) = answers_to(fake, thread, off)
             assert said["content"].startswith(NOT_SAID) and ">" not in said["content"]
             _never_pings(said)
 
             # Ignored: a cooled-down member (told by a reaction), a bot, a webhook, a reply with
             # the ping off, and a mention in a thread newslink did not open.
-            again = await _ask(fake, thread, SHARER, SHIELD)
-            await _ask(fake, thread, OTHER_BOT, SHIELD)
-            await _ask(fake, thread, MEMBER, SHIELD, webhook_id=999)
+            again = await ask(fake, thread, SHARER, SHIELD)
+            await ask(fake, thread, OTHER_BOT, SHIELD)
+            await ask(fake, thread, MEMBER, SHIELD, webhook_id=999)
             quiet_reply = await fake.send_message(
                 thread, MEMBER, SHIELD, reply_to=int(answer["id"]), mentions=[]
             )
             other = await fake.open_member_thread(NEWS, MEMBER, "chat")
-            elsewhere = await _ask(fake, other, MEMBER, SHIELD)
+            elsewhere = await ask(fake, other, MEMBER, SHIELD)
             # A pinging reply to the bot's answer is a question (and a barrier for the above).
             reply = await fake.send_message(
                 thread,
@@ -127,14 +112,14 @@ async def test_members_ask_in_a_brief_thread_and_get_the_article_s_words(
                 reply_to=int(answer["id"]),
                 mentions=[fake.bot_user_id],
             )
-            await until(fake, lambda: bool(_answers_to(fake, thread, int(reply["id"]))))
+            await until(fake, lambda: bool(answers_to(fake, thread, int(reply["id"]))))
             await run.quiet()
-            assert SHIELD_ANSWER in _answers_to(fake, thread, int(reply["id"]))[0]["content"]
+            assert SHIELD_ANSWER in answers_to(fake, thread, int(reply["id"]))[0]["content"]
             assert fake.reactions(thread, again) == [LIMITED_REACTION]
-            assert _answers_to(fake, thread, again) == []
+            assert answers_to(fake, thread, again) == []
             bot_answers = [m for m in fake.messages(thread) if m.get("message_reference")]
             assert len(bot_answers) == 3  # the shield, the off-topic one and the reply
-            assert _answers_to(fake, thread, int(quiet_reply["id"])) == []
+            assert answers_to(fake, thread, int(quiet_reply["id"])) == []
             assert fake.messages(other) == [] and fake.all_messages(other)[-1]["id"] == str(
                 elsewhere
             )
@@ -170,6 +155,6 @@ async def test_members_ask_in_a_brief_thread_and_get_the_article_s_words(
                     await connection.execute(update(ArticleText).values(stored_at=old))
             finally:
                 await engine.dispose()
-            late = await _ask(fake, thread, SUBSCRIBER, SHIELD)
-            await until(fake, lambda: bool(_answers_to(fake, thread, late)))
-            assert _answers_to(fake, thread, late)[0]["content"] == PURGED
+            late = await ask(fake, thread, SUBSCRIBER, SHIELD)
+            await until(fake, lambda: bool(answers_to(fake, thread, late)))
+            assert answers_to(fake, thread, late)[0]["content"] == PURGED
