@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.workers import ParsePool
 from tests._feeds import feed_server, items
 from tests.e2e.conftest import (
@@ -43,6 +45,9 @@ def _urls(fake: FakeDiscord) -> list[str]:
     return [m["embeds"][0]["url"] for m in briefs(fake)]
 
 
+# SQLite only: two bot starts are the suite's budget for this; the storage under it runs on both
+# engines in tests/storage/test_feeds.py and tests/feeds/test_service.py.
+@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_a_feed_is_briefed_once_per_item_with_threads_across_a_restart(
     fake_discord: FakeDiscord, migrated_database_url: str, parse_pool: ParsePool
 ) -> None:

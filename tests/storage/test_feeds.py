@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.choices import FeedItemState
 from bot.storage import feeds as repo
+from bot.storage import guilds
 from bot.storage.feeds import NewItem
 
 T0 = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
