@@ -184,3 +184,18 @@ async def test_a_poll_records_its_answer_and_a_failure_keeps_the_validators(
         "That site answered with an error.",
     )
     assert stored.next_poll_at == T0 + 30 * MINUTE
+
+
+async def test_a_purged_server_loses_its_feeds_and_their_items(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    feed = await _add(sessionmaker)
+    kept = await _add(sessionmaker, guild_id=2)
+    assert feed is not None and kept is not None
+    async with sessionmaker() as session, session.begin():
+        await repo.store_items(session, feed.id, [NewItem("g", "l", "https://x.example/")], now=T0)
+        await guilds.purge_guild(session, 1)
+    async with sessionmaker() as session:
+        assert await repo.list_feeds(session, 1) == []
+        assert await repo.pending_items(session, feed.id, limit=5) == []
+        assert [f.id for f in await repo.list_feeds(session, 2)] == [kept.id]
