@@ -355,9 +355,13 @@ class Feeds:
                 error=None,
                 failures=0,
                 failure_noticed=False,
-                # A 304 may leave the validators out: the last ones stand.
-                etag=answer.etag or feed.etag,
-                last_modified=answer.last_modified or feed.last_modified,
+                # A 304 may leave the validators out (the last ones stand); a 200 sets them.
+                etag=answer.etag if parsed is not None else answer.etag or feed.etag,
+                last_modified=(
+                    answer.last_modified
+                    if parsed is not None
+                    else answer.last_modified or feed.last_modified
+                ),
                 title=parsed.title if parsed is not None else None,
                 validators=True,
             )
@@ -397,7 +401,9 @@ class Feeds:
     def _next_poll(self, now: dt.datetime, minutes: int, *, failures: int) -> dt.datetime:
         """The interval, doubled per consecutive failure up to :data:`MAX_BACKOFF`, moved by up
         to :data:`JITTER` of itself."""
-        wait = min(dt.timedelta(minutes=minutes) * 2 ** min(failures, 16), MAX_BACKOFF)
+        wait: dt.timedelta = min(
+            dt.timedelta(minutes=minutes) * 2 ** min(failures, 16), MAX_BACKOFF
+        )
         return now + wait * (1 + self.rng.uniform(-JITTER, JITTER))
 
     async def _deliver(self, feed: Feed, outlet: Outlet) -> tuple[int, int]:

@@ -345,7 +345,9 @@ class Fetcher:
             truncated=truncated,
         )
 
-    async def _read_feed(self, url: str, response: aiohttp.ClientResponse) -> FeedBody | str:
+    async def _read_feed(
+        self, url: str, response: aiohttp.ClientResponse
+    ) -> FeedBody | NotModified | str:
         status = response.status
         if status in REDIRECT_STATUSES and response.headers.get("Location"):
             response.close()
