@@ -67,6 +67,10 @@ JITTER = 0.1  # a poll moves by up to this share of the interval
 _CLAIMS_PER_ITEM = 8  # claim ids per item (> MAX_ATTEMPTS)
 _DUE_PER_ROUND = 50
 _ERROR_CHARS = 300
+CANNOT_POST = (
+    "newslink cannot post in the feed's channel (it is gone, or newslink lacks View Channel, "
+    "Send Messages, Embed Links or Read Message History there); its new items wait."
+)
 
 
 class FeedNotFound(UserFacingError):
@@ -423,6 +427,9 @@ class Feeds:
                 feed.channel_id,
                 waiting,
             )
+            # Shown by /feed list; not a failure of the feed's (no back-off, no notice).
+            async with self.sessions() as session, session.begin():
+                await stored_feeds.set_error(session, feed.id, CANNOT_POST)
             return 0, waiting
         briefed = 0
         for item in items:

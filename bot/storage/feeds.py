@@ -227,6 +227,13 @@ async def record_poll(
     await session.execute(update(FeedRecord).where(FeedRecord.id == feed_id).values(**values))
 
 
+async def set_error(session: AsyncSession, feed_id: int, error: str | None) -> None:
+    """What stands in the way of the feed's briefs that is not the feed's fault (its channel)."""
+    await session.execute(
+        update(FeedRecord).where(FeedRecord.id == feed_id).values(last_error=error)
+    )
+
+
 async def store_items(
     session: AsyncSession, feed_id: int, items: Sequence[NewItem], *, now: dt.datetime
 ) -> list[NewItem]:

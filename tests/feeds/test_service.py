@@ -357,3 +357,20 @@ async def test_the_poller_polls_due_feeds_of_the_servers_it_serves_without_waiti
     assert (await world.feed(other.feed.id)).last_polled_at == added_at
     polled = (await world.feed(mine.feed.id)).last_polled_at
     assert polled is not None and added_at + dt.timedelta(minutes=13) < polled
+
+
+async def test_items_wait_while_the_channel_cannot_be_posted_in_and_list_says_why(
+    world: World,
+) -> None:
+    added = await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    world.site.entries = items(4)
+    world.outlet.closed = True
+    result = await world.feeds.poll(added.feed.id, world.outlet)
+    assert (result.new, result.briefed, result.waiting) == (1, 0, 1)
+    (listed,) = await world.feeds.all_feeds(GUILD)
+    assert listed.last_error == feeds_service.CANNOT_POST and listed.failures == 0
+    world.outlet.closed = False
+    result = await world.feeds.poll(added.feed.id, world.outlet)
+    assert (result.briefed, world.outlet.briefed) == (1, [world.article(4)])
+    (listed,) = await world.feeds.all_feeds(GUILD)
+    assert listed.last_error is None
