@@ -41,6 +41,10 @@ async def _command(run: Running, user: int, options: list[dict[str, Any]]) -> st
     return text
 
 
+def _pointers(fake: FakeDiscord) -> list[dict[str, Any]]:
+    return [m for m in fake.messages(NEWS) if "Briefed here recently" in (m.get("content") or "")]
+
+
 def _urls(fake: FakeDiscord) -> list[str]:
     return [m["embeds"][0]["url"] for m in briefs(fake)]
 
@@ -81,13 +85,7 @@ async def test_a_feed_is_briefed_once_per_item_with_threads_across_a_restart(
                 # A member pastes a feed item's link: the pointer to its brief, not a brief.
                 await fake.send_message(NEWS, MEMBER, f"seen this? {site.url('/articles/4')}")
                 await run.quiet()
-                await until(
-                    fake,
-                    lambda: any(
-                        "Briefed here recently" in (m.get("content") or "")
-                        for m in fake.messages(NEWS)
-                    ),
-                )
+                await until(fake, lambda: len(_pointers(fake)) == 1)
                 assert len(briefs(fake)) == 3
 
                 listed = await _command(run, MODERATOR, _feed("list"))
@@ -124,10 +122,16 @@ async def test_a_feed_is_briefed_once_per_item_with_threads_across_a_restart(
                 assert "0 new items, 0 briefed" in checked, checked
                 assert len(briefs(fake)) == 3 and len(fake.threads(NEWS)) == 3
 
-                site.entries = items(6)
+                # A member briefs an article before the feed lists it: the feed neither briefs
+                # it again nor posts a pointer (nobody asked).
+                await fake.send_message(NEWS, MEMBER, f"new: {site.url('/articles/6')}")
+                await run.quiet()
+                await until(fake, lambda: len(briefs(fake)) == 4)
+                site.entries = items(7)
                 checked = await _command(run, MODERATOR, _feed("check"))
-                assert "1 new items, 1 briefed" in checked, checked
-                assert _urls(fake)[-1] == site.url("/articles/6") and len(briefs(fake)) == 4
+                assert "2 new items, 1 briefed" in checked, checked
+                assert _urls(fake)[-2:] == [site.url("/articles/6"), site.url("/articles/7")]
+                assert len(briefs(fake)) == 5 and len(_pointers(fake)) == 1
 
                 removed = await _command(
                     run, MODERATOR, _feed("remove", option("feed", choices[0]["value"]))
