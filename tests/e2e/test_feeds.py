@@ -133,6 +133,17 @@ async def test_a_feed_is_briefed_once_per_item_with_threads_across_a_restart(
                 assert _urls(fake)[-2:] == [site.url("/articles/6"), site.url("/articles/7")]
                 assert len(briefs(fake)) == 5 and len(_pointers(fake)) == 1
 
+                # A feed that keeps failing: its channel is told once, at the third failure.
+                site.down = True
+                for _ in range(4):
+                    checked = await _command(run, MODERATOR, _feed("check"))
+                    assert "could not be read" in checked, checked
+                notices = [
+                    m for m in fake.messages(NEWS) if "could not read the feed" in m["content"]
+                ]
+                assert len(notices) == 1 and feed_url in notices[0]["content"]
+                assert "4 in a row" in await _command(run, MODERATOR, _feed("list"))
+
                 removed = await _command(
                     run, MODERATOR, _feed("remove", option("feed", choices[0]["value"]))
                 )
