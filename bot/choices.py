@@ -43,6 +43,16 @@ class ClaimState(enum.StrEnum):
     GIVEN_UP = "given_up"  # final: the page said no, or recovery gave up
 
 
+class FeedItemState(enum.StrEnum):
+    """Where one item of a feed stands (see :mod:`bot.storage.feeds`)."""
+
+    PENDING = "pending"  # new: to be briefed at this poll or a later one
+    POSTED = "posted"  # final: briefed
+    POINTED = "pointed"  # final: already briefed in the server, not briefed again
+    SKIPPED = "skipped"  # final: in the feed when it was added (not asked for as backlog)
+    FAILED = "failed"  # final: could not be briefed (the page, or too many attempts)
+
+
 class ArticleKind(enum.StrEnum):
     """What kind of page was read; the values are stored and shown in goldens, so never renamed.
 

@@ -107,6 +107,10 @@ class NotHTML(FetchError):
     )
 
 
+class NotAFeed(FetchError):
+    user_message = "That address is not a feed newslink can read (RSS, Atom or JSON Feed)."
+
+
 class TooLarge(FetchError):
     user_message = "That page is too large to read."
 

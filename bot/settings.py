@@ -59,6 +59,16 @@ def _parse_non_negative_int(raw: str) -> int:
     return value
 
 
+FEED_MIN_MINUTES = 5
+
+
+def _parse_feed_minutes(raw: str) -> int:
+    value = int(raw.strip())
+    if value < FEED_MIN_MINUTES:
+        raise ValueError(f"must be at least {FEED_MIN_MINUTES}")
+    return value
+
+
 def _parse_positive_float(raw: str) -> float:
     value = float(raw.strip())
     if not value > 0:
@@ -257,6 +267,28 @@ class Settings:
         _parse_positive_int,
         "A server the bot was removed from has its settings, subscriptions, briefs' records and "
         "stored article text deleted this many days later, unless the bot is added back first.",
+    )
+
+    # Feeds (issue 16)
+    feed_poll_minutes: int = _setting(
+        "FEED_POLL_MINUTES",
+        "15",
+        _parse_feed_minutes,
+        "Minutes between two polls of a feed unless /feed add gives its own (at least 5); each "
+        "poll is moved by up to a tenth of that at random, and a failing feed waits longer.",
+    )
+    feed_max_items_per_poll: int = _setting(
+        "FEED_MAX_ITEMS_PER_POLL",
+        "5",
+        _parse_positive_int,
+        "At most this many new items of one feed are briefed per poll; the rest wait for the "
+        "next polls, oldest first.",
+    )
+    feeds_per_server: int = _setting(
+        "FEEDS_PER_SERVER",
+        "20",
+        _parse_positive_int,
+        "How many feeds one server may add.",
     )
 
     # Fetching (see SECURITY.md for where the defaults come from)

@@ -5,6 +5,7 @@ services the cogs call (:class:`~bot.sharing.Sharing`, :class:`~bot.following.Fo
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from bot.choices import CommentaryMode
 from bot.clock import Clock
 from bot.curation import Curation
 from bot.discussion.service import Discussion, ModelAnswers, ModelMode
+from bot.feeds.service import Feeds
 from bot.fetch.fetcher import Fetcher
 from bot.fetch.guard import create_session
 from bot.following import Following
@@ -50,6 +52,7 @@ class Services:
     curation: Curation
     discussion: Discussion
     administration: Administration
+    feeds: Feeds
 
 
 def build_services(
@@ -114,6 +117,17 @@ def build_services(
             model=model,
         ),
         administration=Administration(sessions, clock, settings.purge_after_days),
+        feeds=Feeds(
+            sessions,
+            briefer.fetcher,
+            # The same sharing (its owner, claims, DM pacing), but a feed's briefs count against
+            # the channel's hourly limit only: the bot shares them, not a member (issue 16).
+            dataclasses.replace(sharing, briefs_per_member_hour=None),
+            clock,
+            poll_minutes=settings.feed_poll_minutes,
+            max_items_per_poll=settings.feed_max_items_per_poll,
+            per_server=settings.feeds_per_server,
+        ),
     )
 
 

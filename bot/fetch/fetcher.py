@@ -24,8 +24,9 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aiohttp
 from yarl import URL
@@ -37,6 +38,7 @@ from bot.errors import (
     FetchTimeout,
     HTTPStatusError,
     InvalidURL,
+    NotAFeed,
     NotHTML,
     ResolutionFailed,
     TooLarge,
@@ -49,6 +51,24 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# What feeds are served as (RSS, Atom, RDF, JSON Feed, and the generic types servers use for them).
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/xml",
+        "text/xml",
+        "application/x-rss+xml",
+        "application/feed+json",
+        "application/json",
+        "text/plain",
+    }
+)
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
+    "application/json;q=0.9, text/xml;q=0.8, */*;q=0.1"
+)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 # The cache holds whole bodies (up to fetch_max_bytes each); these bound its memory.
@@ -77,6 +97,33 @@ class Page:
     charset: str | None
     body: bytes
     truncated: bool
+
+
+@dataclass(frozen=True)
+class FeedBody:
+    """A fetched feed document (:meth:`Fetcher.fetch_feed`), whole; ``etag`` and
+    ``last_modified`` are the validators to send with the next poll."""
+
+    url: str
+    final_url: str
+    content_type: str | None
+    body: bytes
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class NotModified:
+    """The feed answered 304: nothing new since the validators sent."""
+
+    final_url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+_R = TypeVar("_R")
+# Reads one answer: what the caller wants of it, or the Location of a redirect to follow.
+_Reader = Callable[[str, aiohttp.ClientResponse], Awaitable[_R | str]]
 
 
 @dataclass
@@ -179,7 +226,7 @@ class Fetcher:
 
     async def _fetch_and_remember(self, key: str, url: str, target: URL) -> Page:
         try:
-            page = await self._fetch(url, target)
+            page = await self._fetch(url, target, None, self._read)
         except FetchError as exc:
             level = logging.WARNING if isinstance(exc, BlockedAddress) else logging.INFO
             log.log(level, "fetch of %s failed: %s (%s)", url, type(exc).__name__, exc.detail)
@@ -188,19 +235,44 @@ class Fetcher:
         self._remember(key, page)
         return page
 
-    async def _fetch(self, url: str, target: URL) -> Page:
+    async def fetch_feed(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FeedBody | NotModified:
+        """A feed document at ``url`` (issue 16), with conditional GET: ``etag`` and
+        ``last_modified`` from the last answer go out as ``If-None-Match``/``If-Modified-Since``,
+        and a 304 is :class:`NotModified`. The same address rules, redirects re-checked, time and
+        size limits as :meth:`fetch`; never cached or shared (each poll wants the feed as it is
+        now, and the feed's lease makes it one poll at a time). A body over ``fetch_max_bytes``
+        is refused (:class:`TooLarge`), not cut: half a feed is not a feed."""
+        target = check_url(url, self._settings)
+        headers = {"Accept": FEED_ACCEPT}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        try:
+            return await self._fetch(url, target, headers, self._read_feed)
+        except FetchError as exc:
+            log.info("feed fetch of %s failed: %s (%s)", url, type(exc).__name__, exc.detail)
+            raise
+
+    async def _fetch(
+        self, url: str, target: URL, headers: dict[str, str] | None, read: _Reader[_R]
+    ) -> _R:
         try:
             async with asyncio.timeout(self._settings.fetch_total_timeout):
-                return await self._follow(url, target)
+                return await self._follow(url, target, headers, read)
         except TimeoutError:
             raise FetchTimeout(
                 detail=f"over the {self._settings.fetch_total_timeout} s deadline"
             ) from None
 
-    async def _follow(self, url: str, current: URL) -> Page:
+    async def _follow(
+        self, url: str, current: URL, headers: dict[str, str] | None, read: _Reader[_R]
+    ) -> _R:
         for hops in range(self._settings.fetch_max_redirects + 1):
-            location = await self._get(url, current)
-            if isinstance(location, Page):
+            location = await self._get(url, current, headers, read)
+            if not isinstance(location, str):
                 return location
             if "\\" in location.split("#", 1)[0].split("?", 1)[0]:
                 raise InvalidURL(detail="backslash in redirect")
@@ -212,13 +284,17 @@ class Fetcher:
             current = check_url(str(target), self._settings)
         raise TooManyRedirects(detail=f"more than {self._settings.fetch_max_redirects} redirects")
 
-    async def _get(self, url: str, target: URL) -> Page | str:
-        """One request: the Page, or the Location of a redirect to follow."""
+    async def _get(
+        self, url: str, target: URL, headers: dict[str, str] | None, read: _Reader[_R]
+    ) -> _R | str:
+        """One request: what ``read`` makes of the answer, or the Location of a redirect."""
         # raw_host, the name connected to: ``host`` decodes punycode and can raise on odd labels.
         host = target.raw_host
         try:
-            async with self._session.get(target, allow_redirects=False) as response:
-                return await self._read(url, response)
+            async with self._session.get(
+                target, allow_redirects=False, headers=headers
+            ) as response:
+                return await read(url, response)
         except FetchError:
             raise
         except aiohttp.ClientConnectorDNSError as exc:
@@ -258,18 +334,7 @@ class Fetcher:
         elif content_type not in HTML_TYPES:
             response.close()
             raise NotHTML(detail=f"Content-Type {shorten(content_type)}")
-        truncated = False
-        while True:
-            # One byte past the limit tells a body of exactly the limit from a longer one.
-            chunk = await response.content.read(min(_READ_CHUNK, limit + 1 - len(body)))
-            if not chunk:
-                break
-            body += chunk
-            if len(body) > limit:
-                truncated = True
-                del body[limit:]
-                response.close()
-                break
+        truncated = await _read_body(response, body, limit)
         return Page(
             url=url,
             final_url=str(response.url),
@@ -279,6 +344,49 @@ class Fetcher:
             body=bytes(body),
             truncated=truncated,
         )
+
+    async def _read_feed(
+        self, url: str, response: aiohttp.ClientResponse
+    ) -> FeedBody | NotModified | str:
+        status = response.status
+        if status in REDIRECT_STATUSES and response.headers.get("Location"):
+            response.close()
+            return response.headers["Location"]
+        validators = response.headers.get("ETag"), response.headers.get("Last-Modified")
+        if status == 304:
+            response.close()
+            return NotModified(str(response.url), *validators)
+        if not 200 <= status < 300:
+            response.close()
+            raise HTTPStatusError(status, detail=f"{response.url}")
+        limit = self._settings.fetch_max_bytes
+        declared = response.content_length
+        if declared is not None and declared > limit:
+            response.close()
+            raise TooLarge("That feed is too large to read.", detail=f"Content-Length {declared}")
+        content_type, _ = _media_type(response.headers.get("Content-Type"))
+        if content_type is not None and content_type not in FEED_TYPES:
+            response.close()
+            raise NotAFeed(detail=f"Content-Type {shorten(content_type)}")
+        body = bytearray()
+        if await _read_body(response, body, limit):
+            raise TooLarge("That feed is too large to read.", detail=f"over {limit} bytes")
+        return FeedBody(url, str(response.url), content_type, bytes(body), *validators)
+
+
+async def _read_body(response: aiohttp.ClientResponse, body: bytearray, limit: int) -> bool:
+    """Read the rest of ``response`` into ``body``, at most ``limit`` bytes (counted after
+    decompression); whether there was more (the rest is not read)."""
+    while True:
+        # One byte past the limit tells a body of exactly the limit from a longer one.
+        chunk = await response.content.read(min(_READ_CHUNK, limit + 1 - len(body)))
+        if not chunk:
+            return False
+        body += chunk
+        if len(body) > limit:
+            del body[limit:]
+            response.close()
+            return True
 
 
 def _media_type(header: str | None) -> tuple[str | None, str | None]:

@@ -72,6 +72,11 @@ class Briefer:
         self._articles: OrderedDict[str, tuple[float, Article | ExtractionError]] = OrderedDict()
         self._extracting: dict[str, asyncio.Future[Brief]] = {}
 
+    @property
+    def fetcher(self) -> Fetcher:
+        """The safe fetcher it fetches through (feeds are fetched through it too, issue 16)."""
+        return self._fetcher
+
     async def brief(
         self,
         url: str,

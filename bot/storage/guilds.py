@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import delete, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage import feeds
 from bot.storage.models import (
     ArticleRecord,
     ArticleText,
@@ -89,8 +90,8 @@ async def forget_member(session: AsyncSession, guild_id: int, user_id: int) -> t
 
 async def purge_guild(session: AsyncSession, guild_id: int) -> None:
     """Delete everything stored about a server: settings, site rules, subscriptions, briefs with
-    their notifications and claims, model usage, and the articles (and their stored text) that no
-    other server's brief shares; then its departure record."""
+    their notifications and claims, model usage, feeds with their items, and the articles (and
+    their stored text) that no other server's brief shares; then its departure record."""
     briefs = select(BriefRecord.id).where(BriefRecord.guild_id == guild_id)
     articles = set(
         await session.scalars(
@@ -114,4 +115,5 @@ async def purge_guild(session: AsyncSession, guild_id: int) -> None:
             await session.execute(delete(ArticleRecord).where(ArticleRecord.url_key.in_(keys)))
     for model in (Subscription, ChannelSettingsRecord, GuildSettingsRecord, SiteRule, ModelUsage):
         await session.execute(delete(model).where(model.guild_id == guild_id))
+    await feeds.delete_guild_feeds(session, guild_id)
     await session.execute(delete(GuildDeparture).where(GuildDeparture.guild_id == guild_id))

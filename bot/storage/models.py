@@ -31,13 +31,22 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
-from bot.choices import ClaimState, CommentaryMode, Delivery, FailureMode, Length, values
+from bot.choices import (
+    ClaimState,
+    CommentaryMode,
+    Delivery,
+    FailureMode,
+    FeedItemState,
+    Length,
+    values,
+)
 
 LENGTHS = values(Length)
 ON_FAILURE = values(FailureMode)
 COMMENTARY_MODES = values(CommentaryMode)
 DELIVERIES = values(Delivery)
 CLAIM_STATES = values(ClaimState)
+FEED_ITEM_STATES = values(FeedItemState)
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 RowId = BigInteger().with_variant(Integer(), "sqlite")
@@ -276,3 +285,65 @@ class GuildDeparture(Base):
 
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     left_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class FeedRecord(Base):
+    """A feed a server's moderators added (issue 16): where its items are briefed, how often it
+    is polled, what its last answer said, and which process holds its poll.
+
+    ``url_hash`` (sha256 of the address's :func:`~bot.fetch.urls.url_key`) makes one feed once
+    per server; ``etag`` and ``last_modified`` are sent back for a conditional GET. The lease
+    (``lease_owner`` until ``lease_until``) is taken with one conditional UPDATE, so of two
+    processes (or a restart) only one polls a feed at a time."""
+
+    __tablename__ = "feeds"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "url_hash"),
+        Index("ix_feeds_next_poll_at", "next_poll_at"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    url: Mapped[str] = mapped_column(Text)
+    url_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    added_by: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[dt.datetime] = mapped_column()
+    interval_minutes: Mapped[int] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    next_poll_at: Mapped[dt.datetime] = mapped_column()
+    last_polled_at: Mapped[dt.datetime | None] = mapped_column()
+    last_item_at: Mapped[dt.datetime | None] = mapped_column()
+    last_item_url: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    # the moderators were told of the current run of failures (once per run)
+    failure_noticed: Mapped[bool] = mapped_column(Boolean, default=False)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[dt.datetime | None] = mapped_column()
+
+
+class FeedItemRecord(Base):
+    """An item a feed held, once: known by its id (``guid_hash``) or its link (``link_hash``,
+    of the link's :func:`~bot.fetch.urls.url_key`), so rewritten dates, a new order or a new guid
+    on the same link are not new items. Hashes keep the keys short for the indexes."""
+
+    __tablename__ = "feed_items"
+    __table_args__ = (
+        UniqueConstraint("feed_id", "link_hash"),
+        Index("ix_feed_items_feed_guid", "feed_id", "guid_hash"),
+        Index("ix_feed_items_feed_state", "feed_id", "state", "id"),
+        CheckConstraint(_one_of("state", FEED_ITEM_STATES), name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    guid_hash: Mapped[str | None] = mapped_column(String(64))
+    link_hash: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    seen_at: Mapped[dt.datetime] = mapped_column()
+    finished_at: Mapped[dt.datetime | None] = mapped_column()

@@ -1,0 +1,376 @@
+"""The feeds service against a real feed server on loopback, the real fetcher, the real sharing
+service and real databases; only Discord (the outlet and its publisher) and the page reading (a
+briefer that briefs any article page) are stand-ins."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.article.types import Article
+from bot.briefing.types import Brief, QuoteRun
+from bot.choices import FeedItemState
+from bot.clock import FixedClock
+from bot.errors import BlockedAddress, HTTPStatusError, NotAFeed, TooLarge
+from bot.feeds import service as feeds_service
+from bot.feeds.scheduler import FeedScheduler
+from bot.feeds.service import FeedAlreadyAdded, Feeds, PollResult, TooManyFeeds
+from bot.fetch.fetcher import Fetcher
+from bot.fetch.guard import create_session
+from bot.sharing.service import Sharing
+from bot.sharing.types import Pointed, Publisher, Share
+from bot.storage import claims as stored_claims
+from bot.storage import feeds as stored_feeds
+from bot.storage.models import FeedItemRecord
+from tests._feeds import FeedSite, Item, feed_server, items
+from tests.fetch.test_fetcher import RawServer, settings_for
+from tests.sharing.test_service import RecordingPublisher
+
+GUILD, CHANNEL, BOT, MODERATOR, MEMBER = 10, 20, 99, 5, 31
+
+
+@dataclasses.dataclass
+class AnyBriefer:
+    """Briefs any article page of the feed server (a 404 for those in ``missing``)."""
+
+    calls: list[str] = dataclasses.field(default_factory=list)
+    missing: set[str] = dataclasses.field(default_factory=set)
+
+    async def brief(self, url: str, **_: object) -> Brief:
+        self.calls.append(url)
+        if url in self.missing:
+            raise HTTPStatusError(404)
+        article = Article(
+            url=url,
+            title=f"Article at {url.rpartition('/')[2]}",
+            site_name="Example News",
+            paragraphs=["Ministers met again on Tuesday and agreed to meet again soon."],
+        )
+        return Brief(
+            article=article,
+            url=url,
+            lead="Example News reports:",
+            runs=[QuoteRun(article.paragraphs)],
+        )
+
+
+class RecordingOutlet:
+    def __init__(self) -> None:
+        self.publisher_ = RecordingPublisher()
+        self.notices: list[tuple[int, int, str]] = []
+        self.closed = False
+
+    @property
+    def sharer_id(self) -> int:
+        return BOT
+
+    def publisher(self, guild_id: int, channel_id: int) -> Publisher | None:
+        return None if self.closed else self.publisher_
+
+    async def tell_moderators(self, guild_id: int, channel_id: int, text: str) -> None:
+        self.notices.append((guild_id, channel_id, text))
+
+    @property
+    def briefed(self) -> list[str]:
+        return [b.url for b in self.publisher_.posted]
+
+
+@dataclasses.dataclass
+class World:
+    site: FeedSite
+    feeds: Feeds
+    sharing: Sharing
+    briefer: AnyBriefer
+    outlet: RecordingOutlet
+    clock: FixedClock
+    sessions: async_sessionmaker[AsyncSession]
+
+    def article(self, n: int) -> str:
+        return self.site.url(f"/articles/{n}")
+
+    async def feed(self, feed_id: int) -> stored_feeds.Feed:
+        async with self.sessions() as session:
+            found = await stored_feeds.get_feed(session, feed_id)
+        assert found is not None
+        return found
+
+
+@pytest.fixture
+async def world(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: FixedClock
+) -> AsyncIterator[World]:
+    async with feed_server() as site:
+        site.entries = items(3)
+        port = int(site.base.rpartition(":")[2])
+        settings = settings_for(port, fetch_max_bytes=100_000)
+        async with create_session(settings) as http:
+            briefer = AnyBriefer()
+            sharing = Sharing(sessions=sessionmaker, briefer=briefer, clock=clock)
+            feeds = Feeds(
+                sessionmaker,
+                Fetcher(http, settings),
+                sharing,
+                clock,
+                max_items_per_poll=2,
+                per_server=3,
+                rng=random.Random(7),
+            )
+            yield World(site, feeds, sharing, briefer, RecordingOutlet(), clock, sessionmaker)
+
+
+async def _states(world: World, feed_id: int) -> dict[str, str]:
+    async with world.sessions() as session:
+        rows = await session.execute(
+            FeedItemRecord.__table__.select().where(FeedItemRecord.feed_id == feed_id)
+        )
+        return {row.url: row.state for row in rows}
+
+
+async def test_a_new_feed_posts_none_of_its_items_then_each_new_item_once_with_a_thread(
+    world: World,
+) -> None:
+    added = await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    assert (added.held, added.backlog) == (3, 0)
+    assert added.feed.title == "Example News"
+    result = await world.feeds.poll(added.feed.id, world.outlet)
+    assert result == PollResult(added.feed.id, not_modified=True)  # the ETag from the add
+    assert world.site.polls("/rss")[-1].get("If-None-Match")
+    assert world.outlet.briefed == []
+
+    world.site.entries = items(5)  # two new items, listed first
+    result = await world.feeds.poll(added.feed.id, world.outlet)
+    assert (result.new, result.briefed, result.waiting) == (2, 2, 0)
+    assert world.outlet.briefed == [world.article(4), world.article(5)]  # oldest first
+    assert len(world.outlet.publisher_.threads) == 2
+    # Shared by the bot: its thread says so.
+    assert all(f"<@{BOT}>" in text for _, text, _ in world.outlet.publisher_.thread_posts)
+    feed = await world.feed(added.feed.id)
+    assert feed.last_item_url == world.article(5) and feed.last_error is None
+
+    again = await world.feeds.poll(added.feed.id, world.outlet)
+    assert again.not_modified and world.outlet.briefed == [world.article(4), world.article(5)]
+
+
+@pytest.mark.parametrize("name", ["atom", "json", "rdf"])
+async def test_backlog_briefs_the_newest_items_it_holds_in_every_format(
+    world: World, name: str
+) -> None:
+    added = await world.feeds.add(
+        GUILD, CHANNEL, world.site.url(f"/{name}"), added_by=MODERATOR, backlog=2
+    )
+    assert (added.held, added.backlog) == (3, 2)
+    await world.feeds.poll(added.feed.id, world.outlet)
+    # Oldest first: by date, or (RSS 1.0 here has none) the reverse of the document's order.
+    expected = [world.article(2), world.article(3)]
+    assert world.outlet.briefed == expected
+    world.site.entries = items(4)
+    await world.feeds.poll(added.feed.id, world.outlet)
+    assert world.outlet.briefed == [*expected, world.article(4)]
+
+
+async def test_rewritten_dates_a_new_order_and_a_new_guid_on_the_same_link_post_nothing(
+    world: World,
+) -> None:
+    added = await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    later = dt.timedelta(days=3)
+    world.site.entries = [
+        dataclasses.replace(e, published=e.published + later) for e in reversed(items(3))
+    ]
+    assert (await world.feeds.poll(added.feed.id, world.outlet)).new == 0
+    world.site.entries = [
+        dataclasses.replace(e, guid=f"{e.guid}-republished") for e in items(3)
+    ] + [
+        Item(
+            "urn:item:2",
+            "/articles/2?utm_source=feed",
+            "Same item, tracked link",
+            items(1)[0].published,
+        )
+    ]
+    result = await world.feeds.poll(added.feed.id, world.outlet)
+    assert result.new == 0 and not result.not_modified
+    assert world.outlet.briefed == []
+
+
+async def test_at_most_the_per_poll_limit_is_briefed_and_the_rest_wait_in_order(
+    world: World,
+) -> None:
+    added = await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    world.site.entries = items(8)  # five new
+    first = await world.feeds.poll(added.feed.id, world.outlet)
+    assert (first.new, first.briefed, first.waiting) == (5, 2, 3)
+    second = await world.feeds.poll(added.feed.id, world.outlet)  # 304: only the waiting ones
+    assert (second.not_modified, second.briefed, second.waiting) == (True, 2, 1)
+    await world.feeds.poll(added.feed.id, world.outlet)
+    assert world.outlet.briefed == [world.article(n) for n in range(4, 9)]
+    assert set((await _states(world, added.feed.id)).values()) == {"skipped", "posted"}
+
+
+async def test_an_item_briefed_in_the_server_is_not_briefed_again_and_a_paste_gets_the_pointer(
+    world: World,
+) -> None:
+    added = await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    member = RecordingPublisher()
+    member._next_id = 90_000  # message ids of its own, apart from the feed's publisher
+    pasted = await world.sharing.share_link(
+        Share(GUILD, CHANNEL, 10**18, MEMBER), world.article(4), member
+    )
+    assert len(member.posted) == 1
+    world.site.entries = items(5)
+    await world.feeds.poll(added.feed.id, world.outlet)
+    assert world.outlet.briefed == [world.article(5)]  # 4 was briefed by the member's paste
+    assert pasted is not None and len(member.posted) == 1
+    states = await _states(world, added.feed.id)
+    assert states[world.article(4)] == FeedItemState.POINTED
+    later = await world.sharing.share_link(
+        Share(GUILD, CHANNEL, 10**18 + 1, MEMBER), world.article(5), member
+    )
+    assert isinstance(later, Pointed)
+
+
+async def test_a_failing_feed_backs_off_and_the_moderators_are_told_once(world: World) -> None:
+    added = await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    world.site.down = True
+    waits = []
+    for _ in range(5):
+        result = await world.feeds.poll(added.feed.id, world.outlet)
+        assert result.error is not None
+        feed = await world.feed(added.feed.id)
+        waits.append(feed.next_poll_at - world.clock.now())
+    assert feed.failures == 5 and "error" in (feed.last_error or "")
+    # Doubling per failure (each moved by at most a tenth).
+    assert all(b > a * 1.6 for a, b in zip(waits, waits[1:], strict=False))
+    assert waits[0] > dt.timedelta(minutes=15) * 1.5
+    assert len(world.outlet.notices) == 1 and world.site.url("/rss") in world.outlet.notices[0][2]
+    assert world.outlet.notices[0][:2] == (GUILD, CHANNEL)
+    world.site.down = False
+    assert (await world.feeds.poll(added.feed.id, world.outlet)).error is None
+    feed = await world.feed(added.feed.id)
+    assert (feed.failures, feed.last_error, feed.failure_noticed) == (0, None, False)
+    assert feed.next_poll_at - world.clock.now() <= dt.timedelta(minutes=15) * 1.1
+
+
+async def test_what_cannot_be_a_feed_is_refused_at_add(world: World) -> None:
+    with pytest.raises(NotAFeed):
+        await world.feeds.add(GUILD, CHANNEL, world.site.url("/malformed"), added_by=MODERATOR)
+    with pytest.raises(NotAFeed):
+        await world.feeds.add(GUILD, CHANNEL, world.site.url("/malformed-json"), added_by=MODERATOR)
+    world.site.huge_bytes = 200_000
+    with pytest.raises(TooLarge):
+        await world.feeds.add(GUILD, CHANNEL, world.site.url("/huge"), added_by=MODERATOR)
+    async with RawServer(host="127.0.0.1") as forbidden:
+        # Allowed: only the feed server's port; the redirect leads to another one (and to
+        # 10.0.0.1, a private address).
+        for target in (f"http://127.0.0.1:{forbidden.port}/", "http://10.0.0.1/feed"):
+            world.site.redirect_to = target
+            with pytest.raises((BlockedAddress, feeds_service.UserFacingError)):
+                await world.feeds.add(
+                    GUILD, CHANNEL, world.site.url("/redirect"), added_by=MODERATOR
+                )
+        assert forbidden.connections == 0
+    assert await world.feeds.all_feeds(GUILD) == []
+
+
+async def test_a_feed_is_added_once_per_server_and_a_server_has_a_limit(world: World) -> None:
+    await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    with pytest.raises(FeedAlreadyAdded):
+        await world.feeds.add(GUILD, CHANNEL + 1, world.site.url("/rss"), added_by=MODERATOR)
+    await world.feeds.add(GUILD, CHANNEL, world.site.url("/atom"), added_by=MODERATOR)
+    await world.feeds.add(GUILD, CHANNEL, world.site.url("/json"), added_by=MODERATOR)
+    with pytest.raises(TooManyFeeds):
+        await world.feeds.add(GUILD, CHANNEL, world.site.url("/rdf"), added_by=MODERATOR)
+    feed = (await world.feeds.all_feeds(GUILD))[0]
+    await world.feeds.remove(GUILD, feed.id)
+    assert len(await world.feeds.all_feeds(GUILD)) == 2
+
+
+async def test_a_feed_leased_by_another_process_is_not_polled_until_the_lease_expires(
+    world: World,
+) -> None:
+    added = await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    world.site.entries = items(4)
+    now = world.clock.now()
+    async with world.sessions() as session:
+        assert await stored_feeds.take_lease(
+            session, added.feed.id, owner="elsewhere:1:x", now=now, until=now + feeds_service.LEASE
+        )
+    assert not (await world.feeds.poll(added.feed.id, world.outlet)).polled
+    assert world.outlet.briefed == []
+    world.clock.advance(feeds_service.LEASE)  # the other process died holding it
+    assert (await world.feeds.poll(added.feed.id, world.outlet)).briefed == 1
+
+
+async def test_a_share_cut_short_by_a_stop_is_briefed_once_at_the_next_poll(world: World) -> None:
+    added = await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    world.site.entries = items(4)
+    async with world.sessions() as session, session.begin():
+        new = await stored_feeds.store_items(
+            session,
+            added.feed.id,
+            [feeds_service._new_item("urn:item:4", world.article(4), None)],
+            now=world.clock.now(),
+        )
+        assert len(new) == 1
+    async with world.sessions() as session:
+        (item,) = await stored_feeds.pending_items(session, added.feed.id, limit=5)
+    # A process claimed its first attempt and stopped before posting (claim left "claimed").
+    async with world.sessions() as session, session.begin():
+        await stored_feeds.start_attempt(session, item.id)
+    async with world.sessions() as session:
+        assert await stored_claims.claim_link(
+            session,
+            feeds_service.claim_id(item.id, 0),
+            "x",
+            owner="gone:1:x",
+            now=world.clock.now(),
+        )
+    result = await world.feeds.poll(added.feed.id, world.outlet)
+    assert (result.briefed, world.outlet.briefed) == (1, [world.article(4)])
+
+
+async def test_the_poller_polls_due_feeds_of_the_servers_it_serves_without_waiting(
+    world: World,
+) -> None:
+    mine = await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    other = await world.feeds.add(GUILD + 1, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    world.feeds.serves = lambda guild_id: guild_id == GUILD
+    added_at = world.clock.now()
+    world.site.entries = items(4)
+    rounds: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        rounds.append(seconds)
+        world.clock.advance(dt.timedelta(seconds=seconds))
+
+    scheduler = FeedScheduler(
+        world.feeds, world.outlet, tick_s=60, sleep=sleep, stopping=lambda: len(rounds) >= 20
+    )
+    await scheduler.run()
+    # 20 minutes: the feed (every 15 ± 1.5) was due once after its add, and polled then.
+    assert world.outlet.briefed == [world.article(4)]
+    assert len(world.site.polls("/rss")) == 2 + 1  # two adds, one poll of the served server's
+    assert (await world.feed(other.feed.id)).last_polled_at == added_at
+    polled = (await world.feed(mine.feed.id)).last_polled_at
+    assert polled is not None and added_at + dt.timedelta(minutes=13) < polled
+
+
+async def test_items_wait_while_the_channel_cannot_be_posted_in_and_list_says_why(
+    world: World,
+) -> None:
+    added = await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    world.site.entries = items(4)
+    world.outlet.closed = True
+    result = await world.feeds.poll(added.feed.id, world.outlet)
+    assert (result.new, result.briefed, result.waiting) == (1, 0, 1)
+    (listed,) = await world.feeds.all_feeds(GUILD)
+    assert listed.last_error == feeds_service.CANNOT_POST and listed.failures == 0
+    world.outlet.closed = False
+    result = await world.feeds.poll(added.feed.id, world.outlet)
+    assert (result.briefed, world.outlet.briefed) == (1, [world.article(4)])
+    (listed,) = await world.feeds.all_feeds(GUILD)
+    assert listed.last_error is None
