@@ -100,8 +100,12 @@ class LinksCog(commands.Cog):
         start_up = self.bot.sharing.recovery.start_up(
             _Reopener(self.bot),
             self._histories,
-            catch_up_minutes=self.bot.services.settings.catch_up_minutes,
+            # Without the Message Content intent history reads back without the links.
+            catch_up_minutes=0
+            if self.bot.commands_only
+            else self.bot.services.settings.catch_up_minutes,
             stopping=lambda: self.bot.draining,
+            owns=self.bot.holds_guild,
         )
         self.bot.spawn(start_up, name="recover-claims")
 

@@ -310,8 +310,9 @@ class ServerAdminCog(commands.Cog):
             return  # READY again after a new session: nothing changed that GUILD_* did not say
         self._started = True
         # Servers the bot was removed from while offline sent no GUILD_DELETE: recorded now.
+        # Complete for this process's shards only: other processes hold the other servers.
         await self.bot.services.administration.present(
-            [g.id for g in self.bot.guilds], complete=True
+            [g.id for g in self.bot.guilds], complete=True, owns=self.bot.holds_guild
         )
         self.purge_loop.start()
 

@@ -276,3 +276,13 @@ class GuildDeparture(Base):
 
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     left_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class IdentifyBucket(Base):
+    """When a gateway IDENTIFY rate-limit bucket last identified, shared by every process of the
+    bot (Discord allows one IDENTIFY per bucket per 5 seconds; see :mod:`bot.shards`)."""
+
+    __tablename__ = "identify_buckets"
+
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    identified_at: Mapped[dt.datetime] = mapped_column()
