@@ -191,13 +191,13 @@ class Running:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    fake: FakeDiscord, settings: Settings, site: NewsSite, pool: ParsePool
+    fake: FakeDiscord, settings: Settings, site: NewsSite, pool: ParsePool, **options: Any
 ) -> AsyncIterator[Running]:
-    """One start of the real bot through :func:`serve`, ready; closed cleanly on leaving.
-    The caller points discord.py at the fake (:func:`pointed_at`)."""
+    """One start of the real bot through :func:`serve` (``options`` passed on), ready; closed
+    cleanly on leaving. The caller points discord.py at the fake (:func:`pointed_at`)."""
     started: list[NewslinkBot] = []
     task = asyncio.create_task(
-        serve(settings, clock=DISCORD_CLOCK, started=started.append, pool=pool)
+        serve(settings, clock=DISCORD_CLOCK, started=started.append, pool=pool, **options)
     )
     try:
         # The last bot started: a first one may have given way to a commands-only one.
