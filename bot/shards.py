@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.storage import identify as stored_identify
+from bot.storage.database import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,22 @@ class DatabaseIdentifyGate:
 
     async def turn(self, shard_id: int) -> None:
         bucket = bucket_of(shard_id, self.max_concurrency)
+        try:
+            await self._turn(shard_id, bucket)
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            # A reconnect must not fail on a database outage (discord.py would end the bot):
+            # a full interval keeps this bucket within the rule whoever identified last.
+            log.warning(
+                "IDENTIFY turn of shard %s: database unavailable (%s); waiting %.0f s",
+                shard_id,
+                exc,
+                IDENTIFY_INTERVAL_S,
+            )
+            await self._sleep(IDENTIFY_INTERVAL_S)
+
+    async def _turn(self, shard_id: int, bucket: int) -> None:
         # One transaction: the bucket's advisory lock is held until the new time is committed, so
         # the next process in line reads it and waits its interval from there.
         async with self._sessions() as session, session.begin():

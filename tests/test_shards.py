@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 
 import pytest
 
+from bot.clock import FixedClock
 from bot.shards import (
     IDENTIFY_INTERVAL_S,
+    DatabaseIdentifyGate,
     LocalIdentifyGate,
     bucket_of,
     holds,
@@ -16,6 +19,8 @@ from bot.shards import (
     session_starts,
     shard_of,
 )
+from bot.storage.database import create_engine, session_factory
+from tests._dates import NOW
 
 SQLITE = "sqlite+aiosqlite:///newslink.db"
 POSTGRES = "postgresql+asyncpg://newslink@db/newslink"
@@ -104,3 +109,21 @@ async def test_shards_of_one_bucket_queue_in_turn() -> None:
     gate = LocalIdentifyGate(1, timer=time, sleep=time.sleep)
     await asyncio.gather(*(gate.turn(s) for s in range(3)))
     assert time.slept == [IDENTIFY_INTERVAL_S, IDENTIFY_INTERVAL_S]
+
+
+async def test_a_database_outage_costs_a_full_interval_not_the_connection(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    engine = create_engine(f"postgresql+asyncpg://newslink@127.0.0.1:{port}/none")
+    time = _Time()
+    try:
+        gate = DatabaseIdentifyGate(session_factory(engine), FixedClock(NOW), sleep=time.sleep)
+        with caplog.at_level(logging.WARNING, logger="bot.shards"):
+            await gate.turn(0)
+    finally:
+        await engine.dispose()
+    assert time.slept == [IDENTIFY_INTERVAL_S]
+    assert "database unavailable" in caplog.text
