@@ -174,11 +174,15 @@ class Administration:
                 await stored_guilds.record_departure(session, guild_id, now=now)
                 log.info("server %s was left while offline: its data will be purged", guild_id)
 
-    async def purge_departed(self) -> list[int]:
-        """Purge every server left more than ``purge_after_days`` ago; the servers purged."""
+    async def purge_departed(
+        self, *, owns: Callable[[int], bool] = lambda guild_id: True
+    ) -> list[int]:
+        """Purge every server left more than ``purge_after_days`` ago whose shard ``owns``
+        says is this process's (each process of a sharded bot purges its share, once); the
+        servers purged."""
         cutoff = self.clock.now() - dt.timedelta(days=self.purge_after_days)
         async with self.sessions() as session:
-            due = await stored_guilds.departed_before(session, cutoff)
+            due = [g for g in await stored_guilds.departed_before(session, cutoff) if owns(g)]
         for guild_id in due:
             # One transaction per server: a large one does not hold back the others.
             async with self.sessions() as session, session.begin():

@@ -330,7 +330,7 @@ class ServerAdminCog(commands.Cog):
     @tasks.loop(hours=PURGE_EVERY_HOURS)
     async def purge_loop(self) -> None:
         try:
-            await self.bot.services.administration.purge_departed()
+            await self.bot.services.administration.purge_departed(owns=self.bot.holds_guild)
         except Exception:  # noqa: BLE001 - a database outage: the next round tries again
             log.warning("could not purge departed servers now", exc_info=True)
 

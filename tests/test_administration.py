@@ -126,3 +126,8 @@ async def test_a_process_judges_only_its_own_shards_servers_left_while_offline(
     await admin.present([], complete=True, owns=lambda guild: guild == OTHER)
     async with sessionmaker() as session:
         assert await stored_guilds.departed_before(session, clock.now() + DAY) == [OTHER]
+    await admin.left(GUILD)  # seen leaving by the process holding GUILD's shard
+    clock.advance(31 * DAY)
+    # Each process purges the servers of its own shards: every one once, none twice.
+    assert await admin.purge_departed(owns=lambda guild: guild == OTHER) == [OTHER]
+    assert await admin.purge_departed(owns=lambda guild: guild == GUILD) == [GUILD]

@@ -152,6 +152,7 @@ class NewslinkBot(commands.AutoShardedBot):
         self.identify_gate = identify_gate or LocalIdentifyGate()
         self.invalid_requests = invalid_requests or InvalidRequests()
         self._health_task: asyncio.Task[None] | None = None
+        self.stopping = False  # shutdown() was called (a signal), not a close from within
         super().__init__(
             # Prefix commands are unused; a mention-only prefix keeps plain messages from parsing.
             command_prefix=commands.when_mentioned,
@@ -232,6 +233,7 @@ class NewslinkBot(commands.AutoShardedBot):
 
     async def shutdown(self, grace: float = SHUTDOWN_GRACE_S) -> None:
         """Let background work finish for ``grace`` seconds, then close (cancelling the rest)."""
+        self.stopping = True
         self._tasks.draining = True
         pending = self._tasks.pending()
         if pending:
@@ -298,7 +300,10 @@ async def serve(
         commands_only = settings.commands_only
         if commands_only:
             log.info(_COMMANDS_ONLY, "COMMANDS_ONLY=true")
+        bot: NewslinkBot | None = None
         while True:
+            if bot is not None and bot.stopping:
+                return 0  # a signal came while falling back: no second bot
             services.tasks.draining = False  # a bot closed for commands-only mode set it
             async with NewslinkBot(
                 services,
@@ -318,10 +323,7 @@ async def serve(
                         )
                         commands_only = True
                         continue
-                    limits = await bot.fetch_session_start_limits()
-                    gate.max_concurrency = limits.max_concurrency
-                    level, line = session_starts(limits.remaining, limits.total, limits.reset_after)
-                    log.log(level, "%s", line)
+                    await _read_session_starts(bot, gate)
                     await bot.connect()
                 except discord.PrivilegedIntentsRequired:
                     if commands_only:
@@ -337,6 +339,19 @@ async def serve(
                     print(_TOKEN_HELP, file=sys.stderr)
                     return EXIT_FAILURE
             return 0
+
+
+async def _read_session_starts(bot: NewslinkBot, gate: IdentifyGate) -> None:
+    """Log the day's session starts left and give the gate Discord's ``max_concurrency``."""
+    try:
+        limits = await bot.fetch_session_start_limits()
+    except discord.GatewayNotFound as exc:
+        # Not worth failing the start for: the gate keeps one bucket, the slowest safe pace.
+        log.warning("could not read the session start limits (%s)", exc)
+        return
+    gate.max_concurrency = limits.max_concurrency
+    level, line = session_starts(limits.remaining, limits.total, limits.reset_after)
+    log.log(level, "%s", line)
 
 
 def _may_read_messages(bot: NewslinkBot) -> bool:
