@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import logging
 import signal
 import sys
@@ -20,9 +21,15 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from sqlalchemy import select
 
+from bot.fetch.urls import url_key
+from bot.storage import claims as stored_claims
+from bot.storage.database import create_engine, session_factory
+from bot.storage.models import LinkClaim
 from bot.workers import ParsePool
 from tests.e2e.conftest import (
+    DISCORD_CLOCK,
     GUILD,
     NEWS,
     SHARER,
@@ -219,17 +226,48 @@ async def test_commands_only_without_asking_for_the_intent(
     else:
         settings = dataclasses.replace(settings, commands_only=True)
     caplog.set_level(logging.INFO, logger="bot.app.client")
+    # A claim a process on another machine left two hours ago: recovery would read its message
+    # back, find it blank without the intent, and give it up for good.
+    await _leave_a_claim(migrated_database_url)
     with pointed_at(fake):
         async with running_bot(fake, settings, news_site, parse_pool) as run:
             assert run.bot.commands_only and fake.identify_count == 1
             assert fake.intents is not None and not fake.intents & INTENT_MESSAGE_CONTENT
             record = await fake.slash(GUILD, NEWS, SHARER, "subscriptions")
             await answered(fake, record)
+            await run.quiet()
+    assert await _claim_states(migrated_database_url) == ["claimed"]  # left for the intent
     [said] = [r for r in caplog.records if "commands-only mode" in r.getMessage()]
     if why == "flags":
         assert said.levelno == logging.WARNING and "does not have" in said.getMessage()
     else:
         assert said.levelno == logging.INFO and "COMMANDS_ONLY=true" in said.getMessage()
+
+
+async def _leave_a_claim(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            assert await stored_claims.claim_link(
+                session,
+                4242,
+                url_key("https://example.com/news/left-behind"),
+                owner="elsewhere:1:gone",
+                guild_id=GUILD,
+                channel_id=NEWS,
+                now=DISCORD_CLOCK.now() - dt.timedelta(hours=2),
+            )
+    finally:
+        await engine.dispose()
+
+
+async def _claim_states(database_url: str) -> list[str]:
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            return list(await session.scalars(select(LinkClaim.state)))
+    finally:
+        await engine.dispose()
 
 
 # --------------------------------------------------------------------------- two processes
