@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -150,10 +150,17 @@ class Administration:
             await stored_guilds.record_departure(session, guild_id, now=self.clock.now())
         log.info("left server %s: its data is purged in %d days", guild_id, self.purge_after_days)
 
-    async def present(self, guild_ids: Collection[int], *, complete: bool = False) -> None:
+    async def present(
+        self,
+        guild_ids: Collection[int],
+        *,
+        complete: bool = False,
+        owns: Callable[[int], bool] = lambda guild_id: True,
+    ) -> None:
         """The bot is in these servers: none of their data is to be purged. ``complete``: the
-        bot is in no other server (at start): a server it has data of but is no longer in was
-        left while it was offline, and is recorded as left now."""
+        bot is in no other server of those ``owns`` says are this process's (its shards', at
+        start): such a server it has data of but is no longer in was left while it was
+        offline, and is recorded as left now. Other processes' servers are theirs to judge."""
         async with self.sessions() as session, session.begin():
             for guild_id in guild_ids:
                 if await stored_guilds.cancel_departure(session, guild_id):
@@ -162,14 +169,20 @@ class Administration:
                 return
             now = self.clock.now()
             for guild_id in await stored_guilds.known_guilds(session) - set(guild_ids):
+                if not owns(guild_id):
+                    continue
                 await stored_guilds.record_departure(session, guild_id, now=now)
                 log.info("server %s was left while offline: its data will be purged", guild_id)
 
-    async def purge_departed(self) -> list[int]:
-        """Purge every server left more than ``purge_after_days`` ago; the servers purged."""
+    async def purge_departed(
+        self, *, owns: Callable[[int], bool] = lambda guild_id: True
+    ) -> list[int]:
+        """Purge every server left more than ``purge_after_days`` ago whose shard ``owns``
+        says is this process's (each process of a sharded bot purges its share, once); the
+        servers purged."""
         cutoff = self.clock.now() - dt.timedelta(days=self.purge_after_days)
         async with self.sessions() as session:
-            due = await stored_guilds.departed_before(session, cutoff)
+            due = [g for g in await stored_guilds.departed_before(session, cutoff) if owns(g)]
         for guild_id in due:
             # One transaction per server: a large one does not hold back the others.
             async with self.sessions() as session, session.begin():

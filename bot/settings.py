@@ -108,6 +108,19 @@ def _parse_optional_url(raw: str) -> str | None:
     return _parse_url(raw) if raw.strip() else None
 
 
+def _parse_optional_positive_int(raw: str) -> int | None:
+    return _parse_positive_int(raw) if raw.strip() else None
+
+
+def _parse_shard_ids(raw: str) -> tuple[int, ...] | None:
+    if not raw.strip():
+        return None
+    ids = tuple(int(part) for part in raw.split(",") if part.strip())
+    if any(i < 0 for i in ids) or len(set(ids)) != len(ids):
+        raise ValueError("must be comma-separated shard ids 0 or more, each once")
+    return tuple(sorted(ids))
+
+
 def _parse_log_level(raw: str) -> str:
     value = raw.strip().upper()
     if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
@@ -132,6 +145,8 @@ _EXPECTS: dict[Callable[[str], Any], str] = {
     _parse_networks: "must be comma-separated CIDRs such as 127.0.0.0/8",
     _parse_ports: "must be a comma-separated list of ports 1-65535",
     _parse_bool: "must be true or false",
+    _parse_optional_positive_int: "must be empty or a whole number of at least 1",
+    _parse_shard_ids: "must be comma-separated shard ids 0 or more, each once",
 }
 
 
@@ -157,7 +172,8 @@ class Settings:
         "DISCORD_API_BASE",
         "https://discord.com/api/v10",
         _parse_url,
-        "Discord's REST API base URL. Change only to run against a local fake Discord.",
+        "Discord's REST API base URL. Several processes of one bot point it at one shared "
+        "rate-limit proxy (nirn-proxy: http://HOST:8080/api/v10, see README); tests at a fake.",
     )
     discord_gateway_url: str = _setting(
         "DISCORD_GATEWAY_URL",
@@ -172,6 +188,38 @@ class Settings:
         "Seconds to wait after the last server arrives at connect before the bot is ready "
         "(discord.py's guild_ready_timeout). Change only to run against a local fake Discord, "
         "which sends every server at once.",
+    )
+
+    # Shards and processes (issue 14)
+    shard_count: int | None = _setting(
+        "SHARD_COUNT",
+        "",
+        _parse_optional_positive_int,
+        "How many shards the bot has in all (empty: the count Discord recommends). Every process "
+        "of one bot must give the same count.",
+    )
+    shard_ids: tuple[int, ...] | None = _setting(
+        "SHARD_IDS",
+        "",
+        _parse_shard_ids,
+        "Comma-separated shards this process runs, each below SHARD_COUNT (empty: all of them). "
+        "Processes with disjoint SHARD_IDS on one PostgreSQL DATABASE_URL form one bot; SQLite "
+        "allows one process only, running every shard.",
+    )
+    commands_only: bool = _setting(
+        "COMMANDS_ONLY",
+        "false",
+        _parse_bool,
+        "true: never ask for the Message Content intent. Pasted links are not seen; /brief, "
+        "Brief this link, /ask, mentions and every other command work. The bot also falls back "
+        "to this when Discord refuses the intent.",
+    )
+    health_log_minutes: int = _setting(
+        "HEALTH_LOG_MINUTES",
+        "15",
+        _parse_non_negative_int,
+        "Every this many minutes each process logs one health line (shards and their latency, "
+        "briefs in flight, claims recovered, cache hits; 0: only on SIGUSR1).",
     )
 
     # Storage and logs
@@ -426,6 +474,18 @@ class Settings:
         return [f.metadata["key"] for f in fields(cls)]
 
 
+def _shard_problems(values: Mapping[str, Any]) -> list[str]:
+    """SHARD_IDS only make sense against a SHARD_COUNT, and each must be below it."""
+    ids, count = values.get("shard_ids"), values.get("shard_count")
+    if ids is None:
+        return []
+    if count is None:
+        return ["SHARD_IDS: needs SHARD_COUNT (the bot's shards in all, the same in every process)"]
+    if max(ids, default=0) >= count:
+        return [f"SHARD_IDS: every id must be below SHARD_COUNT ({count})"]
+    return []
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: str | os.PathLike[str] | None = ".env"
 ) -> Settings:
@@ -457,6 +517,7 @@ def load_settings(
                 else _EXPECTS.get(f.metadata["parse"], "is malformed")
             )
             problems.append(f"{key}: {reason}")
+    problems.extend(_shard_problems(values))
     unknown = sorted(k for k in from_file if k not in Settings.keys())
     problems.extend(f"{k}: unknown setting in {env_file}" for k in unknown)
     if problems:

@@ -97,11 +97,18 @@ class LinksCog(commands.Cog):
         if self._recovery_started:
             return
         self._recovery_started = True
+        if self.bot.commands_only:
+            # Without the Message Content intent Discord blanks the messages read back too:
+            # recovery would give up every claim as "link no longer in the message", and
+            # catch-up would find no links. Both wait for a start with the intent.
+            log.info("commands-only mode: claims left and messages missed wait for the intent")
+            return
         start_up = self.bot.sharing.recovery.start_up(
             _Reopener(self.bot),
             self._histories,
             catch_up_minutes=self.bot.services.settings.catch_up_minutes,
             stopping=lambda: self.bot.draining,
+            owns=self.bot.holds_guild,
         )
         self.bot.spawn(start_up, name="recover-claims")
 

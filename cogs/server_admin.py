@@ -310,8 +310,9 @@ class ServerAdminCog(commands.Cog):
             return  # READY again after a new session: nothing changed that GUILD_* did not say
         self._started = True
         # Servers the bot was removed from while offline sent no GUILD_DELETE: recorded now.
+        # Complete for this process's shards only: other processes hold the other servers.
         await self.bot.services.administration.present(
-            [g.id for g in self.bot.guilds], complete=True
+            [g.id for g in self.bot.guilds], complete=True, owns=self.bot.holds_guild
         )
         self.purge_loop.start()
 
@@ -329,7 +330,7 @@ class ServerAdminCog(commands.Cog):
     @tasks.loop(hours=PURGE_EVERY_HOURS)
     async def purge_loop(self) -> None:
         try:
-            await self.bot.services.administration.purge_departed()
+            await self.bot.services.administration.purge_departed(owns=self.bot.holds_guild)
         except Exception:  # noqa: BLE001 - a database outage: the next round tries again
             log.warning("could not purge departed servers now", exc_info=True)
 

@@ -115,3 +115,19 @@ async def test_at_start_a_server_left_while_offline_is_recorded_as_left(
         assert await stored_guilds.departed_before(session, clock.now() + DAY) == [GUILD]
     clock.advance(31 * DAY)
     assert await admin.purge_departed() == [GUILD]
+
+
+async def test_a_process_judges_only_its_own_shards_servers_left_while_offline(
+    admin: Administration, sessionmaker: async_sessionmaker[AsyncSession], clock: FixedClock
+) -> None:
+    for guild in (GUILD, OTHER):
+        await _subscribe(sessionmaker, guild, USER)
+    # This process holds OTHER's shard only and sees no server: GUILD is another process's.
+    await admin.present([], complete=True, owns=lambda guild: guild == OTHER)
+    async with sessionmaker() as session:
+        assert await stored_guilds.departed_before(session, clock.now() + DAY) == [OTHER]
+    await admin.left(GUILD)  # seen leaving by the process holding GUILD's shard
+    clock.advance(31 * DAY)
+    # Each process purges the servers of its own shards: every one once, none twice.
+    assert await admin.purge_departed(owns=lambda guild: guild == OTHER) == [OTHER]
+    assert await admin.purge_departed(owns=lambda guild: guild == GUILD) == [GUILD]

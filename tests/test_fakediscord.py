@@ -856,3 +856,43 @@ def test_a_missing_spec_fails_under_ci_and_is_skipped_with_a_warning_otherwise(
     with caplog.at_level(logging.WARNING, logger=openapi.__name__):
         assert openapi.load(tmp_path / "dev" / "discord-openapi.json") is None
     assert "does not check requests" in caplog.text
+
+
+# ---------------------------------------------------------------------- shards
+class _Impatient(discord.AutoShardedClient):
+    """Identifies every shard at once: what Discord's 5 s per bucket forbids."""
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None
+
+
+@pytest.mark.parametrize("max_concurrency", [1, 2])
+async def test_each_shard_gets_its_own_servers_and_too_quick_identifies_are_problems(
+    max_concurrency: int,
+) -> None:
+    async with FakeDiscord() as fake:
+        for n in (1, 2, 3):
+            fake.add_guild(n << 22, f"guild{n}")
+        fake.recommended_shards = 2
+        fake.gateway.max_concurrency = max_concurrency
+        fake.gateway.identify_interval = 5.0
+        sharded = _Impatient(intents=intents(), guild_ready_timeout=0.05)
+        async with running(sharded, fake):
+            # The count came from GET /gateway/bot; each server on shard (id >> 22) % 2.
+            assert {g.id: g.shard_id for g in sharded.guilds} == {
+                1 << 22: 1,
+                2 << 22: 0,
+                3 << 22: 1,
+            }
+            for shard, session in fake.gateway.sessions.items():
+                [ready] = [f["d"] for f in session.sent if f["t"] == "READY"]
+                assert ready["shard"] == [shard, 2]
+                assert {int(g["id"]) for g in ready["guilds"]} == {
+                    n << 22 for n in (1, 2, 3) if n % 2 == shard
+                }
+        problems = fake.problems()
+    if max_concurrency == 1:  # both shards in bucket 0, identified back to back
+        [problem] = problems
+        assert "shard 1 identified" in problem and "bucket 0" in problem
+    else:
+        assert problems == []

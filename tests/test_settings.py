@@ -95,3 +95,36 @@ def test_a_switch_that_is_neither_says_so() -> None:
     with pytest.raises(SettingsError) as info:
         load_settings({"PARSE_PRELOAD": "maybe"}, env_file=None)
     assert info.value.problems == ["PARSE_PRELOAD: must be true or false"]
+def test_shards_default_to_every_shard_of_discords_count() -> None:
+    s = load_settings({}, env_file=None)
+    assert s.shard_count is None and s.shard_ids is None
+    assert s.commands_only is False and s.health_log_minutes == 15
+
+
+def test_shard_ids_are_read_sorted_below_the_count() -> None:
+    s = load_settings({"SHARD_COUNT": "4", "SHARD_IDS": " 3, 1 "}, env_file=None)
+    assert s.shard_count == 4 and s.shard_ids == (1, 3)
+    assert load_settings({"SHARD_COUNT": "2"}, env_file=None).shard_ids is None
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"SHARD_IDS": "0"}, "needs SHARD_COUNT"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0,2"}, "below SHARD_COUNT (2)"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "1,1"}, "each once"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "-1"}, "0 or more"),
+        ({"SHARD_COUNT": "0"}, "at least 1"),
+        ({"COMMANDS_ONLY": "maybe"}, "true or false"),
+    ],
+)
+def test_malformed_shards_are_refused(env: dict[str, str], says: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings(env, env_file=None)
+    [problem] = info.value.problems
+    assert says in problem
+
+
+@pytest.mark.parametrize(("raw", "value"), [("true", True), ("1", True), ("FALSE", False)])
+def test_commands_only_is_a_boolean(raw: str, value: bool) -> None:
+    assert load_settings({"COMMANDS_ONLY": raw}, env_file=None).commands_only is value

@@ -10,7 +10,19 @@ and released for the next start, a command is answered "restarting"), in-flight 
 links and commands alike, all run through :meth:`NewslinkBot.spawn`) get :data:`SHUTDOWN_GRACE_S`
 to finish, then are cancelled, which releases their claims for the next start's recovery; the
 client, HTTP session, parse pool and database engine are closed and the process exits 0. A second
-signal skips the wait.
+signal skips the wait. SIGUSR1 logs the health line (:mod:`bot.health`), also logged every
+``HEALTH_LOG_MINUTES``.
+
+Shards (:mod:`bot.shards`): the bot is an ``AutoShardedBot`` running ``SHARD_IDS`` of
+``SHARD_COUNT`` (default: every shard of Discord's recommended count); each IDENTIFY waits its
+bucket's turn in :meth:`NewslinkBot.before_identify_hook`, through the database on PostgreSQL
+(several processes), in the process on SQLite (one). Nothing here needs DMs or events of shard 0
+only: the bot asks for no DM intent, sends DMs over REST, and syncs commands only from the
+command line; what it does for "every server" at start is done per process for its shards' servers.
+
+Commands-only mode: without the Message Content intent (``COMMANDS_ONLY=true``, the application's
+flags lack it, or the gateway closes with 4014) the bot logs once what it cannot do and connects
+without it; every command and mention still works.
 """
 
 from __future__ import annotations
@@ -33,7 +45,17 @@ import cogs
 from bot.app.services import Services, open_services
 from bot.app.tasks import BackgroundTasks
 from bot.clock import Clock
+from bot.health import Health, InvalidRequests, health_line
 from bot.settings import Settings
+from bot.shards import (
+    DatabaseIdentifyGate,
+    IdentifyGate,
+    LocalIdentifyGate,
+    Sleep,
+    holds,
+    refuse_layout,
+    session_starts,
+)
 from bot.sharing.notify import TtlCache
 from bot.sharing.service import Sharing
 from bot.workers import ParsePool
@@ -49,10 +71,19 @@ MEMBER_LOOKUP_TTL_S = 300.0
 SHUTDOWN_GRACE_S = 10.0
 
 _INTENTS_HELP = (
-    "newslink: Discord refused the Message Content intent, which newslink needs to read links. "
-    "Enable it at https://discord.com/developers/applications > your app > Bot > "
-    "Privileged Gateway Intents > Message Content Intent, then start the bot again."
+    "newslink: Discord refused an intent the bot asked for even in commands-only mode; check "
+    "Bot > Privileged Gateway Intents at https://discord.com/developers/applications."
 )
+# Logged once when the bot runs without the Message Content intent; %s: why.
+_COMMANDS_ONLY = (
+    "commands-only mode (%s): links pasted in channels are not seen, so they are neither briefed "
+    "nor caught up at start; /brief, 'Brief this link', /ask, mentions of the bot and every other "
+    "command work. To brief pasted links, turn on Message Content Intent at "
+    "https://discord.com/developers/applications > your app > Bot (past 100 servers Discord must "
+    "approve it first) and restart."
+)
+# Tasks that are a brief being made: a pasted link's share, a command's (/brief, the menu).
+_BRIEF_TASKS = ("share-", "interaction-")
 _TOKEN_HELP = (
     "newslink: Discord refused DISCORD_TOKEN; reset the token in the developer portal "
     "(Bot > Reset Token) and put it in .env (see .env.example)."
@@ -70,15 +101,17 @@ def point_at_discord(settings: Settings) -> None:
     """Send discord.py's REST and gateway traffic to the configured endpoints.
 
     discord.py keeps both as class attributes (``Route.BASE`` a str, ``DEFAULT_GATEWAY`` a
-    ``yarl.URL``), so this is process-wide: fine, one process runs one bot.
+    ``yarl.URL``) and has no client option for either, so this is process-wide: fine, one
+    process runs one bot. A REST rate-limit proxy shared by the bot's processes (nirn-proxy) is
+    such a base: discord.py's own limiter stays on in front of it.
     """
     discord.http.Route.BASE = settings.discord_api_base
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
-def _discord_trouble_log() -> aiohttp.TraceConfig:
+def _discord_trouble_log(invalid: InvalidRequests) -> aiohttp.TraceConfig:
     """Log Discord's 429 and 5xx answers: discord.py retries them quietly (at DEBUG), but a
-    passing fault should leave a line saying what happened."""
+    passing fault should leave a line saying what happened; count the invalid ones."""
 
     async def on_request_end(
         session: aiohttp.ClientSession,
@@ -86,6 +119,7 @@ def _discord_trouble_log() -> aiohttp.TraceConfig:
         params: aiohttp.TraceRequestEndParams,
     ) -> None:
         status = params.response.status
+        invalid.record(status, params.response.headers.get("X-RateLimit-Scope"))
         if status == 429 or status >= 500:
             log.warning("Discord answered %s to %s %s", status, params.method, params.url.path)
 
@@ -94,15 +128,31 @@ def _discord_trouble_log() -> aiohttp.TraceConfig:
     return trace
 
 
-class NewslinkBot(commands.Bot):
-    """The bot: holds the services the cogs call into and tracks its background tasks."""
+class NewslinkBot(commands.AutoShardedBot):
+    """The bot: holds the services the cogs call into and tracks its background tasks.
 
-    def __init__(self, services: Services | None, **options: Any) -> None:
+    ``commands_only``: connect without the Message Content intent. ``identify_gate`` paces the
+    IDENTIFYs (default: this process alone); ``invalid_requests`` counts Discord's 401/403/429."""
+
+    def __init__(
+        self,
+        services: Services | None,
+        *,
+        commands_only: bool = False,
+        identify_gate: IdentifyGate | None = None,
+        invalid_requests: InvalidRequests | None = None,
+        **options: Any,
+    ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_messages = True
-        # Privileged: without it message.content is empty and no link is ever seen.
-        intents.message_content = True
+        # Privileged: without it message.content is empty and no pasted link is ever seen.
+        intents.message_content = not commands_only
+        self.commands_only = commands_only
+        self.identify_gate = identify_gate or LocalIdentifyGate()
+        self.invalid_requests = invalid_requests or InvalidRequests()
+        self._health_task: asyncio.Task[None] | None = None
+        self.stopping = False  # shutdown() was called (a signal), not a close from within
         super().__init__(
             # Prefix commands are unused; a mention-only prefix keeps plain messages from parsing.
             command_prefix=commands.when_mentioned,
@@ -110,7 +160,7 @@ class NewslinkBot(commands.Bot):
             # Text from articles ends up in messages: nothing may ping unless a message says so.
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
-            http_trace=_discord_trouble_log(),
+            http_trace=_discord_trouble_log(self.invalid_requests),
             **options,
         )
         self._services = services
@@ -141,6 +191,37 @@ class NewslinkBot(commands.Bot):
         for name in walk_extensions():
             await self.load_extension(name)
             log.info("loaded extension %s", name)
+        minutes = self._services.settings.health_log_minutes if self._services else 0
+        if minutes > 0:
+            # Not a tracked task: a shutdown must not wait for a loop that never ends.
+            self._health_task = asyncio.create_task(self._log_health_every(minutes * 60.0))
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # Replaces discord.py's flat 5 s between shards: the gate knows the buckets and, on
+        # PostgreSQL, the other processes' IDENTIFYs.
+        await self.identify_gate.turn(shard_id or 0)
+
+    def holds_guild(self, guild_id: int) -> bool:
+        """Whether ``guild_id`` is on one of this process's shards."""
+        return holds(guild_id, self.shard_count, self.shard_ids)
+
+    def health(self) -> Health:
+        return Health(
+            shards=sorted(self.latencies),
+            briefs_in_flight=self._tasks.running(*_BRIEF_TASKS),
+            claims_recovered=self.sharing.recovery.recovered,
+            cache_hits=self.services.briefer.cache_hits,
+            invalid_requests=self.invalid_requests.count(),
+            commands_only=self.commands_only,
+        )
+
+    def log_health(self) -> None:
+        log.info("%s", health_line(self.health()))
+
+    async def _log_health_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            self.log_health()
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         """Run ``coro`` in the background: kept until done, failure logged, cancelled on close."""
@@ -152,6 +233,7 @@ class NewslinkBot(commands.Bot):
 
     async def shutdown(self, grace: float = SHUTDOWN_GRACE_S) -> None:
         """Let background work finish for ``grace`` seconds, then close (cancelling the rest)."""
+        self.stopping = True
         self._tasks.draining = True
         pending = self._tasks.pending()
         if pending:
@@ -162,6 +244,8 @@ class NewslinkBot(commands.Bot):
         await self.close()
 
     async def close(self) -> None:
+        if self._health_task is not None:
+            self._health_task.cancel()
         await self._tasks.cancel_all()
         await super().close()
 
@@ -181,35 +265,100 @@ async def serve(
     clock: Clock,
     started: Callable[[NewslinkBot], None] | None = None,
     pool: ParsePool | None = None,
+    identify_sleep: Sleep = asyncio.sleep,
     **options: Any,
 ) -> int:
-    """Open the services, run the bot until it is closed; the exit status. ``started`` gets the bot
-    before it connects (tests use it to wait for readiness and to close it); ``clock`` is the
-    wall clock every "now" of the bot comes from; ``pool``, a parse pool to use and leave open
-    (see :func:`open_services`)."""
+    """Open the services, run the bot until it is closed; the exit status. ``started`` gets each
+    bot before it connects (a second one when the first fell back to commands-only mode; tests
+    use it to wait for readiness and to close it); ``clock`` is the wall clock every "now" of
+    the bot comes from; ``pool``, a parse pool to use and leave open (see
+    :func:`open_services`); ``identify_sleep``, how IDENTIFYs wait their turn."""
     if settings.discord_token is None:
         print(
             "newslink: DISCORD_TOKEN is not set: put it in .env (see .env.example).",
             file=sys.stderr,
         )
         return EXIT_FAILURE
+    refusal = refuse_layout(settings.database_url, settings.shard_count, settings.shard_ids)
+    if refusal is not None:
+        print(f"newslink: {refusal}", file=sys.stderr)
+        return EXIT_FAILURE
     point_at_discord(settings)
+    token = settings.discord_token.reveal()
     options.setdefault("guild_ready_timeout", settings.discord_guild_ready_timeout)
-    async with (
-        open_services(settings, clock=clock, pool=pool) as services,
-        NewslinkBot(services, **options) as bot,
-    ):
-        if started is not None:
-            started(bot)
-        try:
-            await bot.start(settings.discord_token.reveal())
-        except discord.PrivilegedIntentsRequired:
-            print(_INTENTS_HELP, file=sys.stderr)
-            return EXIT_FAILURE
-        except discord.LoginFailure:
-            print(_TOKEN_HELP, file=sys.stderr)
-            return EXIT_FAILURE
-    return 0
+    options.setdefault("shard_count", settings.shard_count)
+    options.setdefault(
+        "shard_ids", None if settings.shard_ids is None else list(settings.shard_ids)
+    )
+    invalid = InvalidRequests()  # one count for the process, whichever bot is running
+    async with open_services(settings, clock=clock, pool=pool) as services:
+        gate: IdentifyGate = (
+            DatabaseIdentifyGate(services.sessions, clock, sleep=identify_sleep)
+            if settings.database_url.startswith("postgresql")
+            else LocalIdentifyGate(sleep=identify_sleep)
+        )
+        commands_only = settings.commands_only
+        if commands_only:
+            log.info(_COMMANDS_ONLY, "COMMANDS_ONLY=true")
+        bot: NewslinkBot | None = None
+        while True:
+            if bot is not None and bot.stopping:
+                return 0  # a signal came while falling back: no second bot
+            services.tasks.draining = False  # a bot closed for commands-only mode set it
+            async with NewslinkBot(
+                services,
+                commands_only=commands_only,
+                identify_gate=gate,
+                invalid_requests=invalid,
+                **options,
+            ) as bot:
+                if started is not None:
+                    started(bot)
+                try:
+                    await bot.login(token)
+                    if not commands_only and not _may_read_messages(bot):
+                        log.warning(
+                            _COMMANDS_ONLY,
+                            "the application does not have the Message Content intent enabled",
+                        )
+                        commands_only = True
+                        continue
+                    await _read_session_starts(bot, gate)
+                    await bot.connect()
+                except discord.PrivilegedIntentsRequired:
+                    if commands_only:
+                        print(_INTENTS_HELP, file=sys.stderr)
+                        return EXIT_FAILURE
+                    log.warning(
+                        _COMMANDS_ONLY,
+                        "Discord refused the Message Content intent: gateway close code 4014",
+                    )
+                    commands_only = True
+                    continue
+                except discord.LoginFailure:
+                    print(_TOKEN_HELP, file=sys.stderr)
+                    return EXIT_FAILURE
+            return 0
+
+
+async def _read_session_starts(bot: NewslinkBot, gate: IdentifyGate) -> None:
+    """Log the day's session starts left and give the gate Discord's ``max_concurrency``."""
+    try:
+        limits = await bot.fetch_session_start_limits()
+    except discord.GatewayNotFound as exc:
+        # Not worth failing the start for: the gate keeps one bucket, the slowest safe pace.
+        log.warning("could not read the session start limits (%s)", exc)
+        return
+    gate.max_concurrency = limits.max_concurrency
+    level, line = session_starts(limits.remaining, limits.total, limits.reset_after)
+    log.log(level, "%s", line)
+
+
+def _may_read_messages(bot: NewslinkBot) -> bool:
+    """Whether the application has the Message Content intent on (its flags, read at login):
+    asking for it otherwise costs an IDENTIFY that Discord closes with 4014."""
+    flags = bot.application_flags
+    return flags.gateway_message_content or flags.gateway_message_content_limited
 
 
 def run_bot(settings: Settings, clock: Clock) -> int:
@@ -227,14 +376,19 @@ def run_bot(settings: Settings, clock: Clock) -> int:
             # Keep a reference: an unreferenced task may be garbage-collected mid-close.
             if not closing:
                 log.info("%s: shutting down", signal.Signals(signum).name)
-                closing.append(asyncio.create_task(holder[0].shutdown(), name="shutdown"))
+                closing.append(asyncio.create_task(holder[-1].shutdown(), name="shutdown"))
             elif len(closing) == 1:
                 log.info("%s again: not waiting for in-flight work", signal.Signals(signum).name)
-                closing.append(asyncio.create_task(holder[0].close(), name="close-now"))
+                closing.append(asyncio.create_task(holder[-1].close(), name="close-now"))
+
+        def health() -> None:
+            if holder and holder[-1].is_ready():
+                holder[-1].log_health()
 
         with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, stop, signum)
+            loop.add_signal_handler(signal.SIGUSR1, health)
         return await serve(settings, clock=clock, started=holder.append)
 
     return asyncio.run(main())

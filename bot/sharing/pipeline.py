@@ -71,6 +71,7 @@ class Briefer:
         # deadline must not be parsed again at every re-post), with their expiry times.
         self._articles: OrderedDict[str, tuple[float, Article | ExtractionError]] = OrderedDict()
         self._extracting: dict[str, asyncio.Future[Brief]] = {}
+        self.cache_hits = 0  # links answered from the articles kept, for the health line
 
     @property
     def fetcher(self) -> Fetcher:
@@ -169,6 +170,7 @@ class Briefer:
         if kept is None or kept[0] <= self._timer():
             return None
         self._articles.move_to_end(key)
+        self.cache_hits += 1
         if isinstance(kept[1], ExtractionError):
             raise kept[1]
         return kept[1]

@@ -180,6 +180,8 @@ class Recovery:
     limits and its clock)."""
 
     sharing: Sharing
+    # Claims this process recovered (briefed again or gave up), for its health line.
+    recovered: int = 0
 
     async def start_up(
         self,
@@ -188,6 +190,7 @@ class Recovery:
         *,
         catch_up_minutes: int,
         stopping: Callable[[], bool],
+        owns: Callable[[int], bool] = lambda guild_id: True,
     ) -> None:
         """Once per process, after the first READY: recover the claims others left, then catch up
         the watched channels in ``histories()`` (read after recovery: channels may have changed);
@@ -195,9 +198,13 @@ class Recovery:
 
         Only messages posted before this start are caught up: those posted since arrive live,
         where the channel's policy of that moment decides (a catch-up reading history after a
-        moderator's ``/newslink unwatch`` would brief them by the policy it read before it)."""
+        moderator's ``/newslink unwatch`` would brief them by the policy it read before it).
+
+        ``owns(guild_id)``: whether the server is on this process's shards; the claims of the
+        others' servers are theirs to recover (this process cannot even see those channels)."""
         until = self.sharing.clock.now()
-        for result in await self.recover(reopener):
+        for result in await self.recover(reopener, owns=owns):
+            self.recovered += 1
             log.info("recovered: %s", describe(result))
         # After recovery, so a claim it finishes is a Duplicate here rather than a race.
         since = catch_up_since(self.sharing.clock.now(), catch_up_minutes)
@@ -271,10 +278,13 @@ class Recovery:
             )
         return outcomes
 
-    async def recover(self, reopener: Reopener) -> list[Recovered]:
-        """Brief again, or give up, the claims crashed or stopped processes left; run once at
-        start-up (see the module docstring for whose claims and why)."""
-        results, waiting = await self._recover_pass(reopener, only=None)
+    async def recover(
+        self, reopener: Reopener, *, owns: Callable[[int], bool] = lambda guild_id: True
+    ) -> list[Recovered]:
+        """Brief again, or give up, the claims crashed or stopped processes left in the servers
+        ``owns`` says are this process's; run once at start-up (see the module docstring for
+        whose claims and why)."""
+        results, waiting = await self._recover_pass(reopener, only=None, owns=owns)
         if waiting:
             # Possibly a live process elsewhere: look again once its claims are past the grace.
             due = (
@@ -288,12 +298,12 @@ class Recovery:
                 due.total_seconds(),
             )
             await asyncio.sleep(max(due.total_seconds(), 0.0))
-            more, _ = await self._recover_pass(reopener, only={c.id for c in waiting})
+            more, _ = await self._recover_pass(reopener, only={c.id for c in waiting}, owns=owns)
             results.extend(more)
         return results
 
     async def _recover_pass(
-        self, reopener: Reopener, *, only: set[int] | None
+        self, reopener: Reopener, *, only: set[int] | None, owns: Callable[[int], bool]
     ) -> tuple[list[Recovered], list[LinkClaim]]:
         now = self.sharing.clock.now()
         async with self.sharing.sessions() as session:
@@ -303,6 +313,8 @@ class Recovery:
         for claim in claims:
             if claim.owner == self.sharing.owner or (only is not None and claim.id not in only):
                 continue  # our own claims are in flight in this process
+            if claim.guild_id is not None and not owns(claim.guild_id):
+                continue  # another shard's server: its process recovers it
             gone = claim.state == ClaimState.FAILED or owner_gone(
                 claim.owner, me=self.sharing.owner
             )

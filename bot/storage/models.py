@@ -347,3 +347,11 @@ class FeedItemRecord(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     seen_at: Mapped[dt.datetime] = mapped_column()
     finished_at: Mapped[dt.datetime | None] = mapped_column()
+class IdentifyBucket(Base):
+    """When a gateway IDENTIFY rate-limit bucket last identified, shared by every process of the
+    bot (Discord allows one IDENTIFY per bucket per 5 seconds; see :mod:`bot.shards`)."""
+
+    __tablename__ = "identify_buckets"
+
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    identified_at: Mapped[dt.datetime] = mapped_column()

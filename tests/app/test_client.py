@@ -1,32 +1,36 @@
 """The bot object itself, without a gateway."""
 
 import asyncio
+import dataclasses
 import logging
+from pathlib import Path
 from unittest.mock import create_autospec
 
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.app.client import NewslinkBot
+from bot.app.client import EXIT_FAILURE, NewslinkBot, serve
 from bot.app.services import build_services
 from bot.clock import FixedClock
-from bot.settings import Settings
+from bot.settings import Secret, Settings
 from bot.sharing.pipeline import Briefer
 from tests._dates import NOW
 
 
-def _bot() -> NewslinkBot:
+async def _bot() -> NewslinkBot:
     services = build_services(
         Settings(),
         create_autospec(Briefer, instance=True, spec_set=True),
         async_sessionmaker(),
         clock=FixedClock(NOW),
     )
-    return NewslinkBot(services)
+    bot = NewslinkBot(services)
+    # Entered as serve() enters it: an AutoShardedBot's close needs what entering sets up.
+    return await bot.__aenter__()
 
 
 async def test_one_sharing_per_process_so_recovery_knows_its_own_claims() -> None:
-    bot = _bot()
+    bot = await _bot()
     try:
         first = bot.sharing
         assert bot.sharing is first
@@ -41,7 +45,7 @@ async def test_a_background_task_ending_in_a_cancellation_is_logged(
     async def cancelled_from_below() -> None:
         raise asyncio.CancelledError
 
-    bot = _bot()
+    bot = await _bot()
     try:
         with caplog.at_level(logging.INFO, logger="bot.app.tasks"):
             task = bot.spawn(cancelled_from_below(), name="share-42")
@@ -57,9 +61,25 @@ async def test_a_background_task_ending_in_a_cancellation_is_logged(
 async def test_a_task_cancelled_by_the_shutdown_is_logged_as_info(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    bot = _bot()
+    bot = await _bot()
     bot.spawn(asyncio.Event().wait(), name="share-43")
     with caplog.at_level(logging.INFO, logger="bot.app.tasks"):
         await bot.close()
     [record] = [r for r in caplog.records if "share-43" in r.getMessage()]
     assert record.levelno == logging.INFO
+
+
+async def test_sqlite_refuses_to_run_only_some_shards_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = dataclasses.replace(
+        Settings(),
+        discord_token=Secret("token"),
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        shard_count=2,
+        shard_ids=(1,),
+    )
+    assert await serve(settings, clock=FixedClock(NOW)) == EXIT_FAILURE
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("newslink: SHARD_IDS=1 ") and "PostgreSQL" in line
+    assert not (tmp_path / "bot.db").exists()  # refused before anything was opened

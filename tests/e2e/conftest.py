@@ -177,10 +177,15 @@ class Running:
     async def quiet(self) -> None:
         """Wait until the bot has received every event the fake sent and finished the background
         work they started (briefing shared links)."""
-        session = self.fake.gateway.session
-        sent = session.seq if session is not None else 0
-        ws = self.bot.ws  # discord.py's gateway socket; its sequence is the last event received
-        await self.fake.wait_for(lambda: ws is not None and (ws.sequence or 0) >= sent, timeout=15)
+        sessions = dict(self.fake.gateway.sessions)
+        # discord.py's gateway socket of each shard: its sequence is the last event received.
+        sockets = {shard: self.bot._get_websocket(shard_id=shard) for shard in sessions}
+        await self.fake.wait_for(
+            lambda: all(
+                (sockets[shard].sequence or 0) >= session.seq for shard, session in sessions.items()
+            ),
+            timeout=15,
+        )
         # Received events are dispatched to listener tasks, which spawn the shares: let them run.
         for _ in range(3):
             await asyncio.sleep(0)
@@ -189,24 +194,25 @@ class Running:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    fake: FakeDiscord, settings: Settings, site: NewsSite, pool: ParsePool
+    fake: FakeDiscord, settings: Settings, site: NewsSite, pool: ParsePool, **options: Any
 ) -> AsyncIterator[Running]:
-    """One start of the real bot through :func:`serve`, ready; closed cleanly on leaving.
-    The caller points discord.py at the fake (:func:`pointed_at`)."""
+    """One start of the real bot through :func:`serve` (``options`` passed on), ready; closed
+    cleanly on leaving. The caller points discord.py at the fake (:func:`pointed_at`)."""
     started: list[NewslinkBot] = []
     task = asyncio.create_task(
-        serve(settings, clock=DISCORD_CLOCK, started=started.append, pool=pool)
+        serve(settings, clock=DISCORD_CLOCK, started=started.append, pool=pool, **options)
     )
     try:
-        await fake.wait_for(lambda: task.done() or (bool(started) and started[0].is_ready()), 15)
+        # The last bot started: a first one may have given way to a commands-only one.
+        await fake.wait_for(lambda: task.done() or (bool(started) and started[-1].is_ready()), 15)
         if task.done():
             raise AssertionError(f"the bot stopped before it was ready (exit {task.result()})")
         # The setting reached discord.py (bot_settings lowers it: the fake sends every server at once).
-        assert started[0]._connection.guild_ready_timeout == settings.discord_guild_ready_timeout
-        yield Running(started[0], fake, site, settings)
+        assert started[-1]._connection.guild_ready_timeout == settings.discord_guild_ready_timeout
+        yield Running(started[-1], fake, site, settings)
     finally:
         if started:
-            await started[0].close()
+            await started[-1].close()
         assert await asyncio.wait_for(task, 15) == 0
 
 

@@ -19,6 +19,11 @@ Modelled:
   callbacks (``?with_response=1``; a button's update or deferred update makes the message it is
   on, ephemeral ones included, the click's ``@original``), webhook follow-ups, command sync;
   ``hold`` keeps matching requests waiting (a slow Discord) until released.
+- Shards: IDENTIFY with ``shard`` opens that shard's session; a server's events go on its shard's
+  (``(guild_id >> 22) % count``), READY and GUILD_CREATE list its servers only; ``GET /gateway/bot``
+  says ``recommended_shards`` and ``gateway.max_concurrency``; ``gateway.identify_interval`` makes
+  two IDENTIFYs of one bucket too close together a problem. ``application_flags`` (default: the
+  Message Content intent enabled) is what ``/applications/@me`` and READY say.
 - Gateway: HELLO/IDENTIFY/READY/GUILD_CREATE, heartbeats, sequence numbers, RESUME with replay of
   missed events (``drop_websocket(missed=...)`` sends some while the socket is down),
   INVALID_SESSION, close code 4014 for a refused privileged intent (``refuse_intents``), member chunks, intents (events filtered, message content blanked
@@ -31,7 +36,7 @@ Modelled:
 
 Not modelled: real rate limits (only via :meth:`FakeDiscord.fail_next`), file uploads, forum
 channels, archiving, role hierarchy, timeouts, @everyone/role mention parsing, the 15-minute token
-lifetime, sharding, presences, voice.
+lifetime, presences, voice.
 """
 
 from tests.fakediscord.server import FakeDiscord, InteractionRecord

@@ -1,4 +1,9 @@
-"""The fake gateway: one websocket connection at a time, one resumable session.
+"""The fake gateway: one resumable session per shard, each on one websocket connection at a time.
+
+An IDENTIFY with ``shard: [id, count]`` opens shard ``id``'s session (without: shard 0 of 1); the
+owner sends each server's events on the session of the server's shard, ``(guild_id >> 22) %
+count``, and DMs on shard 0's, as Discord does. With ``identify_interval`` set, two IDENTIFYs of
+one ``max_concurrency`` bucket (``shard_id % max_concurrency``) closer than that are a problem.
 
 Every dispatch gets the session's next sequence number and is kept in the session's buffer, so a
 client that RESUMEs after :meth:`GatewaySession.drop` is replayed exactly the events it missed.
@@ -11,6 +16,7 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +61,7 @@ class GatewaySession:
 
     intents: int
     bot_user_id: int
+    shard: tuple[int, int] = (0, 1)  # (shard id, shard count)
     session_id: str = field(default_factory=lambda: secrets.token_hex(16))
     seq: int = 0
     sent: list[dict[str, Any]] = field(default_factory=list)
@@ -117,7 +124,13 @@ class GatewayServer:
         self._on_identify = on_identify
         self._on_request_members = on_request_members
         self._on_problem = on_problem
-        self.session: GatewaySession | None = None
+        # The session of each shard id.
+        self.sessions: dict[int, GatewaySession] = {}
+        # Discord's IDENTIFY buckets (GET /gateway/bot says so) and, when not None, the least
+        # seconds between two IDENTIFYs of one bucket (Discord's is 5).
+        self.max_concurrency = 1
+        self.identify_interval: float | None = None
+        self._identified_at: dict[int, float] = {}
         self.identify_payloads: list[dict[str, Any]] = []
         self.resumes = 0
         self.heartbeats = 0
@@ -128,8 +141,45 @@ class GatewayServer:
         self._sockets: set[web.WebSocketResponse] = set()
 
     @property
+    def session(self) -> GatewaySession | None:
+        """Shard 0's session (the only one of an unsharded bot)."""
+        return self.sessions.get(0)
+
+    @property
+    def shard_count(self) -> int:
+        """The shard count the sessions identified with (1 before any)."""
+        return next((s.shard[1] for s in self.sessions.values()), 1)
+
+    def session_for(self, guild_id: int | None) -> GatewaySession | None:
+        """The session a server's events go on (DMs, no server: shard 0's)."""
+        if not guild_id:
+            return self.sessions.get(0)
+        return self.sessions.get((guild_id >> 22) % self.shard_count)
+
+    @property
     def connected(self) -> bool:
-        return self.session is not None and self.session.socket is not None
+        """Every session has a live socket (and there is one)."""
+        return bool(self.sessions) and all(s.socket is not None for s in self.sessions.values())
+
+    def _check_identify(self, shard: tuple[int, int]) -> None:
+        shard_id, count = shard
+        if not 0 <= shard_id < count:
+            self._on_problem(f"gateway: IDENTIFY with shard {list(shard)}")
+        if self.sessions and count != self.shard_count:
+            self._on_problem(
+                f"gateway: IDENTIFY with {count} shards, others identified with {self.shard_count}"
+            )
+        bucket = shard_id % self.max_concurrency
+        now = time.monotonic()
+        last = self._identified_at.get(bucket)
+        # A little slack: the bot times its turn before sending, the fake on receipt.
+        if self.identify_interval is not None and last is not None:
+            if now - last < self.identify_interval - 0.25:
+                self._on_problem(
+                    f"gateway: shard {shard_id} identified {now - last:.2f} s after the last "
+                    f"IDENTIFY of bucket {bucket} (at most one per {self.identify_interval} s)"
+                )
+        self._identified_at[bucket] = now
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
@@ -165,25 +215,29 @@ class GatewayServer:
                     if int(d.get("intents", 0)) & self.disallowed_intents:
                         await ws.close(code=DISALLOWED_INTENTS, message=b"Disallowed intent(s).")
                         break
+                    shard_field = d.get("shard") or [0, 1]
+                    shard = (int(shard_field[0]), int(shard_field[1]))
+                    self._check_identify(shard)
                     self.identify_payloads.append(d)
-                    self._detach()
+                    self._detach(shard[0])
                     session = GatewaySession(
-                        intents=int(d.get("intents", 0)), bot_user_id=self.bot_user_id
+                        intents=int(d.get("intents", 0)),
+                        bot_user_id=self.bot_user_id,
+                        shard=shard,
                     )
                     session.socket, session.outbox = ws, outbox
-                    self.session = session
+                    self.sessions[shard[0]] = session
                     self._on_identify(session, d)
                 elif op == RESUME:
-                    current = self.session
-                    if (
-                        current is None
-                        or d.get("session_id") != current.session_id
-                        or d.get("token") != self.token
-                    ):
+                    current = next(
+                        (s for s in self.sessions.values() if s.session_id == d.get("session_id")),
+                        None,
+                    )
+                    if current is None or d.get("token") != self.token:
                         outbox.put_nowait((json.dumps({"op": INVALID_SESSION, "d": False}), None))
                         continue
                     self.resumes += 1
-                    self._detach()
+                    self._detach(current.shard[0])
                     session = current
                     session.socket, session.outbox = ws, outbox
                     last = int(d.get("seq") or 0)
@@ -224,22 +278,25 @@ class GatewayServer:
                 if done is not None and not done.done():
                     done.set_result(None)
 
-    def _detach(self) -> None:
-        if self.session is not None:
-            self.session.socket = self.session.outbox = None
+    def _detach(self, shard_id: int) -> None:
+        session = self.sessions.get(shard_id)
+        if session is not None:
+            session.socket = session.outbox = None
 
     async def drop(
-        self, *, resume: bool, missed: Sequence[tuple[str, dict[str, Any]]] = ()
+        self, *, resume: bool, missed: Sequence[tuple[str, dict[str, Any]]] = (), shard: int = 0
     ) -> None:
-        """Close the socket; ``missed`` events are sent while it is down (kept for a RESUME)."""
-        session = self.session
+        """Close ``shard``'s socket; ``missed`` events are sent while it is down (kept for a
+        RESUME)."""
+        session = self.sessions.get(shard)
         ws = session.socket if session else None
         if session is not None:
             session.socket = session.outbox = None
             for event, data in missed:
                 session.emit(event, data)
             if not resume:
-                self.session = None  # the client's RESUME will be answered with INVALID_SESSION
+                # the client's RESUME will be answered with INVALID_SESSION
+                del self.sessions[shard]
         if ws is not None:
             await ws.close(code=RESUMABLE_CLOSE, message=b"fake: dropped")
 

@@ -47,6 +47,8 @@ EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 NONCE_WINDOW_S = 300.0  # Discord drops an enforce_nonce duplicate "for a few minutes"
 PINS_MAX = 250
+# Application flags: the Message Content intent enabled for a bot in under 100 servers.
+GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19
 
 Handler = Callable[[web.Request, dict[str, str], Any], Awaitable[web.Response]]
 
@@ -157,6 +159,11 @@ class FakeDiscord:
         # Discord drops interactions whose first callback is later than 3 s; None disables it.
         self.interaction_deadline: float | None = 3.0
         self.bot_user = User(bot_user_id, "newslink", bot=True)
+        # GET /gateway/bot's recommended shard count (its max_concurrency: gateway.max_concurrency).
+        self.recommended_shards = 1
+        # The application's flags: the Message Content intent enabled (under 100 servers), as
+        # set in the developer portal; 0 is an application without it.
+        self.application_flags = GATEWAY_MESSAGE_CONTENT_LIMITED
         self._users: dict[int, User] = {bot_user_id: self.bot_user}
         self._guilds: dict[int, Guild] = {}
         self._channels: dict[int, Channel] = {}
@@ -356,7 +363,8 @@ class FakeDiscord:
 
     # ----------------------------------------------------------------- events
     def _emit(self, event: str, data: dict[str, Any]) -> asyncio.Future[None] | None:
-        session = self.gateway.session
+        guild_id = data.get("guild_id")
+        session = self.gateway.session_for(int(guild_id) if guild_id else None)
         if session is None:
             return None
         return session.emit(event, data)
@@ -538,13 +546,17 @@ class FakeDiscord:
         self._nonces.clear()
 
     async def drop_websocket(
-        self, *, resume: bool = True, missed: Sequence[tuple[str, dict[str, Any]]] = ()
+        self,
+        *,
+        resume: bool = True,
+        missed: Sequence[tuple[str, dict[str, Any]]] = (),
+        shard: int = 0,
     ) -> None:
         """Close the gateway socket with a resumable code; resume=False also forgets the session.
 
         ``missed`` (event name, data) are dispatched while the socket is down: the client gets
         them only from the RESUME replay (e.g. a MESSAGE_CREATE it has already seen)."""
-        await self.gateway.drop(resume=resume, missed=missed)
+        await self.gateway.drop(resume=resume, missed=missed, shard=shard)
 
     def refuse_intents(self, intents: int) -> None:
         """Close the gateway with 4014 on an IDENTIFY asking for any of ``intents``, as Discord
@@ -841,9 +853,9 @@ class FakeDiscord:
                 "total": 1000,
                 "remaining": 1000 - self.identify_count,
                 "reset_after": 86_400_000,
-                "max_concurrency": 1,
+                "max_concurrency": self.gateway.max_concurrency,
             }
-            data.update(shards=1, session_start_limit=limit)
+            data.update(shards=self.recommended_shards, session_start_limit=limit)
         return json_response(data)
 
     async def _get_application(
@@ -864,7 +876,7 @@ class FakeDiscord:
                 "team": None,
                 "summary": "",
                 "verify_key": "0" * 64,
-                "flags": 0,
+                "flags": self.application_flags,
                 "approximate_guild_count": len(self._guilds),
                 "tags": [],
                 "install_params": None,
@@ -1261,7 +1273,7 @@ class FakeDiscord:
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
-            "application": {"id": str(self.application_id), "flags": 0},
+            "application": {"id": str(self.application_id), "flags": self.application_flags},
             "private_channels": [],
             "relationships": [],
             "presences": [],
@@ -1271,8 +1283,11 @@ class FakeDiscord:
         }
         if "shard" in identify:
             ready["shard"] = identify["shard"]
+        shard_id, count = session.shard
+        mine = [g for g in self._guilds.values() if (g.id >> 22) % count == shard_id]
+        ready["guilds"] = [{"id": str(g.id), "unavailable": True} for g in mine]
         session.emit("READY", ready)
-        for guild in self._guilds.values():
+        for guild in mine:
             session.emit("GUILD_CREATE", guild.payload(full=True))
 
     def _on_request_members(self, session: GatewaySession, request: dict[str, Any]) -> None:

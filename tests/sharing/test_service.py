@@ -630,6 +630,19 @@ async def test_a_crashed_process_claim_is_briefed_once_on_recovery(
     assert await sharing.recover(reopener) == []  # done: nothing left
 
 
+async def test_a_claim_in_another_shards_server_is_left_to_that_shards_process(
+    sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _claim(sessionmaker, 1, f"{HOST}:{_dead_pid()}:dead")
+    reopener = FakeReopener({1: f"Worth a look {URL}"})
+
+    # Another process's shards: it cannot even see the channel, so it must not give it up.
+    assert await sharing.recovery.recover(reopener, owns=lambda guild: guild != GUILD) == []
+    assert await _state(sessionmaker, 1) == ("claimed", 1)
+    [outcome] = await sharing.recovery.recover(reopener, owns=lambda guild: guild == GUILD)
+    assert isinstance(outcome, Posted)
+
+
 async def test_past_the_nonce_memory_a_brief_posted_before_the_crash_is_adopted(
     sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
 ) -> None:
