@@ -2,6 +2,7 @@
 
 - :mod:`bot.sharing.service`: :class:`~bot.sharing.service.Sharing`, the orchestration (its class
   docstring narrates the pipeline step by step);
+- :mod:`bot.sharing.ledger`: every database transaction of a share (context, claim, record);
 - :mod:`bot.sharing.types`: shares, the Discord side's ``Publisher``, policies, outcomes;
 - :mod:`bot.sharing.pipeline`: the ``Briefer``, from a link to a brief;
 - :mod:`bot.sharing.jobs`: what the parse worker runs (kept light: a worker imports only it);
