@@ -2,13 +2,17 @@
 link costs in round trips reads from this module (issue 11) and the crash windows between them
 from :mod:`bot.sharing.recovery`.
 
-- :meth:`Ledger.read_context`: what a share reads before any work (the channel's policy, the
-  recent brief of each link, the server's subscriptions, site rules and hourly counts);
-- :meth:`Ledger.claim`: ``(message id, url key)``, committed before any work;
-- :meth:`Ledger.earlier_brief`: the second look of a re-share, under the article's own key;
-- :meth:`Ledger.record`: the article, its text, the brief and the completed claim, one write;
-- :meth:`Ledger.set_thread`, :meth:`Ledger.finish`, :meth:`Ledger.fail`: the rest of a claim's
-  life.
+- :meth:`Ledger.open`: before any work, one transaction: the channel's policy, the claim of
+  each ``(message id, url key)``, the recent brief of each link, the server's subscriptions, site
+  rules and hourly counts;
+- :meth:`Ledger.record`: after the post and the thread, one transaction: the article, its text,
+  the brief with its thread, the completed claim;
+- :meth:`Ledger.earlier_brief`: the second look of a re-share, under the article's own key (only
+  for a variant whose key the pasted link did not show);
+- :meth:`Ledger.finish`, :meth:`Ledger.fail`: a claim's other ends; :meth:`Ledger.claim`: a claim
+  on its own (a message deferred at shutdown).
+
+A brief with no subscribers thus costs two transactions: ``open`` and ``record``.
 
 A claim's ``owner`` is this process (:func:`default_owner`), and every brief is posted with the
 claim's own nonce (:func:`claim_nonce`): the two facts recovery builds on.
@@ -62,10 +66,13 @@ def claim_nonce(message_id: int, key: str) -> str:
 
 @dataclass(frozen=True)
 class ShareContext:
-    """What a share reads from the database before any work, in one read transaction: the
-    channel's policy, the recent brief of each link (a re-share), the server's subscriptions."""
+    """What a share holds before any work, from its first transaction (:meth:`Ledger.open`): the
+    channel's policy, the claims won, the recent brief of each link (a re-share), the server's
+    subscriptions."""
 
     policy: ChannelPolicy
+    # The keys of the share whose claims this process holds: only those are briefed.
+    claimed: frozenset[str] = frozenset()
     earlier: dict[str, EarlierBrief] = field(default_factory=dict)
     subscriptions: tuple[Subscription, ...] = ()
     # The server's site rules (domain -> allow/block) and the last hour's briefs by the sharer
@@ -90,23 +97,48 @@ class Ledger:
         async with self.sessions() as session:
             return await _read_policy(session, guild_id, channel_id)
 
-    async def read_context(
+    async def open(
         self,
         share: Share,
         keys: Sequence[str],
         *,
         policy: ChannelPolicy | None = None,
         watched_only: bool = False,
+        claim: bool = True,
+        retake_own_failure: bool = True,
     ) -> ShareContext:
-        """The share's context in one read transaction; only the policy when ``watched_only``
-        and the channel is not watched."""
-        async with self.sessions() as session:
+        """A share's first transaction: the channel's policy (``policy``: the caller read it), and
+        unless ``watched_only`` finds the channel unwatched, the claim of each of ``keys`` (when
+        ``claim``; recovery has reclaimed its own) and the context of those won, committed before
+        any work is done on them. One write transaction, so a share that claims costs no read
+        transaction of its own; a claim is visible to other processes from its commit on, and
+        until then a second claimer of the same row waits for it, then loses."""
+        async with self.sessions() as session, session.begin():
             if policy is None:
                 policy = await _read_policy(session, share.guild_id, share.channel_id)
             if watched_only and not policy.watched:
                 return ShareContext(policy)
+            unique = list(dict.fromkeys(keys))
+            claimed = unique
+            if claim:
+                claimed = [
+                    key
+                    for key in unique
+                    if await stored_claims.take_claim(
+                        session,
+                        share.message_id,
+                        key,
+                        owner=self.owner,
+                        guild_id=share.guild_id,
+                        channel_id=share.channel_id,
+                        now=self.clock.now(),
+                        retake_own_failure=retake_own_failure,
+                    )
+                ]
+            if not claimed:
+                return ShareContext(policy)  # a redelivery: nothing of this share is ours
             earlier: dict[str, EarlierBrief] = {}
-            for key in dict.fromkeys(keys):
+            for key in claimed:
                 found = await self._recent_brief(session, share, key)
                 if found is not None:
                     earlier[key] = found
@@ -117,7 +149,9 @@ class Ledger:
                 by_sharer, in_channel = await admission.read_counts(
                     session, share, now=self.clock.now()
                 )
-        return ShareContext(policy, earlier, tuple(subscriptions), sites, by_sharer, in_channel)
+        return ShareContext(
+            policy, frozenset(claimed), earlier, tuple(subscriptions), sites, by_sharer, in_channel
+        )
 
     async def earlier_brief(self, share: Share, article_key: str) -> EarlierBrief | None:
         """The recent brief of ``article_key`` in the share's server (a re-share's second look)."""
@@ -133,7 +167,7 @@ class Ledger:
             return None
         return EarlierBrief(found.channel_id, found.brief_message_id, found.thread_id)
 
-    async def claim(self, share: Share, key: str, *, retake_own_failure: bool = True) -> bool:
+    async def claim(self, share: Share, key: str) -> bool:
         """Claim ``key`` in the share's message, committed at once; whether this process won."""
         async with self.sessions() as session:
             return await stored_claims.claim_link(
@@ -144,14 +178,20 @@ class Ledger:
                 guild_id=share.guild_id,
                 channel_id=share.channel_id,
                 now=self.clock.now(),
-                retake_own_failure=retake_own_failure,
             )
 
     async def record(
-        self, share: Share, key: str, article_key: str, brief: Brief, message_id: int
+        self,
+        share: Share,
+        key: str,
+        article_key: str,
+        brief: Brief,
+        message_id: int,
+        thread_id: int | None,
     ) -> int:
-        """The article, the brief and the completed claim in one transaction; the brief's id.
-        Stored under the article's own address and key; the claim keeps the link's."""
+        """The article, its text, the brief with its thread and the completed claim in one
+        transaction; the brief's id. Stored under the article's own address and key; the claim
+        keeps the link's."""
         now = self.clock.now()
         article = brief.article
         facts = ArticleFacts(
@@ -184,16 +224,13 @@ class Ledger:
                 sharer_id=share.author_id,
                 article_id=stored.id,
                 source_message_id=share.message_id,
+                thread_id=thread_id,
                 created_at=now,
             )
             await stored_claims.complete_claim(
                 session, share.message_id, key, owner=self.owner, now=now, brief_id=record.id
             )
         return record.id
-
-    async def set_thread(self, brief_id: int, thread_id: int) -> None:
-        async with self.sessions() as session, session.begin():
-            await stored_briefs.set_brief_thread(session, brief_id, thread_id)
 
     async def finish(self, share: Share, key: str, *, brief_id: int | None) -> None:
         """End the claim as done (a pointer to an earlier brief: ``brief_id`` None)."""

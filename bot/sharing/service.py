@@ -8,7 +8,6 @@ what happens after a crash or while the bot was away is in :mod:`bot.sharing.rec
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Coroutine, Sequence
@@ -19,12 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.briefing.render import thread_name
 from bot.briefing.types import Brief
-from bot.choices import FailureMode
 from bot.clock import Clock
-from bot.errors import Refused, UserFacingError
+from bot.errors import UserFacingError
 from bot.fetch.links import find_links, sharer_words
 from bot.fetch.urls import url_key
-from bot.sharing import admission
+from bot.sharing import admission, failures
 from bot.sharing.ledger import Ledger, ShareContext, claim_nonce, default_owner
 from bot.sharing.notify import Notifier, Pacer
 from bot.sharing.recovery import Missed, Recovered, Recovery, Reopener
@@ -54,29 +52,29 @@ class Sharing:
 
     1. **Find the links** (:meth:`links_in`, at most ``max_links_per_message``), each with its
        :func:`~bot.fetch.urls.url_key`, computed once and carried through every step below.
-    2. **Read the context** in one read transaction
-       (:meth:`~bot.sharing.ledger.Ledger.read_context`): the channel's policy (a pasted link in a
-       channel that is not watched stops here), the recent brief of each link in this server, and
-       the server's subscriptions.
-    3. **Claim** ``(message id, url key)`` before any work, committed at once
-       (:func:`~bot.storage.claims.claim_link`). Discord may deliver the same message twice
-       (reconnect, resume); only the first delivery wins the claim: one brief is posted.
-    4. **Re-share?** A link briefed in this server within ``rebrief_window_days`` gets a pointer to
+    2. **Open the share** in one transaction, committed before any work
+       (:meth:`~bot.sharing.ledger.Ledger.open`): the channel's policy (a pasted link in a channel
+       that is not watched stops here); the **claim** of each ``(message id, url key)`` (Discord
+       may deliver the same message twice, on a reconnect or resume: only the first delivery wins
+       the claim, one brief is posted); and for the links won, the recent brief of each in this
+       server, the server's subscriptions, site rules and hourly counts.
+    3. **Re-share?** A link briefed in this server within ``rebrief_window_days`` gets a pointer to
        the earlier brief and its thread instead of a second brief.
-    5. **Brief** it with the :class:`~bot.sharing.pipeline.Briefer` at the channel's length, the
+    4. **Brief** it with the :class:`~bot.sharing.pipeline.Briefer` at the channel's length, the
        sharer's own words as the commentary: fetched safely, read and composed in one job of the
        parse worker. **Re-share, second look**: the brief links to the article's own address
        (:func:`~bot.fetch.urls.article_address`: the page's canonical link on the same site, else
        the URL after redirects); when its key differs from the pasted link's, a recent brief of
        *that* key gets the pointer instead, and this brief is never posted.
-    6. **Post** the brief as a reply to the sharer, with a nonce derived from the claim
+    5. **Post** the brief as a reply to the sharer, with a nonce derived from the claim
        (:func:`~bot.sharing.ledger.claim_nonce`), so a retry after an unknown outcome returns the
        first message.
-    7. **Record** the article, the brief and the completed claim: one write transaction, before
-       anything else is done with the message, so a retry never posts a second brief.
-    8. **Open the thread** on the brief, named after the headline (when the channel has threads),
-       and record its id.
-    9. **Call subscribers in** (:class:`~bot.sharing.notify.Notifier`): the thread's first message
+    6. **Open the thread** on the brief, named after the headline (when the channel has threads;
+       one already there is reused).
+    7. **Record** the article, its text, the brief with its thread and the completed claim: one
+       write transaction, before anything else is done with the message, so a retry never posts
+       a second brief. (Should the thread fail with a bug, the brief is recorded all the same.)
+    8. **Call subscribers in** (:class:`~bot.sharing.notify.Notifier`): the thread's first message
        names the sharer and mentions the subscribers whose topics matched (only those who can
        read the channel, each once, at most ``notify_max_per_brief``), recorded once posted;
        DM subscribers get one paced DM each, recorded once delivered. Nobody is told twice
@@ -89,18 +87,19 @@ class Sharing:
     shortener or Google News redirect, a mobile page whose canonical link is the desktop one).
     The claim is taken on the link key before any work: it is what makes a redelivered message
     one brief, and it must exist before the fetch. The re-share check looks at both: the link key
-    in step 4 (free: no fetch for a variant already seen under its own address), the article key
-    in step 5. Articles, texts and briefs are stored under the article key, so a later paste of
-    any variant finds the brief either way; a brief is fetched only for a variant never pasted.
+    in step 3 (free: no fetch for a variant already seen under its own address), the article key
+    in step 4 (only when it differs: computed only then, read only then). Articles, texts and
+    briefs are stored under the article key, so a later paste of any variant finds the brief
+    either way; a brief is fetched only for a variant never pasted.
     Two variants pasted at the very same moment can both be briefed (neither is recorded yet
     when the other looks), as two pastes of one link in two messages already can.
 
-    A brief with no subscribers thus costs one read transaction and, as writes, the claim, the
-    record, and the thread's id when a thread opened (recorded at once, so that a re-share points
-    to the thread). A link that cannot be briefed fails its claim and gets
-    what the channel's ``on_failure`` says (:class:`~bot.choices.FailureMode`): a reaction, a short
-    reply, or nothing. Only :class:`UserFacingError` is handled here; anything else is a bug and
-    propagates to the caller, who logs it.
+    A brief with no subscribers thus costs two transactions, the opening (which claims) and the
+    record (issue 11), one policy read, one ``url_key`` when the article is at the pasted address
+    and one parse job (:mod:`bot.sharing.pipeline`). A link that cannot be briefed fails its
+    claim and gets what the channel's ``on_failure`` says (:class:`~bot.choices.FailureMode`): a
+    reaction, a short reply, or nothing. Only :class:`UserFacingError` is handled here; anything
+    else is a bug and propagates to the caller, who logs it.
 
     At shutdown the Discord side lets in-flight shares finish for a short grace, then cancels
     them; a cancelled share fails its claim (``failed``), so the next start retries it, and a
@@ -179,23 +178,36 @@ class Sharing:
         if not links:
             return []
         keys = [url_key(url) for url in links]
-        context = await self.ledger.read_context(
-            share, keys, policy=policy, watched_only=watched_only
+        context = await self.ledger.open(
+            share,
+            keys,
+            policy=policy,
+            watched_only=watched_only,
+            retake_own_failure=not catching_up,
         )
         if watched_only and not context.policy.watched:
             return []
         take = sharer_words(text, links)
         outcomes: list[Outcome] = []
-        for url, key in zip(links, keys, strict=True):
-            if not await self.ledger.claim(share, key, retake_own_failure=not catching_up):
-                outcomes.append(Duplicate(url))
-                continue
-            outcome = await self.run_claimed(share, url, key, publisher, take, context)
-            if isinstance(outcome, Posted):  # the next link of the message counts this one
-                context = replace(
-                    context, by_sharer=context.by_sharer + 1, in_channel=context.in_channel + 1
-                )
-            outcomes.append(outcome)
+        pending = [key for key in dict.fromkeys(keys) if key in context.claimed]
+        try:
+            for url, key in zip(links, keys, strict=True):
+                if key not in pending:
+                    outcomes.append(Duplicate(url))  # another's claim, or already this message's
+                    continue
+                pending.remove(key)
+                outcome = await self.run_claimed(share, url, key, publisher, take, context)
+                if isinstance(outcome, Posted):  # the next link of the message counts this one
+                    context = replace(
+                        context, by_sharer=context.by_sharer + 1, in_channel=context.in_channel + 1
+                    )
+                outcomes.append(outcome)
+        except BaseException:
+            # A bug or a cancellation in one link: the message's later links, claimed with it,
+            # are released for a retry rather than left claimed.
+            for key in pending:
+                await self.fail_claim(share, key, give_up=False)
+            raise
         return outcomes
 
     async def share_pasted(
@@ -235,8 +247,8 @@ class Sharing:
     ) -> Outcome:
         """Claim, brief and publish one link (``brief`` given: publish that one, e.g. a preview)."""
         key = url_key(url)
-        context = await self.ledger.read_context(share, [key])
-        if not await self.ledger.claim(share, key):
+        context = await self.ledger.open(share, [key])
+        if key not in context.claimed:
             return Duplicate(url)
         return await self.run_claimed(share, url, key, publisher, take, context, brief=brief)
 
@@ -298,7 +310,8 @@ class Sharing:
             if brief.url != url:
                 # A shortener or redirect must not carry a blocked site past the rules.
                 self._admit(share, brief.url, context, limits=False)
-            article_key = url_key(brief.url)
+            # The link's key serves when the brief links where the link did (no second key).
+            article_key = key if brief.url == url else url_key(brief.url)
             if article_key != key:
                 # A variant the pasted key did not know (a shortener's redirect, a mobile page
                 # naming its canonical address): the article's own key decides the re-share.
@@ -311,11 +324,11 @@ class Sharing:
             log.info("message %s: cannot brief %s: %s", share.message_id, url, exc)
             # Given up, not failed: the page said no; retrying the same message will not help.
             await self.fail_claim(share, key, give_up=True)
-            await _report_failure(publisher, url, exc, policy)
+            await failures.report(publisher, url, exc, policy)
             return Failed(url, exc)
         except BaseException as exc:
             # A bug or a cancellation: leave the claim retryable rather than stuck as claimed.
-            _log_cancelled(exc, share, url)
+            failures.log_cancelled(exc, share, url)
             await self.fail_claim(share, key, give_up=False)
             raise
         return await self._publish(share, key, article_key, brief, publisher, context, adopt=adopt)
@@ -360,21 +373,24 @@ class Sharing:
                 "message %s: the brief of %s was not posted: %s", share.message_id, brief.url, exc
             )
             await self.fail_claim(share, key, give_up=False)
-            await _report_failure(publisher, brief.url, exc, policy)
+            await failures.report(publisher, brief.url, exc, policy)
             return Failed(brief.url, exc)
         except BaseException as exc:
-            _log_cancelled(exc, share, brief.url)
+            failures.log_cancelled(exc, share, brief.url)
             await self.fail_claim(share, key, give_up=False)
             raise
-        # Recorded before the thread is opened: once the message exists, the claim must say so,
-        # or a retry would post a second brief.
-        brief_id = await self.ledger.record(share, key, article_key, brief, message_id)
+        # The thread before the record, so that one write records both: once the message exists
+        # a crash (or a bug here) must not lose it, so whatever happens the brief is recorded
+        # before anything goes on; a crash before the record is recovery's (the nonce returns
+        # the first post, the thread already there is reused).
         thread_id: int | None = None
-        if policy.threads:
-            thread_id = await publisher.open_thread(message_id, thread_name(brief))
-        if thread_id is not None:
-            # At once, before the thread's first message: a re-share from now on points to it.
-            await self.ledger.set_thread(brief_id, thread_id)
+        try:
+            if policy.threads:
+                thread_id = await publisher.open_thread(message_id, thread_name(brief))
+        except BaseException:
+            await self.ledger.record(share, key, article_key, brief, message_id, None)
+            raise
+        brief_id = await self.ledger.record(share, key, article_key, brief, message_id, thread_id)
         notified = await self.notifier.notify(
             share.author_id,
             context.subscriptions,
@@ -389,32 +405,3 @@ class Sharing:
     async def fail_claim(self, share: Share, key: str, *, give_up: bool) -> None:
         """Release the claim for a retry, or (``give_up``) end it for good."""
         await self.ledger.fail(share, key, give_up=give_up)
-
-
-def _log_cancelled(exc: BaseException, share: Share, url: str) -> None:
-    """Say which link's work a cancellation stopped. A shutdown (or a caller giving up) cancels
-    this task; a CancelledError without that came from below, e.g. a worker pool killed under
-    the job, and is a fault to look into."""
-    if not isinstance(exc, asyncio.CancelledError):
-        return
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        log.info("message %s: briefing %s was cancelled (shutting down)", share.message_id, url)
-    else:
-        log.warning(
-            "message %s: briefing %s ended in an unexpected cancellation", share.message_id, url
-        )
-
-
-async def _report_failure(
-    publisher: Publisher, url: str, error: UserFacingError, policy: ChannelPolicy
-) -> None:
-    """Show the failure as the channel asks (a refusal by the server's rules: always as a
-    reaction, see :class:`~bot.errors.Refused`); best effort and never the bug."""
-    mode = FailureMode.REACT if isinstance(error, Refused) else policy.on_failure
-    if mode is FailureMode.IGNORE:
-        return
-    try:
-        await publisher.report_failure(url, error, mode)
-    except Exception:  # noqa: BLE001 - e.g. Discord refusing the reaction too; already logged why
-        log.warning("could not show the failure for %s", url, exc_info=True)

@@ -33,14 +33,42 @@ async def claim_link(
     now: dt.datetime,
     retake_own_failure: bool = True,
 ) -> bool:
+    """:func:`take_claim`, committed at once, so the claim holds for every other process."""
+    won = await take_claim(
+        session,
+        message_id,
+        url_key,
+        owner=owner,
+        guild_id=guild_id,
+        channel_id=channel_id,
+        now=now,
+        retake_own_failure=retake_own_failure,
+    )
+    await session.commit()
+    return won
+
+
+async def take_claim(
+    session: AsyncSession,
+    message_id: int,
+    url_key: str,
+    *,
+    owner: str,
+    guild_id: int | None = None,
+    channel_id: int | None = None,
+    now: dt.datetime,
+    retake_own_failure: bool = True,
+) -> bool:
     """Claim the briefing of ``url_key`` in message ``message_id``; True if this caller won.
 
-    Commits the session, so the claim holds for every other process at once: a message Discord
-    delivers twice (reconnect, resume) is briefed by whichever handler claims it first. A claim
-    that ``failed`` (Discord or the database was down; nothing was posted) is taken over, so the
-    link can be retried by sharing the same message again; a posted or given-up one never is.
-    ``retake_own_failure=False`` takes over only another owner's failure (catch-up at start: a
-    link this process already tried and failed on is not tried again behind the member's back).
+    The caller commits, before any work: from then on the claim holds for every other process,
+    and a message Discord delivers twice (reconnect, resume) is briefed by whichever handler
+    claimed it first (on PostgreSQL a second claimer of the same row waits for the first one's
+    commit, then loses). A claim that ``failed`` (Discord or the database was down; nothing was
+    posted) is taken over, so the link can be retried by sharing the same message again; a
+    posted or given-up one never is. ``retake_own_failure=False`` takes over only another
+    owner's failure (catch-up at start: a link this process already tried and failed on is not
+    tried again behind the member's back).
     """
     retakable = LinkClaim.state == ClaimState.FAILED
     if not retake_own_failure:
@@ -71,7 +99,6 @@ async def claim_link(
         .returning(LinkClaim.id)
     )
     won = (await session.execute(statement)).scalar_one_or_none() is not None
-    await session.commit()
     if not won:
         log.info("link %s in message %s is already claimed", url_key, message_id)
     return won

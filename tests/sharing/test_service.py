@@ -26,7 +26,7 @@ from bot.storage import briefs as stored_briefs
 from bot.storage import claims as stored_claims
 from bot.storage import settings as stored_settings
 from bot.storage import subscriptions as stored_subscriptions
-from bot.storage.models import DeliveredNotification
+from bot.storage.models import DeliveredNotification, LinkClaim
 from tests._dates import NOW
 from tests._monotonic import FakeTime
 from tests._round_trips import RoundTrips
@@ -364,6 +364,51 @@ async def test_a_publishing_crash_leaves_the_claim_retryable(
     assert [(c.source_message_id, c.state) for c in stale] == [(1, "failed")]
 
 
+async def test_a_bug_opening_the_thread_still_leaves_the_posted_brief_recorded(
+    sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    # The thread opens before the record (one write records both): a thread request that fails
+    # with a bug must not leave a posted brief unrecorded for recovery to find.
+    tried: list[int] = []
+
+    class Broken(RecordingPublisher):
+        async def open_thread(self, message_id: int, name: str) -> int | None:
+            tried.append(message_id)
+            raise RuntimeError("malformed thread request")
+
+    publisher = Broken()
+    with pytest.raises(RuntimeError):
+        await sharing.share_message(a_share(1), URL, publisher)
+    async with sessionmaker() as session:
+        record = await stored_briefs.brief_by_message(session, GUILD, tried[0])
+        claim = await session.scalar(
+            select(LinkClaim.state).where(LinkClaim.source_message_id == 1)
+        )
+    assert len(publisher.posted) == 1 and record.thread_id is None
+    assert claim == "posted"
+
+
+async def test_a_cancelled_link_releases_the_later_links_of_its_message(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: FixedClock
+) -> None:
+    # The opening claims every link of the message at once: the ones a cancellation never
+    # reached are released for the next start, not left claimed.
+    second = "https://news.example/2026/11/second"
+
+    async def cancelled_below(url: str) -> None:
+        raise asyncio.CancelledError
+
+    briefer = FakeBriefer({URL: ARTICLE}, before=cancelled_below)
+    sharing = Sharing(sessions=sessionmaker, briefer=briefer, clock=clock)
+    with pytest.raises(asyncio.CancelledError):
+        await sharing.share_message(a_share(1), f"{URL} and {second}", a_publisher())
+    async with sessionmaker() as session:
+        states = (
+            await session.execute(select(LinkClaim.url_key, LinkClaim.state).order_by(LinkClaim.id))
+        ).all()
+    assert [tuple(row) for row in states] == [(url_key(URL), "failed"), (url_key(second), "failed")]
+
+
 async def test_without_a_thread_thread_subscribers_are_told_by_dm(
     sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -379,14 +424,17 @@ async def test_without_a_thread_thread_subscribers_are_told_by_dm(
     assert record.thread_id is None
 
 
-async def test_a_brief_with_no_subscribers_costs_one_read_and_three_writes(
-    sharing: Sharing, briefer: FakeBriefer, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+async def test_a_brief_with_no_subscribers_costs_two_transactions_one_policy_and_one_key(
+    sharing: Sharing,
+    briefer: FakeBriefer,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Issue 11: one link cost 8 sessions (policy read twice, an earlier-brief read and a
-    # subscriptions read of their own, and a write even with nobody subscribed) and four url_key
-    # computations in this module and the pipeline. Now one read holds the policy, the earlier
-    # brief and the subscriptions; the writes are those a crash-safe share needs: the claim
-    # (committed before any work), the record (after the post), the thread's id (after it opens).
+    # Issue 11 item 6: one link cost 8 sessions at first, then one read and three writes (the
+    # claim, the record, the thread's id) and two url_key computations. Now: one transaction
+    # opens the share (the policy, the claim, the earlier brief, the subscriptions), one records
+    # it with its thread; the parse worker's one trip is pinned in tests/sharing/test_pipeline.py.
     keys: list[str] = []
 
     def counted_key(url: str) -> str:
@@ -399,16 +447,15 @@ async def test_a_brief_with_no_subscribers_costs_one_read_and_three_writes(
     [posted] = await sharing.share_message(a_share(1), f"Worth reading {URL}", a_publisher())
 
     assert isinstance(posted, Posted) and posted.thread_id is not None
-    assert len(trips.reads) == 1
-    assert {"channel_settings", "briefs", "subscriptions"} <= trips.reads[0].tables
-    assert [sorted(t.tables) for t in trips.writes] == [
-        ["link_claims"],
-        ["article_texts", "articles", "briefs", "link_claims"],  # with the text (issue 12)
-        ["briefs"],
-    ]
-    assert len(trips.transactions) == 4
+    assert len(trips.transactions) == 2
+    opening, record = trips.transactions
+    assert {"channel_settings", "link_claims", "briefs", "subscriptions"} <= opening.tables
+    assert sorted(record.tables) == ["article_texts", "articles", "briefs", "link_claims"]
     assert len(trips.statements_on("channel_settings")) == 1  # the policy, read once
-    # the link's url_key, handed to the briefer with the link; the article's, of its own address
-    # once read (issue 17: a variant is known to be one only after the fetch)
-    assert keys == [URL, URL]
+    # the link's url_key, handed to the briefer with the link; the article is at that address,
+    # so its key is not computed again
+    assert keys == [URL]
     assert briefer.keys == [url_key(URL)]
+    async with sessionmaker() as session:
+        recorded = await stored_briefs.brief_by_message(session, GUILD, posted.message_id)
+    assert recorded.thread_id == posted.thread_id  # recorded with the brief, not after
