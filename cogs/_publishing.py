@@ -147,7 +147,7 @@ class ChannelPublisher:
                 return message_id
             if not isinstance(exc, (discord.Forbidden, discord.DiscordServerError)):
                 raise  # a malformed request is a bug, not a fault to live with
-            # The brief is posted (and recorded next): better without a thread than lost.
+            # The brief is posted and recorded: better without a thread than lost.
             log.warning(
                 "could not open a thread on brief %s in channel %s (%s); it stays without one",
                 message_id,

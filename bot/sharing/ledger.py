@@ -5,8 +5,9 @@ from :mod:`bot.sharing.recovery`.
 - :meth:`Ledger.open`: before any work, one transaction: the channel's policy, the claim of
   each ``(message id, url key)``, the recent brief of each link, the server's subscriptions, site
   rules and hourly counts;
-- :meth:`Ledger.record`: after the post and the thread, one transaction: the article, its text,
-  the brief with its thread, the completed claim;
+- :meth:`Ledger.record`: after the post, one transaction: the article, its text, the brief with
+  the thread it will have, the completed claim (:meth:`Ledger.set_thread` corrects the thread
+  when none opened);
 - :meth:`Ledger.earlier_brief`: the second look of a re-share, under the article's own key (only
   for a variant whose key the pasted link did not show);
 - :meth:`Ledger.finish`, :meth:`Ledger.fail`: a claim's other ends; :meth:`Ledger.claim`: a claim
@@ -231,6 +232,11 @@ class Ledger:
                 session, share.message_id, key, owner=self.owner, now=now, brief_id=record.id
             )
         return record.id
+
+    async def set_thread(self, brief_id: int, thread_id: int | None) -> None:
+        """Correct the brief's thread: the one opened was not the one expected (or none was)."""
+        async with self.sessions() as session, session.begin():
+            await stored_briefs.set_brief_thread(session, brief_id, thread_id)
 
     async def finish(self, share: Share, key: str, *, brief_id: int | None) -> None:
         """End the claim as done (a pointer to an earlier brief: ``brief_id`` None)."""

@@ -12,17 +12,18 @@ in, and what closes each:
   ``claimed``. :meth:`Recovery.recover`, run once after the bot is ready, takes it over
   (:func:`~bot.storage.claims.reclaim_stale`), re-reads the sharer's message through the
   :class:`Reopener` and briefs it again.
-- **posted, not recorded** (Discord created the message, and perhaps its thread; the process
-  died before the claim said so): every brief is posted with a nonce derived from the claim
+- **posted, not recorded** (Discord created the message; the process died before the claim said
+  so): every brief is posted with a nonce derived from the claim
   (:func:`~bot.sharing.ledger.claim_nonce`) and ``enforce_nonce``, so for the few minutes Discord
   remembers nonces the re-post returns the first message instead of creating a second, and
   recovery records that one. A claim older than :data:`NONCE_TRUST` is past
   that memory: recovery first asks the channel for a brief of ours already replying to the
   message with that link (:meth:`~bot.sharing.types.RecoveryPublisher.find_brief`) and adopts it
-  instead of posting. Either way the thread already opened on it is reused, then recorded.
-- **recorded**: the brief with its thread, its article and the completed claim are one
-  transaction; after it, a crash can cost the thread's opening message or notifications (never
-  a second brief).
+  instead of posting.
+- **recorded**: the brief (with the id its thread will have: a message's thread takes the
+  message's id), its article and the completed claim are one transaction; after it, a crash can
+  cost the thread (the record then names a thread never opened), its opening message or
+  notifications (never a second brief).
 
 Whose claims recovery takes: never this process's own. A ``claimed`` claim of a process known to be
 gone (same host, and its pid is not running, or is ours under another token: a container restart)

@@ -69,11 +69,12 @@ class Sharing:
     5. **Post** the brief as a reply to the sharer, with a nonce derived from the claim
        (:func:`~bot.sharing.ledger.claim_nonce`), so a retry after an unknown outcome returns the
        first message.
-    6. **Open the thread** on the brief, named after the headline (when the channel has threads;
-       one already there is reused).
-    7. **Record** the article, its text, the brief with its thread and the completed claim: one
-       write transaction, before anything else is done with the message, so a retry never posts
-       a second brief. (Should the thread fail with a bug, the brief is recorded all the same.)
+    6. **Record** the article, its text, the brief and the completed claim: one write
+       transaction, before anything else is done with the message, so a retry never posts a
+       second brief. The brief is recorded with its thread to be: Discord gives a thread started
+       from a message the message's id.
+    7. **Open the thread** on the brief, named after the headline (when the channel has threads);
+       only when none opens (no permission, Discord refused) is the record corrected.
     8. **Call subscribers in** (:class:`~bot.sharing.notify.Notifier`): the thread's first message
        names the sharer and mentions the subscribers whose topics matched (only those who can
        read the channel, each once, at most ``notify_max_per_brief``), recorded once posted;
@@ -95,10 +96,11 @@ class Sharing:
     when the other looks), as two pastes of one link in two messages already can.
 
     A brief with no subscribers thus costs two transactions, the opening (which claims) and the
-    record (issue 11), one policy read, one ``url_key`` when the article is at the pasted address
-    and one parse job (:mod:`bot.sharing.pipeline`). A link that cannot be briefed fails its
-    claim and gets what the channel's ``on_failure`` says (:class:`~bot.choices.FailureMode`): a
-    reaction, a short reply, or nothing. Only :class:`UserFacingError` is handled here; anything
+    record (issue 11; a third only when its thread did not open), one policy read, one
+    ``url_key`` when the article is at the pasted address and one parse job
+    (:mod:`bot.sharing.pipeline`). A link that cannot be briefed fails its claim and gets what
+    the channel's ``on_failure`` says (:class:`~bot.choices.FailureMode`): a reaction, a short
+    reply, or nothing. Only :class:`UserFacingError` is handled here; anything
     else is a bug and propagates to the caller, who logs it.
 
     At shutdown the Discord side lets in-flight shares finish for a short grace, then cancels
@@ -379,18 +381,19 @@ class Sharing:
             failures.log_cancelled(exc, share, brief.url)
             await self.fail_claim(share, key, give_up=False)
             raise
-        # The thread before the record, so that one write records both: once the message exists
-        # a crash (or a bug here) must not lose it, so whatever happens the brief is recorded
-        # before anything goes on; a crash before the record is recovery's (the nonce returns
-        # the first post, the thread already there is reused).
+        # Recorded before the thread is opened: once the message exists, the claim must say so,
+        # or a retry would post a second brief. Discord gives a thread started from a message
+        # that message's id, so the record carries the thread to be (one write for both, and a
+        # re-share points to it from the start); corrected only when none opens.
+        expected = message_id if policy.threads else None
+        brief_id = await self.ledger.record(share, key, article_key, brief, message_id, expected)
         thread_id: int | None = None
         try:
             if policy.threads:
                 thread_id = await publisher.open_thread(message_id, thread_name(brief))
-        except BaseException:
-            await self.ledger.record(share, key, article_key, brief, message_id, None)
-            raise
-        brief_id = await self.ledger.record(share, key, article_key, brief, message_id, thread_id)
+        finally:
+            if thread_id != expected:
+                await self.ledger.set_thread(brief_id, thread_id)
         notified = await self.notifier.notify(
             share.author_id,
             context.subscriptions,

@@ -63,7 +63,6 @@ class RecordingPublisher:
         self,
         *,
         readers: set[int] | None = None,
-        thread_exists: bool = False,
         can_thread: bool = True,
         existing: int | None = None,
         refuse_thread_posts: frozenset[int] = frozenset(),
@@ -73,7 +72,6 @@ class RecordingPublisher:
         self.existing = existing
         self.looked_for: list[str] = []
         self.nonces: list[str] = []
-        self.thread_exists = thread_exists
         self.can_thread = can_thread
         self.posted: list[Brief] = []
         self.threads: list[tuple[int, str]] = []
@@ -106,7 +104,7 @@ class RecordingPublisher:
         self.threads.append((message_id, name))
         if not self.can_thread:
             return None
-        return message_id if self.thread_exists else self._id()
+        return message_id  # Discord: a thread started from a message has the message's id
 
     async def can_read(self, user_ids: Sequence[int]) -> set[int]:
         self.looked_up.extend(user_ids)

@@ -342,12 +342,19 @@ async def test_paced_dms_run_in_the_background_and_a_shutdown_drops_the_rest_unr
     assert await _recorded(sessionmaker, posted.brief_id) == {999, 1000}
 
 
-async def test_an_existing_thread_is_reused(
-    sharing: Sharing, sessionmaker: async_sessionmaker[AsyncSession]
+async def test_a_brief_without_its_thread_is_recorded_without_one(
+    sharing: Sharing, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    publisher = a_publisher(thread_exists=True)
-    [posted] = await sharing.share_message(a_share(1), URL, publisher)
-    assert isinstance(posted, Posted) and posted.thread_id == posted.message_id
+    # The record carries the thread the brief is expected to get (its message's id): when none
+    # opens, one more write says so, and a re-share does not point to a thread that is not there.
+    trips = RoundTrips()
+    trips.attach(engine)
+    [posted] = await sharing.share_message(a_share(1), URL, a_publisher(can_thread=False))
+    [again] = await sharing.share_message(a_share(2), URL, a_publisher())
+
+    assert isinstance(posted, Posted) and posted.thread_id is None
+    assert isinstance(again, Pointed) and again.earlier.thread_id is None
+    assert sum(s.startswith("UPDATE briefs") for t in trips.transactions for s in t.statements) == 1
 
 
 async def test_a_publishing_crash_leaves_the_claim_retryable(
