@@ -125,16 +125,7 @@ class Ledger:
                 claimed = [
                     key
                     for key in unique
-                    if await stored_claims.take_claim(
-                        session,
-                        share.message_id,
-                        key,
-                        owner=self.owner,
-                        guild_id=share.guild_id,
-                        channel_id=share.channel_id,
-                        now=self.clock.now(),
-                        retake_own_failure=retake_own_failure,
-                    )
+                    if await self._take(session, share, key, retake_own_failure=retake_own_failure)
                 ]
             if not claimed:
                 return ShareContext(policy)  # a redelivery: nothing of this share is ours
@@ -170,16 +161,22 @@ class Ledger:
 
     async def claim(self, share: Share, key: str) -> bool:
         """Claim ``key`` in the share's message, committed at once; whether this process won."""
-        async with self.sessions() as session:
-            return await stored_claims.claim_link(
-                session,
-                share.message_id,
-                key,
-                owner=self.owner,
-                guild_id=share.guild_id,
-                channel_id=share.channel_id,
-                now=self.clock.now(),
-            )
+        async with self.sessions() as session, session.begin():
+            return await self._take(session, share, key)
+
+    async def _take(
+        self, session: AsyncSession, share: Share, key: str, *, retake_own_failure: bool = True
+    ) -> bool:
+        return await stored_claims.take_claim(
+            session,
+            share.message_id,
+            key,
+            owner=self.owner,
+            guild_id=share.guild_id,
+            channel_id=share.channel_id,
+            now=self.clock.now(),
+            retake_own_failure=retake_own_failure,
+        )
 
     async def record(
         self,

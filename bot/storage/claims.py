@@ -1,9 +1,10 @@
 """Link claims: who is briefing a (message, link), so each is briefed once by one process.
 
 Every function takes an :class:`AsyncSession` first; the caller owns the transaction and commits,
-except where a docstring says the function commits: a claim has to be visible to every other
-process the moment it is won. Races on the unique key end as domain results (``False``), never as
-``IntegrityError``: ``INSERT … ON CONFLICT``, which SQLite and PostgreSQL share.
+except where a docstring says the function commits. A claim has to be visible to every other
+process the moment it is won: its caller commits it before any work. Races on the unique key
+end as domain results (``False``), never as ``IntegrityError``: ``INSERT … ON CONFLICT``, which
+SQLite and PostgreSQL share.
 """
 
 from __future__ import annotations
@@ -20,32 +21,6 @@ from bot.storage.dialect import insert
 from bot.storage.models import LinkClaim
 
 log = logging.getLogger(__name__)
-
-
-async def claim_link(
-    session: AsyncSession,
-    message_id: int,
-    url_key: str,
-    *,
-    owner: str,
-    guild_id: int | None = None,
-    channel_id: int | None = None,
-    now: dt.datetime,
-    retake_own_failure: bool = True,
-) -> bool:
-    """:func:`take_claim`, committed at once, so the claim holds for every other process."""
-    won = await take_claim(
-        session,
-        message_id,
-        url_key,
-        owner=owner,
-        guild_id=guild_id,
-        channel_id=channel_id,
-        now=now,
-        retake_own_failure=retake_own_failure,
-    )
-    await session.commit()
-    return won
 
 
 async def take_claim(

@@ -61,8 +61,8 @@ async def _claim(
     url: str = URL,
     at: dt.datetime = NOW - dt.timedelta(minutes=1),  # an earlier process, a minute ago
 ) -> None:
-    async with sessions() as session:
-        assert await stored_claims.claim_link(
+    async with sessions() as session, session.begin():
+        assert await stored_claims.take_claim(
             session,
             message_id,
             url_key(url),
