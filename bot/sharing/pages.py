@@ -116,15 +116,20 @@ class PageStore:
         waiting = False
         while True:
             now = self._clock.now()
-            async with self._sessions() as session, session.begin():
-                taken = await stored_pages.take_page(
-                    session,
-                    key,
-                    owner=self.owner,
-                    now=now,
-                    fresh_since=now - self._fresh,
-                    claim_until=now + self._claim_for,
-                )
+            try:
+                async with self._sessions() as session, session.begin():
+                    taken = await stored_pages.take_page(
+                        session,
+                        key,
+                        owner=self.owner,
+                        now=now,
+                        fresh_since=now - self._fresh,
+                        claim_until=now + self._claim_for,
+                    )
+            except SQLAlchemyError:
+                # The database out of reach costs a fetch of our own, never the brief.
+                log.warning("page %s: the shared pages cannot be read; fetching it here", key)
+                return None
             if taken.won:
                 if waiting:
                     log.info("page %s: the other fetcher's claim expired; fetching it here", key)

@@ -12,6 +12,7 @@ import ipaddress
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -189,6 +190,19 @@ async def test_a_waiter_gives_up_at_its_deadline(
     assert await fetching.pages.take(key, within=WAIT_S) is None
     with pytest.raises(FetchTimeout):
         await waiting.pages.take(key, within=0.05)
+
+
+async def test_shared_pages_out_of_reach_cost_a_fetch_not_the_brief(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    # A database that cannot be opened (here: its folder does not exist).
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'gone' / 'newslink.db'}")
+    try:
+        pages = PageStore(session_factory(engine), clock=clock, fresh=FRESH, claim_for=CLAIM)
+        assert await pages.take("news.example/a", within=WAIT_S) is None  # fetch it here
+        await pages.release("news.example/a")  # logged, not raised
+    finally:
+        await engine.dispose()
 
 
 def test_an_article_reads_back_whole_from_its_stored_data() -> None:
