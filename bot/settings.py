@@ -404,6 +404,20 @@ class Settings:
         _parse_positive_float,
         "How long a failed fetch is remembered.",
     )
+    page_cache_minutes: int = _setting(
+        "PAGE_CACHE_MINUTES",
+        "60",
+        _parse_non_negative_int,
+        "On PostgreSQL, an article any process of the bot fetched within this many minutes is "
+        "reused by the others instead of fetched again (0: each process fetches its own).",
+    )
+    page_claim_seconds: float = _setting(
+        "PAGE_CLAIM_SECONDS",
+        "10",
+        _parse_positive_float,
+        "Seconds another process waits for the one fetching a page before fetching it itself "
+        "(the fetcher may have died); less than BRIEF_TIMEOUT, so the waiter has time left.",
+    )
     fetch_user_agent: str = _setting(
         "FETCH_USER_AGENT",
         "newslink/0.1 (Discord news-link bot; +https://github.com/newslink)",

@@ -6,6 +6,7 @@ services the cogs call (:class:`~bot.sharing.Sharing`, :class:`~bot.following.Fo
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +30,7 @@ from bot.model.client import ModelClient, create_model_session
 from bot.settings import Settings
 from bot.sharing.jobs import PRELOAD, warm_parsers
 from bot.sharing.notify import Pacer
+from bot.sharing.pages import PageStore
 from bot.sharing.pipeline import Briefer
 from bot.sharing.service import Sharing
 from bot.storage.database import create_engine, session_factory, upgrade_to_head
@@ -152,6 +154,7 @@ async def open_briefer(
     pool: ParsePool | None = None,
     prime: bool | None = None,
     budget: Budget | None = None,
+    pages: PageStore | None = None,
 ) -> AsyncIterator[Briefer]:
     """The HTTP session, parse pool (``settings.parse_workers``) and fetcher behind a Briefer.
 
@@ -180,12 +183,29 @@ async def open_briefer(
             fetcher = Fetcher(http, settings)
             try:
                 async with open_commentator(settings, budget=budget) as commentator:
-                    yield Briefer(fetcher, pool, settings, clock=clock, commentator=commentator)
+                    yield Briefer(
+                        fetcher, pool, settings, clock=clock, commentator=commentator, pages=pages
+                    )
             finally:
                 await fetcher.close()  # cancel fetches still in flight before the session closes
     finally:
         if own_pool:
             pool.close()
+
+
+def _pages(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], dialect: str, clock: Clock
+) -> PageStore | None:
+    """The pages shared across processes: only PostgreSQL runs several (SQLite's one process
+    has its in-memory cache)."""
+    if settings.page_cache_minutes == 0 or dialect != "postgresql":
+        return None
+    return PageStore(
+        sessions,
+        clock=clock,
+        fresh=dt.timedelta(minutes=settings.page_cache_minutes),
+        claim_for=dt.timedelta(seconds=settings.page_claim_seconds),
+    )
 
 
 @asynccontextmanager
@@ -199,9 +219,10 @@ async def open_services(
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     budget = Budget(UsageStore(sessions), clock, settings.llm_daily_tokens)
+    pages = _pages(settings, sessions, engine.dialect.name, clock)
     try:
         async with (
-            open_briefer(settings, clock=clock, pool=pool, budget=budget) as briefer,
+            open_briefer(settings, clock=clock, pool=pool, budget=budget, pages=pages) as briefer,
             create_model_session(settings) as model_http,
         ):
             model_client = (

@@ -2,9 +2,11 @@
 
 - :mod:`bot.sharing.service`: :class:`~bot.sharing.service.Sharing`, the orchestration (its class
   docstring narrates the pipeline step by step);
+- :mod:`bot.sharing.ledger`: every database transaction of a share (context, claim, record);
 - :mod:`bot.sharing.types`: shares, the Discord side's ``Publisher``, policies, outcomes;
 - :mod:`bot.sharing.pipeline`: the ``Briefer``, from a link to a brief;
 - :mod:`bot.sharing.jobs`: what the parse worker runs (kept light: a worker imports only it);
+- :mod:`bot.sharing.failures`: what a share that cannot go on shows and logs;
 - :mod:`bot.sharing.notify`: calling subscribers in (who, in which order, how fast);
 - :mod:`bot.sharing.recovery`: after a start, claims left by crashes and links missed offline.
 

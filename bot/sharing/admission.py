@@ -15,7 +15,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import SiteNotAllowed, TooManyBriefs
+from bot.errors import Refused, SiteNotAllowed, TooManyBriefs
 from bot.fetch.domains import registrable_domain
 from bot.sharing.types import Share
 from bot.storage import guilds as stored_guilds
@@ -66,6 +66,30 @@ def limit_refusal(
             detail=f"channel {share.channel_id} over the hourly limit",
         )
     return None
+
+
+def admit(
+    share: Share,
+    url: str,
+    rules: dict[str, str],
+    *,
+    counts: tuple[int, int] | None,
+    per_member: int | None,
+    per_channel: int | None,
+) -> None:
+    """Raise :class:`~bot.errors.Refused` when the server's site ``rules`` or (``counts``: the
+    last hour's briefs by the sharer and in the channel, None: not checked) hourly limits say no."""
+    refusal: Refused | None = site_refusal(rules, url)
+    if refusal is None and counts is not None:
+        refusal = limit_refusal(
+            share,
+            by_sharer=counts[0],
+            in_channel=counts[1],
+            per_member=per_member,
+            per_channel=per_channel,
+        )
+    if refusal is not None:
+        raise refusal
 
 
 async def read_counts(session: AsyncSession, share: Share, *, now: dt.datetime) -> tuple[int, int]:

@@ -12,7 +12,9 @@
 
 Extracted articles are shared: simultaneous requests for one URL fetch and read it once (the
 others compose their own brief of it, one job each), and the article is kept for as long as the
-fetcher keeps the page; a brief of a kept article is one compose job.
+fetcher keeps the page; a brief of a kept article is one compose job. Across processes (several
+bot processes on one PostgreSQL), an article not kept here is asked of the others first
+(:class:`~bot.sharing.pages.PageStore`): one fetch per page for the whole bot.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from bot.fetch.sites import unwrap
 from bot.fetch.urls import article_address, url_key
 from bot.settings import Settings
 from bot.sharing.jobs import read_and_brief
+from bot.sharing.pages import PageStore
 from bot.workers import ParsePool
 
 log = logging.getLogger(__name__)
@@ -59,7 +62,10 @@ class Briefer:
         clock: Clock,
         timer: Callable[[], float] = time.monotonic,
         commentator: Commentator | None = None,
+        pages: PageStore | None = None,
     ) -> None:
+        # The pages shared with the bot's other processes (None: this process is the only one).
+        self.pages = pages
         # The model's commentary (None: no LLM_BASE_URL, the article's own words only).
         self.commentator = commentator
         self._fetcher = fetcher
@@ -181,6 +187,25 @@ class Briefer:
             done.exception()  # retrieved here, so a failure nobody awaits is not logged as lost
 
     async def _read(
+        self, url: str, key: str, deadline: float, *, take: str | None, length: str
+    ) -> Brief:
+        """A page not in this process's memory: read back from another process's fetch, or
+        fetched and read here (and then shared)."""
+        if self.pages is None:
+            return await self._fetch_and_read(url, key, deadline, take=take, length=length)
+        shared = await self.pages.take(key, within=deadline - self._timer())
+        if shared is not None:
+            self._remember(key, shared, self._settings.fetch_cache_seconds)
+            return await self._compose(shared, deadline, take=take, length=length)
+        try:
+            brief = await self._fetch_and_read(url, key, deadline, take=take, length=length)
+        except BaseException:
+            await self.pages.release(key)
+            raise
+        await self.pages.store(key, brief.article)
+        return brief
+
+    async def _fetch_and_read(
         self, url: str, key: str, deadline: float, *, take: str | None, length: str
     ) -> Brief:
         # A known wrapper is not opened: the link it carries is fetched, with every check.

@@ -4,7 +4,7 @@ process was connected.
 Crashes and restarts
 --------------------
 A claim is the promise that a link will end with exactly one brief or a recorded give-up. Its
-``owner`` is a process (host, pid and a random token, :func:`~bot.sharing.service.default_owner`),
+``owner`` is a process (host, pid and a random token, :func:`~bot.sharing.ledger.default_owner`),
 so a later process can tell a dead owner's claims from live ones. The windows a process can die
 in, and what closes each:
 
@@ -14,14 +14,16 @@ in, and what closes each:
   :class:`Reopener` and briefs it again.
 - **posted, not recorded** (Discord created the message; the process died before the claim said
   so): every brief is posted with a nonce derived from the claim
-  (:func:`~bot.sharing.service.claim_nonce`) and ``enforce_nonce``, so for the few minutes Discord
+  (:func:`~bot.sharing.ledger.claim_nonce`) and ``enforce_nonce``, so for the few minutes Discord
   remembers nonces the re-post returns the first message instead of creating a second, and
-  recovery records that one. A claim older than :data:`~bot.sharing.service.NONCE_TRUST` is past
+  recovery records that one. A claim older than :data:`NONCE_TRUST` is past
   that memory: recovery first asks the channel for a brief of ours already replying to the
   message with that link (:meth:`~bot.sharing.types.RecoveryPublisher.find_brief`) and adopts it
   instead of posting.
-- **recorded**: the brief, its article and the completed claim are one transaction; after it, a
-  crash can cost the thread, its opening message or notifications (never a second brief).
+- **recorded**: the brief (with the id its thread will have: a message's thread takes the
+  message's id), its article and the completed claim are one transaction; after it, a crash can
+  cost the thread (the record then names a thread never opened), its opening message or
+  notifications (never a second brief).
 
 Whose claims recovery takes: never this process's own. A ``claimed`` claim of a process known to be
 gone (same host, and its pid is not running, or is ours under another token: a container restart)
@@ -368,7 +370,7 @@ class Recovery:
                 claim.attempts + 1,
                 self.sharing.max_attempts,
             )
-            context = await self.sharing.read_context(reopened.share, [key])
+            context = await self.sharing.ledger.open(reopened.share, [key], claim=False)
             # Within Discord's nonce memory the nonce alone stops a second post; past it, look.
             adopt = reopened.publisher if now - claim.claimed_at > NONCE_TRUST else None
             return await self.sharing.run_claimed(

@@ -90,8 +90,8 @@ async def record_brief(
     return brief
 
 
-async def set_brief_thread(session: AsyncSession, brief_id: int, thread_id: int) -> None:
-    """Remember the discussion thread opened under a brief (it is created after the message)."""
+async def set_brief_thread(session: AsyncSession, brief_id: int, thread_id: int | None) -> None:
+    """Remember the discussion thread opened under a brief (None: none could be opened)."""
     await session.execute(
         update(BriefRecord)
         .where(BriefRecord.id == brief_id)

@@ -1,9 +1,10 @@
 """Link claims: who is briefing a (message, link), so each is briefed once by one process.
 
 Every function takes an :class:`AsyncSession` first; the caller owns the transaction and commits,
-except where a docstring says the function commits: a claim has to be visible to every other
-process the moment it is won. Races on the unique key end as domain results (``False``), never as
-``IntegrityError``: ``INSERT … ON CONFLICT``, which SQLite and PostgreSQL share.
+except where a docstring says the function commits. A claim has to be visible to every other
+process the moment it is won: its caller commits it before any work. Races on the unique key
+end as domain results (``False``), never as ``IntegrityError``: ``INSERT … ON CONFLICT``, which
+SQLite and PostgreSQL share.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from bot.storage.models import LinkClaim
 log = logging.getLogger(__name__)
 
 
-async def claim_link(
+async def take_claim(
     session: AsyncSession,
     message_id: int,
     url_key: str,
@@ -35,12 +36,14 @@ async def claim_link(
 ) -> bool:
     """Claim the briefing of ``url_key`` in message ``message_id``; True if this caller won.
 
-    Commits the session, so the claim holds for every other process at once: a message Discord
-    delivers twice (reconnect, resume) is briefed by whichever handler claims it first. A claim
-    that ``failed`` (Discord or the database was down; nothing was posted) is taken over, so the
-    link can be retried by sharing the same message again; a posted or given-up one never is.
-    ``retake_own_failure=False`` takes over only another owner's failure (catch-up at start: a
-    link this process already tried and failed on is not tried again behind the member's back).
+    The caller commits, before any work: from then on the claim holds for every other process,
+    and a message Discord delivers twice (reconnect, resume) is briefed by whichever handler
+    claimed it first (on PostgreSQL a second claimer of the same row waits for the first one's
+    commit, then loses). A claim that ``failed`` (Discord or the database was down; nothing was
+    posted) is taken over, so the link can be retried by sharing the same message again; a
+    posted or given-up one never is. ``retake_own_failure=False`` takes over only another
+    owner's failure (catch-up at start: a link this process already tried and failed on is not
+    tried again behind the member's back).
     """
     retakable = LinkClaim.state == ClaimState.FAILED
     if not retake_own_failure:
@@ -71,7 +74,6 @@ async def claim_link(
         .returning(LinkClaim.id)
     )
     won = (await session.execute(statement)).scalar_one_or_none() is not None
-    await session.commit()
     if not won:
         log.info("link %s in message %s is already claimed", url_key, message_id)
     return won

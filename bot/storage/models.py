@@ -355,3 +355,18 @@ class IdentifyBucket(Base):
 
     bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     identified_at: Mapped[dt.datetime] = mapped_column()
+class Page(Base):
+    """A page's extracted article shared by the processes of one bot (issue 14): stored by the
+    fetched link's ``url_key`` with its fetch time, and the claim of the process fetching it now
+    (``fetcher``, until ``claim_expires_at``: a fetcher that died is taken over after that).
+
+    ``article`` is the article as plain data (:mod:`bot.sharing.pages` converts it); None while
+    the first fetch runs. Reused for ``PAGE_CACHE_MINUTES`` after ``fetched_at``, then purged."""
+
+    __tablename__ = "pages"
+
+    url_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    article: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fetched_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    fetcher: Mapped[str | None] = mapped_column(String(64))
+    claim_expires_at: Mapped[dt.datetime | None] = mapped_column()

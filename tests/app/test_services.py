@@ -42,3 +42,18 @@ async def test_the_services_own_pool_is_closed_with_them(tmp_path: Path) -> None
         assert await pool.run(10.0, os.getpid) != os.getpid()
     with pytest.raises(ExtractionError):
         await pool.run(10.0, os.getpid)
+
+
+@pytest.mark.parametrize("minutes", [60, 0])
+async def test_pages_are_shared_across_processes_only_on_postgresql(
+    migrated_database_url: str, backend: str, parse_pool: ParsePool, minutes: int
+) -> None:
+    # Several processes need PostgreSQL; SQLite's one process has its in-memory cache.
+    settings = dataclasses.replace(
+        Settings(), database_url=migrated_database_url, page_cache_minutes=minutes
+    )
+    async with open_services(
+        settings, clock=SystemClock(), migrate=False, pool=parse_pool
+    ) as services:
+        shared = services.briefer.pages is not None
+    assert shared == (backend == "postgres" and minutes > 0)

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.article.types import Article
-from bot.briefing.types import Brief
 from bot.choices import FailureMode
 from bot.clock import FixedClock
 from bot.errors import SiteNotAllowed, TooManyBriefs
@@ -19,7 +18,7 @@ from bot.sharing.service import Sharing
 from bot.sharing.types import Failed, Pointed, Posted, Share
 from bot.storage import settings as stored_settings
 from bot.storage import sites as stored_sites
-from tests.sharing.test_service import ARTICLE, FakeBriefer, RecordingPublisher
+from tests.sharing._fakes import ARTICLE, FakeBriefer, RecordingPublisher
 
 GUILD, CHANNEL, SHARER, OTHER = 10, 20, 30, 31
 BBC = "https://www.bbc.co.uk/news/world-1"
@@ -31,28 +30,12 @@ def _urls(*urls: str) -> dict[str, Article]:
     return {u: dataclasses.replace(ARTICLE, url=u) for u in urls}
 
 
-class RedirectingBriefer(FakeBriefer):
-    """A shortener: the brief is of the page the short link led to."""
-
-    async def brief(
-        self,
-        url: str,
-        *,
-        key: str | None = None,
-        take: str | None = None,
-        length: str = "standard",
-        commentary: str = "article",
-        guild_id: int | None = None,
-    ) -> Brief:
-        brief = await super().brief(
-            url, key=key, take=take, length=length, commentary=commentary, guild_id=guild_id
-        )
-        return dataclasses.replace(brief, url=CNN) if url == SHORT else brief
-
-
 @pytest.fixture
 def briefer() -> FakeBriefer:
-    return RedirectingBriefer(_urls(BBC, CNN, SHORT, *(f"{BBC}?n={n}" for n in range(6))))
+    # a shortener: the brief is of the page the short link led to
+    return FakeBriefer(
+        _urls(BBC, CNN, SHORT, *(f"{BBC}?n={n}" for n in range(6))), redirects={SHORT: CNN}
+    )
 
 
 def _sharing(

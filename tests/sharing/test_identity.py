@@ -25,7 +25,7 @@ from bot.storage import briefs as stored_briefs
 from bot.workers import ParsePool
 from tests._article_page import article_html
 from tests.fetch.test_fetcher import FakeResolver
-from tests.sharing.test_service import RecordingPublisher
+from tests.sharing._fakes import RecordingPublisher
 
 HOSTS = (
     "www.courier.co.uk",

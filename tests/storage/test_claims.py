@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,11 +15,18 @@ from bot.storage.models import LinkClaim
 T0 = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
 
 
+async def _committed_claim(session: AsyncSession, *args: Any, **kwargs: Any) -> bool:
+    """A claim committed at once, as a share's opening commits it (bot.sharing.ledger)."""
+    won = await repo.take_claim(session, *args, **kwargs)
+    await session.commit()
+    return won
+
+
 async def _claim(
     sessionmaker: async_sessionmaker[AsyncSession], owner: str, now: dt.datetime = T0
 ) -> bool:
     async with sessionmaker() as session:
-        return await repo.claim_link(session, 111, "example.org/a", owner=owner, now=now)
+        return await _committed_claim(session, 111, "example.org/a", owner=owner, now=now)
 
 
 async def test_concurrent_claims_have_exactly_one_winner(
@@ -30,7 +38,7 @@ async def test_concurrent_claims_have_exactly_one_winner(
 
         async def claim(owner: str, key: str = key) -> bool:
             async with sessionmaker() as session:
-                return await repo.claim_link(session, 42, key, owner=owner, now=T0)
+                return await _committed_claim(session, 42, key, owner=owner, now=T0)
 
         results = await asyncio.gather(*(claim(f"proc-{i}") for i in range(4)))
         assert sorted(results) == [False, False, False, True]
@@ -47,10 +55,10 @@ async def test_same_url_in_another_message_is_a_new_claim(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessionmaker() as session:
-        assert await repo.claim_link(session, 1, "k", owner="a", now=T0)
-        assert await repo.claim_link(session, 2, "k", owner="a", now=T0)
-        assert await repo.claim_link(session, 1, "k2", owner="a", now=T0)
-        assert not await repo.claim_link(session, 1, "k", owner="b", now=T0)
+        assert await _committed_claim(session, 1, "k", owner="a", now=T0)
+        assert await _committed_claim(session, 2, "k", owner="a", now=T0)
+        assert await _committed_claim(session, 1, "k2", owner="a", now=T0)
+        assert not await _committed_claim(session, 1, "k", owner="b", now=T0)
 
 
 async def test_complete_and_fail_only_by_owner(
@@ -73,10 +81,10 @@ async def test_stale_claims_are_found_and_reclaimed_once(
 ) -> None:
     assert await _claim(sessionmaker, "crashed", now=T0)
     async with sessionmaker() as session:
-        assert await repo.claim_link(
+        assert await _committed_claim(
             session, 222, "fresh", owner="alive", now=T0 + dt.timedelta(minutes=9)
         )
-        assert await repo.claim_link(session, 333, "done", owner="alive", now=T0)
+        assert await _committed_claim(session, 333, "done", owner="alive", now=T0)
         assert await repo.complete_claim(session, 333, "done", owner="alive", now=T0)
         await session.commit()
 
@@ -112,8 +120,8 @@ async def test_failed_claim_can_be_retried_given_up_cannot(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessionmaker() as session:
-        assert await repo.claim_link(session, 1, "f", owner="a", now=T0)
-        assert await repo.claim_link(session, 2, "g", owner="a", now=T0)
+        assert await _committed_claim(session, 1, "f", owner="a", now=T0)
+        assert await _committed_claim(session, 2, "g", owner="a", now=T0)
         assert await repo.fail_claim(session, 1, "f", owner="a", now=T0)
         assert await repo.fail_claim(session, 2, "g", owner="a", give_up=True, now=T0)
         await session.commit()
