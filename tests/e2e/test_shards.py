@@ -247,8 +247,8 @@ async def test_commands_only_without_asking_for_the_intent(
 async def _leave_a_claim(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
-        async with session_factory(engine)() as session:
-            assert await stored_claims.claim_link(
+        async with session_factory(engine)() as session, session.begin():
+            assert await stored_claims.take_claim(
                 session,
                 4242,
                 url_key("https://example.com/news/left-behind"),

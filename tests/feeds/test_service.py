@@ -321,8 +321,8 @@ async def test_a_share_cut_short_by_a_stop_is_briefed_once_at_the_next_poll(worl
     # A process claimed its first attempt and stopped before posting (claim left "claimed").
     async with world.sessions() as session, session.begin():
         await stored_feeds.start_attempt(session, item.id)
-    async with world.sessions() as session:
-        assert await stored_claims.claim_link(
+    async with world.sessions() as session, session.begin():
+        assert await stored_claims.take_claim(
             session,
             feeds_service.claim_id(item.id, 0),
             "x",
