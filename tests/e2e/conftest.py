@@ -9,6 +9,7 @@ malformed request or ERROR logged by discord.py (see ``tests/fakediscord/fixture
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import html
@@ -56,6 +57,8 @@ def _page(title: str, paragraphs: list[str]) -> bytes:
 @dataclasses.dataclass
 class NewsSite:
     base: str
+    # Requests per path: how many times the bots fetched each page.
+    fetches: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
@@ -74,6 +77,7 @@ async def news_site() -> AsyncIterator[NewsSite]:
     }
 
     async def handler(request: web.Request) -> web.Response:
+        site.fetches[request.path] += 1
         body = pages.get(request.path)
         if body is None:
             return web.Response(status=404, text="not found")
@@ -83,8 +87,9 @@ async def news_site() -> AsyncIterator[NewsSite]:
     app.router.add_get("/{tail:.*}", handler)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
+    site = NewsSite(f"http://127.0.0.1:{server.port}")
     try:
-        yield NewsSite(f"http://127.0.0.1:{server.port}")
+        yield site
     finally:
         await server.close()
 

@@ -328,6 +328,9 @@ async def test_two_processes_with_a_shard_each_form_one_bot_on_postgresql(
         [brief] = briefs(fake, channel)
         assert brief["message_reference"]["message_id"] == message["id"]
     assert len(fake.threads(NEWS)) == len(fake.threads(OTHER_NEWS)) == 1
+    # The page was fetched once: the second process took the first one's article (or waited for
+    # it) from the database (issue 14 item 2).
+    assert news_site.fetches[NATO] == 1, news_site.fetches
     # Each process served its own shard's server only.
     logs = [log.read_text() for _, log in processes]
     assert "health: shards 1 (" in logs[1] and "shards 0" not in logs[1]
