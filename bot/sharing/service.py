@@ -52,7 +52,6 @@ from bot.storage import sites as stored_sites
 from bot.storage import subscriptions as stored_subscriptions
 from bot.storage.briefs import ArticleFacts
 from bot.storage.database import unavailable
-from bot.storage.models import Subscription
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +61,12 @@ _NONCE_CHARS = 25  # Discord's limit for a message nonce
 @dataclass(frozen=True)
 class ShareContext:
     """What a share reads from the database before any work, in one read transaction: the
-    channel's policy, the recent brief of each link (a re-share), the server's subscriptions."""
+    channel's policy, the recent brief of each link (a re-share), the server's topic version (its
+    topic index is cached per process; :class:`~bot.sharing.notify.TopicIndexes`)."""
 
     policy: ChannelPolicy
     earlier: dict[str, EarlierBrief] = field(default_factory=dict)
-    subscriptions: tuple[Subscription, ...] = ()
+    topics_version: int = 0
     # The server's site rules (domain -> allow/block) and the last hour's briefs by the sharer
     # and in the channel, for the server's own limits (:mod:`bot.sharing.admission`).
     sites: dict[str, str] = field(default_factory=dict)
@@ -99,7 +99,7 @@ class Sharing:
        :func:`~bot.fetch.urls.url_key`, computed once and carried through every step below.
     2. **Read the context** in one read transaction (:meth:`read_context`): the channel's policy
        (a pasted link in a channel that is not watched stops here), the recent brief of each link
-       in this server, and the server's subscriptions.
+       in this server, and the server's topic version (its topic index is cached per process).
     3. **Claim** ``(message id, url key)`` before any work, committed at once
        (:func:`~bot.storage.claims.claim_link`). Discord may deliver the same message twice
        (reconnect, resume); only the first delivery wins the claim: one brief is posted.
@@ -219,14 +219,14 @@ class Sharing:
                     earlier[key] = EarlierBrief(
                         found.channel_id, found.brief_message_id, found.thread_id
                     )
-            subscriptions = await stored_subscriptions.all_subscriptions(session, share.guild_id)
+            topics_version = await stored_subscriptions.topic_version(session, share.guild_id)
             sites = await stored_sites.rules(session, share.guild_id)
             by_sharer = in_channel = 0
             if self.briefs_per_member_hour is not None or self.briefs_per_channel_hour is not None:
                 by_sharer, in_channel = await admission.read_counts(
                     session, share, now=self.clock.now()
                 )
-        return ShareContext(policy, earlier, tuple(subscriptions), sites, by_sharer, in_channel)
+        return ShareContext(policy, earlier, topics_version, sites, by_sharer, in_channel)
 
     async def share_message(
         self,
@@ -475,7 +475,8 @@ class Sharing:
                 await stored_briefs.set_brief_thread(session, brief_id, thread_id)
         notified = await self.notifier.notify(
             share.author_id,
-            context.subscriptions,
+            share.guild_id,
+            context.topics_version,
             brief,
             brief_id,
             message_id,

@@ -21,6 +21,7 @@ from bot.storage.models import (
     SiteRule,
     Subscription,
 )
+from bot.storage.subscriptions import bump_topic_version
 
 
 async def briefs_since(
@@ -78,6 +79,8 @@ async def forget_member(session: AsyncSession, guild_id: int, user_id: int) -> t
             Subscription.guild_id == guild_id, Subscription.user_id == user_id
         )
     )
+    if subscriptions.rowcount:  # type: ignore[attr-defined]
+        await bump_topic_version(session, guild_id)
     in_guild = select(BriefRecord.id).where(BriefRecord.guild_id == guild_id)
     notifications = await session.execute(
         delete(DeliveredNotification).where(
@@ -114,4 +117,7 @@ async def purge_guild(session: AsyncSession, guild_id: int) -> None:
             await session.execute(delete(ArticleRecord).where(ArticleRecord.url_key.in_(keys)))
     for model in (Subscription, ChannelSettingsRecord, GuildSettingsRecord, SiteRule, ModelUsage):
         await session.execute(delete(model).where(model.guild_id == guild_id))
+    # Kept, and bumped: a process may still hold the server's index (the version row is a number,
+    # nothing about anyone).
+    await bump_topic_version(session, guild_id)
     await session.execute(delete(GuildDeparture).where(GuildDeparture.guild_id == guild_id))

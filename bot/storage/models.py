@@ -276,3 +276,15 @@ class GuildDeparture(Base):
 
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     left_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class TopicVersion(Base):
+    """How many times a server's subscriptions changed: bumped in the transaction of every change
+    (subscribe, unsubscribe, forget-me, purge), so a process that cached the server's topic index
+    at an older version knows to rebuild it. Never deleted (a purge bumps it too): a version that
+    started again from 0 could meet a stale cache at the same number."""
+
+    __tablename__ = "topic_versions"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -952,7 +952,8 @@ async def test_a_brief_with_no_subscribers_costs_one_read_and_three_writes(
 
     assert isinstance(posted, Posted) and posted.thread_id is not None
     assert len(trips.reads) == 1
-    assert {"channel_settings", "briefs", "subscriptions"} <= trips.reads[0].tables
+    # issue 14: the server's topic version, not its subscriptions (none are read without a match)
+    assert {"channel_settings", "briefs", "topic_versions"} <= trips.reads[0].tables
     assert [sorted(t.tables) for t in trips.writes] == [
         ["link_claims"],
         ["article_texts", "articles", "briefs", "link_claims"],  # with the text (issue 12)
