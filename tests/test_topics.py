@@ -286,3 +286,11 @@ def test_matching_cost_does_not_grow_with_the_topics_length() -> None:
     ratio = _best_of(lambda: long.match(text)) / _best_of(lambda: short.match(text))
     # The old n-gram lookup built every phrase length at every word: 10x the time here.
     assert ratio < 3, f"topics of 8x the words took {ratio:.1f}x the time"
+
+
+def test_an_index_built_in_steps_is_the_index() -> None:
+    topics = ["united", "united states", "united states senate", "senate", "states", "nato"]
+    index, steps = TopicIndex.in_steps(topics, 2)
+    assert sum(1 for _ in steps) > 3  # 6 topics and 8 states, 2 at a time
+    text = BriefText(headline="United States Senate votes on NATO")
+    assert index.match(text) == TopicIndex(topics).match(text) and len(index) == 6

@@ -19,7 +19,8 @@ server (a page that repeats words does):
 (its distinct topics) is cached per process by :class:`TopicIndexes` with the server's topic
 version (:func:`bot.storage.subscriptions.topic_version`, read with the share's context); every
 change to the server's subscriptions, in any process, bumps that version in its own transaction,
-and the next brief that reads a newer version rebuilds the index, once, off the event loop. A brief
+and the next brief that reads a newer version rebuilds the index, once, in short steps between
+which the event loop runs everything else. A brief
 then loads the subscriptions of the topics it matched, nothing else: with 100,000 subscriptions in
 a server, loading them all as rows and building the index on the loop stalled every server's
 events for 2.25 s per brief. An unsubscribe is always honoured, whatever the cache holds: the rows
@@ -206,8 +207,9 @@ class TopicIndexes:
     at; at most ``size`` servers, the least recently used going first.
 
     :meth:`index` rebuilds only for a newer version than the one held, one build per server at a
-    time (briefs arriving meanwhile wait for it and share it), and builds off the event loop: the
-    topics are read (one row per distinct topic), then the automaton is made in a worker thread.
+    time (briefs arriving meanwhile wait for it and share it), and never stalls the event loop:
+    the topics are read (one row per distinct topic, in rounds), then the automaton is built in
+    steps of about a millisecond (:meth:`TopicIndex.in_steps`).
     ``builds`` counts the builds (the bench and the tests read it).
     """
 
@@ -241,9 +243,12 @@ class TopicIndexes:
             if found is not None:
                 return found
             topics = await load()
-            # Some 0.3 s of pure Python for 10,000 topics: in a thread, so the loop keeps running
-            # (the interpreter hands it the GIL every few milliseconds).
-            index = await asyncio.to_thread(TopicIndex, topics)
+            # Some 0.3 s of pure Python for 10,000 topics: built in steps of about a millisecond,
+            # the loop running everything else between them. (A worker thread would hold the GIL
+            # for up to the interpreter's 5 ms switch interval at every one of the loop's wakes.)
+            index, steps = TopicIndex.in_steps(topics)
+            for _ in steps:
+                await asyncio.sleep(0)
             self.builds += 1
             self._entries[guild_id] = (version, index)
             self._entries.move_to_end(guild_id)
