@@ -496,15 +496,24 @@ async def drive_once(args: argparse.Namespace, processes: int, folder: Path) -> 
             "LOG_LEVEL": "WARNING",
             "NEWSLINK_BENCH_MEASURING": str(marker),
         }
-        stall_files = []
+        stall_files: list[Path] = []
+        logs: list[Path] = []
         for p, shards in enumerate(_shard_layout(processes, args.shards_per_process)):
             stall_files.append(folder / f"stall-{processes}-{p}.json")
             env = base_env | shards | {"NEWSLINK_BENCH_STALL_FILE": str(stall_files[-1])}
-            bots.append(
-                await asyncio.create_subprocess_exec(
-                    sys.executable, "-c", _MONITORED_BOT, env=env, cwd=str(ROOT)
+            logs.append(folder / f"bot-{processes}-{p}.log")
+            with logs[-1].open("wb") as output:
+                bots.append(
+                    await asyncio.create_subprocess_exec(
+                        sys.executable,
+                        "-c",
+                        _MONITORED_BOT,
+                        env=env,
+                        cwd=str(ROOT),
+                        stdout=output,
+                        stderr=output,
+                    )
                 )
-            )
         try:
             await fake.wait_for(lambda: fake.identify_count >= processes and fake.connected, 120)
             await asyncio.sleep(3)  # every GUILD_CREATE handled
@@ -544,6 +553,10 @@ async def drive_once(args: argparse.Namespace, processes: int, folder: Path) -> 
     busy = [m.get("loop_busy_ms", float("nan")) for m in monitored]
     latencies = [(min(times) - posted_at[mid]) * 1000 for mid, times in briefed_at.items()]
     briefs = sum(len(times) for times in briefed_at.values())
+    logged = "\n".join(f.read_text(errors="replace") for f in logs)
+    if args.keep_logs:
+        for f in logs:
+            (args.keep_logs / f.name).write_text(f.read_text(errors="replace"))
     return {
         "processes": processes,
         "links": len(links),
@@ -557,10 +570,31 @@ async def drive_once(args: argparse.Namespace, processes: int, folder: Path) -> 
         "worst_stall_ms": round(max(stalls), 1),
         "worst_stall_ms_per_process": [round(s, 1) for s in stalls],
         "worst_loop_busy_ms": round(max(busy), 1),
+        # What the bot logged: errors (tracebacks) and links it gave up on for now.
+        "errors_logged": logged.count(" ERROR "),
+        "not_briefed_now": logged.count("not briefed now"),
     }
 
 
+def _shards_supported() -> bool:
+    """Whether this bot has the SHARD_COUNT/SHARD_IDS settings (issue 14 item 1)."""
+    import dataclasses
+
+    from bot.settings import Settings
+
+    names = {f.name for f in dataclasses.fields(Settings)}
+    return {"shard_count", "shard_ids"} <= names
+
+
 def drive(args: argparse.Namespace) -> dict[str, Any]:
+    if args.processes > 1 and not _shards_supported():
+        log(
+            "this bot has no SHARD_COUNT/SHARD_IDS settings (issue 14 item 1): several processes "
+            "would each run every shard; measuring the one-process run only"
+        )
+        args.processes = 1
+    if args.processes > 1 and not args.postgres:
+        raise SystemExit("several processes share one database: give --postgres URL")
     with tempfile.TemporaryDirectory() as folder:
         log(f"{args.processes} process(es):")
         results = asyncio.run(drive_once(args, args.processes, Path(folder)))
@@ -574,7 +608,7 @@ def drive(args: argparse.Namespace) -> dict[str, Any]:
         f"{args.subscriptions:,} subscriptions in one server, "
         f"{'PostgreSQL' if args.postgres else 'SQLite'}\n"
     )
-    keys = [k for k in runs[0] if k not in ("worst_stall_ms_per_process",)]
+    keys = [k for k in runs[0] if k != "worst_stall_ms_per_process"]
     print("| " + " | ".join(keys) + " |")
     print("|" + "---|" * len(keys))
     for run in runs:
@@ -610,6 +644,7 @@ def main(argv: list[str] | None = None) -> int:
     two.add_argument("--timeout", type=float, default=120, help="seconds to wait for the briefs")
     two.add_argument("--postgres", help="a PostgreSQL database URL of your own: emptied")
     two.add_argument("--json", type=Path, help="where to write the figures")
+    two.add_argument("--keep-logs", type=Path, help="a folder to copy the bots' logs into")
     args = parser.parse_args(argv)
     if args.command == "stall":
         results = stall(args)
