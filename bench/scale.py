@@ -496,6 +496,8 @@ async def drive_once(args: argparse.Namespace, processes: int, folder: Path) -> 
             "LOG_LEVEL": "WARNING",
             "NEWSLINK_BENCH_MEASURING": str(marker),
         }
+        if args.asyncio_debug:  # asyncio logs every callback that ran over 100 ms, by name
+            base_env["PYTHONASYNCIODEBUG"] = "1"
         stall_files: list[Path] = []
         logs: list[Path] = []
         for p, shards in enumerate(_shard_layout(processes, args.shards_per_process)):
@@ -645,6 +647,7 @@ def main(argv: list[str] | None = None) -> int:
     two.add_argument("--postgres", help="a PostgreSQL database URL of your own: emptied")
     two.add_argument("--json", type=Path, help="where to write the figures")
     two.add_argument("--keep-logs", type=Path, help="a folder to copy the bots' logs into")
+    two.add_argument("--asyncio-debug", action="store_true", help="log the slow callbacks")
     args = parser.parse_args(argv)
     if args.command == "stall":
         results = stall(args)
