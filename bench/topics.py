@@ -156,7 +156,7 @@ def _stalls(topics: list[str], page: BriefText, runs: int) -> dict[str, dict[str
     """Worst and median time of one match, per matcher, on the same page and topics."""
     import bot.topics as topics_module
 
-    index = TopicIndex({t: frozenset({1}) for t in topics})
+    index = TopicIndex(topics)
     old = OldIndex(topics)
 
     def unbounded() -> object:
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     words = [sum(len(p.split()) for p in b.body) for b in briefs]
 
     build_start = time.perf_counter()
-    index = TopicIndex.from_pairs(pairs)
+    index = TopicIndex({t for t, _ in pairs})
     build_ms = (time.perf_counter() - build_start) * 1000
     naive_start = time.perf_counter()
     naive = NaiveMatcher(sorted({t for t, _ in pairs}))

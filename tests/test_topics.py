@@ -138,15 +138,13 @@ def test_match_rule(
     topic: str, headline: str, description: str, lead: str, body: list[str], where: str | None
 ) -> None:
     normalized = normalize_topic(topic)
-    index = TopicIndex({normalized: frozenset({1})})
+    index = TopicIndex([normalized])
     found = index.match(BriefText(headline, description, lead, body))
     assert found.get(normalized) == where
 
 
-def test_index_reports_first_field_and_subscribers() -> None:
-    index = TopicIndex.from_pairs(
-        [("nato", 1), ("nato", 2), ("turkey", 2), ("missile", 3), ("missiles", 4), ("golf", 5)]
-    )
+def test_index_reports_first_field_and_each_wording() -> None:
+    index = TopicIndex(["nato", "turkey", "missile", "missiles", "golf"])
     text = BriefText(
         headline="NATO aims to repair Russia ties despite Patriot row",
         description="Turkey asks for missiles",
@@ -160,13 +158,8 @@ def test_index_reports_first_field_and_subscribers() -> None:
         "missile": "description",
         "missiles": "description",
     }
-    # each wording keeps its own subscribers (the notifier reads them from the subscriptions)
-    assert {t: sorted(index.subscribers[t]) for t in found} == {
-        "nato": [1, 2],
-        "turkey": [2],
-        "missile": [3],
-        "missiles": [4],
-    }
+    # each wording is its own topic (the notifier reads its subscribers from the subscriptions)
+    assert len(index) == 5 and index.topics == {"nato", "turkey", "missile", "missiles", "golf"}
 
 
 def test_brief_text_from_brief() -> None:
@@ -186,7 +179,7 @@ def test_tokens_are_case_accent_and_possessive_blind() -> None:
 
 def test_many_overlapping_topics() -> None:
     topics = ["united", "united states", "united states senate", "senate", "states"]
-    index = TopicIndex({t: frozenset({i}) for i, t in enumerate(topics)})
+    index = TopicIndex(topics)
     found = index.match(BriefText(headline="United States Senate votes"))
     assert set(found) == set(topics)
 
@@ -234,13 +227,13 @@ def test_the_automaton_agrees_with_the_rule_spelled_out(
     # Few distinct words: phrases overlap, repeat and nest, the cases failure links are for.
     normalized = sorted({normalize_topic(t) for t in topics if 2 <= len(t) <= MAX_LENGTH})
     text = BriefText(fields[0], fields[1], fields[2], body)
-    index = TopicIndex({t: frozenset({1}) for t in normalized})
+    index = TopicIndex(normalized)
     assert index.match(text) == _reference_match(normalized, text)
 
 
 def test_only_the_bounded_text_is_read() -> None:
     filler = ("The talks went on. " * (BODY_MAX_CHARS // 19))[: BODY_MAX_CHARS - 20]
-    index = TopicIndex({"nato": frozenset({1}), "turkey": frozenset({2})})
+    index = TopicIndex(["nato", "turkey"])
     text = BriefText("Talks", "", "", [filler, "Turkey and Turkey.", "NATO and NATO."])
     # Turkey is within the bound, NATO past it (a long article's tail is not matched).
     assert index.match(text) == {"turkey": "body"}
@@ -269,7 +262,7 @@ _ALL_A_TOPICS = [" ".join(["a"] * n) for n in range(1, 26)]
 
 def test_matching_cost_grows_linearly_with_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("bot.topics.BODY_MAX_CHARS", 10**7)  # below the bound, to see the growth
-    index = TopicIndex({t: frozenset({1}) for t in _ALL_A_TOPICS})
+    index = TopicIndex(_ALL_A_TOPICS)
     small, large = _repetitive(4_000), _repetitive(32_000)
     assert index.match(small) == {t: "headline" for t in _ALL_A_TOPICS[:2]} | {
         t: "body" for t in _ALL_A_TOPICS[2:]
@@ -282,9 +275,17 @@ def test_matching_cost_does_not_grow_with_the_topics_length() -> None:
     text = _repetitive(20_000)
     # Every topic of 1 to 3 "a"s, then of 1 to 24: 8x the longest topic, and every one of them
     # occurring at every word of the page.
-    short = TopicIndex({t: frozenset({1}) for t in _ALL_A_TOPICS[:3]})
-    long = TopicIndex({t: frozenset({1}) for t in _ALL_A_TOPICS[:24]})
+    short = TopicIndex(_ALL_A_TOPICS[:3])
+    long = TopicIndex(_ALL_A_TOPICS[:24])
     assert len(short.match(text)) == 3 and len(long.match(text)) == 24
     ratio = _best_of(lambda: long.match(text)) / _best_of(lambda: short.match(text))
     # The old n-gram lookup built every phrase length at every word: 10x the time here.
     assert ratio < 3, f"topics of 8x the words took {ratio:.1f}x the time"
+
+
+def test_an_index_built_in_steps_is_the_index() -> None:
+    topics = ["united", "united states", "united states senate", "senate", "states", "nato"]
+    index, steps = TopicIndex.in_steps(topics, 2)
+    assert sum(1 for _ in steps) > 3  # 6 topics and 8 states, 2 at a time
+    text = BriefText(headline="United States Senate votes on NATO")
+    assert index.match(text) == TopicIndex(topics).match(text) and len(index) == 6

@@ -3,8 +3,8 @@ link costs in round trips reads from this module (issue 11) and the crash window
 from :mod:`bot.sharing.recovery`.
 
 - :meth:`Ledger.open`: before any work, one transaction: the channel's policy, the claim of
-  each ``(message id, url key)``, the recent brief of each link, the server's subscriptions, site
-  rules and hourly counts;
+  each ``(message id, url key)``, the recent brief of each link, the server's topic version (not
+  its subscriptions: :class:`~bot.sharing.notify.TopicIndexes`), site rules and hourly counts;
 - :meth:`Ledger.record`: after the post, one transaction: the article, its text, the brief with
   the thread it will have, the completed claim (:meth:`Ledger.set_thread` corrects the thread
   when none opened);
@@ -44,7 +44,6 @@ from bot.storage import settings as stored_settings
 from bot.storage import sites as stored_sites
 from bot.storage import subscriptions as stored_subscriptions
 from bot.storage.briefs import ArticleFacts
-from bot.storage.models import Subscription
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +68,14 @@ def claim_nonce(message_id: int, key: str) -> str:
 class ShareContext:
     """What a share holds before any work, from its first transaction (:meth:`Ledger.open`): the
     channel's policy, the claims won, the recent brief of each link (a re-share), the server's
-    subscriptions."""
+    topic version (its topic index is cached per process:
+    :class:`~bot.sharing.notify.TopicIndexes`)."""
 
     policy: ChannelPolicy
     # The keys of the share whose claims this process holds: only those are briefed.
     claimed: frozenset[str] = frozenset()
     earlier: dict[str, EarlierBrief] = field(default_factory=dict)
-    subscriptions: tuple[Subscription, ...] = ()
+    topics_version: int = 0
     # The server's site rules (domain -> allow/block) and the last hour's briefs by the sharer
     # and in the channel, for the server's own limits (:mod:`bot.sharing.admission`).
     sites: dict[str, str] = field(default_factory=dict)
@@ -134,7 +134,7 @@ class Ledger:
                 found = await self._recent_brief(session, share, key)
                 if found is not None:
                     earlier[key] = found
-            subscriptions = await stored_subscriptions.all_subscriptions(session, share.guild_id)
+            topics_version = await stored_subscriptions.topic_version(session, share.guild_id)
             sites = await stored_sites.rules(session, share.guild_id)
             by_sharer = in_channel = 0
             if self.count_briefs:
@@ -142,7 +142,7 @@ class Ledger:
                     session, share, now=self.clock.now()
                 )
         return ShareContext(
-            policy, frozenset(claimed), earlier, tuple(subscriptions), sites, by_sharer, in_channel
+            policy, frozenset(claimed), earlier, topics_version, sites, by_sharer, in_channel
         )
 
     async def earlier_brief(self, share: Share, article_key: str) -> EarlierBrief | None:

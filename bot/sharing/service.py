@@ -57,7 +57,8 @@ class Sharing:
        that is not watched stops here); the **claim** of each ``(message id, url key)`` (Discord
        may deliver the same message twice, on a reconnect or resume: only the first delivery wins
        the claim, one brief is posted); and for the links won, the recent brief of each in this
-       server, the server's subscriptions, site rules and hourly counts.
+       server, the server's topic version (its topic index is cached per process: only the
+       subscriptions of matched topics are read), site rules and hourly counts.
     3. **Re-share?** A link briefed in this server within ``rebrief_window_days`` gets a pointer to
        the earlier brief and its thread instead of a second brief.
     4. **Brief** it with the :class:`~bot.sharing.pipeline.Briefer` at the channel's length, the
@@ -396,7 +397,8 @@ class Sharing:
                 await self.ledger.set_thread(brief_id, thread_id)
         notified = await self.notifier.notify(
             share.author_id,
-            context.subscriptions,
+            share.guild_id,
+            context.topics_version,
             brief,
             brief_id,
             message_id,

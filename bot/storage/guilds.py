@@ -22,6 +22,7 @@ from bot.storage.models import (
     SiteRule,
     Subscription,
 )
+from bot.storage.subscriptions import bump_topic_version
 
 
 async def briefs_since(
@@ -79,6 +80,8 @@ async def forget_member(session: AsyncSession, guild_id: int, user_id: int) -> t
             Subscription.guild_id == guild_id, Subscription.user_id == user_id
         )
     )
+    if subscriptions.rowcount:  # type: ignore[attr-defined]
+        await bump_topic_version(session, guild_id)
     in_guild = select(BriefRecord.id).where(BriefRecord.guild_id == guild_id)
     notifications = await session.execute(
         delete(DeliveredNotification).where(
@@ -116,4 +119,7 @@ async def purge_guild(session: AsyncSession, guild_id: int) -> None:
     for model in (Subscription, ChannelSettingsRecord, GuildSettingsRecord, SiteRule, ModelUsage):
         await session.execute(delete(model).where(model.guild_id == guild_id))
     await feeds.delete_guild_feeds(session, guild_id)
+    # Kept, and bumped: a process may still hold the server's index (the version row is a number,
+    # nothing about anyone).
+    await bump_topic_version(session, guild_id)
     await session.execute(delete(GuildDeparture).where(GuildDeparture.guild_id == guild_id))

@@ -370,3 +370,13 @@ class Page(Base):
     fetched_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     fetcher: Mapped[str | None] = mapped_column(String(64))
     claim_expires_at: Mapped[dt.datetime | None] = mapped_column()
+class TopicVersion(Base):
+    """How many times a server's subscriptions changed: bumped in the transaction of every change
+    (subscribe, unsubscribe, forget-me, purge), so a process that cached the server's topic index
+    at an older version knows to rebuild it. Never deleted (a purge bumps it too): a version that
+    started again from 0 could meet a stale cache at the same number."""
+
+    __tablename__ = "topic_versions"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)

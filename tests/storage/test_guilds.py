@@ -83,9 +83,13 @@ async def test_purging_a_server_leaves_the_others_and_shared_articles(
         await _populate(session, OTHER_GUILD, 2002, "example.org/shared")
         await record_brief(session, 2003, guild=GUILD, key="example.org/shared")
         await guilds.record_departure(session, GUILD, now=T0)
+    async with sessionmaker() as session:
+        version = await subscriptions.topic_version(session, GUILD)
     async with sessionmaker() as session, session.begin():
         await guilds.purge_guild(session, GUILD)
     async with sessionmaker() as session:
+        # Bumped, never reset: a process holding the server's index rebuilds it.
+        assert await subscriptions.topic_version(session, GUILD) == version + 1
         for model in (BriefRecord, Subscription, GuildDeparture):
             assert await _count(session, model, GUILD) == 0, model
         assert await stored_settings.get_guild_settings(session, GUILD) == (
@@ -137,9 +141,17 @@ async def test_forgetting_a_member_deletes_only_their_records_in_that_server(
         await subscriptions.subscribe(session, GUILD, USER, "climate", limit=5, now=T0)
         for brief in (here, there):
             await subscriptions.record_notifications(session, brief.id, [USER, USER + 1], now=T0)
+    async with sessionmaker() as session:
+        versions = [await subscriptions.topic_version(session, g) for g in (GUILD, OTHER_GUILD)]
     async with sessionmaker() as session, session.begin():
         assert await guilds.forget_member(session, GUILD, USER) == (2, 1)
+        assert await guilds.forget_member(session, GUILD, USER + 9) == (0, 0)
     async with sessionmaker() as session:
+        # Cached topic indexes see the change (once: the member who had nothing changed nothing).
+        assert [await subscriptions.topic_version(session, g) for g in (GUILD, OTHER_GUILD)] == [
+            versions[0] + 1,
+            versions[1],
+        ]
         left = await session.execute(select(Subscription.guild_id, Subscription.user_id))
         assert sorted(left) == sorted(
             [(GUILD, USER + 1), (OTHER_GUILD, USER), (OTHER_GUILD, USER + 1)]

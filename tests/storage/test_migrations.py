@@ -169,3 +169,27 @@ async def _drop_table(url: str, name: str) -> None:
             await connection.exec_driver_sql(f"DROP TABLE {name}")
     finally:
         await engine.dispose()
+
+
+async def test_servers_with_subscriptions_start_at_topic_version_1(database_url: str) -> None:
+    """0007: version 0 must mean "never had a subscription" (a brief there reads no topics), so
+    the servers that had some when it ran get version 1."""
+    from bot.storage.database import _run_alembic
+
+    await _run_alembic(database_url, "upgrade", "0006_commentary")
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            for guild, user in ((1, 10), (1, 11), (2, 10)):
+                await connection.exec_driver_sql(
+                    "INSERT INTO subscriptions (guild_id, user_id, topic, delivery, created_at) "
+                    f"VALUES ({guild}, {user}, 'nato', 'thread', '2026-01-01 00:00:00')"
+                )
+        await upgrade_to_head(database_url)
+        async with engine.connect() as connection:
+            rows = await connection.exec_driver_sql(
+                "SELECT guild_id, version FROM topic_versions ORDER BY guild_id"
+            )
+            assert [tuple(r) for r in rows] == [(1, 1), (2, 1)]
+    finally:
+        await engine.dispose()

@@ -81,3 +81,62 @@ async def test_notifications_are_recorded_once(session: AsyncSession) -> None:
     assert await repo.record_notifications(session, brief.id, [], now=T0) == []
     other = await record_brief(session, 701)
     assert await repo.record_notifications(session, other.id, [1], now=T0) == [1]
+
+
+async def test_every_change_to_a_servers_subscriptions_bumps_its_topic_version(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    async def version(guild: int = GUILD) -> int:
+        async with sessionmaker() as session:
+            return await repo.topic_version(session, guild)
+
+    assert await version() == 0  # never had a subscription
+    async with sessionmaker() as session, session.begin():
+        await repo.subscribe(session, GUILD, USER, "nato", limit=5, now=T0)
+        await repo.subscribe(session, GUILD, USER + 1, "nato", limit=5, now=T0)
+    assert await version() == 2 and await version(OTHER_GUILD) == 0
+    # A refused change changes nothing.
+    async with sessionmaker() as session, session.begin():
+        with pytest.raises(AlreadySubscribed):
+            await repo.subscribe(session, GUILD, USER, "nato", limit=5, now=T0)
+        with pytest.raises(NotSubscribed):
+            await repo.unsubscribe(session, GUILD, USER, "golf")
+    assert await version() == 2
+    async with sessionmaker() as session, session.begin():
+        await repo.unsubscribe(session, GUILD, USER, "nato")
+    assert await version() == 3
+    # A change rolled back takes its bump with it.
+    async with sessionmaker() as session:
+        await repo.subscribe(session, GUILD, USER, "golf", limit=5, now=T0)
+        await session.rollback()
+    assert await version() == 3
+
+
+async def test_concurrent_changes_each_bump_the_version(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    async def subscribe(user_id: int) -> None:
+        async with sessionmaker() as session, session.begin():
+            await repo.subscribe(session, GUILD, user_id, "nato", limit=5, now=T0)
+
+    await asyncio.gather(*(subscribe(USER + i) for i in range(4)))
+    async with sessionmaker() as session:
+        assert await repo.topic_version(session, GUILD) == 4
+
+
+async def test_the_topics_and_the_subscriptions_of_some_topics(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for user_id, topic in [(1, "nato"), (2, "nato"), (1, "golf"), (3, "tea"), (4, "rain")]:
+        await repo.subscribe(session, GUILD, user_id, topic, limit=5, now=T0)
+    await repo.subscribe(session, OTHER_GUILD, 5, "nato", limit=5, now=T0)
+    assert sorted(await repo.topics(session, GUILD)) == ["golf", "nato", "rain", "tea"]
+    monkeypatch.setattr(repo, "TOPICS_PER_QUERY", 2)  # "golf", "nato" | "tea": two IN lists
+    rows = await repo.subscriptions_for_topics(session, GUILD, ["tea", "nato", "golf", "nato"])
+    assert [(r.topic, r.user_id) for r in rows] == [
+        ("golf", 1),
+        ("nato", 1),
+        ("nato", 2),
+        ("tea", 3),
+    ]
+    assert await repo.subscriptions_for_topics(session, GUILD, []) == []
