@@ -172,11 +172,11 @@ async def _drop_table(url: str, name: str) -> None:
 
 
 async def test_servers_with_subscriptions_start_at_topic_version_1(database_url: str) -> None:
-    """0007: version 0 must mean "never had a subscription" (a brief there reads no topics), so
+    """0010_topic_versions: version 0 must mean "never had a subscription" (a brief there reads no topics), so
     the servers that had some when it ran get version 1."""
     from bot.storage.database import _run_alembic
 
-    await _run_alembic(database_url, "upgrade", "0006_commentary")
+    await _run_alembic(database_url, "upgrade", "0009_pages")  # the revision before it
     engine = create_engine(database_url)
     try:
         async with engine.begin() as connection:
