@@ -18,12 +18,14 @@ from bot.briefing.commentator import Commentator
 from bot.choices import CommentaryMode
 from bot.clock import Clock
 from bot.curation import Curation
+from bot.digest import Digests
 from bot.discussion.service import Discussion, ModelAnswers, ModelMode
 from bot.fetch.fetcher import Fetcher
 from bot.fetch.guard import create_session
 from bot.following import Following
 from bot.model.budget import Budget
 from bot.model.client import ModelClient, create_model_session
+from bot.search import Search
 from bot.settings import Settings
 from bot.sharing.jobs import PRELOAD, warm_parsers
 from bot.sharing.notify import Pacer
@@ -50,6 +52,8 @@ class Services:
     curation: Curation
     discussion: Discussion
     administration: Administration
+    search: Search
+    digests: Digests
 
 
 def build_services(
@@ -114,6 +118,8 @@ def build_services(
             model=model,
         ),
         administration=Administration(sessions, clock, settings.purge_after_days),
+        search=Search(sessions, clock, settings.search_page_size),
+        digests=Digests(sessions, clock, settings.digest_max_briefs),
     )
 
 

@@ -14,6 +14,7 @@ from bot.storage.models import (
     BriefRecord,
     ChannelSettingsRecord,
     DeliveredNotification,
+    DigestRecord,
     GuildDeparture,
     GuildSettingsRecord,
     LinkClaim,
@@ -112,6 +113,13 @@ async def purge_guild(session: AsyncSession, guild_id: int) -> None:
         if keys:
             await session.execute(delete(ArticleText).where(ArticleText.url_key.in_(keys)))
             await session.execute(delete(ArticleRecord).where(ArticleRecord.url_key.in_(keys)))
-    for model in (Subscription, ChannelSettingsRecord, GuildSettingsRecord, SiteRule, ModelUsage):
+    for model in (
+        Subscription,
+        ChannelSettingsRecord,
+        GuildSettingsRecord,
+        SiteRule,
+        ModelUsage,
+        DigestRecord,
+    ):
         await session.execute(delete(model).where(model.guild_id == guild_id))
     await session.execute(delete(GuildDeparture).where(GuildDeparture.guild_id == guild_id))

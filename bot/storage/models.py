@@ -31,13 +31,22 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
-from bot.choices import ClaimState, CommentaryMode, Delivery, FailureMode, Length, values
+from bot.choices import (
+    ClaimState,
+    CommentaryMode,
+    Delivery,
+    DigestSchedule,
+    FailureMode,
+    Length,
+    values,
+)
 
 LENGTHS = values(Length)
 ON_FAILURE = values(FailureMode)
 COMMENTARY_MODES = values(CommentaryMode)
 DELIVERIES = values(Delivery)
 CLAIM_STATES = values(ClaimState)
+DIGEST_SCHEDULES = tuple(v for v in values(DigestSchedule) if v != DigestSchedule.OFF)
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 RowId = BigInteger().with_variant(Integer(), "sqlite")
@@ -104,6 +113,8 @@ class GuildSettingsRecord(Base):
         default=CommentaryMode.ARTICLE.value,
         server_default=CommentaryMode.ARTICLE.value,
     )
+    # the server's IANA time zone, for the hour its digests are posted at (issue 16)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     updated_at: Mapped[dt.datetime] = mapped_column()
 
 
@@ -166,6 +177,10 @@ class BriefRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column()
     pinned_by: Mapped[int | None] = mapped_column(BigInteger)
     pinned_at: Mapped[dt.datetime | None] = mapped_column()
+    # What the brief said (issue 16: /search and the digest read them): its lead, and its quoted
+    # paragraphs joined by blank lines. None for briefs recorded before they were kept.
+    lead: Mapped[str | None] = mapped_column(Text)
+    quoted: Mapped[str | None] = mapped_column(Text)
 
     article: Mapped[ArticleRecord] = relationship(back_populates="briefs", lazy="raise")
 
@@ -276,3 +291,28 @@ class GuildDeparture(Base):
 
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     left_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class DigestRecord(Base):
+    """A channel gets a digest of the server's briefs, daily or weekly at ``hour`` (0-23) in the
+    server's time zone (``weekday`` 0 = Monday, weekly only), of one ``topic`` or of all.
+
+    ``last_period_end`` is the end of the last period posted (or, when set up, the last one that
+    had already ended): a period is claimed by moving it forward in one UPDATE, so a restart or a
+    second process never posts it twice."""
+
+    __tablename__ = "digests"
+    __table_args__ = (
+        CheckConstraint(_one_of("schedule", DIGEST_SCHEDULES), name="schedule"),
+        CheckConstraint("hour >= 0 AND hour <= 23", name="hour"),
+        CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday"),
+    )
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    schedule: Mapped[str] = mapped_column(String(16))
+    topic: Mapped[str | None] = mapped_column(String(50))
+    hour: Mapped[int] = mapped_column(Integer)
+    weekday: Mapped[int] = mapped_column(Integer, default=0)
+    last_period_end: Mapped[dt.datetime | None] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column()

@@ -955,7 +955,8 @@ async def test_a_brief_with_no_subscribers_costs_one_read_and_three_writes(
     assert {"channel_settings", "briefs", "subscriptions"} <= trips.reads[0].tables
     assert [sorted(t.tables) for t in trips.writes] == [
         ["link_claims"],
-        ["article_texts", "articles", "briefs", "link_claims"],  # with the text (issue 12)
+        # with the text (issue 12) and the search index (issue 16)
+        ["article_texts", "articles", "brief_search", "briefs", "link_claims"],
         ["briefs"],
     ]
     assert len(trips.transactions) == 4
