@@ -38,7 +38,10 @@ def parse_since(value: str, now: dt.datetime, zone: str = "UTC") -> dt.datetime:
     back from ``now``. BadSince for anything else."""
     text = value.strip().lower()
     if match := _SPAN.fullmatch(text):
-        return now - dt.timedelta(days=int(match.group(1)) * _SPAN_UNITS[match.group(2)])
+        try:
+            return now - dt.timedelta(days=int(match.group(1)) * _SPAN_UNITS[match.group(2)])
+        except OverflowError:  # 9999y: before year 1
+            raise BadSince(detail=text) from None
     if match := _DATE.fullmatch(text):
         try:
             day = dt.date(*(int(part) for part in match.groups()))

@@ -92,7 +92,7 @@ async def digests(session: AsyncSession, guild_id: int | None = None) -> list[Di
             row.last_period_end,
             zone or "UTC",
         )
-        for row, zone in rows.tuples()
+        for row, zone in rows
     ]
 
 
