@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -161,6 +161,13 @@ class DigestPublisher(Protocol):
         """Messages in each thread that still exists (a missing one: left out)."""
         ...
 
+    async def listable(
+        self, guild_id: int, digest_channel_id: int, channel_ids: Collection[int]
+    ) -> set[int]:
+        """Of ``channel_ids``, those whose briefs may be listed in the digest channel: no
+        digest may show a brief of a channel its readers cannot read."""
+        ...
+
     async def post(self, channel_id: int, messages: Sequence[str]) -> bool:
         """Post the messages in the channel, in order; False if the channel is gone or the bot
         may not post there (the period is not tried again); raises on a passing failure."""
@@ -300,6 +307,11 @@ class Digests:
         if digest.topic:
             index = TopicIndex.from_pairs([(digest.topic, 0)])
             rows = [r for r in rows if index.match(_text(r))]
+        if rows:
+            allowed = await publisher.listable(
+                digest.guild_id, digest.channel_id, {r.channel_id for r in rows}
+            )
+            rows = [r for r in rows if r.channel_id in allowed]
         rows = rows[-MAX_COUNTED:]
         threads = [r.thread_id for r in rows if r.thread_id is not None]
         counts = await publisher.message_counts(digest.guild_id, threads) if threads else {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 import discord
@@ -22,7 +22,7 @@ from discord.ext import commands
 from bot.app.tasks import Scheduler
 from bot.choices import DigestSchedule
 from bot.digest import WEEKDAYS
-from cogs._checks import caller, check_in
+from cogs._checks import caller, can_read, check_in
 
 if TYPE_CHECKING:
     from bot.app.client import NewslinkBot
@@ -49,6 +49,22 @@ class DiscordDigests:
             if isinstance(thread, discord.Thread):
                 counts[thread_id] = thread.message_count or 0
         return counts
+
+    async def listable(
+        self, guild_id: int, digest_channel_id: int, channel_ids: Collection[int]
+    ) -> set[int]:
+        # Whoever reads the digest channel may not read another channel: list only the digest
+        # channel's own briefs and those of channels everyone (@everyone) can read. Safe, if
+        # strict: a staff digest does not list another staff channel's briefs.
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return set()
+        listed = {digest_channel_id} & set(channel_ids)
+        for channel_id in channel_ids:
+            channel = guild.get_channel(channel_id)
+            if isinstance(channel, discord.TextChannel) and can_read(channel, guild.default_role):
+                listed.add(channel_id)
+        return listed
 
     async def post(self, channel_id: int, messages: Sequence[str]) -> bool:
         channel = self.bot.get_channel(channel_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -172,7 +172,7 @@ def test_render_splits_only_between_lines_over_the_limit() -> None:
 
 # --- the service on real databases -------------------------------------------------------------
 
-GUILD, NEWS, DIGESTS = 7, 70, 71
+GUILD, NEWS, DIGESTS, HIDDEN = 7, 70, 71, 72
 SET_UP = utc(2026, 6, 10, 9, 30)  # after 08:00: the period that ended at 08:00 is not posted
 
 
@@ -187,6 +187,11 @@ class RecordingPublisher:
     async def message_counts(self, guild_id: int, thread_ids: Sequence[int]) -> dict[int, int]:
         return {t: self.counts[t] for t in thread_ids if t in self.counts}
 
+    async def listable(
+        self, guild_id: int, digest_channel_id: int, channel_ids: Collection[int]
+    ) -> set[int]:
+        return set(channel_ids) - {HIDDEN}
+
     async def post(self, channel_id: int, messages: Sequence[str]) -> bool:
         await asyncio.sleep(0)  # a real post yields: lets a concurrent round run meanwhile
         if self.fail_next:
@@ -197,7 +202,13 @@ class RecordingPublisher:
 
 
 async def _brief(
-    session: AsyncSession, i: int, title: str, at: dt.datetime, *, thread: bool = True
+    session: AsyncSession,
+    i: int,
+    title: str,
+    at: dt.datetime,
+    *,
+    thread: bool = True,
+    channel: int = NEWS,
 ) -> None:
     key = f"example.org/{i}"
     article = await briefs.record_article(
@@ -206,7 +217,7 @@ async def _brief(
     await briefs.record_brief(
         session,
         guild_id=GUILD,
-        channel_id=NEWS,
+        channel_id=channel,
         brief_message_id=1000 + i,
         sharer_id=1,
         article_id=article.id,
@@ -238,6 +249,7 @@ async def test_posted_once_at_the_hour_most_discussed_first(
         await _brief(session, 3, "No thread", SET_UP + dt.timedelta(hours=2), thread=False)
         await _brief(session, 4, "Too late", utc(2026, 6, 11, 8))  # the next period's
         await _brief(session, 5, "Too early", utc(2026, 6, 10, 7))  # the last period's
+        await _brief(session, 6, "Hidden", SET_UP, channel=HIDDEN)  # readers cannot read it
     publisher = RecordingPublisher({5001: 1, 5002: 9})
 
     assert await digests.run_due(publisher) == utc(2026, 6, 11, 8)

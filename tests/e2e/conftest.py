@@ -23,7 +23,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.settings import Secret, Settings
 from bot.workers import ParsePool
 from tests._article_page import PARAGRAPHS, article_html
@@ -186,14 +186,18 @@ class Running:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    fake: FakeDiscord, settings: Settings, site: NewsSite, pool: ParsePool
+    fake: FakeDiscord,
+    settings: Settings,
+    site: NewsSite,
+    pool: ParsePool,
+    *,
+    clock: Clock = DISCORD_CLOCK,
 ) -> AsyncIterator[Running]:
     """One start of the real bot through :func:`serve`, ready; closed cleanly on leaving.
-    The caller points discord.py at the fake (:func:`pointed_at`)."""
+    The caller points discord.py at the fake (:func:`pointed_at`); ``clock``: the bot's wall
+    clock (a FixedClock lets a test move the bot's time, e.g. past a digest's hour)."""
     started: list[NewslinkBot] = []
-    task = asyncio.create_task(
-        serve(settings, clock=DISCORD_CLOCK, started=started.append, pool=pool)
-    )
+    task = asyncio.create_task(serve(settings, clock=clock, started=started.append, pool=pool))
     try:
         await fake.wait_for(lambda: task.done() or (bool(started) and started[0].is_ready()), 15)
         if task.done():
