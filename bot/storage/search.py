@@ -31,7 +31,7 @@ import re
 import unicodedata
 from collections.abc import Collection
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -88,6 +88,41 @@ def _postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def index_statement(dialect: str) -> TextClause:
+    """The statement that indexes one brief (executemany-able) on ``dialect``; its parameters
+    come from :func:`index_values`."""
+    if dialect == "postgresql":
+        return text(
+            "INSERT INTO brief_search (brief_id, document) VALUES (:id, "
+            "setweight(to_tsvector('simple', :headline), 'A') || "
+            "setweight(to_tsvector('simple', :outlet), 'B') || "
+            "setweight(to_tsvector('simple', :lead), 'C') || "
+            "setweight(to_tsvector('simple', :quoted), 'D')) "
+            "ON CONFLICT (brief_id) DO UPDATE SET document = excluded.document"
+        )
+    return text(
+        "INSERT OR REPLACE INTO brief_search (rowid, headline, outlet, lead, quoted) "
+        "VALUES (:id, :headline, :outlet, :lead, :quoted)"
+    )
+
+
+def index_values(
+    brief_id: int,
+    *,
+    headline: str | None,
+    outlet: str | None,
+    lead: str | None,
+    quoted: str | None,
+) -> dict[str, object]:
+    return {
+        "id": brief_id,
+        "headline": fold(headline),
+        "outlet": fold(outlet),
+        "lead": fold(lead),
+        "quoted": fold(quoted),
+    }
+
+
 async def index_brief(
     session: AsyncSession,
     brief_id: int,
@@ -98,28 +133,8 @@ async def index_brief(
     quoted: str | None,
 ) -> None:
     """Index (or index again) the brief ``brief_id``'s searchable text."""
-    values = {
-        "id": brief_id,
-        "headline": fold(headline),
-        "outlet": fold(outlet),
-        "lead": fold(lead),
-        "quoted": fold(quoted),
-    }
-    if _postgres(session):
-        statement = text(
-            "INSERT INTO brief_search (brief_id, document) VALUES (:id, "
-            "setweight(to_tsvector('simple', :headline), 'A') || "
-            "setweight(to_tsvector('simple', :outlet), 'B') || "
-            "setweight(to_tsvector('simple', :lead), 'C') || "
-            "setweight(to_tsvector('simple', :quoted), 'D')) "
-            "ON CONFLICT (brief_id) DO UPDATE SET document = excluded.document"
-        )
-    else:
-        statement = text(
-            "INSERT OR REPLACE INTO brief_search (rowid, headline, outlet, lead, quoted) "
-            "VALUES (:id, :headline, :outlet, :lead, :quoted)"
-        )
-    await session.execute(statement, values)
+    values = index_values(brief_id, headline=headline, outlet=outlet, lead=lead, quoted=quoted)
+    await session.execute(index_statement(session.get_bind().dialect.name), values)
 
 
 async def search_briefs(

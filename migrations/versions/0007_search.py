@@ -21,8 +21,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-# The one folding both the bot's writes and its queries use: the backfill must index the same words.
-from bot.storage.search import fold
+# The bot's own indexing statement and folding: the backfill must index the words its queries
+# look for, as the bot does for every new brief.
+from bot.storage.search import index_statement, index_values
 
 revision: str = "0007_search"
 down_revision: str | Sequence[str] | None = "0006_commentary"
@@ -39,16 +40,6 @@ _POSTGRES_INDEX = (
     "CREATE TABLE brief_search (brief_id BIGINT PRIMARY KEY "
     "REFERENCES briefs (id) ON DELETE CASCADE, document tsvector NOT NULL)",
     "CREATE INDEX brief_search_document ON brief_search USING gin (document)",
-)
-_SQLITE_ROW = (
-    "INSERT INTO brief_search (rowid, headline, outlet, lead, quoted) "
-    "VALUES (:id, :headline, :outlet, :lead, '')"
-)
-_POSTGRES_ROW = (
-    "INSERT INTO brief_search (brief_id, document) VALUES (:id, "
-    "setweight(to_tsvector('simple', :headline), 'A') || "
-    "setweight(to_tsvector('simple', :outlet), 'B') || "
-    "setweight(to_tsvector('simple', :lead), 'C'))"
 )
 _BATCH = 1000
 
@@ -79,11 +70,13 @@ def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     for statement in _POSTGRES_INDEX if postgres else _SQLITE_INDEX:
         op.execute(statement)
-    _backfill(_POSTGRES_ROW if postgres else _SQLITE_ROW)
+    _backfill()
 
 
-def _backfill(insert_row: str) -> None:
+def _backfill() -> None:
     """Index every brief already recorded (the bot indexes new ones as it records them)."""
+    if op.get_context().as_sql:
+        return  # offline (--sql): there are no rows to read; the script makes the schema only
     connection = op.get_bind()
     rows = connection.execute(
         sa.text(
@@ -91,12 +84,13 @@ def _backfill(insert_row: str) -> None:
             "FROM briefs b JOIN articles a ON a.id = b.article_id ORDER BY b.id"
         )
     ).all()
-    values = [
-        {"id": row[0], "headline": fold(row[1]), "outlet": fold(row[2]), "lead": fold(row[3])}
-        for row in rows
-    ]
-    for start in range(0, len(values), _BATCH):
-        connection.execute(sa.text(insert_row), values[start : start + _BATCH])
+    statement = index_statement(connection.dialect.name)
+    for start in range(0, len(rows), _BATCH):
+        values = [
+            index_values(row[0], headline=row[1], outlet=row[2], lead=row[3], quoted=None)
+            for row in rows[start : start + _BATCH]
+        ]
+        connection.execute(statement, values)
 
 
 def downgrade() -> None:
