@@ -23,9 +23,8 @@ from bot.digest import (
     render,
     time_zone,
 )
-from bot.storage import briefs
-from bot.storage.briefs import ArticleFacts
 from bot.storage.digests import Digest
+from tests.storage._records import record_brief
 
 DAILY, WEEKLY = DigestSchedule.DAILY, DigestSchedule.WEEKLY
 UTC = dt.UTC
@@ -210,21 +209,15 @@ async def _brief(
     thread: bool = True,
     channel: int = NEWS,
 ) -> None:
-    key = f"example.org/{i}"
-    article = await briefs.record_article(
-        session, ArticleFacts(url=f"https://{key}", title=title), key, fetched_at=at
-    )
-    await briefs.record_brief(
+    await record_brief(
         session,
-        guild_id=GUILD,
-        channel_id=channel,
-        brief_message_id=1000 + i,
-        sharer_id=1,
-        article_id=article.id,
-        thread_id=5000 + i if thread else None,
+        1000 + i,
+        guild=GUILD,
+        channel=channel,
+        key=f"example.org/{i}",
         created_at=at,
-        lead="",
-        quoted="",
+        article={"title": title},
+        thread_id=5000 + i if thread else None,
     )
 
 

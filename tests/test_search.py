@@ -9,9 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FixedClock
 from bot.search import BadSince, NothingToSearch, Search, parse_since
-from bot.storage import briefs
 from bot.storage import settings as stored_settings
-from bot.storage.briefs import ArticleFacts
+from tests.storage._records import record_brief
 
 NOW = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
 GUILD, NEWS, STAFF = 1, 100, 101
@@ -62,18 +61,14 @@ def search(sessionmaker: async_sessionmaker[AsyncSession]) -> Search:
 
 
 async def _brief(session: AsyncSession, i: int, channel: int, at: dt.datetime) -> None:
-    key = f"example.org/{i}"
-    article = await briefs.record_article(
-        session, ArticleFacts(url=f"https://{key}", title=f"Harbour story {i}"), key, fetched_at=at
-    )
-    await briefs.record_brief(
+    await record_brief(
         session,
-        guild_id=GUILD,
-        channel_id=channel,
-        brief_message_id=1000 + i,
-        sharer_id=1,
-        article_id=article.id,
+        1000 + i,
+        guild=GUILD,
+        channel=channel,
+        key=f"example.org/{i}",
         created_at=at,
+        article={"title": f"Harbour story {i}"},
     )
 
 

@@ -9,9 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage import briefs, guilds, search
-from bot.storage.briefs import ArticleFacts
 from bot.storage.database import _run_alembic, create_engine, session_factory, upgrade_to_head
-from tests.storage._records import CHANNEL, GUILD, OTHER_GUILD, T0, USER
+from tests.storage._records import CHANNEL, GUILD, OTHER_GUILD, T0, USER, record_brief
 
 DAY = dt.timedelta(days=1)
 
@@ -28,29 +27,20 @@ async def _brief(
     title: str,
     *,
     outlet: str | None = "The Coastal Courier",
-    lead: str | None = None,
-    quoted: str | None = None,
     guild: int = GUILD,
     channel: int = CHANNEL,
     created_at: dt.datetime = T0,
+    **brief: object,
 ) -> int:
-    key = f"example.org/{message_id}"
-    article = await briefs.record_article(
+    record = await record_brief(
         session,
-        ArticleFacts(url=f"https://{key}", title=title, site_name=outlet),
-        key,
-        fetched_at=T0,
-    )
-    record = await briefs.record_brief(
-        session,
-        guild_id=guild,
-        channel_id=channel,
-        brief_message_id=message_id,
-        sharer_id=USER,
-        article_id=article.id,
+        message_id,
+        guild=guild,
+        channel=channel,
+        key=f"example.org/{message_id}",
         created_at=created_at,
-        lead=lead,
-        quoted=quoted,
+        article={"title": title, "site_name": outlet},
+        **brief,
     )
     return record.brief_message_id
 
