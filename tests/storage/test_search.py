@@ -186,3 +186,19 @@ async def test_the_migration_indexes_existing_briefs(database_url: str) -> None:
             assert await _found(session, "terminal") == []
     finally:
         await engine.dispose()
+
+
+async def test_a_query_matching_many_ranks_only_the_newest(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ranking reads every match (most of a second for 25,000): past RANKED_MATCHES matches,
+    the newest that many are ranked, still best first among them, and paged."""
+    monkeypatch.setattr(search, "RANKED_MATCHES", 3)
+    await _brief(session, 1, "Coal terminal vote")  # the best match, but the oldest
+    for i in range(2, 6):
+        await _brief(session, i, "Budget news", quoted=f"Coal is mentioned ({i}).")
+    await _brief(session, 6, "Coal mine", channel=CHANNEL + 1)  # not readable: not counted
+    newest = await _found(session, "coal", channel_ids=[CHANNEL], limit=10)
+    assert sorted(newest) == [3, 4, 5]
+    monkeypatch.setattr(search, "RANKED_MATCHES", 100)
+    assert (await _found(session, "coal", channel_ids=[CHANNEL], limit=10))[0] == 1
