@@ -15,7 +15,8 @@ more, the briefs loaded with their articles), in a fresh read session.
 The briefs: text drawn (seeded) from the SummEval news articles in
 ``DATA/summaries/SummEval.jsonl``: a headline of 6 to 14 words, one of 40 outlets, a lead
 sentence and 3 to 6 quoted sentences (~700 characters). All 100,000 are in ONE server (the
-worst case: the server filter removes nothing), over 10 channels, over a year; the member
+worst case: the server filter removes nothing), over 10 channels, over the year before
+2026-12-01 (ids in the order of their dates, as the bot records them); the member
 reads 9 of the 10 channels. Queries (seeded from the same vocabulary): frequent words (in about
 a tenth of the briefs or more), middling words, rare words, two-word queries, prefixes, with a
 ``since`` of 30 days, an outlet, a word that matches nothing, and hostile input. Prints a table:
@@ -84,6 +85,8 @@ def _sentences(data: Path) -> list[str]:
 
 
 def _briefs(sentences: list[str], count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    # Over a year, in the order they were recorded: ids grow with time, as the bot's do.
+    minutes = sorted(rng.randint(0, 365 * 24 * 60) for _ in range(count))
     for i in range(count):
         headline = " ".join(rng.choice(sentences).split()[: rng.randint(6, 14)])
         yield {
@@ -93,7 +96,7 @@ def _briefs(sentences: list[str], count: int, rng: random.Random) -> Iterator[di
             "lead": rng.choice(sentences),
             "quoted": "\n\n".join(rng.sample(sentences, rng.randint(3, 6))),
             "channel": rng.choice(CHANNELS),
-            "created": T0 - dt.timedelta(minutes=rng.randint(0, 365 * 24 * 60)),
+            "created": T0 - dt.timedelta(days=365) + dt.timedelta(minutes=minutes[i]),
         }
 
 
