@@ -87,6 +87,14 @@ class CommentaryMode(enum.StrEnum):
     MODEL = "model"
 
 
+class DigestSchedule(enum.StrEnum):
+    """How often a channel gets the digest of the server's briefs (``off``: never; not stored)."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    OFF = "off"
+
+
 def values(choices: type[enum.StrEnum]) -> tuple[str, ...]:
     """The stored strings of a choice set, in definition order (for CHECK constraints)."""
     return tuple(member.value for member in choices)

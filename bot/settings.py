@@ -316,6 +316,18 @@ class Settings:
         "A server the bot was removed from has its settings, subscriptions, briefs' records and "
         "stored article text deleted this many days later, unless the bot is added back first.",
     )
+    search_page_size: int = _setting(
+        "SEARCH_PAGE_SIZE",
+        "5",
+        _parse_positive_int,
+        "/search shows this many briefs a page (buttons page through the rest).",
+    )
+    digest_max_briefs: int = _setting(
+        "DIGEST_MAX_BRIEFS",
+        "50",
+        _parse_positive_int,
+        "A digest lists at most this many briefs of its period, the most discussed.",
+    )
 
     # Feeds (issue 16)
     feed_poll_minutes: int = _setting(

@@ -51,8 +51,9 @@ def sending(channel: Place) -> str:
     return "send_messages_in_threads" if isinstance(channel, discord.Thread) else "send_messages"
 
 
-def can_read(channel: Place, member: discord.Member) -> bool:
-    """Whether ``member`` can see ``channel`` and read what was posted there before."""
+def can_read(channel: Place, member: discord.Member | discord.Role) -> bool:
+    """Whether ``member`` (or everyone with ``role``) can see ``channel`` and read what was
+    posted there before."""
     granted = channel.permissions_for(member)
     return granted.view_channel and granted.read_message_history
 

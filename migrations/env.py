@@ -60,6 +60,20 @@ def _render_item(kind: str, obj: Any, _context: AutogenContext) -> str | Literal
     return False  # Alembic's own rendering
 
 
+# The full-text index (migration 0011_search, bot.storage.search) is engine-specific SQL the models
+# cannot describe: an FTS5 virtual table and its shadow tables on SQLite, a tsvector table on
+# PostgreSQL. Left out of the comparison, or `alembic check` would ask to drop them.
+_FULL_TEXT_PREFIX = "brief_search"
+
+
+def _include_object(
+    obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any
+) -> bool:
+    if kind == "table" and reflected and compare_to is None:
+        return not (name or "").startswith(_FULL_TEXT_PREFIX)
+    return True
+
+
 def _configure(connection: Connection | None = None, url: str | None = None) -> None:
     dialect = connection.dialect.name if connection is not None else (url or "").split(":")[0]
     context.configure(
@@ -68,6 +82,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         target_metadata=target_metadata,
         compare_type=True,
         render_item=_render_item,
+        include_object=_include_object,
         # SQLite cannot ALTER most things; batch mode copies the table instead.
         render_as_batch=dialect.startswith("sqlite"),
         literal_binds=connection is None,

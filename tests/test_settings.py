@@ -95,6 +95,8 @@ def test_a_switch_that_is_neither_says_so() -> None:
     with pytest.raises(SettingsError) as info:
         load_settings({"PARSE_PRELOAD": "maybe"}, env_file=None)
     assert info.value.problems == ["PARSE_PRELOAD: must be true or false"]
+
+
 def test_shards_default_to_every_shard_of_discords_count() -> None:
     s = load_settings({}, env_file=None)
     assert s.shard_count is None and s.shard_ids is None

@@ -20,6 +20,7 @@ from bot.briefing.commentator import Commentator
 from bot.choices import CommentaryMode
 from bot.clock import Clock
 from bot.curation import Curation
+from bot.digest import Digests
 from bot.discussion.service import Discussion, ModelAnswers, ModelMode
 from bot.feeds.service import Feeds
 from bot.fetch.fetcher import Fetcher
@@ -27,6 +28,7 @@ from bot.fetch.guard import create_session
 from bot.following import Following
 from bot.model.budget import Budget
 from bot.model.client import ModelClient, create_model_session
+from bot.search import Search
 from bot.settings import Settings
 from bot.sharing.jobs import PRELOAD, warm_parsers
 from bot.sharing.notify import Pacer
@@ -55,6 +57,8 @@ class Services:
     discussion: Discussion
     administration: Administration
     feeds: Feeds
+    search: Search
+    digests: Digests
 
 
 def build_services(
@@ -130,6 +134,8 @@ def build_services(
             max_items_per_poll=settings.feed_max_items_per_poll,
             per_server=settings.feeds_per_server,
         ),
+        search=Search(sessions, clock, settings.search_page_size),
+        digests=Digests(sessions, clock, settings.digest_max_briefs),
     )
 
 

@@ -1,13 +1,17 @@
 """The process's background work: every task kept until done, its failure logged, cancelled at
 close (python-discord/bot-core ``scheduling``). Shares, DMs and catch-up all run here, so a
-shutdown can wait for them within its grace and then cancel what is left."""
+shutdown can wait for them within its grace and then cancel what is left. :class:`Scheduler`
+runs timed work (the digests) on the injected clock."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
+
+from bot.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -54,3 +58,54 @@ class BackgroundTasks:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Scheduler:
+    """Runs ``work`` now and then again when it says it is next due (a UTC instant from the
+    injected clock, None: nothing scheduled), waking at least every ``max_wait_s`` so that work
+    set up meanwhile is seen. ``sleep`` is injected: tests advance a FixedClock instead of waiting.
+    A failing round is logged and the loop goes on (the next round retries)."""
+
+    def __init__(
+        self,
+        work: Callable[[], Awaitable[dt.datetime | None]],
+        clock: Clock,
+        *,
+        name: str,
+        sleep: Sleep = asyncio.sleep,
+        max_wait_s: float = 60.0,
+        min_wait_s: float = 1.0,
+    ) -> None:
+        self._work = work
+        self._clock = clock
+        self._sleep = sleep
+        self.name = name
+        self.max_wait_s = max_wait_s
+        self.min_wait_s = min_wait_s
+        self.rounds = 0  # rounds finished (tests wait on it)
+
+    async def tick(self) -> dt.datetime | None:
+        """One round of the work, now; when it is next due."""
+        try:
+            return await self._work()
+        finally:
+            self.rounds += 1
+
+    def wait_for(self, due: dt.datetime | None) -> float:
+        """Seconds to sleep before the next round."""
+        if due is None:
+            return self.max_wait_s
+        left = (due - self._clock.now()).total_seconds()
+        return min(self.max_wait_s, max(self.min_wait_s, left))
+
+    async def run(self) -> None:
+        while True:
+            due: dt.datetime | None = None
+            try:
+                due = await self.tick()
+            except Exception:
+                log.exception("%s: a round failed; trying again later", self.name)
+            await self._sleep(self.wait_for(due))

@@ -224,6 +224,9 @@ class Ledger:
                 source_message_id=share.message_id,
                 thread_id=thread_id,
                 created_at=now,
+                # what /search and the digest read of the brief (issue 16)
+                lead=brief.lead,
+                quoted="\n\n".join(brief.quoted),
             )
             await stored_claims.complete_claim(
                 session, share.message_id, key, owner=self.owner, now=now, brief_id=record.id

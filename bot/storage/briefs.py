@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.errors import BriefNotFound
+from bot.storage import search
 from bot.storage.dialect import insert
 from bot.storage.models import ArticleRecord, BriefRecord
 
@@ -66,8 +67,12 @@ async def record_brief(
     source_message_id: int | None = None,
     thread_id: int | None = None,
     created_at: dt.datetime,
+    lead: str | None = None,
+    quoted: str | None = None,
 ) -> BriefRecord:
-    """Record a posted brief; recording the same brief message again returns the first record."""
+    """Record a posted brief and index it for search (:mod:`bot.storage.search`): its
+    article's headline and outlet, its ``lead`` and ``quoted`` text. Recording the same brief
+    message again returns the first record."""
     statement = (
         insert(session, BriefRecord)
         .values(
@@ -79,14 +84,26 @@ async def record_brief(
             source_message_id=source_message_id,
             thread_id=thread_id,
             created_at=created_at,
+            lead=lead,
+            quoted=quoted,
         )
         .on_conflict_do_nothing(index_elements=["brief_message_id"])
+        .returning(BriefRecord.id)
     )
-    await session.execute(statement)
+    inserted = await session.scalar(statement)
     brief = await session.scalar(
         _with_article(select(BriefRecord).where(BriefRecord.brief_message_id == brief_message_id))
     )
     assert brief is not None  # inserted just now or already there
+    if inserted is not None:
+        await search.index_brief(
+            session,
+            brief.id,
+            headline=brief.article.title,
+            outlet=brief.article.site_name,
+            lead=lead,
+            quoted=quoted,
+        )
     return brief
 
 

@@ -15,6 +15,7 @@ from bot.storage.models import (
     BriefRecord,
     ChannelSettingsRecord,
     DeliveredNotification,
+    DigestRecord,
     GuildDeparture,
     GuildSettingsRecord,
     LinkClaim,
@@ -116,7 +117,14 @@ async def purge_guild(session: AsyncSession, guild_id: int) -> None:
         if keys:
             await session.execute(delete(ArticleText).where(ArticleText.url_key.in_(keys)))
             await session.execute(delete(ArticleRecord).where(ArticleRecord.url_key.in_(keys)))
-    for model in (Subscription, ChannelSettingsRecord, GuildSettingsRecord, SiteRule, ModelUsage):
+    for model in (
+        Subscription,
+        ChannelSettingsRecord,
+        GuildSettingsRecord,
+        SiteRule,
+        ModelUsage,
+        DigestRecord,
+    ):
         await session.execute(delete(model).where(model.guild_id == guild_id))
     await feeds.delete_guild_feeds(session, guild_id)
     # Kept, and bumped: a process may still hold the server's index (the version row is a number,

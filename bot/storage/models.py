@@ -35,6 +35,7 @@ from bot.choices import (
     ClaimState,
     CommentaryMode,
     Delivery,
+    DigestSchedule,
     FailureMode,
     FeedItemState,
     Length,
@@ -47,6 +48,7 @@ COMMENTARY_MODES = values(CommentaryMode)
 DELIVERIES = values(Delivery)
 CLAIM_STATES = values(ClaimState)
 FEED_ITEM_STATES = values(FeedItemState)
+DIGEST_SCHEDULES = tuple(v for v in values(DigestSchedule) if v != DigestSchedule.OFF)
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 RowId = BigInteger().with_variant(Integer(), "sqlite")
@@ -113,6 +115,8 @@ class GuildSettingsRecord(Base):
         default=CommentaryMode.ARTICLE.value,
         server_default=CommentaryMode.ARTICLE.value,
     )
+    # the server's IANA time zone, for the hour its digests are posted at (issue 16)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     updated_at: Mapped[dt.datetime] = mapped_column()
 
 
@@ -175,6 +179,10 @@ class BriefRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column()
     pinned_by: Mapped[int | None] = mapped_column(BigInteger)
     pinned_at: Mapped[dt.datetime | None] = mapped_column()
+    # What the brief said (issue 16: /search and the digest read them): its lead, and its quoted
+    # paragraphs joined by blank lines. None for briefs recorded before they were kept.
+    lead: Mapped[str | None] = mapped_column(Text)
+    quoted: Mapped[str | None] = mapped_column(Text)
 
     article: Mapped[ArticleRecord] = relationship(back_populates="briefs", lazy="raise")
 
@@ -347,6 +355,8 @@ class FeedItemRecord(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     seen_at: Mapped[dt.datetime] = mapped_column()
     finished_at: Mapped[dt.datetime | None] = mapped_column()
+
+
 class IdentifyBucket(Base):
     """When a gateway IDENTIFY rate-limit bucket last identified, shared by every process of the
     bot (Discord allows one IDENTIFY per bucket per 5 seconds; see :mod:`bot.shards`)."""
@@ -355,6 +365,8 @@ class IdentifyBucket(Base):
 
     bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     identified_at: Mapped[dt.datetime] = mapped_column()
+
+
 class Page(Base):
     """A page's extracted article shared by the processes of one bot (issue 14): stored by the
     fetched link's ``url_key`` with its fetch time, and the claim of the process fetching it now
@@ -370,6 +382,8 @@ class Page(Base):
     fetched_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     fetcher: Mapped[str | None] = mapped_column(String(64))
     claim_expires_at: Mapped[dt.datetime | None] = mapped_column()
+
+
 class TopicVersion(Base):
     """How many times a server's subscriptions changed: bumped in the transaction of every change
     (subscribe, unsubscribe, forget-me, purge), so a process that cached the server's topic index
@@ -380,3 +394,28 @@ class TopicVersion(Base):
 
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger)
+
+
+class DigestRecord(Base):
+    """A channel gets a digest of the server's briefs, daily or weekly at ``hour`` (0-23) in the
+    server's time zone (``weekday`` 0 = Monday, weekly only), of one ``topic`` or of all.
+
+    ``last_period_end`` is the end of the last period posted (or, when set up, the last one that
+    had already ended): a period is claimed by moving it forward in one UPDATE, so a restart or a
+    second process never posts it twice."""
+
+    __tablename__ = "digests"
+    __table_args__ = (
+        CheckConstraint(_one_of("schedule", DIGEST_SCHEDULES), name="schedule"),
+        CheckConstraint("hour >= 0 AND hour <= 23", name="hour"),
+        CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday"),
+    )
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    schedule: Mapped[str] = mapped_column(String(16))
+    topic: Mapped[str | None] = mapped_column(String(50))
+    hour: Mapped[int] = mapped_column(Integer)
+    weekday: Mapped[int] = mapped_column(Integer, default=0)
+    last_period_end: Mapped[dt.datetime | None] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column()

@@ -25,6 +25,7 @@ class GuildSettings:
     default_length: Length = Length.STANDARD
     default_on_failure: FailureMode = FailureMode.REACT
     commentary_mode: CommentaryMode = CommentaryMode.ARTICLE
+    timezone: str = "UTC"  # IANA name, checked by the caller (the digest's hour is in it)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ async def get_guild_settings(session: AsyncSession, guild_id: int) -> GuildSetti
         Length(row.default_length),
         FailureMode(row.default_on_failure),
         CommentaryMode(row.commentary_mode),
+        row.timezone,
     )
 
 
@@ -73,6 +75,7 @@ async def set_guild_settings(
     default_length: Length | None = None,
     default_on_failure: FailureMode | None = None,
     commentary_mode: CommentaryMode | None = None,
+    timezone: str | None = None,
     now: dt.datetime,
 ) -> GuildSettings:
     """Change the given settings (None: keep) and return them all; ValueError for a value that
@@ -83,6 +86,7 @@ async def set_guild_settings(
         Length(default_length or current.default_length),
         FailureMode(default_on_failure or current.default_on_failure),
         CommentaryMode(commentary_mode or current.commentary_mode),
+        timezone or current.timezone,
     )
     await _upsert(session, GuildSettingsRecord, {"guild_id": guild_id}, new.__dict__, now)
     return new

@@ -24,7 +24,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.settings import Secret, Settings
 from bot.workers import ParsePool
 from tests._article_page import PARAGRAPHS, article_html
@@ -199,13 +199,21 @@ class Running:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    fake: FakeDiscord, settings: Settings, site: NewsSite, pool: ParsePool, **options: Any
+    fake: FakeDiscord,
+    settings: Settings,
+    site: NewsSite,
+    pool: ParsePool,
+    *,
+    clock: Clock = DISCORD_CLOCK,
+    **options: Any,
 ) -> AsyncIterator[Running]:
     """One start of the real bot through :func:`serve` (``options`` passed on), ready; closed
-    cleanly on leaving. The caller points discord.py at the fake (:func:`pointed_at`)."""
+    cleanly on leaving. The caller points discord.py at the fake (:func:`pointed_at`);
+    ``clock``: the bot's wall clock (a FixedClock lets a test move the bot's time, e.g. past a
+    digest's hour)."""
     started: list[NewslinkBot] = []
     task = asyncio.create_task(
-        serve(settings, clock=DISCORD_CLOCK, started=started.append, pool=pool, **options)
+        serve(settings, clock=clock, started=started.append, pool=pool, **options)
     )
     try:
         # The last bot started: a first one may have given way to a commands-only one.

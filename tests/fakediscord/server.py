@@ -245,11 +245,14 @@ class FakeDiscord:
         guild_id: int,
         name: str = "guild",
         *,
-        owner_id: int = 1,
+        owner_id: int | None = None,
         bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
     ) -> None:
-        """Add a guild with @everyone (id == guild id) and the bot as member with a managed role."""
-        guild = Guild(guild_id, name, owner_id)
+        """Add a guild with @everyone (id == guild id) and the bot as member with a managed role.
+
+        The owner (a member) has an id of its own unless given, as in Discord, never the guild's (discord.py gives every permission to whatever has the owner's id, so an
+        owner id equal to the guild's would make @everyone all-powerful)."""
+        guild = Guild(guild_id, name, owner_id if owner_id is not None else snowflake())
         guild.roles[guild_id] = Role(guild_id, "@everyone", DEFAULT_EVERYONE_PERMISSIONS)
         bot_role = snowflake()
         guild.roles[bot_role] = Role(
@@ -258,8 +261,8 @@ class FakeDiscord:
         self._bot_roles[guild_id] = bot_role
         guild.members[self.bot_user_id] = Member(self.bot_user, [bot_role])
         self._guilds[guild_id] = guild
-        if owner_id not in guild.members:
-            self.add_member(guild_id, owner_id, "owner")
+        if guild.owner_id not in guild.members:
+            self.add_member(guild_id, guild.owner_id, "owner")
         # Once connected, this is the bot joining a guild: Discord's GUILD_CREATE then has no
         # ``unavailable`` (``false`` marks a guild of READY becoming available).
         joined = guild.payload(full=True)

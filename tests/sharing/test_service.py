@@ -462,7 +462,14 @@ async def test_a_brief_with_no_subscribers_costs_two_transactions_one_policy_and
     # issue 14: the server's topic version, not its subscriptions (none are read without a match)
     assert {"channel_settings", "link_claims", "briefs", "topic_versions"} <= opening.tables
     assert "subscriptions" not in opening.tables
-    assert sorted(record.tables) == ["article_texts", "articles", "briefs", "link_claims"]
+    # with the text (issue 12) and the search index (issue 16)
+    assert sorted(record.tables) == [
+        "article_texts",
+        "articles",
+        "brief_search",
+        "briefs",
+        "link_claims",
+    ]
     assert len(trips.statements_on("channel_settings")) == 1  # the policy, read once
     # the link's url_key, handed to the briefer with the link; the article is at that address,
     # so its key is not computed again

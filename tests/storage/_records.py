@@ -18,12 +18,14 @@ async def record_article(
     session: AsyncSession, key: str = "example.org/a", **kw: object
 ) -> ArticleRecord:
     facts = ArticleFacts(
-        url=f"https://{key}",
-        title="NATO aims to repair Russia ties",
-        authors=["Adrian Croft"],
-        published=dt.date(2012, 12, 2),
-        **kw,
-    )  # type: ignore[arg-type]
+        **{  # type: ignore[arg-type]
+            "url": f"https://{key}",
+            "title": "NATO aims to repair Russia ties",
+            "authors": ["Adrian Croft"],
+            "published": dt.date(2012, 12, 2),
+            **kw,
+        }
+    )
     return await briefs.record_article(session, facts, key, fetched_at=T0)
 
 
@@ -35,15 +37,20 @@ async def record_brief(
     channel: int = CHANNEL,
     key: str = "example.org/a",
     created_at: dt.datetime = T0,
+    article: dict[str, object] | None = None,
+    **brief: object,
 ) -> BriefRecord:
-    article = await record_article(session, key)
+    """A brief of message ``message_id``; ``article``: ArticleFacts fields other than the
+    defaults; ``brief``: more of :func:`bot.storage.briefs.record_brief`'s (lead, thread_id…)."""
+    record = await record_article(session, key, **(article or {}))
     return await briefs.record_brief(
         session,
         guild_id=guild,
         channel_id=channel,
         brief_message_id=message_id,
         sharer_id=USER,
-        article_id=article.id,
+        article_id=record.id,
         source_message_id=message_id - 1,
         created_at=created_at,
+        **brief,  # type: ignore[arg-type]
     )

@@ -37,9 +37,11 @@ async def _tables(url: str) -> set[str]:
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
-            return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+            names = await connection.run_sync(lambda c: inspect(c).get_table_names())
     finally:
         await engine.dispose()
+    # The full-text index is not a model's table (tests/storage/test_search.py checks it).
+    return {name for name in names if not name.startswith("brief_search")}
 
 
 async def test_upgrade_downgrade_upgrade(database_url: str) -> None:
