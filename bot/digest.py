@@ -305,7 +305,7 @@ class Digests:
         async with self.sessions() as session:
             rows = await stored.briefs_between(session, digest.guild_id, start, end)
         if digest.topic:
-            index = TopicIndex.from_pairs([(digest.topic, 0)])
+            index = TopicIndex([digest.topic])
             rows = [r for r in rows if index.match(_text(r))]
         if rows:
             allowed = await publisher.listable(

@@ -269,6 +269,9 @@ class FeedsCog(commands.Cog):
         # READY comes again after every new gateway session: one poller per process.
         if self._poller is not None:
             return
+        # This process polls the feeds of the servers on its own shards (issue 14): the process
+        # serving a server's shard is the one that can post there.
+        self.bot.services.feeds.serves = self.bot.holds_guild
         scheduler = FeedScheduler(
             self.bot.services.feeds,
             self.outlet,

@@ -31,7 +31,8 @@ def test_extension_has_async_setup(name: str) -> None:
 
 
 async def test_every_extension_loads_without_name_clashes() -> None:
-    bot = NewslinkBot(None)
+    # Entered as serve() enters it: an AutoShardedBot's close needs what entering sets up.
+    bot = await NewslinkBot(None).__aenter__()
     try:
         # Two extensions registering one name make add_command raise CommandAlreadyRegistered
         # here (the tree is keyed by name and type, so a clash cannot show up any later).
