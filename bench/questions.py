@@ -189,10 +189,12 @@ def _article_confidences(
     return _ROWS[key]
 
 
-def _threshold(rows: list[tuple[Question, list[int], float]]) -> float:
-    """The highest confidence threshold abstaining on at most 2.5% of answerable questions."""
+def _threshold(
+    rows: list[tuple[Question, list[int], float]], most: float = MAX_ANSWERABLE_ABSTAINED
+) -> float:
+    """The highest confidence threshold abstaining on at most ``most`` of answerable questions."""
     conf = sorted(c for q, _, c in rows if q.kind == "answerable")
-    allowed = int(MAX_ANSWERABLE_ABSTAINED * len(conf))
+    allowed = int(most * len(conf))
     # Abstain below conf[allowed]: exactly the `allowed` lowest are abstained on (ties aside).
     return conf[allowed] if conf else 0.0
 
@@ -203,9 +205,9 @@ def _apply(
     return [(q, r if c >= threshold else [], 0.0) for q, r, c in rows]
 
 
-def choose(articles: list[Article]) -> tuple[Tuning, float]:
+def choose(articles: list[Article], most: float = MAX_ANSWERABLE_ABSTAINED) -> tuple[Tuning, float]:
     """Ranking weights with the best top-1 on ``articles``, then the confidence weight whose
-    threshold (at most 2.5% of answerable questions abstained on) abstains on the most
+    threshold (at most ``most`` of answerable questions abstained on) abstains on the most
     off-topic ones there; returns the tuning and that threshold."""
     best: tuple[float, Tuning] | None = None
     for values in itertools.product(*GRID.values()):
@@ -221,7 +223,7 @@ def choose(articles: list[Article]) -> tuple[Tuning, float]:
     for weight in CONFIDENCE_WEIGHTS:
         tuning = replace(best[1], embed_confidence_weight=weight)
         rows = _confidences(articles, tuning)
-        threshold = _threshold(rows)
+        threshold = _threshold(rows, most)
         off_topic = score(_apply(rows, threshold))["off_topic_abstained"]
         if chosen is None or off_topic > chosen[0]:
             chosen = (off_topic, tuning, threshold)
@@ -241,7 +243,9 @@ def folds(articles: list[Article]) -> dict[str, list[tuple[list[Article], list[A
 
 
 def cross_validate(
-    articles: list[Article], bm25s_rows: list[tuple[Question, list[int], float]]
+    articles: list[Article],
+    bm25s_rows: list[tuple[Question, list[int], float]],
+    most: float = MAX_ANSWERABLE_ABSTAINED,
 ) -> dict[str, dict[str, object]]:
     """Per scheme: each fold's held-out figures (every weight and the threshold chosen on the
     fold's other articles), and the held-out rows of all folds pooled, with bm25s's top-1 on
@@ -252,7 +256,7 @@ def cross_validate(
         pooled: list[tuple[Question, list[int], float]] = []
         per_fold = []
         for train, test in pairs:
-            tuning, threshold = choose(train)
+            tuning, threshold = choose(train, most)
             rows = _apply(_confidences(test, tuning), threshold)
             pooled += rows
             figures = score(rows)
@@ -312,6 +316,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--predictions", type=Path)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--cv", action="store_true", help="also cross-validate across articles")
+    parser.add_argument(
+        "--max-answerable-abstained",
+        type=float,
+        default=MAX_ANSWERABLE_ABSTAINED,
+        help="--cv's thresholds: the highest abstaining on at most this share of answerable ones",
+    )
     args = parser.parse_args(argv)
     articles = load(args.file)
     runs = {
@@ -333,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     figures["newslink_40_paragraphs_median_ms"] = ms = speed(articles)
     print(f"newslink, one 40-paragraph article: median {ms:.3f} ms a question")
     if args.cv:
-        cv = cross_validate(articles, runs["bm25s"])
+        cv = cross_validate(articles, runs["bm25s"], args.max_answerable_abstained)
         figures["newslink_cross_validated"] = cv
         for scheme, result in cv.items():
             _cv_table(scheme, result)

@@ -35,8 +35,8 @@ with embeddings, plus ``EMBED_CONFIDENCE_WEIGHT`` times the best cosine similari
 The score is read relative to the question's own weight, not as an absolute ``log(1 + score)``:
 idf, and so every BM25 score, grows with an article's paragraph count, and an absolute score let
 a question about another subject through a long article on a few shared words (held out, one
-article left out at a time: off-topic abstained 91.5% -> 92.9% at 2.6% -> 2.5% of answerable; with words
-alone 78% -> 82%). Tried and dropped on held-out evidence: the idf-weighted share of the
+article left out at a time: off-topic abstained 91.5% -> 92.9%, answerable 2.6% -> 2.5%; with
+words alone 78% -> 82%). Tried and dropped on held-out evidence: the idf-weighted share of the
 question's words found anywhere in the article, the gap between the best and the median
 paragraph, the question's similarity to the article's centroid (none separated better; in
 this set an off-topic question comes from a related article and shares its common words). The
