@@ -12,10 +12,13 @@ article is one page whose paragraphs are the contexts in order; newslink answers
 newslink abstains); ``--json`` writes per system ``top1``, ``top3``, ``answerable_abstained``,
 ``off_topic_abstained``, ``unanswerable_abstained``, ``median_ms``.
 
-``--cv`` also reports held-out-style figures: the articles are split in two halves; ranking
-weights and the abstention threshold are chosen on one half (best top-1 with at most 2.5% of
-answerable questions abstained on) and reported on the other, both ways. ``--speed`` times one
-question on a 40-paragraph article (built from the file's own paragraphs), index built once.
+``--cv`` also reports held-out figures, two ways: the articles split in two halves (tuned on
+one, reported on the other, both ways), and leave one article out (8 folds). In every fold the
+ranking weights, the confidence weight and the abstention threshold (the highest abstaining on
+at most 2% of answerable questions, ``--max-answerable-abstained``) are chosen on the training
+articles only; the held-out questions of all folds are pooled, beside bm25s's top-1 on the same
+questions. The last line times one question on a 40-paragraph article (the file's own
+paragraphs), index built once.
 """
 
 from __future__ import annotations
@@ -159,26 +162,40 @@ GRID = {
 }
 # Tried once the ranking is chosen: weights of the embedding in the abstention's confidence.
 CONFIDENCE_WEIGHTS = (0.0, 1.0, 2.0, 3.0)
-MAX_ANSWERABLE_ABSTAINED = 0.025
+MAX_ANSWERABLE_ABSTAINED = 0.02
 
 
 def _confidences(
     articles: list[Article], tuning: Tuning
 ) -> list[tuple[Question, list[int], float]]:
     """(question, ranking, confidence) with abstention off: a threshold is applied after."""
-    rows = []
-    for article in articles:
+    return [row for article in articles for row in _article_confidences(article, tuning)]
+
+
+# One article's rows under one tuning do not depend on the fold: computed once, reused by all.
+_ROWS: dict[tuple[int, Tuning], list[tuple[Question, list[int], float]]] = {}
+
+
+def _article_confidences(
+    article: Article, tuning: Tuning
+) -> list[tuple[Question, list[int], float]]:
+    key = (id(article), tuning)
+    if key not in _ROWS:
         answerer = Answerer(article.paragraphs, "en", "https://example.org/a", tuning, embedder())
+        rows = []
         for q in article.questions:
             r = answerer.search(q.text)
             rows.append((q, [p.index for p in r.passages[:3]], r.confidence))
-    return rows
+        _ROWS[key] = rows
+    return _ROWS[key]
 
 
-def _threshold(rows: list[tuple[Question, list[int], float]]) -> float:
-    """The highest confidence threshold abstaining on at most 2.5% of answerable questions."""
+def _threshold(
+    rows: list[tuple[Question, list[int], float]], most: float = MAX_ANSWERABLE_ABSTAINED
+) -> float:
+    """The highest confidence threshold abstaining on at most ``most`` of answerable questions."""
     conf = sorted(c for q, _, c in rows if q.kind == "answerable")
-    allowed = int(MAX_ANSWERABLE_ABSTAINED * len(conf))
+    allowed = int(most * len(conf))
     # Abstain below conf[allowed]: exactly the `allowed` lowest are abstained on (ties aside).
     return conf[allowed] if conf else 0.0
 
@@ -189,9 +206,9 @@ def _apply(
     return [(q, r if c >= threshold else [], 0.0) for q, r, c in rows]
 
 
-def choose(articles: list[Article]) -> tuple[Tuning, float]:
+def choose(articles: list[Article], most: float = MAX_ANSWERABLE_ABSTAINED) -> tuple[Tuning, float]:
     """Ranking weights with the best top-1 on ``articles``, then the confidence weight whose
-    threshold (at most 2.5% of answerable questions abstained on) abstains on the most
+    threshold (at most ``most`` of answerable questions abstained on) abstains on the most
     off-topic ones there; returns the tuning and that threshold."""
     best: tuple[float, Tuning] | None = None
     for values in itertools.product(*GRID.values()):
@@ -207,7 +224,7 @@ def choose(articles: list[Article]) -> tuple[Tuning, float]:
     for weight in CONFIDENCE_WEIGHTS:
         tuning = replace(best[1], embed_confidence_weight=weight)
         rows = _confidences(articles, tuning)
-        threshold = _threshold(rows)
+        threshold = _threshold(rows, most)
         off_topic = score(_apply(rows, threshold))["off_topic_abstained"]
         if chosen is None or off_topic > chosen[0]:
             chosen = (off_topic, tuning, threshold)
@@ -215,24 +232,70 @@ def choose(articles: list[Article]) -> tuple[Tuning, float]:
     return chosen[1], chosen[2]
 
 
-def cross_validate(articles: list[Article]) -> list[dict[str, object]]:
+def folds(articles: list[Article]) -> dict[str, list[tuple[list[Article], list[Article]]]]:
+    """(tuned on, reported on) pairs: the two halves both ways, and leave one article out."""
     half = len(articles) // 2
-    folds = [(articles[:half], articles[half:]), (articles[half:], articles[:half])]
-    out = []
-    for train, test in folds:
-        tuning, threshold = choose(train)
-        figures = score(_apply(_confidences(test, tuning), threshold))
+    return {
+        "halves": [(articles[:half], articles[half:]), (articles[half:], articles[:half])],
+        "leave-one-article-out": [
+            (articles[:i] + articles[i + 1 :], [article]) for i, article in enumerate(articles)
+        ],
+    }
+
+
+def cross_validate(
+    articles: list[Article],
+    bm25s_rows: list[tuple[Question, list[int], float]],
+    most: float = MAX_ANSWERABLE_ABSTAINED,
+) -> dict[str, dict[str, object]]:
+    """Per scheme: each fold's held-out figures (every weight and the threshold chosen on the
+    fold's other articles), and the held-out rows of all folds pooled, with bm25s's top-1 on
+    the same held-out questions (bm25s has nothing to tune)."""
+    bm25s_by_id = {q.qid: (q, r, ms) for q, r, ms in bm25s_rows}
+    out: dict[str, dict[str, object]] = {}
+    for scheme, pairs in folds(articles).items():
+        pooled: list[tuple[Question, list[int], float]] = []
+        per_fold = []
+        for train, test in pairs:
+            tuning, threshold = choose(train, most)
+            rows = _apply(_confidences(test, tuning), threshold)
+            pooled += rows
+            figures = score(rows)
+            figures.pop("median_ms")
+            baseline = score([bm25s_by_id[q.qid] for q, _, _ in rows])["top1"]
+            per_fold.append(
+                {
+                    "tuned_on": [a.title for a in train],
+                    "reported_on": [a.title for a in test],
+                    "tuning": {k: getattr(tuning, k) for k in (*GRID, "embed_confidence_weight")}
+                    | {"abstain_below_embedded": threshold},
+                    **figures,
+                    "bm25s_top1": baseline,
+                }
+            )
+        figures = score(pooled)
         figures.pop("median_ms")
-        out.append(
-            {
-                "tuned_on": [a.title for a in train],
-                "reported_on": [a.title for a in test],
-                "tuning": {k: getattr(tuning, k) for k in (*GRID, "embed_confidence_weight")}
-                | {"abstain_below_embedded": threshold},
-                **figures,
-            }
-        )
+        figures["bm25s_top1"] = score([bm25s_by_id[q.qid] for q, _, _ in pooled])["top1"]
+        out[scheme] = {"folds": per_fold, "pooled": figures}
     return out
+
+
+def _cv_table(scheme: str, result: dict[str, object]) -> None:
+    print(f"\nheld out, {scheme} (every weight and the threshold chosen on the other articles)")
+    print(
+        "| reported on | newslink top-1 | bm25s top-1 | gap | off-topic abst. | answerable abst. |"
+    )
+    print("|---|---|---|---|---|---|")
+    per_fold = result["folds"]
+    assert isinstance(per_fold, list)
+    for f in [*per_fold, {"reported_on": ["pooled"], **result["pooled"]}]:  # type: ignore[dict-item]
+        names = f["reported_on"]
+        where = names[0] if len(names) == 1 else f"{names[0]} … ({len(names)})"
+        print(
+            f"| {where} | {f['top1']:.3f} | {f['bm25s_top1']:.3f} | "
+            f"{f['top1'] - f['bm25s_top1']:+.3f} | {f['off_topic_abstained']:.1%} | "
+            f"{f['answerable_abstained']:.1%} |"
+        )
 
 
 def speed(articles: list[Article]) -> float:
@@ -254,6 +317,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--predictions", type=Path)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--cv", action="store_true", help="also cross-validate across articles")
+    parser.add_argument(
+        "--max-answerable-abstained",
+        type=float,
+        default=MAX_ANSWERABLE_ABSTAINED,
+        help="--cv's thresholds abstain on at most this share of answerable questions (0.02)",
+    )
     args = parser.parse_args(argv)
     articles = load(args.file)
     runs = {
@@ -275,14 +344,10 @@ def main(argv: list[str] | None = None) -> int:
     figures["newslink_40_paragraphs_median_ms"] = ms = speed(articles)
     print(f"newslink, one 40-paragraph article: median {ms:.3f} ms a question")
     if args.cv:
-        cv = cross_validate(articles)
+        cv = cross_validate(articles, runs["bm25s"], args.max_answerable_abstained)
         figures["newslink_cross_validated"] = cv
-        for fold in cv:
-            print(
-                f"CV tuned on {fold['tuned_on']}, reported on {fold['reported_on']}: "
-                + ", ".join(f"{k} {fold[k]:.3f}" for k in (*keys, "unanswerable_abstained"))
-                + f"; tuning {fold['tuning']}"
-            )
+        for scheme, result in cv.items():
+            _cv_table(scheme, result)
     if args.predictions:
         predictions = {q.qid: ranked for q, ranked, _ in runs["newslink"]}
         args.predictions.write_text(json.dumps(predictions, indent=0), encoding="utf-8")

@@ -152,3 +152,31 @@ def test_the_best_sentence_of_a_long_paragraph_counts() -> None:
     assert (
         ArticleIndex(paragraphs, "en", by_sentence, concept).search(question).passages[0].index == 0
     )
+
+
+def _ferry_article() -> list[str]:
+    # A 40-paragraph article: many paragraphs make every word's idf, and so BM25 scores, large.
+    paragraphs = [f"The council discussed item {chr(97 + i % 26)}{i} at length." for i in range(39)]
+    paragraphs.insert(
+        7, "The ferry to the island leaves the harbour every hour, the operator said."
+    )
+    return paragraphs
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which striker scored twice as the island ferry club beat harbour rivals?",
+        "Did the island ferry captains' union strike over pensions and night shifts at the harbour?",
+    ],
+)
+def test_a_few_shared_words_in_a_long_article_do_not_make_an_answer(question: str) -> None:
+    # Three of the question's words stand in one paragraph by chance; the rest of its words the
+    # article never uses. The best paragraph's score is read per unit of the question's own idf
+    # weight: an absolute score (high here, as idf grows with the paragraph count) answered.
+    index = ArticleIndex(_ferry_article(), "en")
+    result = index.search(question)
+    assert result.passages[0].index == 7
+    assert result.abstain
+    assert not index.search("When does the ferry leave the harbour?").abstain
+    assert not index.search("How often does the ferry leave?").abstain
