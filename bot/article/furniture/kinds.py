@@ -38,7 +38,9 @@ _FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
             # "AAAAAAAAAA|AAAAAAAAAA|…" into pieces in so many ways that 45 characters took
             # minutes to refuse (issue 10).
             rf"|(?-i:^{_NAMES}(?:[|/]\s*{_NAMES}){{1,4}}$)"
-            rf"|(?:{AGENCY})\)?\s*$",
+            rf"|(?:{AGENCY})\)?\s*$"
+            # "…拍照留念。新华社记者 才扬 摄": Chinese captions end "(agency) reporter NAME took"
+            rf"|记者\s?[\u3400-\u9fff·、 ]{{1,15}}摄\s*[)）]?\s*$",
             re.IGNORECASE,
         ),
     ),
