@@ -116,6 +116,7 @@ def extract_article(
         for p in paragraphs
         if p.casefold() not in headlines and not is_metadata_line(p) and not is_credit_or_footer(p)
     ]
+    names = {a.casefold() for a in meta.authors}
     link_share = bodies.link_share(paragraphs, blocks)
     kind = kinds.classify(signals, heading, paragraphs, page_text, link_share, url)
     return Article(
@@ -134,7 +135,10 @@ def extract_article(
         kind=kind,
         canonical=canonical,
         headings=frozenset(p for p in paragraphs if p in headings),
-        furniture=frozenset(p for p in paragraphs if is_marked_furniture(p, marked)),
+        # An author box repeats the byline's name on a line of its own (FAZ): not prose.
+        furniture=frozenset(
+            p for p in paragraphs if is_marked_furniture(p, marked) or p.casefold() in names
+        ),
         genre=genre_of(page, meta.title, meta.description),
     )
 
