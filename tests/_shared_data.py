@@ -48,6 +48,10 @@ def extraction_page(page_id: str) -> tuple[bytes, str]:
     return _read(data_dir() / "extraction" / "html" / f"{page_id}.html.gz"), url
 
 
+def metadata_keys() -> list[str]:
+    return list(_index("metadata/metadata.json"))
+
+
 def metadata_page(key: str, url: str | None = None) -> tuple[bytes, str]:
     """(html, url) of a page of the metadata set, by its key: its address, or for the set's
     "hard::" pages a file name, with ``url`` the address the page was saved from."""

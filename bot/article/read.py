@@ -158,6 +158,7 @@ def _body(
     blocks = bodies.page_blocks(body, headings) if body is not None else []
     paragraphs = bodies.fill_gaps(paragraphs, blocks)
     paragraphs = bodies.without_link_lists(paragraphs, blocks)
+    paragraphs = bodies.with_prose_fallback(paragraphs, blocks)
     article_body = page.json_ld.article_body()
     if article_body:
         from_json = bodies.article_body_paragraphs(article_body)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.article.furniture.kinds import paragraph_kinds
-from tests._shared_data import extraction_page, metadata_page, read
+from tests._shared_data import extraction_page, metadata_keys, metadata_page, read
 
 WDAY = "3c6d3381ef52ca26be2fbde19c1b0fe17d85682b726dfecf5e300c1ca34546b1"
 REUTERS = "57d46c9d751e3fd3ffaf3ede7ac20cebd30eacb5ea78e1a6aa0a72059244e7ca"
@@ -72,3 +72,26 @@ def test_jpost_short_story_is_an_article_not_a_paywall() -> None:
     article = read(extraction_page(JPOST))
     assert article.kind == "article"
     assert article.paragraphs[0].startswith("The son of former German President")
+
+
+HARPERS = "https://harpers.org/a-letter-on-justice-and-open-debate/"
+HVW = "https://www.hvw-online.org/aktuell/detail/news/zuschauerrueckkehr-bei-den-proficlubs-der-region"
+
+
+def test_harpers_letter_is_read_not_its_list_of_signatories() -> None:
+    # readability chose the table of 150 signatories; the page's prose is the letter itself
+    article = read(metadata_page(HARPERS))
+    assert article.kind == "article"
+    assert any(
+        p.startswith("Our cultural institutions are facing a moment of trial")
+        for p in article.paragraphs
+    )
+    assert not any(p.startswith("Elliot Ackerman Saladin Ambar") for p in article.paragraphs)
+
+
+def test_a_box_of_opening_hours_is_not_the_article() -> None:
+    # readability kept the office hours ("Mo, Mi, Do von 10:00 Uhr bis 15:30 Uhr")
+    key = next(k for k in metadata_keys() if k.startswith(HVW))
+    article = read(metadata_page(key, key.strip()))
+    assert "Heimspiele keine Tickets zu erwerben." in " ".join(article.text.split())
+    assert not any(p.startswith("Mo, Mi, Do von") for p in article.paragraphs)
