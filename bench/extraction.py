@@ -3,11 +3,13 @@
 Usage (from the project root; run on demand, not part of the test suite)::
 
     .venv/bin/python bench/extraction.py ../shared/data/extraction [--json OUT] [--pages N]
+        [--folds 2] [--systems newslink,trafilatura]
 
 ``DATA_DIR`` holds ``ground-truth.json`` and ``html/<id>.html.gz`` (scrapinghub's
 article-extraction-benchmark); the data is read in place, never copied. Every system runs on the
 same pages in the same process, one page at a time, and is timed per page (decoding included:
 each system gets the raw bytes). Prints a markdown table; ``--json`` writes the same figures.
+``--folds 2`` splits the pages by site (``bench/_folds.py``) and prints each fold's figures.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import lxml.html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import _folds  # noqa: E402
 from _shingles import aggregate, page_scores  # noqa: E402
 
 from bot.article.read import extract_article  # noqa: E402
@@ -85,12 +88,19 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def run(data_dir: Path, limit: int | None = None) -> dict[str, dict[str, object]]:
+def run(
+    data_dir: Path,
+    limit: int | None = None,
+    ids: list[str] | None = None,
+    systems: set[str] | None = None,
+) -> dict[str, dict[str, object]]:
     truth = json.loads((data_dir / "ground-truth.json").read_text(encoding="utf-8"))
-    ids = sorted(truth)[:limit]
+    ids = sorted(truth)[:limit] if ids is None else ids
     pages = {i: gzip.decompress((data_dir / "html" / f"{i}.html.gz").read_bytes()) for i in ids}
     results: dict[str, dict[str, object]] = {}
     for name, system in SYSTEMS.items():
+        if systems is not None and name not in systems:
+            continue
         system(pages[ids[0]], truth[ids[0]]["url"])  # warm-up: imports and caches
         scores: list[tuple[float, float, float]] = []
         times: list[float] = []
@@ -140,11 +150,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data_dir", type=Path, help="folder with ground-truth.json and html/")
     parser.add_argument("--json", type=Path, help="write the figures here as JSON")
     parser.add_argument("--pages", type=int, help="only the first N pages (quick checks)")
+    parser.add_argument("--folds", type=int, default=1, help="split the pages by site (2)")
+    parser.add_argument("--systems", help="comma-separated subset of: " + ", ".join(SYSTEMS))
     args = parser.parse_args(argv)
     # readability and trafilatura log every page they find hard; the table is the output here.
     logging.basicConfig(level=logging.CRITICAL)
-    results = run(args.data_dir, args.pages)
-    print(table(results))
+    results: dict[str, object]
+    systems = set(args.systems.split(",")) if args.systems else None
+    if args.folds > 1:
+        truth = json.loads((args.data_dir / "ground-truth.json").read_text(encoding="utf-8"))
+        ids = sorted(truth)[: args.pages]
+        parts = _folds.split(ids, lambda i: truth[i]["url"], args.folds)
+        print(_folds.describe(parts, lambda i: truth[i]["url"]), file=sys.stderr)
+        per_fold = {
+            name: run(args.data_dir, ids=part, systems=systems) for name, part in parts.items()
+        }
+        print(_folds.merge_tables({name: table(r) for name, r in per_fold.items()}))
+        results = dict(per_fold)
+    else:
+        single = run(args.data_dir, args.pages, systems=systems)
+        print(table(single))
+        results = dict(single)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

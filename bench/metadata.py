@@ -1,6 +1,6 @@
 """Metadata benchmark: newslink's extract_metadata against trafilatura, htmldate and readability.
 
-Usage: python bench/metadata.py DATA_ROOT [--json OUT] [--limit N]
+Usage: python bench/metadata.py DATA_ROOT [--json OUT] [--folds 2]
 
 DATA_ROOT is the shared evaluation folder (``../shared/data``); the script reads ``metadata/`` and
 ``dates/`` from there and copies nothing. Metrics:
@@ -16,6 +16,8 @@ DATA_ROOT is the shared evaluation folder (``../shared/data``); the script reads
   false negative when the reference has one.
 - time: median per page of the whole call (parsing included); for newslink also of
   ``extract_metadata`` alone, after ``warm_up()``.
+
+``--folds 2`` splits both sets' pages by site (``bench/_folds.py``) and prints each fold's figures.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ import lxml.html
 
 # The benchmark runs from a checkout; make `bot` importable without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import _folds  # noqa: E402
 
 from bot.article.metadata.dates import warm_up  # noqa: E402
 from bot.article.metadata.read import extract_metadata  # noqa: E402
@@ -327,6 +331,7 @@ def markdown(results: dict[str, dict[str, Any]]) -> str:
         ("author R exact", "author_exact_recall"),
         ("author P lenient", "author_lenient_precision"),
         ("author R lenient", "author_lenient_recall"),
+        ("authors named, reference none", "author_named_without_reference"),
         ("metadata date P", "metadata_date_precision"),
         ("metadata date R", "metadata_date_recall"),
         ("metadata date F1", "metadata_date_f1"),
@@ -342,7 +347,15 @@ def markdown(results: dict[str, dict[str, Any]]) -> str:
     ]
     for tool, res in results.items():
         cells = [
-            (f"{res[k]:.1f}" if k.endswith("_ms") else f"{res[k]:.3f}") if k in res else "–"
+            (
+                str(res[k])
+                if isinstance(res[k], int)
+                else f"{res[k]:.1f}"
+                if k.endswith("_ms")
+                else f"{res[k]:.3f}"
+            )
+            if k in res
+            else "–"
             for _, k in columns
         ]
         lines.append(f"| {tool} | " + " | ".join(cells) + " |")
@@ -354,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data_root", type=Path)
     parser.add_argument("--json", type=Path, help="write the scores (and misses) here")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset")
+    parser.add_argument("--folds", type=int, default=1, help="split the pages by site (2)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     # the libraries under test log every page they cannot date; that is noise here
@@ -368,20 +382,34 @@ def main(argv: list[str] | None = None) -> int:
         f"dates: {len(dates)} pages; run {dt.datetime.now():%Y-%m-%d %H:%M}",
         file=sys.stderr,
     )
-    results: dict[str, dict[str, Any]] = {}
-    failures: dict[str, list[dict[str, Any]]] = {}
     if "newslink" in args.tools.split(","):
         # the bot warms its workers up before the first brief; so does the benchmark
         start = time.perf_counter()
         warm_up()
         print(f"newslink warm_up(): {time.perf_counter() - start:.2f} s", file=sys.stderr)
-    for name in args.tools.split(","):
-        runner, fields = TOOLS[name]
-        results[name] = evaluate(name, runner, fields, meta, dates, failures)
-    print(markdown(results))
+    folds = max(1, args.folds)
+    meta_parts = _folds.split(meta, lambda p: p.url, folds)
+    date_parts = _folds.split(dates, lambda p: p.url, folds)
+    if folds > 1:
+        print("metadata: " + _folds.describe(meta_parts, lambda p: p.url), file=sys.stderr)
+        print("dates: " + _folds.describe(date_parts, lambda p: p.url), file=sys.stderr)
+    per_fold: dict[str, dict[str, dict[str, Any]]] = {}
+    failures: dict[str, list[dict[str, Any]]] = {}
+    for fold in meta_parts:
+        results = per_fold.setdefault(fold, {})
+        for name in args.tools.split(","):
+            runner, fields = TOOLS[name]
+            results[name] = evaluate(
+                name, runner, fields, meta_parts[fold], date_parts[fold], failures
+            )
+    if folds > 1:
+        print(_folds.merge_tables({f: markdown(r) for f, r in per_fold.items()}))
+    else:
+        print(markdown(per_fold["A"]))
     if args.json:
+        scores: Any = per_fold if folds > 1 else per_fold["A"]
         args.json.write_text(
-            json.dumps({"scores": results, "misses": failures}, ensure_ascii=False, indent=1),
+            json.dumps({"scores": scores, "misses": failures}, ensure_ascii=False, indent=1),
             encoding="utf-8",
         )
     return 0

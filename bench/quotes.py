@@ -1,6 +1,7 @@
 """Quote-selection benchmark: newslink's quoted paragraphs against Lead-3, TextRank and LexRank.
 
-Usage: ``python bench/quotes.py ../shared/data/summaries [--json OUT]`` (on demand, not in tests).
+Usage: ``python bench/quotes.py ../shared/data/summaries [--json OUT] [--folds 2]`` (on demand,
+not in tests).
 
 For each SummEval article (CNN/DailyMail, already tokenised) a simple page is built, one sentence
 per ``<p>`` under a neutral ``<title>``, and briefed with
@@ -8,7 +9,9 @@ per ``<p>`` under a neutral ``<title>``, and briefed with
 equal to the character length of Lead-3 (its first three sentences). The quoted text, Lead-3 and
 sumy's TextRank and LexRank cut to the same character budget are scored with ROUGE-1/2/Lsum F1
 (rouge-score, stemming on) against each of the 11 human references; the table shows the mean over
-references, then over articles, times 100.
+references, then over articles, times 100. ``--folds 2`` splits the articles (``bench/_folds.py``)
+by their id: the 100 come from two outlets only (CNN and the Daily Mail), so a split by site would
+be one outlet against the other or, hashed, everything on one side.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import _folds  # noqa: E402
 from rouge_score import rouge_scorer  # noqa: E402
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence  # noqa: E402
 from sumy.nlp.stemmers import Stemmer  # noqa: E402
@@ -129,10 +133,12 @@ def score(
     return out
 
 
-def run(data_dir: Path) -> dict[str, Any]:
-    rows = [
-        json.loads(line) for line in (data_dir / "SummEval.jsonl").read_text().splitlines() if line
-    ]
+def load(data_dir: Path) -> list[dict[str, Any]]:
+    text = (data_dir / "SummEval.jsonl").read_text()
+    return [json.loads(line) for line in text.splitlines() if line]
+
+
+def run(rows: list[dict[str, Any]]) -> dict[str, Any]:
     scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
     systems = ("newslink", "lead3", "textrank", "lexrank")
     per_system: dict[str, list[dict[str, float]]] = {s: [] for s in systems}
@@ -201,9 +207,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "data_dir", type=Path, help="the SummEval folder (../shared/data/summaries)"
     )
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
+    parser.add_argument("--folds", type=int, default=1, help="split the articles in two (2)")
     args = parser.parse_args(argv)
-    result = run(args.data_dir)
-    print(table(result))
+    rows = load(args.data_dir)
+    result: dict[str, Any]
+    if args.folds > 1:
+        parts = _folds.split(rows, lambda r: r["id"], args.folds)
+        print(_folds.describe(parts, lambda r: r["id"]), file=sys.stderr)
+        result = {name: run(part) for name, part in parts.items()}
+        print(_folds.merge_tables({name: table(r) for name, r in result.items()}))
+    else:
+        result = run(rows)
+        print(table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
     return 0

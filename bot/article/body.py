@@ -362,6 +362,86 @@ def fill_gaps(kept: list[str], blocks: list[tuple[str, float]]) -> list[str]:
     return result
 
 
+# --- the page's prose, when readability chose the wrong node -----------------------------------
+
+# On shops, recipe sites, club and institutional pages readability sometimes keeps a small box
+# (opening hours, "your browser is out of date", a list of signatories) while the page's prose
+# sits elsewhere. A block is prose when it is mostly not link text, has a few words and ends like
+# a sentence, with at least one sentence end per _WORDS_PER_SENTENCE words (a list of names has
+# none). The densest stretch of prose blocks, with the short blocks between them (subheadings),
+# replaces readability's choice only when it holds far more prose than that choice does.
+_PROSE_MIN_WORDS = 10
+_PROSE_MAX_LINK_SHARE = 0.3
+_WORDS_PER_SENTENCE = 60
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*(?:\s|$)")
+_PROSE_FINAL = ".!?…。！？\"'”’»):"
+# Non-prose blocks a stretch may run over (subheadings, captions) before it ends.
+_PROSE_MAX_GAP = 3
+_PROSE_GAP_MAX_WORDS = 20
+# The stretch must hold more than this many times readability's prose words, plus a margin.
+_PROSE_GAIN = 2.0
+_PROSE_MARGIN_WORDS = 60
+_UNSPACED_TEXT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def _words(text: str) -> int:
+    return max(len(text.split()), len(_UNSPACED_TEXT.findall(text)) // 2)
+
+
+def _is_prose(text: str, share: float) -> bool:
+    words = _words(text)
+    if words < _PROSE_MIN_WORDS or share > _PROSE_MAX_LINK_SHARE:
+        return False
+    if text.rstrip()[-1:] not in _PROSE_FINAL:
+        return False
+    return len(_SENTENCE_END.findall(text)) * _WORDS_PER_SENTENCE >= words
+
+
+def prose_words(paragraphs: list[str]) -> int:
+    return sum(_words(p) for p in paragraphs if _is_prose(p, 0.0))
+
+
+def prose_stretch(blocks: list[tuple[str, float]]) -> list[str]:
+    """The stretch of ``blocks`` with the most prose words: prose blocks, and the short non-link
+    blocks between them (at most _PROSE_MAX_GAP in a row). Linear in the number of blocks."""
+    best: tuple[int, int, int] = (0, 0, 0)  # words, start, end (exclusive)
+    start = -1
+    words = 0
+    gap = 0
+    for i, (text, share) in enumerate(blocks):
+        if _is_prose(text, share):
+            if start < 0:
+                start, words = i, 0
+            words += _words(text)
+            gap = 0
+            if words > best[0]:
+                best = (words, start, i + 1)
+        elif start >= 0:
+            gap += 1
+            short = _words(text) <= _PROSE_GAP_MAX_WORDS and share <= _PROSE_MAX_LINK_SHARE
+            if gap > _PROSE_MAX_GAP or not short:
+                start, gap = -1, 0
+    _, first, end = best
+    # a block repeated (a template's teaser, a page of one paragraph over and over) counts once
+    seen: set[str] = set()
+    out = []
+    for text, share in blocks[first:end]:
+        if share <= _PROSE_MAX_LINK_SHARE and text not in seen and not is_boilerplate(text):
+            seen.add(text)
+            out.append(text)
+    return out
+
+
+def with_prose_fallback(paragraphs: list[str], blocks: list[tuple[str, float]]) -> list[str]:
+    """``paragraphs``, or the page's densest prose stretch when it holds far more prose."""
+    stretch = prose_stretch(blocks)
+    if not stretch:
+        return paragraphs
+    if prose_words(stretch) > _PROSE_GAIN * prose_words(paragraphs) + _PROSE_MARGIN_WORDS:
+        return stretch
+    return paragraphs
+
+
 _BLANK_LINE = re.compile(r"\n\s*\n|\r\n\s*\r\n")
 
 

@@ -39,6 +39,12 @@ _PAYWALL_WORDS = (
 )  # fmt: skip
 _ATTRIBUTE_START = re.compile(r"""\b(?:class|id)\s*=\s*["']?[^"'<>=]*$""")
 _MAX_PAYWALL_HITS = 50
+# A class naming a part of the site's login chrome ("paywall-header-wrap", "paywall-before-login",
+# "paywall-login-link" in a page header) is on every page of the site, walled or not.
+_CHROME_PARTS = (
+    "login", "header", "nav", "menu", "link", "button", "icon", "logo", "account", "user", "sign",
+)  # fmt: skip
+_TOKEN_END = re.compile(r"""[\s"'<>=]""")
 
 
 def _has_paywall_class(markup: str) -> bool:
@@ -51,9 +57,19 @@ def _has_paywall_class(markup: str) -> bool:
             before = lowered[max(0, start - 200) : start]
             # Inside a longer word ("nopaywall") it is not the marker; after "-" or "_" it is.
             if not (before and before[-1].isalnum()) and _ATTRIBUTE_START.search(before):
-                return True
+                token = _class_token(lowered, start)
+                if not any(part in token for part in _CHROME_PARTS):
+                    return True
             start = lowered.find(word, start + 1)
     return False
+
+
+def _class_token(lowered: str, start: int) -> str:
+    """The class name around ``start`` (at most 80 characters either side)."""
+    left = lowered[max(0, start - 80) : start]
+    cut = max(left.rfind(ch) for ch in " \t\n\"'=")
+    end = _TOKEN_END.search(lowered, start, start + 80)
+    return left[cut + 1 :] + lowered[start : end.start() if end else start + 80]
 
 
 _PASSWORD_INPUT = re.compile(r"""<input\b[^>]*\btype\s*=\s*["']?password""", re.IGNORECASE)
@@ -76,6 +92,8 @@ class Signals:
     og_type: str | None = None
     paywall_marker: bool = False
     password_field: bool = False
+    # the publisher's summary (og:description / description), to tell a story from its teaser
+    description: str = ""
 
 
 def read_signals(page: Page, markup: str) -> Signals:
@@ -87,7 +105,26 @@ def read_signals(page: Page, markup: str) -> Signals:
         og_type=og_type.lower() if og_type else None,
         paywall_marker=_has_paywall_class(markup),
         password_field=_PASSWORD_INPUT.search(markup) is not None,
+        description=page.first("og:description", "description", "twitter:description") or "",
     )
+
+
+# A brief news item (a breaking-news story of three sentences) is an article all the same when the
+# page types itself as one and its text is more than the publisher's summary of it.
+_SHORT_STORY_MIN_WORDS = 40
+_SHORT_STORY_MIN_PARAGRAPHS = 2
+_SHORT_STORY_BEYOND_SUMMARY = 20
+
+
+def _short_story(signals: Signals, paragraphs: list[str], words: int) -> bool:
+    typed = signals.typed_article or signals.og_type == "article"
+    if not typed or words < _SHORT_STORY_MIN_WORDS:
+        return False
+    if len(paragraphs) < _SHORT_STORY_MIN_PARAGRAPHS:
+        return False
+    summary = set(signals.description.casefold().split())
+    beyond = [w for p in paragraphs for w in p.casefold().split() if w not in summary]
+    return len(beyond) >= _SHORT_STORY_BEYOND_SUMMARY
 
 
 # --- classification --------------------------------------------------------------------------
@@ -193,6 +230,6 @@ def classify(
         is_home_address(url) or link_share > _LISTING_LINK_SHARE or words < MIN_ARTICLE_WORDS
     ):
         return ArticleKind.NOT_ARTICLE
-    if words < MIN_ARTICLE_WORDS:
+    if words < MIN_ARTICLE_WORDS and not _short_story(signals, paragraphs, words):
         return ArticleKind.TOO_SHORT
     return ArticleKind.ARTICLE

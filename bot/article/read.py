@@ -116,6 +116,7 @@ def extract_article(
         for p in paragraphs
         if p.casefold() not in headlines and not is_metadata_line(p) and not is_credit_or_footer(p)
     ]
+    names = {a.casefold() for a in meta.authors}
     link_share = bodies.link_share(paragraphs, blocks)
     kind = kinds.classify(signals, heading, paragraphs, page_text, link_share, url)
     return Article(
@@ -134,7 +135,10 @@ def extract_article(
         kind=kind,
         canonical=canonical,
         headings=frozenset(p for p in paragraphs if p in headings),
-        furniture=frozenset(p for p in paragraphs if is_marked_furniture(p, marked)),
+        # An author box repeats the byline's name on a line of its own (FAZ): not prose.
+        furniture=frozenset(
+            p for p in paragraphs if is_marked_furniture(p, marked) or p.casefold() in names
+        ),
         genre=genre_of(page, meta.title, meta.description),
     )
 
@@ -154,6 +158,7 @@ def _body(
     blocks = bodies.page_blocks(body, headings) if body is not None else []
     paragraphs = bodies.fill_gaps(paragraphs, blocks)
     paragraphs = bodies.without_link_lists(paragraphs, blocks)
+    paragraphs = bodies.with_prose_fallback(paragraphs, blocks)
     article_body = page.json_ld.article_body()
     if article_body:
         from_json = bodies.article_body_paragraphs(article_body)

@@ -38,6 +38,36 @@ _BOILERPLATE = re.compile(
 )
 
 
+# A paragraph that opens with a connective or a pronoun leans on the one before it ("Which is
+# not to say…", "It wasn't the first time he…"): quoted without it, it reads as a fragment.
+_LEANS_BACK = re.compile(
+    r"[\"“‘'(]?\s?(?:Which|But|And|Or|So|Yet|Still|However|Also|Moreover|Furthermore|Meanwhile|"
+    r"Instead|Otherwise|Nevertheless|Nonetheless|Indeed|Besides|Then|Thus|Therefore|Hence|"
+    r"Not\s+that|That['’]s|That\s+is|This\s+is|This\s+was|Such|He|She|They|It|His|Her|Their|"
+    r"Its|Him|Them|Aber|Doch|Dennoch|Trotzdem|Außerdem|Zudem|Deshalb|Daher|Er)\b(?![-’'.])"
+)
+# Market data: Reuters instrument codes ("US10YT=RR", ".SPX", "AAPL.O") in a line of prices.
+_TICKER = re.compile(
+    r"(?<![\w.])[A-Z0-9]{2,12}=[A-Z]{0,4}(?![\w=])|(?<=[\s(])\.[A-Z][A-Z0-9]{1,11}\b"
+)
+# A pull quote repeats a sentence of the body; only this many of the best paragraphs are checked,
+# so the check stays linear in the article's length.
+_PULL_QUOTE_CHECKS = 40
+_PULL_QUOTE_MIN_CHARS = 30
+_PULL_QUOTE_CONTAINER = 1.25  # the body paragraph is at least this much longer
+_QUOTE_EDGES = "\"'“”‘’«»„ "
+
+
+def leans_on_previous(paragraph: str) -> bool:
+    """Whether ``paragraph`` opens with a connective or a pronoun that needs the paragraph
+    before it (a run never starts with one: see bot.briefing.selection)."""
+    return _LEANS_BACK.match(paragraph.lstrip()) is not None
+
+
+def is_market_data(paragraph: str) -> bool:
+    return _TICKER.search(paragraph) is not None
+
+
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
@@ -134,6 +164,9 @@ def rank_paragraphs(article: Article) -> list[int]:
             penalty >= _UNQUOTABLE
             or furniture[i] is not None
             or is_heading(article, text)
+            or is_market_data(text)
+            # "… as he wrote on Twitter:" points at an embed the brief does not show
+            or (text.rstrip().endswith(":") and (i + 1 >= n or furniture[i + 1] is not None))
             # The lead already says it (see generated_lead): quoting it again would repeat it.
             or (i < STANDFIRST_SPAN and lead_description and _restates(lead_description, text))
         ):
@@ -142,10 +175,13 @@ def rank_paragraphs(article: Article) -> list[int]:
     order = sorted((k for k in range(n) if k not in unquotable), key=lambda k: (-scores[k], k))
     kept: list[int] = []
     seen_exact: set[str] = set()
-    for k in order:
+    plains = [plain(p) for p in paras]
+    for rank, k in enumerate(order):
         norm = collapse(paras[k]).lower()
         # Comparing with the best 40 only keeps this linear on pages of thousands of paragraphs.
         if norm in seen_exact or any(_jaccard(term_sets[k], term_sets[j]) > 0.7 for j in kept[:40]):
+            continue
+        if rank < _PULL_QUOTE_CHECKS and _is_pull_quote(k, plains):
             continue
         seen_exact.add(norm)
         kept.append(k)
@@ -234,6 +270,16 @@ def _boilerplate_penalty(text: str, n_terms: int) -> float:
     if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
         penalty += 0.3
     return penalty
+
+
+def _is_pull_quote(k: int, plains: list[str]) -> bool:
+    """Whether paragraph ``k`` (its quotation marks aside) is a sentence or two of a clearly
+    longer paragraph: a pull quote, typeset apart from the body that says it again."""
+    core = plains[k].strip(_QUOTE_EDGES)
+    if len(core) < _PULL_QUOTE_MIN_CHARS:
+        return False
+    longer = _PULL_QUOTE_CONTAINER * len(core)
+    return any(j != k and len(q) >= longer and core in q for j, q in enumerate(plains))
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

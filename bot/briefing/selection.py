@@ -9,7 +9,7 @@ import logging
 from bot.article.furniture.kinds import paragraph_kinds
 from bot.article.types import Article
 from bot.briefing.commentary import bridge_before
-from bot.briefing.ranking import is_heading, rank_paragraphs
+from bot.briefing.ranking import is_heading, leans_on_previous, rank_paragraphs
 from bot.briefing.types import QuoteRun
 
 log = logging.getLogger(__name__)
@@ -76,11 +76,24 @@ def select_paragraphs(
     chosen: set[int] = set()
     total = 0
     best: set[int] = set()
+    quotable = set(ranked)
     for k in joining:
         if entry[k] > budget:
             break
-        chosen.add(k)
-        total += lengths[k] + _enclosed_length(k, chosen, heading, lengths)
+        if k in chosen:
+            continue
+        # A paragraph that leans on the one before it ("But…", "It…") never opens a run: it
+        # joins with that paragraph, or not at all. The rule reads only the ranking, never the
+        # budget, so the quoted sets still nest.
+        joined = [k]
+        # (After a subheading a paragraph opens a section: the rule does not apply.)
+        if k > 0 and k - 1 not in chosen and not heading[k - 1] and leans_on_previous(paras[k]):
+            if k - 1 not in quotable or leans_on_previous(paras[k - 1]):
+                continue
+            joined = [k - 1, k]
+        for j in joined:
+            chosen.add(j)
+            total += lengths[j] + _enclosed_length(j, chosen, heading, lengths)
         if total <= budget:
             best = set(chosen)
     return sorted(_with_enclosed_headings(best, heading))

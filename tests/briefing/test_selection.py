@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bot.article.furniture.kinds import page_furniture
 from bot.article.types import Article
 from bot.briefing.compose import build_brief, compose_brief
-from bot.briefing.ranking import rank_paragraphs
+from bot.briefing.ranking import leans_on_previous, rank_paragraphs
 from bot.briefing.selection import select_paragraphs
 from bot.briefing.types import LENGTHS, Brief
 from bot.model.checks import repeats
@@ -378,7 +378,8 @@ FILLER = "Sign up for our newsletter to get the morning's council stories in you
             "The council voted again, and the terminal will close as planned in 2030.",
             None,
         ),
-        ("Then the rain came, and it did not stop for two days in the valley.", None),
+        # (no connective: "Then the rain came…" leans on the paragraph before and opens no run)
+        ("Rain came that night, and it did not stop for two days in the valley.", None),
     ],
 )
 def test_a_bridge_introduces_the_run_by_what_it_is_about(run: str, bridge: str) -> None:
@@ -685,3 +686,66 @@ def test_paragraphs_extraction_marked_as_furniture_are_never_quoted() -> None:
         assert embed not in brief.quoted
         # and a run never carries it across: the quoted runs around it are separate runs
         assert all(embed not in run.paragraphs for run in brief.runs)
+
+
+# --- runs that stand on their own (issue 15) ------------------------------------------------------
+
+LEANING = (
+    "But the ministers were divided on how far the alliance should go in meeting Moscow's terms."
+)
+
+
+@pytest.mark.parametrize("extra", [0, 10, 200, 400, 10_000])
+def test_a_paragraph_opening_with_a_connective_never_opens_a_run(extra: int) -> None:
+    # The headline ranks the "But…" paragraph second; the one it leans on ranks fourth.
+    paras = [NATO[0], NATO[3], NATO[5], LEANING, NATO[6]]
+    article = _article(paras, title="Ministers divided on how far to meet Moscow's terms")
+    budget = len(NATO[0]) + len(LEANING) + extra
+    brief = compose_brief(article, article.url, budget=budget)
+    for run in brief.runs:
+        assert run.paragraphs[0] != LEANING
+    if LEANING in brief.quoted:  # only with the paragraph it leans on
+        assert NATO[5] in brief.quoted
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "leans"),
+    [
+        ("Which is not to say that the talks failed.", True),
+        ("It wasn't the first time the minister had been overruled.", True),
+        ("“They will not wait forever,” she said.", True),
+        ("However, the vote was delayed.", True),
+        ("Itinerant traders say the market is empty.", False),
+        ("This week the council voted again.", False),
+        ("Butter prices rose by a tenth.", False),
+    ],
+)
+def test_leans_on_previous(paragraph: str, leans: bool) -> None:
+    assert leans_on_previous(paragraph) is leans
+
+
+def test_a_pull_quote_and_market_data_are_not_quoted() -> None:
+    pull = "“The hospital is out of service.”"
+    body = (
+        "The director said the generators had stopped on Monday. “We ran out of fuel and the "
+        "electricity is cut off. The hospital is out of service.” Patients were moved by car."
+    )
+    market = "Benchmark 10-year notes US10YT=RR last rose 7/32 in price to yield 1.786%."
+    article = _article(
+        [NATO[0], pull, NATO[1], body, market, NATO[2]], title="Hospital out of service"
+    )
+    brief = compose_brief(article, article.url, length="long")
+    assert pull not in brief.quoted
+    assert market not in brief.quoted
+    assert body in brief.quoted
+
+
+def test_a_sentence_pointing_at_an_embed_is_not_quoted() -> None:
+    colon = (
+        "The minister answered her critics on Twitter late on Tuesday night, hours after the "
+        "vote, with a short video of her own:"
+    )
+    embed = "— Jane Minister (@janeminister) November 19, 2019"
+    article = _article([NATO[0], NATO[1], colon, embed, NATO[2]], title="Minister answers critics")
+    brief = compose_brief(article, article.url, length="long")
+    assert colon not in brief.quoted

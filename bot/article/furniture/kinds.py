@@ -38,7 +38,9 @@ _FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
             # "AAAAAAAAAA|AAAAAAAAAA|…" into pieces in so many ways that 45 characters took
             # minutes to refuse (issue 10).
             rf"|(?-i:^{_NAMES}(?:[|/]\s*{_NAMES}){{1,4}}$)"
-            rf"|(?:{AGENCY})\)?\s*$",
+            rf"|(?:{AGENCY})\)?\s*$"
+            # "…拍照留念。新华社记者 才扬 摄": Chinese captions end "(agency) reporter NAME took"
+            rf"|记者\s?[\u3400-\u9fff·、 ]{{1,15}}摄\s*[)）]?\s*$",
             re.IGNORECASE,
         ),
     ),
@@ -74,7 +76,10 @@ _FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"support\s+(?:our|independent|quality)\s+journalism|become\s+a\s+(?:member|"
             r"subscriber|patron|supporter)|to\s+continue\s+reading|already\s+a\s+subscriber|"
             r"unlimited\s+(?:digital\s+)?access|download\s+(?:the|our)\s+(?:\w+\s+)?app|"
-            r"follow\s+us\s+on|like\s+us\s+on\s+facebook|make\s+a\s+(?:donation|contribution))",
+            r"follow\s+us\s+on|like\s+us\s+on\s+facebook|make\s+a\s+(?:donation|contribution)|"
+            # "Den kompletten Beitrag lesen Sie in der neuen Juli-Ausgabe …"
+            r"(?:den|die|das)\s+(?:kompletten|ganzen|vollständigen|komplette|ganze|vollständige)\s+"
+            r"(?:beitrag|artikel|text|interview)\s+lesen\s+sie)",
             re.IGNORECASE,
         ),
     ),
@@ -88,7 +93,9 @@ _FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\b(?:follow|reach|contact|email|e-mail)\s+(?:him|her|them|me|the\s+(?:author|"
             r"writer|reporter))\s+(?:on|at|via)\b|^(?:additional\s+)?reporting\s+by\b|"
             r"\bediting\s+by\b|\bcontributed\s+(?:to\s+)?(?:this\s+)?report(?:ing)?\b|"
-            r"^(?:written|compiled|edited)\s+by\b",
+            r"^(?:written|compiled|edited)\s+by\b"
+            # the German author box: "Redakteur in der Wirtschaft der Frankfurter Allgemeinen…"
+            r"|^(?:redakteur|korrespondent|autor|reporter|volontär)(?:in)?\s+(?:in|im|für|bei|der)\b",
             re.IGNORECASE,
         ),
     ),
@@ -103,7 +110,9 @@ _FURNITURE: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:updated|corrected|amended|originally|first|published|appeared|republished|"
             r"produced|part\s+of|adapted)"
             r"|^(?:an?\s+)?version\s+of\s+this\s+(?:story|article|report|post)\s+(?:first\s+)?"
-            r"(?:appeared|ran|was\s+published)",
+            r"(?:appeared|ran|was\s+published)"
+            # "Dieser Beitrag stammt aus Ausgabe 7/2019 der Technology Review", "… erschien zuerst"
+            r"|^dieser\s+(?:beitrag|artikel|text)\s+(?:stammt\s+aus|erschien|ist\s+(?:zuerst|in))\b",
             re.IGNORECASE,
         ),
     ),

@@ -14,6 +14,7 @@ _BOILERPLATE = re.compile(
         related(?:\ (?:articles?|stories|coverage|content))?:?.*|
         (?:see|more)\ also\b.*|recommended(?:\ for\ you)?|most\ (?:read|popular)|
         share\ (?:this|on)\b.*|share|tweet|email|print|comments?|\d+\ comments?|
+        (?:mehr|weniger|alle)\ anzeigen|show\ (?:more|less|all)|weiterlesen|mehr\ lesen|
         (?:sign\ up|subscribe)\b.*newsletter.*|(?:(?!\bnewsletter\b).)*+\bnewsletter\b.*sign\ up.*|
         follow\ us\ on\b.*|click\ here\ to\ (?:subscribe|sign\ up)\b.*|
         .*\b(?:we\ use|this\ (?:site|website)\ uses)\ cookies\b.*|accept(?:\ all)?\ cookies|

@@ -39,15 +39,23 @@ def squash(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", text).casefold() if ch.isalnum())
 
 
-def is_brand(part: str, brands: Iterable[str]) -> bool:
+# A brand written with more around it ("Reuters UK", "Wday.ru — женский журнал") is a few words;
+# a longer part that names the brand is a sentence about it ("… по версии Wday.ru"), not the brand.
+_BRAND_MAX_WORDS = 4
+
+
+def is_brand(part: str, brands: Iterable[str], *, max_words: int | None = None) -> bool:
+    """Whether ``part`` names one of the ``brands``: the same letters, or (with at most
+    ``max_words`` words, if given) one holding the other."""
     squashed = squash(part)
     if not squashed:
         return False
+    loose = len(squashed) >= 4 and (max_words is None or len(part.split()) <= max_words)
     for brand in brands:
         b = squash(brand)
         if len(b) < 3:
             continue
-        if squashed == b or (len(squashed) >= 4 and (squashed in b or b in squashed)):
+        if squashed == b or (loose and (squashed in b or b in squashed)):
             return True
     return False
 
@@ -89,16 +97,84 @@ def _is_site_name(name: str, url: str) -> bool:
 
 
 def find_site_name(page: Page) -> str | None:
+    """The outlet's name the page declares: ``og:site_name``, JSON-LD's or microdata's
+    ``publisher``, the application name; see :func:`prefer_host_brand` for which one wins."""
     candidates = [page.first("og:site_name")]
     for publisher in page.json_ld.values("publisher"):
         if isinstance(publisher, dict) and "name" not in publisher:
             publisher = page.json_ld.by_id.get(str(publisher.get("@id")), publisher)
         candidates.append(as_str(publisher))
+    candidates += _microdata_publishers(page.doc)
     candidates.append(page.first("application-name", "apple-mobile-web-app-title"))
-    for candidate in candidates:
-        if candidate and _is_site_name(candidate, page.url):
-            return candidate
+    names = [c for c in candidates if c and _is_site_name(c, page.url)]
+    return prefer_host_brand(names, page.url)
+
+
+def _microdata_publishers(doc: lxml.html.HtmlElement) -> list[str]:
+    """``itemprop="name"`` of the page's microdata publisher (The New York Times declares
+    itself only there)."""
+    names = []
+    for el in doc.xpath("//*[contains(@itemprop, 'publisher')]")[:3]:
+        if "publisher" not in (el.get("itemprop") or "").split():
+            continue
+        for name in el.xpath(".//*[@itemprop='name']")[:1]:
+            text = clean_meta_text(name.get("content") or name.text_content())
+            if text:
+                names.append(text)
+    return names
+
+
+# "© 2019 The Associated Press. All rights reserved.": the holder's capitalised words
+_COPYRIGHT_HOLDER = re.compile(
+    r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*)?"
+    r"((?:The\s+)?[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,4})",
+    re.IGNORECASE,
+)
+_ACRONYM_SKIP = frozenset({"the", "of", "and", "&"})
+
+
+def _acronym(name: str) -> str:
+    return "".join(w[0] for w in name.split() if w.casefold() not in _ACRONYM_SKIP).casefold()
+
+
+def _names_host(name: str, brand: str) -> bool:
+    """Whether ``name`` is the host's brand, spelt out or as its initials ("The Associated
+    Press" on ap.org)."""
+    return is_brand(name, [brand]) or (len(brand) >= 2 and _acronym(name) == brand)
+
+
+def written_as_name(name: str) -> bool:
+    # "pcgamer" is the host's label copied into og:site_name; "PC Gamer" is the outlet's name
+    return any(ch.isupper() for ch in name) or " " in name.strip()
+
+
+def copyright_holder(page: Page) -> str | None:
+    """The holder named in the page's copyright line, when it is the host's brand: the
+    publisher's own name on pages that declare none (hosted.ap.org's member-paper pages)."""
+    brand = host_brand(page.url)
+    if not brand:
+        return None
+    for text in page.doc.xpath("//body//text()[contains(., '©')]")[:5]:
+        m = _COPYRIGHT_HOLDER.search(str(text)[:300])
+        if m and _names_host(m.group(1), brand):
+            return m.group(1).strip()
     return None
+
+
+def prefer_host_brand(names: list[str], url: str) -> str | None:
+    """The outlet among the declared ``names``, first declared first, except that a name that is
+    the host's brand beats one that is not (Reuters puts a section, "U.S.", in og:site_name and
+    "Reuters" in its JSON-LD publisher), and a brand written as a name beats the host's label
+    ("PC Gamer" over "pcgamer")."""
+    if not names:
+        return None
+    brand = host_brand(url)
+    if not brand:
+        return names[0]
+    branded = [n for n in names if _names_host(n, brand)]
+    if not branded:
+        return names[0]
+    return next((n for n in branded if written_as_name(n)), branded[0])
 
 
 def brand_from_title(page: Page, headline: str | None) -> str | None:
@@ -125,21 +201,33 @@ def brand_from_title(page: Page, headline: str | None) -> str | None:
 _TITLE_SEPARATORS = re.compile(r"(?<!\s)\s+(?:[|\-–—•·»«:/]{1,2}|::)\s+")
 
 
+# Chinese and Japanese titles name the site after a bare hyphen, no spaces around it
+# ("武汉的声音：…城！-新华网", "益阳：“数字”是优长-半月谈"): a short run of CJK letters after a
+# separator that follows a CJK letter or punctuation mark, at the end of the title.
+_CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uff01-\uff0f"
+_CJK_SITE_SUFFIX = re.compile(
+    rf"(?<=[{_CJK}])[-_|｜]{{1,2}}\s?[\u3400-\u9fff\u3040-\u30ff]{{2,8}}$"
+)
+
+
 def _split_brand(title: str, brands: list[str]) -> str:
-    """Drop a site-name prefix or suffix ("Reuters: …", "… | The Guardian")."""
+    """Drop a site-name prefix or suffix ("Reuters: …", "… | The Guardian", "…-新华网")."""
+    cjk = _CJK_SITE_SUFFIX.search(title)
+    if cjk:
+        title = title[: cjk.start()].rstrip()
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         # "Reuters: headline" without spaces around the colon on the left
         head, sep, tail = title.partition(": ")
-        if sep and tail and is_brand(head, brands):
+        if sep and tail and is_brand(head, brands, max_words=_BRAND_MAX_WORDS):
             return tail.strip()
         return title
     seps = _TITLE_SEPARATORS.findall(title)
     # strip brand parts from both ends, keep whatever is in the middle joined as written
     start, end = 0, len(parts)
-    while end - start > 1 and is_brand(parts[end - 1], brands):
+    while end - start > 1 and is_brand(parts[end - 1], brands, max_words=_BRAND_MAX_WORDS):
         end -= 1
-    while end - start > 1 and is_brand(parts[start], brands):
+    while end - start > 1 and is_brand(parts[start], brands, max_words=_BRAND_MAX_WORDS):
         start += 1
     if (start, end) == (0, len(parts)):
         return title

@@ -22,7 +22,14 @@ import lxml.html
 
 from bot.article.metadata.authors import find_authors
 from bot.article.metadata.dates import find_published
-from bot.article.metadata.headline import brand_from_title, find_site_name, find_title
+from bot.article.metadata.headline import (
+    brand_from_title,
+    copyright_holder,
+    find_site_name,
+    find_title,
+    prefer_host_brand,
+    written_as_name,
+)
 from bot.article.page import Page, as_str, read_page
 
 log = logging.getLogger(__name__)
@@ -122,7 +129,12 @@ def metadata_of(page: Page, *, today: dt.date) -> Metadata:
     try:
         site_name = find_site_name(page)
         title = find_title(page, site_name)
-        site_name = site_name or brand_from_title(page, title)
+        # the outlet named beside the headline in <title> when nothing declares one, or when
+        # what is declared is not the host's brand and the title's is ("… - Reuters")
+        titled = brand_from_title(page, title)
+        site_name = prefer_host_brand([n for n in (site_name, titled) if n], page.url)
+        if site_name is None or not written_as_name(site_name):
+            site_name = copyright_holder(page) or site_name
         authors = find_authors(page, site_name)
         return Metadata(
             title=title,
