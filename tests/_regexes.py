@@ -17,10 +17,16 @@ from bot.article.metadata import dates
 
 AnyPattern = re.Pattern[str] | re.Pattern[bytes]
 
+# Importing it is the parsers' warm-up (seconds of CPU, at every xdist worker's collection); it
+# holds no pattern of its own.
+_NOT_IMPORTED = {"bot.sharing.preload"}
+
 
 def _module_patterns() -> Iterator[tuple[str, AnyPattern]]:
     for package in (bot, cogs):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if info.name in _NOT_IMPORTED:
+                continue
             module = importlib.import_module(info.name)
             for name, value in vars(module).items():
                 if isinstance(value, re.Pattern):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -115,40 +116,37 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _briefs() -> list[tuple[str, Brief]]:
-    out = [
-        (f"{name}/{length}", compose_brief(a, a.url, length=length))
-        for name, a in ARTICLES.items()
-        for length in LENGTHS
-    ]
-    for page in PAGES:
-        for length in LENGTHS:
-            out.append(
-                (
-                    f"{page.name}/{length}",
-                    build_brief(
-                        page.read_bytes(),
-                        f"https://example.com/{page.stem}",
-                        length=length,
-                        today=TODAY,
-                    ),
-                )
-            )
-    return out
+# Names at collection, briefs when a test asks (each xdist worker collects every module, and
+# composing them all took seconds of each worker's start).
+BRIEF_NAMES = [f"{name}/{length}" for name in ARTICLES for length in LENGTHS] + [
+    f"{page.name}/{length}" for page in PAGES for length in LENGTHS
+]
+_PAGES_BY_NAME = {page.name: page for page in PAGES}
 
 
-BRIEFS = _briefs()
+@functools.cache
+def _brief(name: str) -> Brief:
+    source, length = name.rsplit("/", 1)
+    if source in ARTICLES:
+        article = ARTICLES[source]
+        return compose_brief(article, article.url, length=length)
+    page = _PAGES_BY_NAME[source]
+    return build_brief(
+        page.read_bytes(), f"https://example.com/{page.stem}", length=length, today=TODAY
+    )
 
 
-@pytest.mark.parametrize(("name", "brief"), BRIEFS, ids=[n for n, _ in BRIEFS])
-def test_every_quote_is_verbatim_article_text(name: str, brief: Brief) -> None:
+@pytest.mark.parametrize("name", BRIEF_NAMES)
+def test_every_quote_is_verbatim_article_text(name: str) -> None:
+    brief = _brief(name)
     text = _norm(brief.article.text)
     for paragraph in brief.quoted:
         assert _norm(paragraph) in text
 
 
-@pytest.mark.parametrize(("name", "brief"), BRIEFS, ids=[n for n, _ in BRIEFS])
-def test_runs_are_consecutive_paragraphs_in_article_order(name: str, brief: Brief) -> None:
+@pytest.mark.parametrize("name", BRIEF_NAMES)
+def test_runs_are_consecutive_paragraphs_in_article_order(name: str) -> None:
+    brief = _brief(name)
     paragraphs = brief.article.paragraphs
     previous_end = -2
     for i, run in enumerate(brief.runs):
@@ -158,8 +156,9 @@ def test_runs_are_consecutive_paragraphs_in_article_order(name: str, brief: Brie
         assert i > 0 or run.bridge is None  # a later run may have none: the bare separator
 
 
-@pytest.mark.parametrize(("name", "brief"), BRIEFS, ids=[n for n, _ in BRIEFS])
-def test_quotes_stay_within_the_length_budget(name: str, brief: Brief) -> None:
+@pytest.mark.parametrize("name", BRIEF_NAMES)
+def test_quotes_stay_within_the_length_budget(name: str) -> None:
+    brief = _brief(name)
     length = name.rsplit("/", 1)[1]
     assert sum(len(p) for p in brief.quoted) <= LENGTHS[length]
     if length == "compact":
