@@ -1,7 +1,7 @@
 """``/feed add|remove|check|list`` (moderators), and the feed poller started once at first READY.
 
 The core (:mod:`bot.feeds`) does the work; this cog is the Discord side of it: the commands, and
-the :class:`~bot.feeds.service.Outlet` the polls post through (a channel publisher with no member's
+the :class:`~bot.feeds.types.Outlet` the polls post through (a channel publisher with no member's
 message to reply to, and the one notice the moderators get when a feed keeps failing).
 """
 
@@ -22,7 +22,7 @@ from bot.briefing.render import safe_markdown
 from bot.choices import FailureMode
 from bot.errors import UserFacingError
 from bot.feeds.scheduler import FeedScheduler
-from bot.feeds.service import FeedSummary, PollResult
+from bot.feeds.types import FeedSummary, PollResult
 from bot.sharing.types import EarlierBrief, Publisher
 from cogs._checks import check_in, guild_text_channel
 from cogs._publishing import ChannelPublisher, can_post
@@ -50,7 +50,7 @@ class FeedPublisher(ChannelPublisher):
 
 
 class DiscordOutlet:
-    """The :class:`~bot.feeds.service.Outlet` of this bot."""
+    """The :class:`~bot.feeds.types.Outlet` of this bot."""
 
     def __init__(self, bot: NewslinkBot) -> None:
         self.bot = bot
@@ -269,9 +269,6 @@ class FeedsCog(commands.Cog):
         # READY comes again after every new gateway session: one poller per process.
         if self._poller is not None:
             return
-        # This process polls the feeds of the servers on its own shards (issue 14): the process
-        # serving a server's shard is the one that can post there.
-        self.bot.services.feeds.serves = self.bot.holds_guild
         scheduler = FeedScheduler(
             self.bot.services.feeds,
             self.outlet,

@@ -12,7 +12,8 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from bot.feeds.service import Feeds, Outlet, PollResult
+from bot.feeds.service import Feeds
+from bot.feeds.types import Outlet, PollResult
 from bot.storage.database import unavailable
 
 log = logging.getLogger(__name__)

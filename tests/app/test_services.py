@@ -57,3 +57,14 @@ async def test_pages_are_shared_across_processes_only_on_postgresql(
     ) as services:
         shared = services.briefer.pages is not None
     assert shared == (backend == "postgres" and minutes > 0)
+
+
+async def test_feeds_are_polled_only_for_the_servers_of_this_process_s_shards(
+    tmp_path: Path, parse_pool: ParsePool
+) -> None:
+    settings = dataclasses.replace(_settings(tmp_path), shard_count=2, shard_ids=(0,))
+    on_shard_0, on_shard_1 = 2 << 22, 1 << 22  # (guild id >> 22) % 2
+    async with open_services(settings, clock=SystemClock(), pool=parse_pool) as services:
+        assert services.feeds.serves(on_shard_0) and not services.feeds.serves(on_shard_1)
+    async with open_services(_settings(tmp_path), clock=SystemClock(), pool=parse_pool) as every:
+        assert every.feeds.serves(on_shard_0) and every.feeds.serves(on_shard_1)

@@ -16,10 +16,11 @@ from bot.article.types import Article
 from bot.briefing.types import Brief, QuoteRun
 from bot.choices import FeedItemState
 from bot.clock import FixedClock
-from bot.errors import BlockedAddress, HTTPStatusError, NotAFeed, TooLarge
+from bot.errors import BlockedAddress, HTTPStatusError, NotAFeed, TooLarge, UserFacingError
 from bot.feeds import service as feeds_service
 from bot.feeds.scheduler import FeedScheduler
-from bot.feeds.service import FeedAlreadyAdded, Feeds, PollResult, TooManyFeeds
+from bot.feeds.service import Feeds
+from bot.feeds.types import FeedAlreadyAdded, PollResult, TooManyFeeds
 from bot.fetch.fetcher import Fetcher
 from bot.fetch.guard import create_session
 from bot.sharing.service import Sharing
@@ -268,7 +269,7 @@ async def test_what_cannot_be_a_feed_is_refused_at_add(world: World) -> None:
         # 10.0.0.1, a private address).
         for target in (f"http://127.0.0.1:{forbidden.port}/", "http://10.0.0.1/feed"):
             world.site.redirect_to = target
-            with pytest.raises((BlockedAddress, feeds_service.UserFacingError)):
+            with pytest.raises((BlockedAddress, UserFacingError)):
                 await world.feeds.add(
                     GUILD, CHANNEL, world.site.url("/redirect"), added_by=MODERATOR
                 )
