@@ -39,6 +39,9 @@ multiprocessing.set_forkserver_preload(list(PRELOAD))
 
 POSTGRES_ENV = "NEWSLINK_TEST_POSTGRES_URL"
 
+# A test that hangs past pytest-timeout's timeout ends its process and is reported (tests/_watchdog.py).
+pytest_plugins = ["tests._watchdog"]
+
 
 @pytest.fixture
 def clock() -> FixedClock:

@@ -224,8 +224,9 @@ async def running_bot(
         assert started[-1]._connection.guild_ready_timeout == settings.discord_guild_ready_timeout
         yield Running(started[-1], fake, site, settings)
     finally:
+        # Bounded, as every wait here: a test that failed mid-share must fail, not hang its worker.
         if started:
-            await started[-1].close()
+            await asyncio.wait_for(started[-1].close(), 30)
         assert await asyncio.wait_for(task, 15) == 0
 
 

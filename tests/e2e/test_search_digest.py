@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import FixedClock, SystemClock
+from bot.clock import FixedClock
 from bot.digest import time_zone
 from bot.storage import briefs as stored_briefs
 from bot.storage.briefs import ArticleFacts
@@ -97,11 +97,13 @@ async def test_search_then_the_digest_once_across_a_restart(
     settings = dataclasses.replace(
         bot_settings(fake, migrated_database_url, news_site), search_page_size=1
     )
-    # The bot's clock stands still at the real time (the fake stamps messages with it) until
-    # the test moves it past the digest's hour.
-    clock = FixedClock(SystemClock().now())
+    # The bot's clock stands still until the test moves it past the digest's hour: at 23:10 in
+    # Kolkata, so that hour is midnight and the digest's day is the next one (the case a real
+    # clock reached only some evenings; no test may depend on the real date).
+    clock = FixedClock(dt.datetime(2026, 12, 1, 17, 40, tzinfo=dt.UTC))
     local = clock.now().astimezone(time_zone(ZONE))
     next_hour = local.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    assert (next_hour.hour, next_hour.day) == (0, 2)
     with pointed_at(fake):
         async with running_bot(fake, settings, news_site, parse_pool, clock=clock) as run:
             for path in (NATO, HOSTILE):

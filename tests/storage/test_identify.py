@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import FixedClock
 from bot.shards import IDENTIFY_INTERVAL_S, DatabaseIdentifyGate
 from bot.storage.database import create_engine, session_factory
+from bot.storage.identify import LOCK_SPACE
 
 pytestmark = pytest.mark.parametrize(
     "backend", [pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -87,10 +88,15 @@ async def test_the_bucket_lock_makes_the_next_process_wait_from_the_new_turn(
 
 
 async def _until_waiting_for_a_lock(engine: AsyncEngine, *, granted: bool = False) -> None:
-    """Until an advisory lock is waited for (``granted``: held) by another connection."""
+    """Until an IDENTIFY bucket's lock in this database is waited for (``granted``: held).
+
+    pg_locks shows the whole server's locks: other test workers' bots, on databases of their own,
+    take the same locks at every start, and counting theirs made this test fail now and then."""
     query = text(
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted = :granted"
-    ).bindparams(granted=granted)
+        " AND classid = :space AND objsubid = 2"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    ).bindparams(granted=granted, space=LOCK_SPACE)
     async with asyncio.timeout(10):
         while True:
             async with engine.connect() as connection:
