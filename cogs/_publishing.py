@@ -64,6 +64,22 @@ def to_embed(spec: EmbedSpec) -> discord.Embed:
     return embed
 
 
+def message_chunks(lines: Sequence[str], limit: int = 2000) -> list[str]:
+    """``lines`` joined into as few messages as Discord's ``limit`` allows, each cut only between
+    lines (a single line longer than the limit is shortened, with an ellipsis). Never empty."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        if len(line) > limit:
+            line = line[: limit - 1] + "…"
+        joined = f"{current}\n{line}" if current else line
+        if len(joined) > limit:
+            chunks.append(current)
+            joined = line
+        current = joined
+    return [*chunks, current]
+
+
 def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 

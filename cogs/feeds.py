@@ -25,7 +25,7 @@ from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.types import FeedSummary, PollResult
 from bot.sharing.types import EarlierBrief, Publisher
 from cogs._checks import check_in, guild_text_channel
-from cogs._publishing import ChannelPublisher, can_post
+from cogs._publishing import ChannelPublisher, can_post, message_chunks
 
 if TYPE_CHECKING:
     from bot.app.client import NewslinkBot
@@ -191,8 +191,9 @@ class FeedGroup(app_commands.Group, name="feed", description="Feeds whose new it
             check_in(interaction, channel, _MODERATOR)
         await interaction.response.defer(ephemeral=True, thinking=True)
         results = await self.cog.check_now(channel.guild.id, feed_id)
-        text = "\n".join(_result(f, r) for f, r in results) or "This server follows no feed."
-        await interaction.followup.send(text[:_CONTENT_LIMIT], ephemeral=True, suppress_embeds=True)
+        lines = [_result(f, r) for f, r in results] or ["This server follows no feed."]
+        for text in message_chunks(lines, _CONTENT_LIMIT):
+            await interaction.followup.send(text, ephemeral=True, suppress_embeds=True)
 
     @app_commands.command(name="list")
     async def list_feeds(self, interaction: discord.Interaction) -> None:
@@ -200,10 +201,13 @@ class FeedGroup(app_commands.Group, name="feed", description="Feeds whose new it
         channel = guild_text_channel(interaction)
         check_in(interaction, channel, _MODERATOR)
         feeds = await self.bot.services.feeds.all_feeds(channel.guild.id)
-        text = "\n".join(_line(f) for f in feeds) or "This server follows no feed (/feed add)."
-        await interaction.response.send_message(
-            text[:_CONTENT_LIMIT], ephemeral=True, suppress_embeds=True
-        )
+        lines = [_line(f) for f in feeds] or ["This server follows no feed (/feed add)."]
+        # Every feed listed (FEEDS_PER_SERVER may allow more than one message holds), cut only
+        # between feeds: the first message answers, the rest follow it.
+        first, *rest = message_chunks(lines, _CONTENT_LIMIT)
+        await interaction.response.send_message(first, ephemeral=True, suppress_embeds=True)
+        for text in rest:
+            await interaction.followup.send(text, ephemeral=True, suppress_embeds=True)
 
     @remove.autocomplete("feed")
     @check.autocomplete("feed")
