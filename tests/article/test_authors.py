@@ -55,6 +55,28 @@ CASES = [
         URL,
         ["Ann Poe"],
     ),
+    (
+        "a picture's credit beside the byline",
+        meta("author", "Text: Jane Doe / Fotos: John Roe"),
+        "<p>Text: Jane Doe / Fotos: John Roe</p>",
+        URL,
+        ["Jane Doe"],
+    ),
+    ("photo by", meta("author", "Photo by John Roe"), "<p>Photo by John Roe</p>", URL, []),
+    (
+        "byline in a figure",
+        "",
+        '<figure><img src="a.jpg"><span class="author">John Roe</span></figure>',
+        URL,
+        [],
+    ),
+    (
+        "a section where the author belongs",
+        meta("author", "Middle East") + '<meta property="article:section" content="Middle East">',
+        "<p>Middle East</p>",
+        URL,
+        [],
+    ),
     ("the newsroom in Spanish", meta("author", "Redacción LR"), "<p>Redacción LR</p>", URL, []),
     (
         "the newsroom in Italian",

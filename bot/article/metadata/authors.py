@@ -25,11 +25,17 @@ log = logging.getLogger(__name__)
 # --- authors -------------------------------------------------------------------------------------
 
 _BYLINE_PREFIX = re.compile(
-    r"^(?:(?:written|posted|published|reported|text|story|words|photos?)\s+by|"
+    r"^(?:(?:written|posted|published|reported|text|story|words)\s+by|"
     r"geschrieben\s+von|ein\s+beitrag\s+von|ver[öo]ffentlicht\s+von|publi[ée]\s+par|"
     r"publicado\s+por|pubblicato\s+da|mehr\s+von|more\s+(?:from|by)|about|[üu]ber|"
     r"by|von|par|por|door|di|da|av|af|"
     r"autor(?:in)?|author|auteur|texte?|redakteur(?:in)?)\s*[:\-–]?\s+",
+    re.IGNORECASE,
+)
+# a picture's credit beside the byline ("Text: A / Fotos: B", "Photo by B"): B took the pictures
+_CREDIT = re.compile(
+    r"^(?:photos?|pictures?|images?|fotos?|fotografie|bilder?|illustrations?|video|kamera|camera)"
+    r"(?:\s+(?:by|von|de|di|par|por))?\s*[:\-–]?\s+",
     re.IGNORECASE,
 )
 _NAME_SPLIT = re.compile(
@@ -63,8 +69,8 @@ _PARTICLES = frozenset(
     "von van der den de del della di da du le la al el bin ibn zu ten ter dos das do y e st".split()
 )
 _WORD = re.compile(r"\w+")
-# a byline inside these belongs to a quotation, a picture or a linked story's teaser
-_NOT_THE_STORYS = "ancestor::blockquote or ancestor::q or ancestor::figcaption"
+# a byline inside these belongs to a quotation or a picture
+_NOT_THE_STORYS = "ancestor::blockquote or ancestor::q or ancestor::figure or ancestor::figcaption"
 _MAX_NAME_WORDS = 4
 _MAX_AUTHORS = 6
 
@@ -110,6 +116,8 @@ def _clean_author(raw: str, brands: list[str]) -> list[str]:
     names = []
     for part in _NAME_SPLIT.split(text):
         part = part.strip(" .:-–—")
+        if _CREDIT.match(part):
+            continue
         # the prefix can repeat after a split ("By A and by B")
         while True:
             stripped = _BYLINE_PREFIX.sub("", part).strip(" .:-–—")
@@ -240,8 +248,11 @@ def find_authors(page: Page, site_name: str | None) -> list[str]:
         return []
     brands = _organisations(page, site_name)
 
+    # a section's name where the author belongs ("Middle East") is no person's
+    sections = {squash(s) for s in page.all("article:section", "parsely-section")}
+
     def shown(names: list[str]) -> list[str]:
-        return [n for n in names if _shown(n, page)]
+        return [n for n in names if squash(n) not in sections and _shown(n, page)]
 
     found = shown(_ld_author_names(page, brands))
     if not found:
