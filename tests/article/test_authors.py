@@ -77,6 +77,14 @@ CASES = [
         URL,
         [],
     ),
+    (
+        "an author's card linking to the author's page",
+        "",
+        '<a href="/author/ann-poe"><span class="author">Ann Poe</span>'
+        "<span>Ann covers climate policy, energy markets and the courts.</span></a>",
+        URL,
+        ["Ann Poe"],
+    ),
     ("the newsroom in Spanish", meta("author", "Redacción LR"), "<p>Redacción LR</p>", URL, []),
     (
         "the newsroom in Italian",

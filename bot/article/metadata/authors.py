@@ -71,6 +71,12 @@ _PARTICLES = frozenset(
 _WORD = re.compile(r"\w+")
 # a byline inside these belongs to a quotation or a picture
 _NOT_THE_STORYS = "ancestor::blockquote or ancestor::q or ancestor::figure or ancestor::figcaption"
+# an address of an author's page: "/author/jane-doe", "/autoren/", "/profile/123"
+_AUTHOR_PAGE = re.compile(
+    r"/(?:authors?|autor(?:en|in)?|auteurs?|autores?|profiles?|profil|people|staff|journalists?)"
+    r"(?:[/?#_-]|$)",
+    re.IGNORECASE,
+)
 _MAX_NAME_WORDS = 4
 _MAX_AUTHORS = 6
 
@@ -178,9 +184,12 @@ def _byline_elements(doc: lxml.html.HtmlElement) -> Iterator[str]:
 
 
 def _in_teaser_link(el: lxml.html.HtmlElement) -> bool:
-    """Inside a link that holds more than the byline: a card linking to another story (a link
-    around the name alone is the author's page)."""
+    """Inside a link that holds more than the byline: a card linking to another story. (A link
+    around the name alone, or an author's card with a bio linking to the author's page, is the
+    author's.)"""
     for link in el.iterancestors("a"):
+        if _AUTHOR_PAGE.search(link.get("href") or ""):
+            return False
         return len(link.text_content()) > 2 * len(el.text_content()) + 20
     return False
 
