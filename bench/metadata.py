@@ -299,9 +299,13 @@ def evaluate(
             if not author_matches(pr.authors, p.author or [], True)
         ]
         # names given where the reference has none are wrong too: report them beside precision
-        result["author_named_without_reference"] = sum(
-            1 for p, pr in zip(meta, preds, strict=True) if not p.author and pr.authors
-        )
+        unreferenced = [(p, pr) for p, pr in zip(meta, preds, strict=True) if not p.author]
+        result["author_named_without_reference"] = sum(1 for _, pr in unreferenced if pr.authors)
+        misses += [
+            {"url": p.url, "field": "author_without_reference", "want": None, "got": pr.authors}
+            for p, pr in unreferenced
+            if pr.authors
+        ]
     if "date" in fields:
         meta_dates = date_scores((pr.date, p.date) for p, pr in zip(meta, preds, strict=True))
         result.update({f"metadata_date_{k}": v for k, v in meta_dates.items()})

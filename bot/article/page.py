@@ -11,7 +11,7 @@ import lxml.html
 
 from bot.article.jsonld import JsonLd, read_json_ld
 
-__all__ = ["Page", "as_str", "clean_meta_text", "read_page"]
+__all__ = ["Page", "as_str", "clean_meta_text", "read_page", "shown_text"]
 
 
 def clean_meta_text(text: str | None) -> str:
@@ -29,7 +29,7 @@ class Page:
     url: str
     meta: dict[str, list[str]]
     json_ld: JsonLd
-    # filled on first use by the date reader: most pages never need it
+    # filled on first use (:func:`shown_text`): the date and author readers check against it
     shown_text: str | None = None
 
     def first(self, *keys: str) -> str | None:
@@ -56,6 +56,25 @@ def _read_meta(doc: lxml.html.HtmlElement) -> dict[str, list[str]]:
             if key:
                 meta.setdefault(key.strip().lower(), []).append(content)
     return meta
+
+
+_NOT_SHOWN_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
+
+
+def shown_text(page: Page) -> str:
+    """The text a reader sees: the body without scripts and styles, NFC, white space collapsed,
+    case-folded. Read once per page."""
+    if page.shown_text is None:
+        body = page.doc.find("body")
+        parts: list[str] = []
+        if body is not None:
+            for el in body.iter():
+                if isinstance(el.tag, str) and el.tag not in _NOT_SHOWN_TAGS and el.text:
+                    parts.append(el.text)
+                if el.tail and el is not body:
+                    parts.append(el.tail)
+        page.shown_text = clean_meta_text(" ".join(parts)).casefold()
+    return page.shown_text
 
 
 def read_page(doc: lxml.html.HtmlElement, url: str) -> Page:

@@ -1,28 +1,41 @@
 """Who wrote the story: JSON-LD authors and bylines in the markup, organisations and the
-outlet's own name left out."""
+outlet's own name left out.
+
+A name counts only if the page shows it to its readers (issue 15: on the metadata set every
+right author is in the page's text, while the names only declared were the site owner's, a
+template's or a CMS user's), and a home page has no author: its names are the site's."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
+import lxml.etree
 import lxml.html
 
 from bot.article.jsonld import node_types
+from bot.article.kind import is_home_address
 from bot.article.metadata.headline import host_brand, is_brand, squash
-from bot.article.page import Page, as_str, clean_meta_text
+from bot.article.page import Page, as_str, clean_meta_text, shown_text
 
 log = logging.getLogger(__name__)
 
 # --- authors -------------------------------------------------------------------------------------
 
 _BYLINE_PREFIX = re.compile(
-    r"^(?:(?:written|posted|published|reported|text|story|words|photos?)\s+by|"
+    r"^(?:(?:written|posted|published|reported|text|story|words)\s+by|"
     r"geschrieben\s+von|ein\s+beitrag\s+von|ver[öo]ffentlicht\s+von|publi[ée]\s+par|"
     r"publicado\s+por|pubblicato\s+da|mehr\s+von|more\s+(?:from|by)|about|[üu]ber|"
     r"by|von|par|por|door|di|da|av|af|"
     r"autor(?:in)?|author|auteur|texte?|redakteur(?:in)?)\s*[:\-–]?\s+",
+    re.IGNORECASE,
+)
+# a picture's credit beside the byline ("Text: A / Fotos: B", "Photo by B"): B took the pictures
+_CREDIT = re.compile(
+    r"^(?:photos?|pictures?|images?|fotos?|fotografie|bilder?|illustrations?|video|kamera|camera)"
+    r"(?:\s+(?:by|von|de|di|par|por))?\s*[:\-–]?\s+",
     re.IGNORECASE,
 )
 _NAME_SPLIT = re.compile(
@@ -48,10 +61,21 @@ _NOT_NAME_WORDS = frozenset(
     sponsored gesponsert gesponserte inhalte anzeige advertorial werbung partner
     dpa afp ap apa kna epd sid ots reuters efe ansa upi ddp rtr xinhua tass sda ats keystone
     afp/dpa dpa/afp
+    redacción redaccion redação redacao rédaction redaction redazione redactie redakcja redakce
+    redaksjon toimitus equipo équipe
     """.split()
 )
 _PARTICLES = frozenset(
     "von van der den de del della di da du le la al el bin ibn zu ten ter dos das do y e st".split()
+)
+_WORD = re.compile(r"\w+")
+# a byline inside these belongs to a quotation or a picture
+_NOT_THE_STORYS = "ancestor::blockquote or ancestor::q or ancestor::figure or ancestor::figcaption"
+# an address of an author's page: "/author/jane-doe", "/autoren/", "/profile/123"
+_AUTHOR_PAGE = re.compile(
+    r"/(?:authors?|autor(?:en|in)?|auteurs?|autores?|profiles?|profil|people|staff|journalists?)"
+    r"(?:[/?#_-]|$)",
+    re.IGNORECASE,
 )
 _MAX_NAME_WORDS = 4
 _MAX_AUTHORS = 6
@@ -98,6 +122,8 @@ def _clean_author(raw: str, brands: list[str]) -> list[str]:
     names = []
     for part in _NAME_SPLIT.split(text):
         part = part.strip(" .:-–—")
+        if _CREDIT.match(part):
+            continue
         # the prefix can repeat after a split ("By A and by B")
         while True:
             stripped = _BYLINE_PREFIX.sub("", part).strip(" .:-–—")
@@ -146,6 +172,8 @@ def _byline_elements(doc: lxml.html.HtmlElement) -> Iterator[str]:
         # comment sections mark every commenter as an author
         if el.xpath("ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')]"):
             continue
+        if el.xpath(_NOT_THE_STORYS) or _in_teaser_link(el):
+            continue
         name_el = el.find(".//*[@itemprop='name']")
         if name_el is not None:
             el = name_el
@@ -153,6 +181,50 @@ def _byline_elements(doc: lxml.html.HtmlElement) -> Iterator[str]:
         text = clean_meta_text(" ".join(el.itertext()))
         if 0 < len(text) <= 80:
             yield text
+
+
+def _in_teaser_link(el: lxml.html.HtmlElement) -> bool:
+    """Inside a link that holds more than the byline: a card linking to another story. (A link
+    around the name alone, or an author's card with a bio linking to the author's page, is the
+    author's.)"""
+    for link in el.iterancestors("a"):
+        if _AUTHOR_PAGE.search(link.get("href") or ""):
+            return False
+        return len(link.text_content()) > 2 * len(el.text_content()) + 20
+    return False
+
+
+# one text node holding the name as written: lxml answers in C, without building the page's text
+_TEXT_HOLDS = lxml.etree.XPath(
+    "boolean(//body//text()[contains(., $name)]"
+    "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)])"
+)
+
+
+def _shown(name: str, page: Page) -> bool:
+    """Whether the page shows the name to its readers: as written, else in other case, across
+    elements or word by word ("Doe, Jane" for "Jane Doe")."""
+    if _TEXT_HOLDS(page.doc, name=name):
+        return True
+    text = shown_text(page)
+    folded = name.casefold()
+    if folded in text:
+        return True
+    words = _WORD.findall(folded)
+    if not words:
+        return False
+    shown_words = set(_WORD.findall(text))
+    return all(word in shown_words for word in words)
+
+
+def _home_page(url: str) -> bool:
+    """A site's root without a query: its names are the site's. ("/?p=3289", "/index.php?id=7"
+    name a post, whose author is the story's.)"""
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        query = ""
+    return is_home_address(url) and not query
 
 
 def _organisations(page: Page, site_name: str | None) -> list[str]:
@@ -181,8 +253,17 @@ def _organisations(page: Page, site_name: str | None) -> list[str]:
 
 
 def find_authors(page: Page, site_name: str | None) -> list[str]:
+    if _home_page(page.url):
+        return []
     brands = _organisations(page, site_name)
-    found = _ld_author_names(page, brands)
+
+    # a section's name where the author belongs ("Middle East") is no person's
+    sections = {squash(s) for s in page.all("article:section", "parsely-section")}
+
+    def shown(names: list[str]) -> list[str]:
+        return [n for n in names if squash(n) not in sections and _shown(n, page)]
+
+    found = shown(_ld_author_names(page, brands))
     if not found:
         for key in (
             "author",
@@ -196,11 +277,12 @@ def find_authors(page: Page, site_name: str | None) -> list[str]:
             names = [n for raw in page.all(key) for n in _clean_author(raw, brands)]
             # a long list under one key is a citation list or a site's contributor roll
             if 0 < len(names) <= _MAX_AUTHORS:
-                found = names
-                break
+                found = shown(names)
+                if found:
+                    break
     if not found:
         for raw in _byline_elements(page.doc):
-            found += _clean_author(raw, brands)
+            found += shown(_clean_author(raw, brands))
             if found:
                 break
     unique: dict[str, str] = {}

@@ -23,7 +23,7 @@ from bot.article.metadata.stamps import (
     parse_stamp,
     plausible_date,
 )
-from bot.article.page import Page, as_str, clean_meta_text, read_page
+from bot.article.page import Page, as_str, clean_meta_text, read_page, shown_text
 
 log = logging.getLogger(__name__)
 
@@ -116,22 +116,6 @@ _MONTH_NAMES = [
         "december dezember décembre diciembre dicembre dezembro dec dez déc dic",
     )
 ]
-_NOT_SHOWN_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
-
-
-def _shown_text(page: Page) -> str:
-    """The text a reader sees: the body without scripts and styles, case-folded."""
-    if page.shown_text is None:
-        body = page.doc.find("body")
-        parts: list[str] = []
-        if body is not None:
-            for el in body.iter():
-                if isinstance(el.tag, str) and el.tag not in _NOT_SHOWN_TAGS and el.text:
-                    parts.append(el.text)
-                if el.tail and el is not body:
-                    parts.append(el.tail)
-        page.shown_text = " ".join(" ".join(parts).split()).casefold()
-    return page.shown_text
 
 
 def _date_patterns(date: dt.date) -> list[str]:
@@ -152,7 +136,7 @@ def _shown(page: Page, date: dt.date) -> bool:
     for el in page.doc.xpath("//body//time[@datetime]")[:50]:
         if parse_date(el.get("datetime")) == date:
             return True
-    text = _shown_text(page)
+    text = shown_text(page)
     return any(re.search(pattern, text) for pattern in _date_patterns(date))
 
 

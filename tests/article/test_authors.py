@@ -1,0 +1,132 @@
+"""Authors a reader can see (issue 15): a declared name counts only if the page shows it, a home
+page has no author, and a byline inside a quotation or a linked story's teaser is not this
+story's. Table cases on snippets, then the saved pages of the shared data that named someone
+the reference does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.article.metadata.read import extract_metadata
+from tests._dates import TODAY
+from tests._shared_data import metadata_keys, metadata_page, read
+from tests.article.test_metadata import ld, meta, page
+
+URL = "https://www.example-news.com/world/2020/story-4711.html"
+PERSON = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Ann Poe"}})
+
+CASES = [
+    ("JSON-LD name the page never shows", PERSON, "<p>The story.</p>", URL, []),
+    ("meta author the page never shows", meta("author", "Jane Doe"), "<p>Story.</p>", URL, []),
+    ("JSON-LD name shown", PERSON, "<p>By Ann Poe</p>", URL, ["Ann Poe"]),
+    ("shown in capitals", PERSON, "<p>BY ANN POE</p>", URL, ["Ann Poe"]),
+    ("shown surname first", PERSON, "<p>Poe, Ann</p>", URL, ["Ann Poe"]),
+    ("shown across elements", PERSON, "<p><b>Ann</b>\n<i>Poe</i></p>", URL, ["Ann Poe"]),
+    ("only in a script", PERSON, "<script>var a = 'Ann Poe';</script>", URL, []),
+    (
+        "unshown JSON-LD name, shown meta name",
+        PERSON + meta("author", "Jane Doe"),
+        "<p>Jane Doe</p>",
+        URL,
+        ["Jane Doe"],
+    ),
+    ("home page", PERSON, "<p>By Ann Poe</p>", "https://www.example-news.com/", []),
+    ("home page index.html", PERSON, "<p>Ann Poe</p>", "https://example.de/index.html", []),
+    ("a post at the root", PERSON, "<p>Ann Poe</p>", "https://example.de/?p=3289", ["Ann Poe"]),
+    (
+        "byline of a quotation",
+        "",
+        '<blockquote>Words.<span class="quote-author">Ann Poe</span></blockquote>',
+        URL,
+        [],
+    ),
+    (
+        "byline in a linked story's teaser",
+        "",
+        '<a href="/other-story-1234"><h3>Another headline about something else entirely</h3>'
+        '<span class="author">Ann Poe</span></a>',
+        URL,
+        [],
+    ),
+    (
+        "link around the name alone",
+        "",
+        '<a href="/author/ann-poe"><span class="author">Ann Poe</span></a>',
+        URL,
+        ["Ann Poe"],
+    ),
+    (
+        "a picture's credit beside the byline",
+        meta("author", "Text: Jane Doe / Fotos: John Roe"),
+        "<p>Text: Jane Doe / Fotos: John Roe</p>",
+        URL,
+        ["Jane Doe"],
+    ),
+    ("photo by", meta("author", "Photo by John Roe"), "<p>Photo by John Roe</p>", URL, []),
+    (
+        "byline in a figure",
+        "",
+        '<figure><img src="a.jpg"><span class="author">John Roe</span></figure>',
+        URL,
+        [],
+    ),
+    (
+        "a section where the author belongs",
+        meta("author", "Middle East") + '<meta property="article:section" content="Middle East">',
+        "<p>Middle East</p>",
+        URL,
+        [],
+    ),
+    (
+        "an author's card linking to the author's page",
+        "",
+        '<a href="/author/ann-poe"><span class="author">Ann Poe</span>'
+        "<span>Ann covers climate policy, energy markets and the courts.</span></a>",
+        URL,
+        ["Ann Poe"],
+    ),
+    ("the newsroom in Spanish", meta("author", "Redacción LR"), "<p>Redacción LR</p>", URL, []),
+    (
+        "the newsroom in Italian",
+        meta("author", "Redazione Cronaca"),
+        "<p>Redazione Cronaca</p>",
+        URL,
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "url", "want"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_authors_the_reader_sees(head: str, body: str, url: str, want: list[str]) -> None:
+    assert extract_metadata(page(head, body), url, today=TODAY).authors == want
+
+
+def _key(prefix: str) -> str:
+    return next(k for k in metadata_keys() if k.startswith(prefix))
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        # the lawyer's home page: its meta author is the site's owner
+        "https://anwaltniemeyer.de/index.html",
+        # the one byline element is a quotation's author, in a teaser of another story
+        "https://ostbelgiendirekt.be/tv-tipp-loriot-100-367167",
+        # JSON-LD and meta name a person the page never shows
+        "https://www.brasil247.com/regionais/brasilia/militares-enviaram-88-questoes",
+        "https://www.rhein-neckar-loewen.de/kleiner-vorverkauf-fuer-liga-heimspiele",
+        # the declared author is not this article's (the reference names another)
+        "https://www.bewusster-leben.de/hope/",
+    ],
+    ids=["home page", "quotation teaser", "brasil247", "rhein-neckar-loewen", "bewusster-leben"],
+)
+def test_saved_page_names_no_author_the_page_does_not_show(prefix: str) -> None:
+    key = _key(prefix)
+    assert read(metadata_page(key, key.strip())).authors == []
+
+
+def test_saved_page_keeps_the_byline_it_shows() -> None:
+    key = _key("https://www.dailymail.co.uk/news/article-8772683/")
+    assert read(metadata_page(key)).authors == ["Glen Owen"]
