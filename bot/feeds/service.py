@@ -69,11 +69,10 @@ log = logging.getLogger(__name__)
 # Longer than a poll takes (a fetch of at most 15 s, then briefs of about 20 s each), and renewed
 # before each brief; a process that died holding it blocks the feed this long at most.
 LEASE = dt.timedelta(minutes=10)
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 3  # fewer than the claim keys of an item (stored_feeds.CLAIMS_PER_ITEM)
 NOTICE_AFTER = 3  # consecutive failures before the feed's channel is told (once)
 MAX_BACKOFF = dt.timedelta(days=1)
 JITTER = 0.1  # a poll moves by up to this share of the interval
-_CLAIMS_PER_ITEM = 8  # claim ids per item (> MAX_ATTEMPTS)
 _DUE_PER_ROUND = 50
 _ERROR_CHARS = 300
 CANNOT_POST = (
@@ -84,8 +83,9 @@ CANNOT_POST = (
 
 def claim_id(item_id: int, attempt: int) -> int:
     """The claim key of an item's share (a ``/brief`` uses its interaction's id). Far below any
-    Discord snowflake, so never a member's message."""
-    return item_id * _CLAIMS_PER_ITEM + attempt
+    Discord snowflake, so never a member's message (recovery tells them apart:
+    :func:`~bot.storage.feeds.claimed_item`)."""
+    return stored_feeds.item_claim_key(item_id, attempt)
 
 
 def _hash(text: str) -> str:

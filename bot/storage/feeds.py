@@ -22,6 +22,9 @@ from bot.storage.models import FeedItemRecord, FeedRecord
 
 # Hashes per IN (…) list: well under SQLite's and asyncpg's parameter limits.
 _CHUNK = 500
+# Claim keys per item: an item's share is claimed under ``item id * CLAIMS_PER_ITEM + attempt``
+# (a ``/brief`` claims under its interaction's id), far below any Discord snowflake.
+CLAIMS_PER_ITEM = 8
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,17 @@ class NewItem:
     link_hash: str
     url: str
     state: FeedItemState = FeedItemState.PENDING
+
+
+@dataclass(frozen=True)
+class ClaimedItem:
+    """The feed item a claim key names (:func:`claimed_item`), and where its feed posts."""
+
+    id: int
+    url: str
+    state: FeedItemState
+    guild_id: int
+    channel_id: int
 
 
 @dataclass(frozen=True)
@@ -287,6 +301,33 @@ async def pending_items(session: AsyncSession, feed_id: int, *, limit: int) -> l
         .limit(limit)
     )
     return [PendingItem(id, url, attempts) for id, url, attempts in rows]
+
+
+def item_claim_key(item_id: int, attempt: int) -> int:
+    """The claim key of an item's share at ``attempt`` (0 to ``CLAIMS_PER_ITEM - 1``)."""
+    assert 0 <= attempt < CLAIMS_PER_ITEM
+    return item_id * CLAIMS_PER_ITEM + attempt
+
+
+async def claimed_item(session: AsyncSession, claim_key: int) -> ClaimedItem | None:
+    """The feed item whose share a claim keyed ``claim_key`` is (None: no such item; the
+    caller checks the claim's link and server against it)."""
+    row = (
+        await session.execute(
+            select(
+                FeedItemRecord.id,
+                FeedItemRecord.url,
+                FeedItemRecord.state,
+                FeedRecord.guild_id,
+                FeedRecord.channel_id,
+            )
+            .join(FeedRecord, FeedRecord.id == FeedItemRecord.feed_id)
+            .where(FeedItemRecord.id == claim_key // CLAIMS_PER_ITEM)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return ClaimedItem(row.id, row.url, FeedItemState(row.state), row.guild_id, row.channel_id)
 
 
 async def count_pending(session: AsyncSession, feed_id: int) -> int:
