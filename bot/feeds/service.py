@@ -74,6 +74,10 @@ NOTICE_AFTER = 3  # consecutive failures before the feed's channel is told (once
 MAX_BACKOFF = dt.timedelta(days=1)
 JITTER = 0.1  # a poll moves by up to this share of the interval
 _DUE_PER_ROUND = 50
+# A finished item no successful poll's listing has held for this long is forgotten (the table
+# would grow for ever). An item the feed still lists is marked at every poll that reads it, so
+# it is never forgotten while listed; one a feed drops and lists again after this long is new.
+PRUNE_UNLISTED = dt.timedelta(days=30)
 _ERROR_CHARS = 300
 CANNOT_POST = (
     "newslink cannot post in the feed's channel (it is gone, or newslink lacks View Channel, "
@@ -280,6 +284,11 @@ class Feeds:
             if parsed is not None:
                 items = [_new_item(i.guid, i.link, None) for i in parsed.items]
                 new = await stored_feeds.store_items(session, feed.id, items, now=now)
+                pruned = await stored_feeds.prune_items(
+                    session, feed.id, unlisted_since=now - PRUNE_UNLISTED
+                )
+                if pruned:
+                    log.info("feed %s: forgot %d items it no longer lists", feed.url, pruned)
             await stored_feeds.record_poll(
                 session,
                 feed.id,

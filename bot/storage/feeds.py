@@ -252,7 +252,8 @@ async def store_items(
     session: AsyncSession, feed_id: int, items: Sequence[NewItem], *, now: dt.datetime
 ) -> list[NewItem]:
     """Store the items the feed never held (neither their id nor their link is known); the new
-    ones, in the order given. An item repeated in ``items`` counts once."""
+    ones, in the order given. An item repeated in ``items`` counts once. ``items`` is the feed's
+    whole listing: every stored item it holds is marked listed ``now`` (see :func:`prune_items`)."""
     guids = {i.guid_hash for i in items if i.guid_hash is not None}
     links = {i.link_hash for i in items}
     known_guids: set[str] = set()
@@ -267,6 +268,12 @@ async def store_items(
                 select(column).where(FeedItemRecord.feed_id == feed_id, column.in_(chunk))
             )
             known.update(r for r in rows if r is not None)
+            await session.execute(
+                update(FeedItemRecord)
+                .where(FeedItemRecord.feed_id == feed_id, column.in_(chunk))
+                .values(listed_at=now)
+                .execution_options(synchronize_session=False)
+            )
     new: list[NewItem] = []
     for item in items:
         if item.link_hash in known_links or (item.guid_hash in known_guids):
@@ -286,10 +293,26 @@ async def store_items(
                 state=item.state,
                 attempts=0,
                 seen_at=now,
+                listed_at=now,
             )
             .on_conflict_do_nothing(index_elements=["feed_id", "link_hash"])
         )
     return new
+
+
+async def prune_items(session: AsyncSession, feed_id: int, *, unlisted_since: dt.datetime) -> int:
+    """Forget the feed's finished items that no listing has held since ``unlisted_since``; how
+    many. Pending items stay (they are still to brief), and so does every item the feed still
+    lists: its listing marked it listed at this poll (:func:`store_items`), so it is not
+    briefed again."""
+    result = await session.execute(
+        delete(FeedItemRecord).where(
+            FeedItemRecord.feed_id == feed_id,
+            FeedItemRecord.state != FeedItemState.PENDING,
+            FeedItemRecord.listed_at < unlisted_since,
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def pending_items(session: AsyncSession, feed_id: int, *, limit: int) -> list[PendingItem]:
