@@ -10,7 +10,9 @@ A poll of one feed, in order:
 3. **New items, once**: an item is known by its id and by its link's
    :func:`~bot.fetch.urls.url_key`, each stored per feed; either one known, the item is not new.
    A feed that rewrites its dates, reorders its items or republishes one under a new id on the
-   same link posts nothing again.
+   same link posts nothing again. Every stored item the listing holds is marked listed; a
+   finished item no listing has held for :data:`PRUNE_UNLISTED` is forgotten (a 304 forgets
+   nothing: the listing did not change).
 4. **Brief** the oldest new items, at most ``FEED_MAX_ITEMS_PER_POLL`` (the rest wait, in order,
    for the next polls), each through :meth:`~bot.sharing.service.Sharing.share_link` like
    ``/brief``: the same brief, thread, topic notifications and re-share rule. An item already

@@ -41,8 +41,7 @@ _POSTGRES_UP = (
 _POSTGRES_DOWN = (
     "DROP INDEX brief_search_guild_channel_created",
     "DROP INDEX brief_search_guild_created",
-    "ALTER TABLE brief_search DROP COLUMN created_at, DROP COLUMN channel_id, "
-    "DROP COLUMN guild_id",
+    "ALTER TABLE brief_search DROP COLUMN created_at, DROP COLUMN channel_id, DROP COLUMN guild_id",
 )
 
 

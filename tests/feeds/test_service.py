@@ -410,3 +410,35 @@ async def test_items_wait_while_the_channel_cannot_be_posted_in_and_list_says_wh
     assert (result.briefed, world.outlet.briefed) == (1, [world.article(4)])
     (listed,) = await world.feeds.all_feeds(GUILD)
     assert listed.last_error is None
+
+
+async def test_items_no_listing_holds_for_a_while_are_forgotten_and_listed_ones_never_post_again(
+    world: World,
+) -> None:
+    """The seen items would grow for ever: a finished item that no successful poll has listed
+    for PRUNE_UNLISTED is forgotten; one the feed still lists, however old, is kept (forgetting
+    it would brief it again), and so is one still waiting to be briefed."""
+    added = await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    later = feeds_service.PRUNE_UNLISTED + dt.timedelta(days=10)
+
+    world.clock.advance(later)
+    world.site.entries = items(3, start=2)  # item 1 dropped; 2 and 3 still listed; 4 new
+    world.outlet.closed = True  # item 4 waits
+    assert (await world.feeds.poll(added.feed.id, world.outlet)).waiting == 1
+    states = await _states(world, added.feed.id)
+    assert world.article(1) not in states  # unlisted since the add, finished: forgotten
+    assert {world.article(n) for n in (2, 3, 4)} <= states.keys()
+
+    world.clock.advance(later)
+    world.site.entries = [items(1, start=5)[0], *items(2, start=2)]  # 5 new; 4 dropped, pending
+    world.outlet.closed = False
+    result = await world.feeds.poll(added.feed.id, world.outlet)
+    # Items 2 and 3, first seen two horizons ago but listed all along, are not new.
+    assert (result.new, world.outlet.briefed) == (1, [world.article(4), world.article(5)])
+    states = await _states(world, added.feed.id)
+    assert set(states) == {world.article(n) for n in (2, 3, 4, 5)}  # 4 listed a horizon ago
+    world.clock.advance(later)
+    world.site.entries = [items(1, start=6)[0], *items(2, start=2)]
+    await world.feeds.poll(added.feed.id, world.outlet)
+    assert world.article(4) not in await _states(world, added.feed.id)  # now long unlisted
+    assert world.outlet.briefed == [world.article(n) for n in (4, 5, 6)]
