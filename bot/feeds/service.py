@@ -10,7 +10,9 @@ A poll of one feed, in order:
 3. **New items, once**: an item is known by its id and by its link's
    :func:`~bot.fetch.urls.url_key`, each stored per feed; either one known, the item is not new.
    A feed that rewrites its dates, reorders its items or republishes one under a new id on the
-   same link posts nothing again.
+   same link posts nothing again. Every stored item the listing holds is marked listed; a
+   finished item no listing has held for :data:`PRUNE_UNLISTED` is forgotten (a 304 forgets
+   nothing: the listing did not change).
 4. **Brief** the oldest new items, at most ``FEED_MAX_ITEMS_PER_POLL`` (the rest wait, in order,
    for the next polls), each through :meth:`~bot.sharing.service.Sharing.share_link` like
    ``/brief``: the same brief, thread, topic notifications and re-share rule. An item already
@@ -69,12 +71,15 @@ log = logging.getLogger(__name__)
 # Longer than a poll takes (a fetch of at most 15 s, then briefs of about 20 s each), and renewed
 # before each brief; a process that died holding it blocks the feed this long at most.
 LEASE = dt.timedelta(minutes=10)
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 3  # fewer than the claim keys of an item (stored_feeds.CLAIMS_PER_ITEM)
 NOTICE_AFTER = 3  # consecutive failures before the feed's channel is told (once)
 MAX_BACKOFF = dt.timedelta(days=1)
 JITTER = 0.1  # a poll moves by up to this share of the interval
-_CLAIMS_PER_ITEM = 8  # claim ids per item (> MAX_ATTEMPTS)
 _DUE_PER_ROUND = 50
+# A finished item no successful poll's listing has held for this long is forgotten (the table
+# would grow for ever). An item the feed still lists is marked at every poll that reads it, so
+# it is never forgotten while listed; one a feed drops and lists again after this long is new.
+PRUNE_UNLISTED = dt.timedelta(days=30)
 _ERROR_CHARS = 300
 CANNOT_POST = (
     "newslink cannot post in the feed's channel (it is gone, or newslink lacks View Channel, "
@@ -84,8 +89,9 @@ CANNOT_POST = (
 
 def claim_id(item_id: int, attempt: int) -> int:
     """The claim key of an item's share (a ``/brief`` uses its interaction's id). Far below any
-    Discord snowflake, so never a member's message."""
-    return item_id * _CLAIMS_PER_ITEM + attempt
+    Discord snowflake, so never a member's message (recovery tells them apart:
+    :func:`~bot.storage.feeds.claimed_item`)."""
+    return stored_feeds.item_claim_key(item_id, attempt)
 
 
 def _hash(text: str) -> str:
@@ -280,6 +286,11 @@ class Feeds:
             if parsed is not None:
                 items = [_new_item(i.guid, i.link, None) for i in parsed.items]
                 new = await stored_feeds.store_items(session, feed.id, items, now=now)
+                pruned = await stored_feeds.prune_items(
+                    session, feed.id, unlisted_since=now - PRUNE_UNLISTED
+                )
+                if pruned:
+                    log.info("feed %s: forgot %d items it no longer lists", feed.url, pruned)
             await stored_feeds.record_poll(
                 session,
                 feed.id,

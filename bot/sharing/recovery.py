@@ -33,6 +33,11 @@ once. Each take-over counts an attempt; after ``max_attempts``, or when the shar
 link in it is gone, or the claim is older than ``recovery_max_age``, the claim is marked
 ``given_up`` with a WARNING naming the message and the link: never a silent loss.
 
+A feed item's share is claimed under a key of the item and its attempt, not a message
+(:func:`~bot.storage.feeds.item_claim_key`): there is no message to read again. Such a claim,
+left by a stop, is released (``given_up``, logged as INFO) without asking Discord anything: the
+item is still pending, and the feed's next poll briefs it under its next attempt's claim.
+
 Catching up
 -----------
 Discord never redelivers a message posted while no process was connected. Once per process, after
@@ -69,6 +74,7 @@ from bot.sharing.types import (
     Share,
 )
 from bot.storage import claims as stored_claims
+from bot.storage import feeds as stored_feeds
 from bot.storage.database import unavailable
 from bot.storage.models import LinkClaim
 
@@ -346,6 +352,16 @@ class Recovery:
         # The share as the claim knows it, until the message is read again.
         share = Share(claim.guild_id or 0, claim.channel_id or 0, message_id, 0)
         try:
+            if await self._feed_item(claim) is not None:
+                await self.sharing.fail_claim(share, key, give_up=True)
+                log.info(
+                    "released the claim %s of feed item %s (%s) a stop left: the feed's next "
+                    "poll briefs the item",
+                    message_id,
+                    message_id // stored_feeds.CLAIMS_PER_ITEM,
+                    key,
+                )
+                return None
             reason: str | None = None
             reopened: Reopened | None = None
             if claim.attempts >= self.sharing.max_attempts:
@@ -391,6 +407,17 @@ class Recovery:
         except BaseException:
             await self.sharing.fail_claim(share, key, give_up=False)
             raise
+
+    async def _feed_item(self, claim: LinkClaim) -> stored_feeds.ClaimedItem | None:
+        """The feed item whose share ``claim`` is, if it is one (the key of an item's attempt,
+        the item's link and its feed's channel): its claim names no message."""
+        async with self.sharing.sessions() as session:
+            item = await stored_feeds.claimed_item(session, claim.source_message_id)
+        if item is None or url_key(item.url) != claim.url_key:
+            return None
+        if (item.guild_id, item.channel_id) != (claim.guild_id, claim.channel_id):
+            return None
+        return item
 
     async def _give_up(self, share: Share, key: str, reason: str) -> GaveUp:
         await self.sharing.fail_claim(share, key, give_up=True)

@@ -98,7 +98,7 @@ async def record_brief(
     if inserted is not None:
         await search.index_brief(
             session,
-            brief.id,
+            brief,
             headline=brief.article.title,
             outlet=brief.article.site_name,
             lead=lead,

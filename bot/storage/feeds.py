@@ -22,6 +22,9 @@ from bot.storage.models import FeedItemRecord, FeedRecord
 
 # Hashes per IN (…) list: well under SQLite's and asyncpg's parameter limits.
 _CHUNK = 500
+# Claim keys per item: an item's share is claimed under ``item id * CLAIMS_PER_ITEM + attempt``
+# (a ``/brief`` claims under its interaction's id), far below any Discord snowflake.
+CLAIMS_PER_ITEM = 8
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,17 @@ class NewItem:
     link_hash: str
     url: str
     state: FeedItemState = FeedItemState.PENDING
+
+
+@dataclass(frozen=True)
+class ClaimedItem:
+    """The feed item a claim key names (:func:`claimed_item`), and where its feed posts."""
+
+    id: int
+    url: str
+    state: FeedItemState
+    guild_id: int
+    channel_id: int
 
 
 @dataclass(frozen=True)
@@ -238,7 +252,8 @@ async def store_items(
     session: AsyncSession, feed_id: int, items: Sequence[NewItem], *, now: dt.datetime
 ) -> list[NewItem]:
     """Store the items the feed never held (neither their id nor their link is known); the new
-    ones, in the order given. An item repeated in ``items`` counts once."""
+    ones, in the order given. An item repeated in ``items`` counts once. ``items`` is the feed's
+    whole listing: every stored item it holds is marked listed ``now`` (see :func:`prune_items`)."""
     guids = {i.guid_hash for i in items if i.guid_hash is not None}
     links = {i.link_hash for i in items}
     known_guids: set[str] = set()
@@ -253,6 +268,12 @@ async def store_items(
                 select(column).where(FeedItemRecord.feed_id == feed_id, column.in_(chunk))
             )
             known.update(r for r in rows if r is not None)
+            await session.execute(
+                update(FeedItemRecord)
+                .where(FeedItemRecord.feed_id == feed_id, column.in_(chunk))
+                .values(listed_at=now)
+                .execution_options(synchronize_session=False)
+            )
     new: list[NewItem] = []
     for item in items:
         if item.link_hash in known_links or (item.guid_hash in known_guids):
@@ -272,10 +293,26 @@ async def store_items(
                 state=item.state,
                 attempts=0,
                 seen_at=now,
+                listed_at=now,
             )
             .on_conflict_do_nothing(index_elements=["feed_id", "link_hash"])
         )
     return new
+
+
+async def prune_items(session: AsyncSession, feed_id: int, *, unlisted_since: dt.datetime) -> int:
+    """Forget the feed's finished items that no listing has held since ``unlisted_since``; how
+    many. Pending items stay (they are still to brief), and so does every item the feed still
+    lists: its listing marked it listed at this poll (:func:`store_items`), so it is not
+    briefed again."""
+    result = await session.execute(
+        delete(FeedItemRecord).where(
+            FeedItemRecord.feed_id == feed_id,
+            FeedItemRecord.state != FeedItemState.PENDING,
+            FeedItemRecord.listed_at < unlisted_since,
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def pending_items(session: AsyncSession, feed_id: int, *, limit: int) -> list[PendingItem]:
@@ -287,6 +324,33 @@ async def pending_items(session: AsyncSession, feed_id: int, *, limit: int) -> l
         .limit(limit)
     )
     return [PendingItem(id, url, attempts) for id, url, attempts in rows]
+
+
+def item_claim_key(item_id: int, attempt: int) -> int:
+    """The claim key of an item's share at ``attempt`` (0 to ``CLAIMS_PER_ITEM - 1``)."""
+    assert 0 <= attempt < CLAIMS_PER_ITEM
+    return item_id * CLAIMS_PER_ITEM + attempt
+
+
+async def claimed_item(session: AsyncSession, claim_key: int) -> ClaimedItem | None:
+    """The feed item whose share a claim keyed ``claim_key`` is (None: no such item; the
+    caller checks the claim's link and server against it)."""
+    row = (
+        await session.execute(
+            select(
+                FeedItemRecord.id,
+                FeedItemRecord.url,
+                FeedItemRecord.state,
+                FeedRecord.guild_id,
+                FeedRecord.channel_id,
+            )
+            .join(FeedRecord, FeedRecord.id == FeedItemRecord.feed_id)
+            .where(FeedItemRecord.id == claim_key // CLAIMS_PER_ITEM)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return ClaimedItem(row.id, row.url, FeedItemState(row.state), row.guild_id, row.channel_id)
 
 
 async def count_pending(session: AsyncSession, feed_id: int) -> int:

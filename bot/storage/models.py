@@ -355,6 +355,9 @@ class FeedItemRecord(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     seen_at: Mapped[dt.datetime] = mapped_column()
     finished_at: Mapped[dt.datetime | None] = mapped_column()
+    # The last successful poll whose listing held the item: an item no listing has held for a
+    # while is pruned once finished (a feed still listing it must still know it, or it posts again).
+    listed_at: Mapped[dt.datetime] = mapped_column()
 
 
 class IdentifyBucket(Base):

@@ -1,16 +1,20 @@
 """Full-text search over a server's briefs: headline, outlet, lead and quoted text (issue 16).
 
-One index, made per engine by migration ``0007_search`` and named ``brief_search`` on both:
+One index, made per engine by migrations ``0011_search`` and ``0012_search_feeds``, named
+``brief_search`` on both:
 
 - SQLite: an FTS5 virtual table (``rowid`` = the brief's id; columns headline, outlet, lead,
   quoted), ranked by ``bm25`` with the headline weighted most. The repository writes it with
   the brief (:func:`index_brief`); a trigger on ``briefs`` deletes a brief's row with it, so
   every way a brief goes (its message deleted, a server purged, an article's cascade) is covered.
+  The server, channel and date filters join ``briefs`` by rowid (one B-tree probe a match):
+  FTS5 reads its matches newest first, and stops at the newest :data:`RANKED_MATCHES`.
 - PostgreSQL: a table of one ``tsvector`` per brief (weights A..D for the same four fields),
-  with a GIN index, ranked by ``ts_rank``; ``ON DELETE CASCADE`` removes it with the brief.
-
-The models do not describe either (a virtual table and a tsvector are not portable):
-``migrations/env.py`` leaves ``brief_search*`` out of ``alembic check``.
+  with a GIN index, ranked by ``ts_rank``; ``ON DELETE CASCADE`` removes it with the brief. It
+  holds the brief's server, channel and date too (a brief never moves), with B-tree indexes on
+  (server, date) and (server, channel, date): a query filters, finds its newest matches and
+  ranks them in one statement without reading ``briefs``, walking the date index newest first
+  for a frequent word and the GIN index for a rare one (the planner's choice).
 
 Both engines index the same words: the text is folded here first (accents stripped, case
 folded, split into runs of letters and digits), and the engine's own tokenizer, on either side
@@ -25,7 +29,7 @@ a parameter.
 
 Ranking reads each match's text, so a query matching more than :data:`RANKED_MATCHES` briefs
 ranks only the newest that many (measured in ``bench/search.py``: a word in a quarter of
-100,000 briefs took ~0.9 s to rank in full on either engine).
+100,000 briefs took ~0.9 s to rank in full on either engine), in the same statement.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from collections.abc import Collection
 
 from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from bot.storage.models import BriefRecord
 
@@ -99,7 +103,8 @@ def index_statement(dialect: str) -> TextClause:
     come from :func:`index_values`."""
     if dialect == "postgresql":
         return text(
-            "INSERT INTO brief_search (brief_id, document) VALUES (:id, "
+            "INSERT INTO brief_search (brief_id, guild_id, channel_id, created_at, document) "
+            "VALUES (:id, :guild_id, :channel_id, :created_at, "
             "setweight(to_tsvector('simple', :headline), 'A') || "
             "setweight(to_tsvector('simple', :outlet), 'B') || "
             "setweight(to_tsvector('simple', :lead), 'C') || "
@@ -119,27 +124,44 @@ def index_values(
     outlet: str | None,
     lead: str | None,
     quoted: str | None,
+    guild_id: int | None = None,
+    channel_id: int | None = None,
+    created_at: dt.datetime | None = None,
 ) -> dict[str, object]:
+    """The parameters of :func:`index_statement`: the folded text, and where and when the
+    brief was posted (PostgreSQL's index keeps them; SQLite's reads them from ``briefs``)."""
     return {
         "id": brief_id,
         "headline": fold(headline),
         "outlet": fold(outlet),
         "lead": fold(lead),
         "quoted": fold(quoted),
+        "guild_id": guild_id,
+        "channel_id": channel_id,
+        "created_at": created_at,
     }
 
 
 async def index_brief(
     session: AsyncSession,
-    brief_id: int,
+    brief: BriefRecord,
     *,
     headline: str | None,
     outlet: str | None,
     lead: str | None,
     quoted: str | None,
 ) -> None:
-    """Index (or index again) the brief ``brief_id``'s searchable text."""
-    values = index_values(brief_id, headline=headline, outlet=outlet, lead=lead, quoted=quoted)
+    """Index (or index again) ``brief``'s searchable text."""
+    values = index_values(
+        brief.id,
+        headline=headline,
+        outlet=outlet,
+        lead=lead,
+        quoted=quoted,
+        guild_id=brief.guild_id,
+        channel_id=brief.channel_id,
+        created_at=brief.created_at,
+    )
     await session.execute(index_statement(session.get_bind().dialect.name), values)
 
 
@@ -160,63 +182,52 @@ async def search_briefs(
     searched = query_words(words)
     if not searched or (channel_ids is not None and not channel_ids):
         return []
-    filters = ["b.guild_id = :guild"]
-    params: dict[str, object] = {"guild": guild_id, "limit": limit, "offset": offset}
+    postgres = _postgres(session)
+    # PostgreSQL filters its own table; SQLite the briefs it joins.
+    table = "s" if postgres else "b"
+    filters = [f"{table}.guild_id = :guild"]
+    params: dict[str, object] = {
+        "guild": guild_id,
+        "limit": limit,
+        "offset": offset,
+        "ranked": RANKED_MATCHES,
+    }
     if channel_ids is not None:
-        filters.append("b.channel_id IN :channels")
+        filters.append(f"{table}.channel_id IN :channels")
         params["channels"] = sorted(set(channel_ids))
     if since is not None:
-        filters.append("b.created_at >= :since")
+        filters.append(f"{table}.created_at >= :since")
         # As BriefRecord.created_at stores it: naive UTC on SQLite, aware on PostgreSQL.
         since = since.astimezone(dt.UTC)
-        params["since"] = since if _postgres(session) else since.replace(tzinfo=None)
+        params["since"] = since if postgres else since.replace(tzinfo=None)
     where = " AND ".join(filters)
-    postgres = _postgres(session)
+    # Ranking reads every match's text: for a word in a quarter of 100,000 briefs that is most
+    # of a second. Only the newest RANKED_MATCHES matches are ranked, found without ranking (the
+    # inner query, its LIMIT where the engine can stop early), then ranked (the outer one).
     if postgres:
         params["query"] = tsquery(searched)
-        source = (
-            "FROM brief_search s JOIN briefs b ON b.id = s.brief_id, "
-            f"to_tsquery('simple', :query) q WHERE s.document @@ q AND {where}"
+        statement = (
+            "SELECT m.brief_id FROM (SELECT s.brief_id, s.created_at, s.document "
+            "FROM brief_search s WHERE s.document @@ to_tsquery('simple', :query) "
+            f"AND {where} ORDER BY s.created_at DESC, s.brief_id DESC LIMIT :ranked) m "
+            "ORDER BY ts_rank(m.document, to_tsquery('simple', :query)) DESC, "
+            "m.created_at DESC, m.brief_id DESC LIMIT :limit OFFSET :offset"
         )
-        rank, brief_id = "ts_rank(s.document, q) DESC", "s.brief_id"
     else:
         params["query"] = fts5_query(searched)
-        source = (
-            "FROM brief_search s JOIN briefs b ON b.id = s.rowid "
-            f"WHERE brief_search MATCH :query AND {where}"
-        )
-        # the FTS5 table's own rowid: it reads its matches newest first, and skips older ones
-        rank, brief_id = f"bm25(brief_search, {_BM25_WEIGHTS})", "s.rowid"
-    # Ranking reads every match's text: for a word in a quarter of 100,000 briefs that is most of
-    # a second. Only the newest RANKED_MATCHES matches are ranked (ids grow with time): the
-    # cut-off is the id of the last of them, found without ranking.
-    cutoff = await session.scalar(
-        _bind(
-            text(
-                f"SELECT {brief_id} {source} ORDER BY {brief_id} DESC "
-                f"LIMIT 1 OFFSET {RANKED_MATCHES - 1}"
-            ),
-            channel_ids,
-        ),
-        params,
-    )
-    if cutoff is not None:
-        source += f" AND {brief_id} >= :cutoff"
-        params["cutoff"] = cutoff
-    statement = _bind(
-        text(
-            f"SELECT b.id {source} ORDER BY {rank}, b.created_at DESC, b.id DESC "
+        # By the FTS5 table's own rowid: it reads its matches newest first (ids grow with time).
+        statement = (
+            f"SELECT m.id FROM (SELECT b.id, b.created_at, bm25(brief_search, {_BM25_WEIGHTS}) "
+            "AS rank FROM brief_search s JOIN briefs b ON b.id = s.rowid "
+            f"WHERE brief_search MATCH :query AND {where} ORDER BY s.rowid DESC "
+            "LIMIT :ranked) m ORDER BY m.rank, m.created_at DESC, m.id DESC "
             "LIMIT :limit OFFSET :offset"
-        ),
-        channel_ids,
-    )
-    ids = list(await session.scalars(statement, params))
+        )
+    ids = list(await session.scalars(_bind(text(statement), channel_ids), params))
     if not ids:
         return []
     rows = await session.scalars(
-        select(BriefRecord)
-        .where(BriefRecord.id.in_(ids))
-        .options(selectinload(BriefRecord.article))
+        select(BriefRecord).where(BriefRecord.id.in_(ids)).options(joinedload(BriefRecord.article))
     )
     by_id = {row.id: row for row in rows}
     return [by_id[i] for i in ids if i in by_id]

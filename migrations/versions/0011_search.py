@@ -21,9 +21,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-# The bot's own indexing statement and folding: the backfill must index the words its queries
-# look for, as the bot does for every new brief.
-from bot.storage.search import index_statement, index_values
+# The bot's own folding: the backfill must index the words its queries look for, as the bot
+# does for every new brief. (Not its statement: 0012_search_feeds adds columns to the index.)
+from bot.storage.search import index_values
 
 revision: str = "0011_search"
 down_revision: str | Sequence[str] | None = "0010_topic_versions"
@@ -41,6 +41,19 @@ _POSTGRES_INDEX = (
     "REFERENCES briefs (id) ON DELETE CASCADE, document tsvector NOT NULL)",
     "CREATE INDEX brief_search_document ON brief_search USING gin (document)",
 )
+_INDEX_STATEMENT = {
+    "postgresql": (
+        "INSERT INTO brief_search (brief_id, document) VALUES (:id, "
+        "setweight(to_tsvector('simple', :headline), 'A') || "
+        "setweight(to_tsvector('simple', :outlet), 'B') || "
+        "setweight(to_tsvector('simple', :lead), 'C') || "
+        "setweight(to_tsvector('simple', :quoted), 'D'))"
+    ),
+    "sqlite": (
+        "INSERT INTO brief_search (rowid, headline, outlet, lead, quoted) "
+        "VALUES (:id, :headline, :outlet, :lead, :quoted)"
+    ),
+}
 _BATCH = 1000
 
 
@@ -84,10 +97,16 @@ def _backfill() -> None:
             "FROM briefs b JOIN articles a ON a.id = b.article_id ORDER BY b.id"
         )
     ).all()
-    statement = index_statement(connection.dialect.name)
+    statement = sa.text(_INDEX_STATEMENT[connection.dialect.name])
     for start in range(0, len(rows), _BATCH):
         values = [
-            index_values(row[0], headline=row[1], outlet=row[2], lead=row[3], quoted=None)
+            {
+                key: value
+                for key, value in index_values(
+                    row[0], headline=row[1], outlet=row[2], lead=row[3], quoted=None
+                ).items()
+                if key in {"id", "headline", "outlet", "lead", "quoted"}
+            }
             for row in rows[start : start + _BATCH]
         ]
         connection.execute(statement, values)

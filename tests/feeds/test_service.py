@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import random
 from collections.abc import AsyncIterator
 
@@ -23,6 +24,7 @@ from bot.feeds.service import Feeds
 from bot.feeds.types import FeedAlreadyAdded, PollResult, TooManyFeeds
 from bot.fetch.fetcher import Fetcher
 from bot.fetch.guard import create_session
+from bot.fetch.urls import url_key
 from bot.sharing.service import Sharing
 from bot.sharing.types import Pointed, Publisher, Share
 from bot.storage import claims as stored_claims
@@ -30,6 +32,7 @@ from bot.storage import feeds as stored_feeds
 from bot.storage.models import FeedItemRecord
 from tests._feeds import FeedSite, Item, feed_server, items
 from tests.fetch.test_fetcher import RawServer, settings_for
+from tests.sharing._fakes import FakeReopener
 from tests.sharing.test_service import RecordingPublisher
 
 GUILD, CHANNEL, BOT, MODERATOR, MEMBER = 10, 20, 99, 5, 31
@@ -306,7 +309,9 @@ async def test_a_feed_leased_by_another_process_is_not_polled_until_the_lease_ex
     assert (await world.feeds.poll(added.feed.id, world.outlet)).briefed == 1
 
 
-async def test_a_share_cut_short_by_a_stop_is_briefed_once_at_the_next_poll(world: World) -> None:
+async def _cut_short(world: World, *, at: dt.datetime | None = None) -> tuple[int, int]:
+    """A feed with a new item (article 4) whose first attempt a process claimed and stopped on
+    before posting (its claim left "claimed", by ``gone:1:x``); the feed's id and the claim's."""
     added = await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
     world.site.entries = items(4)
     async with world.sessions() as session, session.begin():
@@ -319,19 +324,49 @@ async def test_a_share_cut_short_by_a_stop_is_briefed_once_at_the_next_poll(worl
         assert len(new) == 1
     async with world.sessions() as session:
         (item,) = await stored_feeds.pending_items(session, added.feed.id, limit=5)
-    # A process claimed its first attempt and stopped before posting (claim left "claimed").
     async with world.sessions() as session, session.begin():
         await stored_feeds.start_attempt(session, item.id)
+    claim = feeds_service.claim_id(item.id, 0)
     async with world.sessions() as session, session.begin():
         assert await stored_claims.take_claim(
             session,
-            feeds_service.claim_id(item.id, 0),
-            "x",
+            claim,
+            url_key(world.article(4)),
             owner="gone:1:x",
-            now=world.clock.now(),
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            now=at or world.clock.now(),
         )
-    result = await world.feeds.poll(added.feed.id, world.outlet)
+    return added.feed.id, claim
+
+
+async def test_a_share_cut_short_by_a_stop_is_briefed_once_at_the_next_poll(world: World) -> None:
+    feed_id, _ = await _cut_short(world)
+    result = await world.feeds.poll(feed_id, world.outlet)
     assert (result.briefed, world.outlet.briefed) == (1, [world.article(4)])
+
+
+async def test_recovery_releases_a_cut_short_item_s_claim_without_asking_discord(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The claim names an item's attempt, not a message: recovery must not fetch (nor react
+    to) a "message" of that id, nor warn that it is gone; the next poll briefs the item."""
+    # A stop past the recovery grace: the claim is taken over at the next start.
+    feed_id, claim = await _cut_short(world, at=world.clock.now() - dt.timedelta(minutes=10))
+    reopener = FakeReopener({})
+    with caplog.at_level(logging.INFO, logger="bot.sharing"):
+        assert await world.sharing.recover(reopener) == []
+    assert reopener.reopened == []
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any("feed item" in r.getMessage() for r in caplog.records)
+    async with world.sessions() as session:
+        # released for good: not taken over again at every start
+        assert (
+            await stored_claims.stale_claims(session, dt.timedelta(0), now=world.clock.now()) == []
+        )
+    result = await world.feeds.poll(feed_id, world.outlet)
+    assert (result.briefed, world.outlet.briefed) == (1, [world.article(4)])
+    assert await world.sharing.recover(reopener) == [] and reopener.reopened == []
 
 
 async def test_the_poller_polls_due_feeds_of_the_servers_it_serves_without_waiting(
@@ -375,3 +410,35 @@ async def test_items_wait_while_the_channel_cannot_be_posted_in_and_list_says_wh
     assert (result.briefed, world.outlet.briefed) == (1, [world.article(4)])
     (listed,) = await world.feeds.all_feeds(GUILD)
     assert listed.last_error is None
+
+
+async def test_items_no_listing_holds_for_a_while_are_forgotten_and_listed_ones_never_post_again(
+    world: World,
+) -> None:
+    """The seen items would grow for ever: a finished item that no successful poll has listed
+    for PRUNE_UNLISTED is forgotten; one the feed still lists, however old, is kept (forgetting
+    it would brief it again), and so is one still waiting to be briefed."""
+    added = await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    later = feeds_service.PRUNE_UNLISTED + dt.timedelta(days=10)
+
+    world.clock.advance(later)
+    world.site.entries = items(3, start=2)  # item 1 dropped; 2 and 3 still listed; 4 new
+    world.outlet.closed = True  # item 4 waits
+    assert (await world.feeds.poll(added.feed.id, world.outlet)).waiting == 1
+    states = await _states(world, added.feed.id)
+    assert world.article(1) not in states  # unlisted since the add, finished: forgotten
+    assert {world.article(n) for n in (2, 3, 4)} <= states.keys()
+
+    world.clock.advance(later)
+    world.site.entries = [items(1, start=5)[0], *items(2, start=2)]  # 5 new; 4 dropped, pending
+    world.outlet.closed = False
+    result = await world.feeds.poll(added.feed.id, world.outlet)
+    # Items 2 and 3, first seen two horizons ago but listed all along, are not new.
+    assert (result.new, world.outlet.briefed) == (1, [world.article(4), world.article(5)])
+    states = await _states(world, added.feed.id)
+    assert set(states) == {world.article(n) for n in (2, 3, 4, 5)}  # 4 listed a horizon ago
+    world.clock.advance(later)
+    world.site.entries = [items(1, start=6)[0], *items(2, start=2)]
+    await world.feeds.poll(added.feed.id, world.outlet)
+    assert world.article(4) not in await _states(world, added.feed.id)  # now long unlisted
+    assert world.outlet.briefed == [world.article(n) for n in (4, 5, 6)]

@@ -90,6 +90,24 @@ async def test_only_the_server_the_channels_given_and_since(session: AsyncSessio
     assert sorted(await _found(session, "coal", since=T0 - 3 * DAY)) == [2, 3]
 
 
+async def test_channel_and_since_filter_before_the_newest_matches_are_ranked(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The channel and date filters apply to the index's own copy of them: the newest matches
+    ranked are the newest of the channel and period asked for, not of the whole server."""
+    monkeypatch.setattr(search, "RANKED_MATCHES", 2)
+    await _brief(session, 9, "Budget", quoted="Coal again.", created_at=T0 - 9 * DAY)
+    await _brief(session, 1, "Coal terminal vote", created_at=T0 - 5 * DAY)  # the best match
+    await _brief(session, 2, "Budget", quoted="Coal.", created_at=T0 - 4 * DAY)
+    for i in range(3, 7):  # newer, in another channel and another server
+        await _brief(session, i, "Coal terminal vote", channel=CHANNEL + 1, created_at=T0)
+        await _brief(session, 10 + i, "Coal terminal vote", guild=OTHER_GUILD, created_at=T0)
+    assert await _found(session, "coal", channel_ids=[CHANNEL], limit=10) == [1, 2]
+    since = T0 - 6 * DAY
+    assert await _found(session, "coal", channel_ids=[CHANNEL + 1], since=since) == [6, 5]
+    assert await _found(session, "coal", channel_ids=[CHANNEL], since=T0 - 3 * DAY) == []
+
+
 async def test_paged_newest_first_among_equals(session: AsyncSession) -> None:
     for i in range(7):
         await _brief(session, 10 + i, "Coal terminal vote", created_at=T0 + i * DAY)
@@ -184,6 +202,11 @@ async def test_the_migration_indexes_existing_briefs(database_url: str) -> None:
             for words in ("harbour coal", "coastal", "councillors plan"):
                 assert await _found(session, words) == [70], words
             assert await _found(session, "terminal") == []
+            # Where and when it was posted, as the index keeps them (0012 on PostgreSQL).
+            assert await _found(session, "coal", channel_ids=[CHANNEL], since=T0) == [70]
+            assert await _found(session, "coal", channel_ids=[CHANNEL + 1]) == []
+            assert await _found(session, "coal", since=T0 + DAY) == []
+            assert await search.search_briefs(session, OTHER_GUILD, "coal") == []
     finally:
         await engine.dispose()
 
