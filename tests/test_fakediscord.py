@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 import warnings
 from collections.abc import AsyncIterator
@@ -77,8 +78,10 @@ async def test_client_logs_in_and_sees_the_world(fake: FakeDiscord, bot: discord
 
 async def test_heartbeats_are_acknowledged(fake: FakeDiscord, bot: discord.Client) -> None:
     # The client beats once on HELLO, then every heartbeat_interval; each ACK sets its latency.
-    await fake.wait_for(lambda: fake.gateway.heartbeats >= 2, timeout=3)
-    assert bot.latency < 1.0
+    await fake.wait_for(lambda: fake.gateway.heartbeats >= 2)
+    # An ACK came back: discord.py's latency is infinite until one does (how long it took is the
+    # machine's business, not this test's).
+    assert math.isfinite(bot.latency)
     assert bot.is_ready() and not bot.is_closed()
 
 
