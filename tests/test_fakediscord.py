@@ -596,7 +596,7 @@ async def test_a_held_request_waits_until_released(fake: FakeDiscord, bot: disco
     await asyncio.sleep(0.05)  # a moment in which nothing may happen
     assert fake.messages(NEWS) == [] and not sending.done()
     held.release()
-    message = await asyncio.wait_for(sending, 5)
+    message = await asyncio.wait_for(sending, 20)
     assert [int(m["id"]) for m in fake.messages(NEWS)] == [message.id]
     # Released holds let requests through at once.
     await channel.send("fast")
