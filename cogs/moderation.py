@@ -329,13 +329,21 @@ class ModerationCog(commands.Cog):
             # The brief is gone either way; a thread left open is a moderator's to tidy.
             log.warning("could not retire thread %s: HTTP %s", thread_id, exc.status)
 
+    # Run as the bot's background work, like shares: a shutdown lets a take-down in progress
+    # finish (within its grace) rather than dropping it between Discord and the index.
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        await self._sources_deleted(payload.channel_id, [payload.message_id])
+        self.bot.spawn(
+            self._sources_deleted(payload.channel_id, [payload.message_id]),
+            name=f"deleted-{payload.message_id}",
+        )
 
     @commands.Cog.listener()
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
-        await self._sources_deleted(payload.channel_id, sorted(payload.message_ids))
+        ids = sorted(payload.message_ids)
+        self.bot.spawn(
+            self._sources_deleted(payload.channel_id, ids), name=f"deleted-{ids[0] if ids else 0}"
+        )
 
     async def _sources_deleted(self, channel_id: int, message_ids: list[int]) -> None:
         """Members' messages were deleted: the briefs of their links go too (raw events: the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 import warnings
 from collections.abc import AsyncIterator
@@ -77,8 +78,10 @@ async def test_client_logs_in_and_sees_the_world(fake: FakeDiscord, bot: discord
 
 async def test_heartbeats_are_acknowledged(fake: FakeDiscord, bot: discord.Client) -> None:
     # The client beats once on HELLO, then every heartbeat_interval; each ACK sets its latency.
-    await fake.wait_for(lambda: fake.gateway.heartbeats >= 2, timeout=3)
-    assert bot.latency < 1.0
+    await fake.wait_for(lambda: fake.gateway.heartbeats >= 2)
+    # An ACK came back: discord.py's latency is infinite until one does (how long it took is the
+    # machine's business, not this test's).
+    assert math.isfinite(bot.latency)
     assert bot.is_ready() and not bot.is_closed()
 
 
@@ -593,7 +596,7 @@ async def test_a_held_request_waits_until_released(fake: FakeDiscord, bot: disco
     await asyncio.sleep(0.05)  # a moment in which nothing may happen
     assert fake.messages(NEWS) == [] and not sending.done()
     held.release()
-    message = await asyncio.wait_for(sending, 5)
+    message = await asyncio.wait_for(sending, 20)
     assert [int(m["id"]) for m in fake.messages(NEWS)] == [message.id]
     # Released holds let requests through at once.
     await channel.send("fast")

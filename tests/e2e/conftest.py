@@ -59,6 +59,8 @@ class NewsSite:
     base: str
     # Requests per path: how many times the bots fetched each page.
     fetches: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
+    # Paths whose answer waits until the test sets the event (a bot caught mid-fetch).
+    holds: dict[str, asyncio.Event] = dataclasses.field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
@@ -81,6 +83,8 @@ async def news_site() -> AsyncIterator[NewsSite]:
         body = pages.get(request.path)
         if body is None:
             return web.Response(status=404, text="not found")
+        if request.path in site.holds:
+            await site.holds[request.path].wait()
         return web.Response(body=body, content_type="text/html", charset="utf-8")
 
     app = web.Application()
@@ -91,6 +95,8 @@ async def news_site() -> AsyncIterator[NewsSite]:
     try:
         yield site
     finally:
+        for hold in site.holds.values():
+            hold.set()  # a held answer would keep the server from closing
         await server.close()
 
 

@@ -58,7 +58,10 @@ async def test_a_deleted_share_takes_its_brief_and_the_sharer_may_remove_their_o
     }
 
     # One article, many addresses: shared again, then its AMP address with tracking parameters
-    # gets the pointer to the brief, not a second brief.
+    # gets the pointer to the brief, not a second brief. (Once the take-downs are done: Discord
+    # shows them before the bot forgets the briefs, and a share in between is pointed to the
+    # brief being removed; under load that window was long enough to fail this test.)
+    await newslink.quiet()
     await fake.send_message(NEWS, SHARER, "again " + site.url(NATO))
     await until(fake, lambda: len(briefs(fake)) == 1)
     [brief_3] = (int(b["id"]) for b in briefs(fake))

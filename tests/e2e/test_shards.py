@@ -47,7 +47,7 @@ from tests.fakediscord.fixtures import pointed_at
 from tests.fakediscord.gateway import INTENT_MESSAGE_CONTENT
 from tests.fakediscord.server import FakeDiscord
 
-NATO = "/world/nato-russia"
+NATO, HOSTILE = "/world/nato-russia", "/world/hostile"
 # A server on shard 1 of 2: (guild_id >> 22) % 2 == 1 (GUILD, 1, is on shard 0).
 OTHER_GUILD = 1 << 22
 OTHER_NEWS = 110
@@ -284,23 +284,29 @@ async def test_two_processes_with_a_shard_each_form_one_bot_on_postgresql(
     fake.gateway.identify_interval = 5.0
     url = news_site.url(NATO)
     processes: list[tuple[asyncio.subprocess.Process, Path]] = []
+
+    async def start(shard: int, log: Path) -> tuple[asyncio.subprocess.Process, Path]:
+        env = bot_environment(
+            fake,
+            tmp_path / "unused.db",
+            news_site.base,
+            DATABASE_URL=migrated_database_url,
+            SHARD_COUNT="2",
+            SHARD_IDS=str(shard),
+            LOG_LEVEL="INFO",
+            # A page claim of a killed fetcher is taken over once it expires: soon, here.
+            PAGE_CLAIM_SECONDS="2",
+        )
+        with log.open("wb") as stderr:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=stderr
+            )
+        processes.append((process, log))
+        return process, log
+
     try:
         for shard in (0, 1):
-            env = bot_environment(
-                fake,
-                tmp_path / "unused.db",
-                news_site.base,
-                DATABASE_URL=migrated_database_url,
-                SHARD_COUNT="2",
-                SHARD_IDS=str(shard),
-                LOG_LEVEL="INFO",
-            )
-            log = tmp_path / f"shard{shard}.log"
-            with log.open("wb") as stderr:
-                process = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=stderr
-                )
-            processes.append((process, log))
+            await start(shard, tmp_path / f"shard{shard}.log")
         # Generous: each start warms a parse worker (~5 s of CPU) on a machine shared by tests.
         await until(fake, lambda: len(fake.gateway.sessions) == 2 and fake.connected, 120)
         listings = [
@@ -314,6 +320,19 @@ async def test_two_processes_with_a_shard_each_form_one_bot_on_postgresql(
         await until(fake, lambda: bool(briefs(fake)) and bool(briefs(fake, OTHER_NEWS)), 60)
         processes[1][0].send_signal(signal.SIGUSR1)
         await until(fake, lambda: "health: shards 1 (" in processes[1][1].read_text(), 30)
+
+        # Shard 1's process is killed mid-brief (its page held while it fetches): the next
+        # start of that shard takes its claim over and briefs the link, once.
+        news_site.holds[HOSTILE] = asyncio.Event()
+        third = await fake.send_message(OTHER_NEWS, SHARER, f"see {news_site.url(HOSTILE)}")
+        await until(fake, lambda: news_site.fetches[HOSTILE] == 1, 60)
+        killed, _ = processes.pop(1)
+        killed.kill()
+        await asyncio.wait_for(killed.wait(), 30)
+        news_site.holds[HOSTILE].set()
+        _, restarted_log = await start(1, tmp_path / "shard1-restarted.log")
+        await until(fake, lambda: len(briefs(fake, OTHER_NEWS)) == 2, 120)
+
         for process, _ in processes:
             process.send_signal(signal.SIGTERM)
         for process, log in processes:
@@ -323,15 +342,20 @@ async def test_two_processes_with_a_shard_each_form_one_bot_on_postgresql(
             if process.returncode is None:
                 process.kill()
                 await process.wait()
-    # One brief in each server, each a reply to its own message: no doubles across processes.
-    for channel, message in ((NEWS, first), (OTHER_NEWS, second)):
-        [brief] = briefs(fake, channel)
-        assert brief["message_reference"]["message_id"] == message["id"]
-    assert len(fake.threads(NEWS)) == len(fake.threads(OTHER_NEWS)) == 1
+    # One brief per shared message, each a reply to its own: no doubles across processes, nor
+    # after the kill (the killed process never posted; its successor posted once).
+    replies = {
+        channel: [b["message_reference"]["message_id"] for b in briefs(fake, channel)]
+        for channel in (NEWS, OTHER_NEWS)
+    }
+    assert replies == {NEWS: [first["id"]], OTHER_NEWS: [second["id"], third["id"]]}
+    assert len(fake.threads(NEWS)) == 1 and len(fake.threads(OTHER_NEWS)) == 2
+    assert "recovered: " in restarted_log.read_text(), restarted_log.read_text()[-3000:]
     # The page was fetched once: the second process took the first one's article (or waited for
     # it) from the database (issue 14 item 2).
     assert news_site.fetches[NATO] == 1, news_site.fetches
     # Each process served its own shard's server only.
-    logs = [log.read_text() for _, log in processes]
-    assert "health: shards 1 (" in logs[1] and "shards 0" not in logs[1]
+    names = ("shard0.log", "shard1.log", "shard1-restarted.log")
+    logs = [(tmp_path / name).read_text() for name in names]
+    assert "health: shards 1 (" in logs[1] and "shards 0" not in logs[1] + logs[2]
     assert all("Traceback" not in text for text in logs), logs

@@ -498,7 +498,7 @@ class FakeDiscord:
     def record_problem(self, problem: str) -> None:
         self._problems.append(problem)
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 20.0) -> None:  # noqa: ASYNC109
         deadline = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > deadline:
