@@ -31,6 +31,7 @@ from bot.model.client import ModelClient, create_model_session
 from bot.search import Search
 from bot.settings import Settings
 from bot.shards import holds
+from bot.sharing.gate import ShareGate
 from bot.sharing.jobs import PRELOAD, warm_parsers
 from bot.sharing.notify import Pacer
 from bot.sharing.pages import PageStore
@@ -105,6 +106,7 @@ def build_services(
         clock=clock,
         briefs_per_member_hour=settings.briefs_per_member_hour,
         briefs_per_channel_hour=settings.briefs_per_channel_hour,
+        gate=ShareGate(settings.shares_in_flight),
     )
     return Services(
         settings=settings,
