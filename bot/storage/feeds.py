@@ -10,10 +10,10 @@ feed's and the items' normalised addresses), so the unique indexes stay small.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import BigInteger, Integer, delete, func, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.choices import FeedItemState
@@ -22,6 +22,10 @@ from bot.storage.models import FeedItemRecord, FeedRecord
 
 # Hashes per IN (…) list: well under SQLite's and asyncpg's parameter limits.
 _CHUNK = 500
+# Discord's shard of a server: (guild_id >> 22) % shard_count (bot.shards.shard_of, which storage
+# does not import). Snowflakes are below 2**63, so SQLite's signed 64-bit integers hold them and
+# its shift of a positive value is PostgreSQL's bigint shift.
+_SHARD_SHIFT = 22
 
 
 @dataclass(frozen=True)
@@ -154,16 +158,28 @@ async def remove_feed(session: AsyncSession, guild_id: int, feed_id: int) -> boo
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def due_feeds(session: AsyncSession, *, now: dt.datetime, limit: int) -> list[Feed]:
-    """Feeds whose next poll is due and whose lease is free, most overdue first."""
+async def due_feeds(
+    session: AsyncSession,
+    *,
+    now: dt.datetime,
+    limit: int,
+    shards: tuple[int, Collection[int]] | None = None,
+) -> list[Feed]:
+    """Feeds whose next poll is due and whose lease is free, most overdue first. ``shards``:
+    ``(shard count, shard ids)``, only the feeds of those shards' servers (None: every server),
+    chosen in the query, so other processes' due feeds never fill the page."""
+    query = select(FeedRecord).where(
+        FeedRecord.next_poll_at <= now,
+        or_(FeedRecord.lease_until.is_(None), FeedRecord.lease_until <= now),
+    )
+    if shards is not None:
+        count, ids = shards
+        # The shift written as an integer literal: PostgreSQL has bigint >> integer only.
+        shift = literal_column(str(_SHARD_SHIFT), Integer)
+        shard = FeedRecord.guild_id.op(">>", return_type=BigInteger)(shift) % count
+        query = query.where(shard.in_(sorted(ids)))
     records = await session.scalars(
-        select(FeedRecord)
-        .where(
-            FeedRecord.next_poll_at <= now,
-            or_(FeedRecord.lease_until.is_(None), FeedRecord.lease_until <= now),
-        )
-        .order_by(FeedRecord.next_poll_at, FeedRecord.id)
-        .limit(limit)
+        query.order_by(FeedRecord.next_poll_at, FeedRecord.id).limit(limit)
     )
     return [_feed(r) for r in records]
 
