@@ -54,7 +54,7 @@ class ShareGate:
     limit: int
     in_flight: int = 0
     queued: int = 0  # waiting for a slot: the health line's queue depth
-    peak: int = 0  # the most in flight at once (the bench and tests read it)
+    peak: int = 0  # the most in flight at once (what the tests read)
     draining: bool = False
     # Server -> its waiters, oldest first; the dict's order is the round robin's.
     _queues: OrderedDict[int, deque[asyncio.Future[None]]] = field(
