@@ -7,7 +7,7 @@ Usage (on demand, never in the suite; needs no data)::
         [--postgres URL] [--json OUT]
     python bench/scale.py drive [--servers 100] [--links 1000] [--shared 100] [--delay 0.1]
         [--rate 50] [--processes 1] [--shards-per-process 2] [--subscriptions 100000]
-        [--postgres URL] [--json OUT]
+        [--shares-in-flight N] [--postgres URL] [--json OUT]
 
 ``stall``: one server with ``--subscriptions`` subscriptions over ``--topics`` topics, and a
 ~1,000-word brief that matches a few of them. An event-loop lag monitor (a task sleeping 1 ms and
@@ -30,7 +30,8 @@ across processes), ``latency_ms_p50/p95/p99`` (paste to brief), ``requests_per_b
 REST requests), ``worst_stall_ms`` (the worst of the processes); with ``--processes`` above 1 the
 one-process run is made too and written under ``single_process``. Several processes need
 PostgreSQL and the bot's ``SHARD_COUNT``/``SHARD_IDS`` settings (issue 14 item 1): each process
-gets ``--shards-per-process`` shards of ``processes x shards-per-process``.
+gets ``--shards-per-process`` shards of ``processes x shards-per-process``. ``--shares-in-flight``
+sets each process's ``SHARES_IN_FLIGHT`` (default: the bot's own).
 """
 
 from __future__ import annotations
@@ -496,6 +497,8 @@ async def drive_once(args: argparse.Namespace, processes: int, folder: Path) -> 
             "LOG_LEVEL": "WARNING",
             "NEWSLINK_BENCH_MEASURING": str(marker),
         }
+        if args.shares_in_flight is not None:
+            base_env["SHARES_IN_FLIGHT"] = str(args.shares_in_flight)
         if args.asyncio_debug:  # asyncio logs every callback that ran over 100 ms, by name
             base_env["PYTHONASYNCIODEBUG"] = "1"
         stall_files: list[Path] = []
@@ -648,6 +651,7 @@ def main(argv: list[str] | None = None) -> int:
     two.add_argument("--json", type=Path, help="where to write the figures")
     two.add_argument("--keep-logs", type=Path, help="a folder to copy the bots' logs into")
     two.add_argument("--asyncio-debug", action="store_true", help="log the slow callbacks")
+    two.add_argument("--shares-in-flight", type=int, help="each process's SHARES_IN_FLIGHT")
     args = parser.parse_args(argv)
     if args.command == "stall":
         results = stall(args)

@@ -72,7 +72,8 @@ class InvalidRequests:
 @dataclass(frozen=True)
 class Health:
     shards: Sequence[tuple[int, float]]  # (shard id, heartbeat latency in seconds)
-    briefs_in_flight: int
+    briefs_in_flight: int  # shares holding one of the SHARES_IN_FLIGHT slots
+    shares_queued: int  # shares waiting for a slot
     claims_recovered: int
     cache_hits: int
     invalid_requests: int
@@ -89,6 +90,7 @@ def health_line(health: Health) -> str:
         f"health: shards {shards or 'none'}"
         f"{' (commands only)' if health.commands_only else ''}; "
         f"briefs in flight {health.briefs_in_flight}; "
+        f"queued {health.shares_queued}; "
         f"claims recovered {health.claims_recovered}; "
         f"cache hits {health.cache_hits}; "
         f"invalid requests {health.invalid_requests} in {INVALID_WINDOW_S / 60:.0f} min"

@@ -240,6 +240,15 @@ class Settings:
         _parse_positive_int,
         "At most this many links of one message are briefed.",
     )
+    shares_in_flight: int = _setting(
+        "SHARES_IN_FLIGHT",
+        "10",
+        _parse_positive_int,
+        "At most this many shares (a message's links, a /brief, a feed item) run at once in a "
+        "process; the others wait their turn, in order per server and taking turns across "
+        "servers, none dropped. Keep it below the database pool's 15 connections, leaving room "
+        "for commands.",
+    )
     rebrief_window_days: int = _setting(
         "REBRIEF_WINDOW_DAYS",
         "7",

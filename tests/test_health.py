@@ -57,6 +57,7 @@ def test_the_health_line_says_each_shard_and_the_counters() -> None:
         Health(
             shards=[(0, 0.0421), (1, float("inf"))],
             briefs_in_flight=2,
+            shares_queued=5,
             claims_recovered=1,
             cache_hits=7,
             invalid_requests=3,
@@ -64,6 +65,6 @@ def test_the_health_line_says_each_shard_and_the_counters() -> None:
         )
     )
     assert line == (
-        "health: shards 0 (42 ms), 1 (?) (commands only); briefs in flight 2; "
+        "health: shards 0 (42 ms), 1 (?) (commands only); briefs in flight 2; queued 5; "
         "claims recovered 1; cache hits 7; invalid requests 3 in 10 min"
     )

@@ -5,8 +5,9 @@ services (database upgraded, HTTP session, parse pool), load every extension in 
 connect. Commands are registered with Discord only by ``sync_commands`` (``python -m bot sync``):
 syncing on every start would burn Discord's small daily command-creation quota.
 
-SIGTERM (or SIGINT) shuts down gracefully: no new share starts (a link pasted meanwhile is claimed
-and released for the next start, a command is answered "restarting"), in-flight shares (pasted
+SIGTERM (or SIGINT) shuts down gracefully: no new share starts (a link pasted meanwhile, or still
+queued for one of the ``SHARES_IN_FLIGHT`` slots, is claimed and released for the next start, a
+command is answered "restarting"), in-flight shares (pasted
 links and commands alike, all run through :meth:`NewslinkBot.spawn`) get :data:`SHUTDOWN_GRACE_S`
 to finish, then are cancelled, which releases their claims for the next start's recovery; the
 client, HTTP session, parse pool and database engine are closed and the process exits 0. A second
@@ -82,8 +83,6 @@ _COMMANDS_ONLY = (
     "https://discord.com/developers/applications > your app > Bot (past 100 servers Discord must "
     "approve it first) and restart."
 )
-# Tasks that are a brief being made: a pasted link's share, a command's (/brief, the menu).
-_BRIEF_TASKS = ("share-", "interaction-")
 _TOKEN_HELP = (
     "newslink: Discord refused DISCORD_TOKEN; reset the token in the developer portal "
     "(Bot > Reset Token) and put it in .env (see .env.example)."
@@ -208,7 +207,8 @@ class NewslinkBot(commands.AutoShardedBot):
     def health(self) -> Health:
         return Health(
             shards=sorted(self.latencies),
-            briefs_in_flight=self._tasks.running(*_BRIEF_TASKS),
+            briefs_in_flight=self.sharing.gate.in_flight,
+            shares_queued=self.sharing.gate.queued,
             claims_recovered=self.sharing.recovery.recovered,
             cache_hits=self.services.briefer.cache_hits,
             invalid_requests=self.invalid_requests.count(),
@@ -235,6 +235,12 @@ class NewslinkBot(commands.AutoShardedBot):
         """Let background work finish for ``grace`` seconds, then close (cancelling the rest)."""
         self.stopping = True
         self._tasks.draining = True
+        if self._services is not None:
+            # Queued shares do not start: each releases its links for the next start (a
+            # transaction each, tracked like the shares, so the wait below covers them).
+            queued = self.sharing.gate.drain()
+            if queued:
+                log.info("shutting down: %d queued shares not started", queued)
         pending = self._tasks.pending()
         if pending:
             log.info("shutting down: waiting up to %.0f s for %d tasks", grace, len(pending))
@@ -305,6 +311,7 @@ async def serve(
             if bot is not None and bot.stopping:
                 return 0  # a signal came while falling back: no second bot
             services.tasks.draining = False  # a bot closed for commands-only mode set it
+            services.sharing.gate.reopen()
             async with NewslinkBot(
                 services,
                 commands_only=commands_only,

@@ -30,7 +30,7 @@ from bot.model.budget import Budget
 from bot.model.client import ModelClient, create_model_session
 from bot.search import Search
 from bot.settings import Settings
-from bot.shards import holds
+from bot.sharing.gate import ShareGate
 from bot.sharing.jobs import PRELOAD, warm_parsers
 from bot.sharing.notify import Pacer
 from bot.sharing.pages import PageStore
@@ -105,6 +105,7 @@ def build_services(
         clock=clock,
         briefs_per_member_hour=settings.briefs_per_member_hour,
         briefs_per_channel_hour=settings.briefs_per_channel_hour,
+        gate=ShareGate(settings.shares_in_flight),
     )
     return Services(
         settings=settings,
@@ -136,7 +137,11 @@ def build_services(
             per_server=settings.feeds_per_server,
             # The feeds of the servers on this process's shards (issue 14): the process serving
             # a server's shard is the one that can post there.
-            serves=lambda guild_id: holds(guild_id, settings.shard_count, settings.shard_ids),
+            shards=(
+                None
+                if settings.shard_count is None or settings.shard_ids is None
+                else (settings.shard_count, settings.shard_ids)
+            ),
         ),
         search=Search(sessions, clock, settings.search_page_size),
         digests=Digests(sessions, clock, settings.digest_max_briefs),

@@ -43,10 +43,6 @@ class BackgroundTasks:
     def pending(self) -> set[asyncio.Task[Any]]:
         return set(self._tasks)
 
-    def running(self, *prefixes: str) -> int:
-        """How many unfinished tasks have a name starting with one of ``prefixes``."""
-        return sum(t.get_name().startswith(prefixes) for t in self._tasks)
-
     async def idle(self) -> None:
         """Wait until every task has finished (tests use it to wait for quiet)."""
         while self._tasks:

@@ -27,8 +27,10 @@ as ``/brief`` claims under its interaction. A share that a stop cut short is tri
 next poll under the next attempt's id, at most :data:`MAX_ATTEMPTS` times: a brief recorded
 before the stop makes that a re-share (nothing posted twice).
 
-``serves(guild_id)`` says whether this process polls a server's feeds (the hook for a process per
-group of shards; default: every server). The Discord side is an :class:`Outlet`, passed in.
+``shards`` (``(SHARD_COUNT, SHARD_IDS)``; None: every server) are the shards whose servers' feeds
+this process polls, chosen in the query of due feeds (:func:`~bot.storage.feeds.due_feeds`): the
+process serving a server's shard is the one that can post there. The Discord side is an
+:class:`Outlet`, passed in.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import datetime as dt
 import hashlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -60,6 +62,7 @@ from bot.feeds.types import (
 from bot.fetch.fetcher import FeedBody, NotModified
 from bot.fetch.urls import url_key
 from bot.settings import FEED_MIN_MINUTES
+from bot.shards import holds
 from bot.sharing.service import Sharing
 from bot.sharing.types import Duplicate, Failed, Outcome, Pointed, Posted, Publisher, Share
 from bot.storage import feeds as stored_feeds
@@ -126,7 +129,7 @@ class Feeds:
         poll_minutes: int = 15,
         max_items_per_poll: int = 5,
         per_server: int = 20,
-        serves: Callable[[int], bool] = lambda guild_id: True,
+        shards: tuple[int, Collection[int]] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.sessions = sessions
@@ -136,7 +139,7 @@ class Feeds:
         self.poll_minutes = poll_minutes
         self.max_items_per_poll = max_items_per_poll
         self.per_server = per_server
-        self.serves = serves
+        self.shards = shards
         self.rng = rng or random.Random()
         self.owner = sharing.owner  # the process, as its claims name it
 
@@ -233,14 +236,19 @@ class Feeds:
     ) -> list[PollResult]:
         """Poll every feed that is due, of the servers this process serves, most overdue first."""
         async with self.sessions() as session:
-            due = await stored_feeds.due_feeds(session, now=self.clock.now(), limit=_DUE_PER_ROUND)
+            due = await stored_feeds.due_feeds(
+                session, now=self.clock.now(), limit=_DUE_PER_ROUND, shards=self.shards
+            )
         results = []
         for feed in due:
             if stopping():
                 break
-            if self.serves(feed.guild_id):
-                results.append(await self.poll(feed.id, outlet))
+            results.append(await self.poll(feed.id, outlet))
         return results
+
+    def serves(self, guild_id: int) -> bool:
+        """Whether this process polls ``guild_id``'s feeds (its server is on our shards)."""
+        return self.shards is None or holds(guild_id, self.shards[0], self.shards[1])
 
     async def poll(self, feed_id: int, outlet: Outlet) -> PollResult:
         """Poll one feed now, if no other process is (the module docstring has the steps)."""

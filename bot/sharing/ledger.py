@@ -10,8 +10,8 @@ from :mod:`bot.sharing.recovery`.
   when none opened);
 - :meth:`Ledger.earlier_brief`: the second look of a re-share, under the article's own key (only
   for a variant whose key the pasted link did not show);
-- :meth:`Ledger.finish`, :meth:`Ledger.fail`: a claim's other ends; :meth:`Ledger.claim`: a claim
-  on its own (a message deferred at shutdown).
+- :meth:`Ledger.finish`, :meth:`Ledger.fail`: a claim's other ends; :meth:`Ledger.defer`: claims
+  taken and released at once (a message deferred at shutdown, one transaction).
 
 A brief with no subscribers thus costs two transactions: ``open`` and ``record``.
 
@@ -159,10 +159,34 @@ class Ledger:
             return None
         return EarlierBrief(found.channel_id, found.brief_message_id, found.thread_id)
 
-    async def claim(self, share: Share, key: str) -> bool:
-        """Claim ``key`` in the share's message, committed at once; whether this process won."""
+    async def defer(
+        self,
+        share: Share,
+        keys: Sequence[str],
+        *,
+        watched_only: bool = False,
+        policy: ChannelPolicy | None = None,
+    ) -> list[str]:
+        """Claim and release each of ``keys`` in one transaction, for the next start's recovery
+        to brief (the process is stopping); the keys this process won. ``watched_only``: a pasted
+        link, deferred only in a watched channel (``policy``: the channel's, when known)."""
+        deferred: list[str] = []
         async with self.sessions() as session, session.begin():
-            return await self._take(session, share, key)
+            if watched_only:
+                policy = policy or await _read_policy(session, share.guild_id, share.channel_id)
+                if not policy.watched:
+                    return []
+            for key in dict.fromkeys(keys):
+                if await self._take(session, share, key):
+                    await stored_claims.fail_claim(
+                        session, share.message_id, key, owner=self.owner, now=self.clock.now()
+                    )
+                    deferred.append(key)
+        for key in deferred:
+            log.info(
+                "shutting down: %s in message %s left for the next start", key, share.message_id
+            )
+        return deferred
 
     async def _take(
         self, session: AsyncSession, share: Share, key: str, *, retake_own_failure: bool = True

@@ -8,6 +8,7 @@ what happens after a crash or while the bot was away is in :mod:`bot.sharing.rec
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Coroutine, Sequence
@@ -23,6 +24,7 @@ from bot.errors import UserFacingError
 from bot.fetch.links import find_links, sharer_words
 from bot.fetch.urls import url_key
 from bot.sharing import admission, failures
+from bot.sharing.gate import Draining, ShareGate
 from bot.sharing.ledger import Ledger, ShareContext, claim_nonce, default_owner
 from bot.sharing.notify import Notifier, Pacer
 from bot.sharing.recovery import Missed, Recovered, Recovery, Reopener
@@ -104,10 +106,13 @@ class Sharing:
     reply, or nothing. Only :class:`UserFacingError` is handled here; anything
     else is a bug and propagates to the caller, who logs it.
 
+    A share (a message's links, a ``/brief``, a feed item) waits for one of the process's
+    ``SHARES_IN_FLIGHT`` slots before its first transaction (:mod:`bot.sharing.gate`).
+
     At shutdown the Discord side lets in-flight shares finish for a short grace, then cancels
     them; a cancelled share fails its claim (``failed``), so the next start retries it, and a
-    message that arrives while shutting down is claimed and released the same way
-    (:meth:`defer_message`).
+    message that arrives while shutting down, or is still queued for a slot, is claimed and
+    released the same way (:meth:`defer_message`; a queued ``/brief`` is :class:`Failed`).
     """
 
     sessions: async_sessionmaker[AsyncSession]
@@ -131,6 +136,9 @@ class Sharing:
     # Hourly limits on briefs per sharer and per channel in a server (None: no limit).
     briefs_per_member_hour: int | None = None
     briefs_per_channel_hour: int | None = None
+    # The bound on shares in flight; one per process, kept by a ``dataclasses.replace`` copy
+    # (the feeds' Sharing), so every share of the process waits for the same slots.
+    gate: ShareGate = field(default_factory=lambda: ShareGate(10))
 
     def __post_init__(self) -> None:
         self.notifier = Notifier(
@@ -181,37 +189,64 @@ class Sharing:
         if not links:
             return []
         keys = [url_key(url) for url in links]
-        context = await self.ledger.open(
-            share,
-            keys,
-            policy=policy,
-            watched_only=watched_only,
-            retake_own_failure=not catching_up,
-        )
-        if watched_only and not context.policy.watched:
+        if not await self._queued(share, keys, watched_only=watched_only, policy=policy):
             return []
-        take = sharer_words(text, links)
-        outcomes: list[Outcome] = []
-        pending = [key for key in dict.fromkeys(keys) if key in context.claimed]
         try:
-            for url, key in zip(links, keys, strict=True):
-                if key not in pending:
-                    outcomes.append(Duplicate(url))  # another's claim, or already this message's
-                    continue
-                pending.remove(key)
-                outcome = await self.run_claimed(share, url, key, publisher, take, context)
-                if isinstance(outcome, Posted):  # the next link of the message counts this one
-                    context = replace(
-                        context, by_sharer=context.by_sharer + 1, in_channel=context.in_channel + 1
-                    )
-                outcomes.append(outcome)
-        except BaseException:
-            # A bug or a cancellation in one link: the message's later links, claimed with it,
-            # are released for a retry rather than left claimed.
-            for key in pending:
-                await self.fail_claim(share, key, give_up=False)
+            context = await self.ledger.open(
+                share,
+                keys,
+                policy=policy,
+                watched_only=watched_only,
+                retake_own_failure=not catching_up,
+            )
+            if watched_only and not context.policy.watched:
+                return []
+            take = sharer_words(text, links)
+            outcomes: list[Outcome] = []
+            pending = [key for key in dict.fromkeys(keys) if key in context.claimed]
+            try:
+                for url, key in zip(links, keys, strict=True):
+                    if key not in pending:  # another's claim, or already this message's
+                        outcomes.append(Duplicate(url))
+                        continue
+                    pending.remove(key)
+                    outcome = await self.run_claimed(share, url, key, publisher, take, context)
+                    if isinstance(outcome, Posted):  # the message's next link counts this one
+                        context = replace(
+                            context,
+                            by_sharer=context.by_sharer + 1,
+                            in_channel=context.in_channel + 1,
+                        )
+                    outcomes.append(outcome)
+            except BaseException:
+                # A bug or a cancellation in one link: the message's later links, claimed with it,
+                # are released for a retry rather than left claimed.
+                for key in pending:
+                    await self.fail_claim(share, key, give_up=False)
+                raise
+            return outcomes
+        finally:
+            self.gate.release()
+
+    async def _queued(
+        self,
+        share: Share,
+        keys: Sequence[str],
+        *,
+        watched_only: bool = False,
+        policy: ChannelPolicy | None = None,
+    ) -> bool:
+        """Wait for a slot; False: the process is stopping, and the links of a message still
+        queued were claimed and released for the next start (as :meth:`defer_message` does)."""
+        try:
+            await self.gate.acquire(share.guild_id)
+        except (Draining, asyncio.CancelledError) as exc:
+            # Cancelled while queued: a close without the grace; the links wait all the same.
+            await self.ledger.defer(share, keys, watched_only=watched_only, policy=policy)
+            if isinstance(exc, Draining):
+                return False
             raise
-        return outcomes
+        return True
 
     async def share_pasted(
         self,
@@ -248,12 +283,21 @@ class Sharing:
         take: str | None = None,
         brief: Brief | None = None,
     ) -> Outcome:
-        """Claim, brief and publish one link (``brief`` given: publish that one, e.g. a preview)."""
+        """Claim, brief and publish one link (``brief`` given: publish that one, e.g. a preview).
+        Still queued for a slot when the process stops: :class:`Failed` with
+        :class:`~bot.sharing.gate.Draining` (nothing was claimed)."""
         key = url_key(url)
-        context = await self.ledger.open(share, [key])
-        if key not in context.claimed:
-            return Duplicate(url)
-        return await self.run_claimed(share, url, key, publisher, take, context, brief=brief)
+        try:
+            await self.gate.acquire(share.guild_id)
+        except Draining as exc:
+            return Failed(url, exc)
+        try:
+            context = await self.ledger.open(share, [key])
+            if key not in context.claimed:
+                return Duplicate(url)
+            return await self.run_claimed(share, url, key, publisher, take, context, brief=brief)
+        finally:
+            self.gate.release()
 
     async def catch_up(
         self, missed: Sequence[Missed], since: dt.datetime, *, policy: ChannelPolicy | None = None
@@ -268,16 +312,9 @@ class Sharing:
     async def defer_message(self, share: Share, text: str) -> list[str]:
         """Claim the links of a message and release them at once, for the next start to brief
         (the bot is shutting down); the links deferred."""
-        deferred: list[str] = []
-        for url in self.links_in(text):
-            key = url_key(url)
-            if await self.ledger.claim(share, key):
-                await self.fail_claim(share, key, give_up=False)
-                log.info(
-                    "shutting down: %s in message %s left for the next start", url, share.message_id
-                )
-                deferred.append(url)
-        return deferred
+        links = self.links_in(text)
+        deferred = set(await self.ledger.defer(share, [url_key(url) for url in links]))
+        return [url for url in links if url_key(url) in deferred]
 
     async def run_claimed(
         self,

@@ -10,10 +10,10 @@ feed's and the items' normalised addresses), so the unique indexes stay small.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import BigInteger, Integer, delete, func, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.choices import FeedItemState
@@ -25,6 +25,10 @@ _CHUNK = 500
 # Claim keys per item: an item's share is claimed under ``item id * CLAIMS_PER_ITEM + attempt``
 # (a ``/brief`` claims under its interaction's id), far below any Discord snowflake.
 CLAIMS_PER_ITEM = 8
+# Discord's shard of a server: (guild_id >> 22) % shard_count (bot.shards.shard_of, which storage
+# does not import). Snowflakes are below 2**63, so SQLite's signed 64-bit integers hold them and
+# its shift of a positive value is PostgreSQL's bigint shift.
+_SHARD_SHIFT = 22
 
 
 @dataclass(frozen=True)
@@ -168,16 +172,28 @@ async def remove_feed(session: AsyncSession, guild_id: int, feed_id: int) -> boo
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def due_feeds(session: AsyncSession, *, now: dt.datetime, limit: int) -> list[Feed]:
-    """Feeds whose next poll is due and whose lease is free, most overdue first."""
+async def due_feeds(
+    session: AsyncSession,
+    *,
+    now: dt.datetime,
+    limit: int,
+    shards: tuple[int, Collection[int]] | None = None,
+) -> list[Feed]:
+    """Feeds whose next poll is due and whose lease is free, most overdue first. ``shards``:
+    ``(shard count, shard ids)``, only the feeds of those shards' servers (None: every server),
+    chosen in the query, so other processes' due feeds never fill the page."""
+    query = select(FeedRecord).where(
+        FeedRecord.next_poll_at <= now,
+        or_(FeedRecord.lease_until.is_(None), FeedRecord.lease_until <= now),
+    )
+    if shards is not None:
+        count, ids = shards
+        # The shift written as an integer literal: PostgreSQL has bigint >> integer only.
+        shift = literal_column(str(_SHARD_SHIFT), Integer)
+        shard = FeedRecord.guild_id.op(">>", return_type=BigInteger)(shift) % count
+        query = query.where(shard.in_(sorted(ids)))
     records = await session.scalars(
-        select(FeedRecord)
-        .where(
-            FeedRecord.next_poll_at <= now,
-            or_(FeedRecord.lease_until.is_(None), FeedRecord.lease_until <= now),
-        )
-        .order_by(FeedRecord.next_poll_at, FeedRecord.id)
-        .limit(limit)
+        query.order_by(FeedRecord.next_poll_at, FeedRecord.id).limit(limit)
     )
     return [_feed(r) for r in records]
 

@@ -66,5 +66,8 @@ async def test_feeds_are_polled_only_for_the_servers_of_this_process_s_shards(
     on_shard_0, on_shard_1 = 2 << 22, 1 << 22  # (guild id >> 22) % 2
     async with open_services(settings, clock=SystemClock(), pool=parse_pool) as services:
         assert services.feeds.serves(on_shard_0) and not services.feeds.serves(on_shard_1)
+        # One bound on shares in flight for the process, feed items' shares included.
+        assert services.feeds.sharing.gate is services.sharing.gate
+        assert services.sharing.gate.limit == settings.shares_in_flight == 10
     async with open_services(_settings(tmp_path), clock=SystemClock(), pool=parse_pool) as every:
         assert every.feeds.serves(on_shard_0) and every.feeds.serves(on_shard_1)

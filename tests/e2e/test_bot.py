@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.health import health_line
 from bot.storage.database import create_engine
 from bot.storage.models import LinkClaim
 from tests.e2e.conftest import (
@@ -473,11 +474,15 @@ async def test_a_brief_in_flight_at_shutdown_finishes_within_the_grace(
     newslink: Running,
 ) -> None:
     fake, bot = newslink.fake, newslink.bot
+    bot.sharing.gate.limit = 1  # SHARES_IN_FLIGHT=1: a second share queues
     slow = fake.hold("POST", f"/channels/{NEWS}/messages")  # Discord is slow to take the brief
     record = await fake.slash(
         GUILD, NEWS, SHARER, "brief", [option("url", newslink.site.url(NATO))]
     )
     await until(fake, lambda: slow.reached == 1)
+    queued = await fake.send_message(NEWS, MEMBER, f"also {newslink.site.url(NATO)}")
+    await until(fake, lambda: bot.sharing.gate.queued == 1)
+    assert "briefs in flight 1; queued 1;" in health_line(bot.health())
     stopping = asyncio.create_task(bot.shutdown(grace=30))
     await until(fake, lambda: bot.draining)
     slow.release()
@@ -487,7 +492,8 @@ async def test_a_brief_in_flight_at_shutdown_finishes_within_the_grace(
         record
     )
     assert [t["id"] for t in fake.threads(NEWS)] == [brief["id"]]
-    assert await _claims(newslink) == [(record.id, "posted")]
+    # The queued link did not start: claimed and released for the next start's recovery.
+    assert await _claims(newslink) == [(record.id, "posted"), (int(queued["id"]), "failed")]
 
 
 async def test_a_brief_still_in_flight_after_the_grace_is_released_and_the_member_told(

@@ -36,6 +36,7 @@ from tests.sharing._fakes import FakeReopener
 from tests.sharing.test_service import RecordingPublisher
 
 GUILD, CHANNEL, BOT, MODERATOR, MEMBER = 10, 20, 99, 5, 31
+ON_SHARD_1 = GUILD + (1 << 22)  # of 2 shards: GUILD is on shard 0
 
 
 @dataclasses.dataclass
@@ -373,8 +374,8 @@ async def test_the_poller_polls_due_feeds_of_the_servers_it_serves_without_waiti
     world: World,
 ) -> None:
     mine = await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
-    other = await world.feeds.add(GUILD + 1, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
-    world.feeds.serves = lambda guild_id: guild_id == GUILD
+    other = await world.feeds.add(ON_SHARD_1, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    world.feeds.shards = (2, (0,))  # GUILD is on shard 0 of 2
     added_at = world.clock.now()
     world.site.entries = items(4)
     rounds: list[float] = []
@@ -393,6 +394,39 @@ async def test_the_poller_polls_due_feeds_of_the_servers_it_serves_without_waiti
     assert (await world.feed(other.feed.id)).last_polled_at == added_at
     polled = (await world.feed(mine.feed.id)).last_polled_at
     assert polled is not None and added_at + dt.timedelta(minutes=13) < polled
+
+
+async def test_a_page_of_other_shards_due_feeds_does_not_keep_ours_waiting_a_round(
+    world: World,
+) -> None:
+    # More feeds than a round's page are due, longer, in servers of the other shard (another
+    # process polls those); ours, due too, is polled in this round.
+    now = world.clock.now()
+    async with world.sessions() as session, session.begin():
+        for n in range(feeds_service._DUE_PER_ROUND + 5):
+            await stored_feeds.add_feed(
+                session,
+                guild_id=ON_SHARD_1 + (n << 23),  # (id >> 22) % 2 == 1 for each
+                channel_id=CHANNEL,
+                url=world.site.url("/rss"),
+                url_hash=f"other{n}",
+                title=None,
+                added_by=MODERATOR,
+                interval_minutes=15,
+                etag=None,
+                last_modified=None,
+                now=now - dt.timedelta(hours=2),
+                next_poll_at=now - dt.timedelta(hours=1),
+            )
+    mine = await world.feeds.add(GUILD, CHANNEL, world.site.url("/rss"), added_by=MODERATOR)
+    world.site.entries = items(4)
+    world.clock.advance(dt.timedelta(minutes=20))
+    world.feeds.shards = (2, (0,))
+
+    results = await world.feeds.poll_due(world.outlet)
+
+    assert [r.feed_id for r in results] == [mine.feed.id]
+    assert world.outlet.briefed == [world.article(4)]
 
 
 async def test_items_wait_while_the_channel_cannot_be_posted_in_and_list_says_why(

@@ -86,6 +86,32 @@ async def test_due_feeds_are_those_past_their_time_with_a_free_lease(
         assert await repo.due_feeds(session, now=later, limit=10) == []
 
 
+def _shard(guild_id: int, count: int) -> int:
+    return (guild_id >> 22) % count  # Discord's rule, as bot.shards.shard_of says it
+
+
+async def test_due_feeds_of_some_shards_are_chosen_in_the_query_before_the_page_limit(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    # Snowflakes of today (~1.3e18) and the largest one SQLite's signed 64-bit integer holds.
+    base = 1_300_000_000_000_000_000
+    guilds = [base + (n << 22) for n in range(12)] + [2**63 - 1]
+    for n, guild_id in enumerate(guilds):
+        assert await _add(sessionmaker, guild_id=guild_id, url_hash=f"h{n}") is not None
+    later = T0 + 16 * MINUTE
+    async with sessionmaker() as session:
+        every = await repo.due_feeds(session, now=later, limit=100)
+        for count, ids in ((4, {1, 3}), (3, {0}), (5, {0, 1, 2, 3, 4})):
+            chosen = await repo.due_feeds(session, now=later, limit=100, shards=(count, ids))
+            assert sorted(f.guild_id for f in chosen) == sorted(
+                g for g in guilds if _shard(g, count) in ids
+            )
+        # A page of 2 holds two of the chosen shards' feeds, whatever is due elsewhere first.
+        page = await repo.due_feeds(session, now=later, limit=2, shards=(4, {3}))
+    assert len(every) == len(guilds)
+    assert [_shard(f.guild_id, 4) for f in page] == [3, 3]
+
+
 async def test_an_item_is_new_once_by_its_id_or_its_link(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
