@@ -10,6 +10,7 @@ import time
 import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import ClassVar
 
 import aiohttp
 import pytest
@@ -458,9 +459,13 @@ async def test_direct_messages(fake: FakeDiscord) -> None:
 
 # ---------------------------------------------------------------------- (4) interactions
 class Buttons(discord.ui.View):
+    made: ClassVar[list[Buttons]] = []  # the views shown, newest last (a test awaits its answer)
+
     def __init__(self) -> None:
         super().__init__(timeout=5)
         self.pressed_by: list[int] = []
+        self.answered = asyncio.Event()
+        Buttons.made.append(self)
 
     @discord.ui.button(label="More", custom_id="more")
     async def more(
@@ -468,6 +473,7 @@ class Buttons(discord.ui.View):
     ) -> None:
         self.pressed_by.append(interaction.user.id)
         await interaction.response.edit_message(content="expanded", view=None)
+        self.answered.set()
 
 
 def command_bot() -> tuple[discord.Client, app_commands.CommandTree[discord.Client], list[str]]:
@@ -547,12 +553,17 @@ async def test_subcommand_button_click_updates_message(fake: FakeDiscord) -> Non
         assert [m["content"] for m in fake.all_messages(NEWS)] == ["settings"]
         press = await fake.click(record, "more")
         await fake.wait_for(lambda: bool(press.responses))
+        # The fake has the answer before discord.py has Discord's reply to it: closing the client
+        # in between failed the callback (ServerDisconnectedError) under load.
+        await asyncio.wait_for(Buttons.made[-1].answered.wait(), 20)
     assert press.responses[0]["type"] == 7
     assert fake.all_messages(NEWS)[0]["content"] == "expanded"
     assert fake.all_messages(NEWS)[0]["components"] == []
 
 
 class PublishDraft(discord.ui.View):
+    published = asyncio.Event()  # (re-made by the test: asyncio binds it to the test's loop)
+
     @discord.ui.button(label="Publish", custom_id="publish")
     async def publish(
         self, interaction: discord.Interaction, button: discord.ui.Button[PublishDraft]
@@ -560,6 +571,7 @@ class PublishDraft(discord.ui.View):
         button.disabled = True
         await interaction.response.edit_message(content="publishing", view=self)
         await interaction.edit_original_response(content="published", view=None)
+        PublishDraft.published.set()
 
 
 async def test_a_button_on_an_ephemeral_message_edits_it(fake: FakeDiscord) -> None:
@@ -571,12 +583,14 @@ async def test_a_button_on_an_ephemeral_message_edits_it(fake: FakeDiscord) -> N
         await interaction.response.defer(ephemeral=True, thinking=True)
         await interaction.followup.send("draft", view=PublishDraft(), ephemeral=True, wait=True)
 
+    PublishDraft.published = asyncio.Event()
     async with running(c, fake):
         await tree.sync()
         record = await fake.slash(GUILD, NEWS, ALICE, "draft")
         await fake.wait_for(lambda: bool(record.followups))
         press = await fake.click(record, "publish")
         await fake.wait_for(lambda: len(press.edits) == 1)
+        await asyncio.wait_for(PublishDraft.published.wait(), 20)  # discord.py has the reply too
     # Acknowledged by updating the message the button is on, which is then its @original.
     [update] = press.responses
     assert update["type"] == 7
