@@ -25,7 +25,8 @@ A poll of one feed, in order:
 Each item's share is claimed under an id of its own (:func:`claim_id`: the item and the attempt),
 as ``/brief`` claims under its interaction. A share that a stop cut short is tried again at the
 next poll under the next attempt's id, at most :data:`MAX_ATTEMPTS` times: a brief recorded
-before the stop makes that a re-share (nothing posted twice).
+before the stop makes that a re-share; one posted but not recorded is handed back by Discord
+when the retry comes within its few minutes of nonce memory (every attempt sends one nonce).
 
 ``shards`` (``(SHARD_COUNT, SHARD_IDS)``; None: every server) are the shards whose servers' feeds
 this process polls, chosen in the query of due feeds (:func:`~bot.storage.feeds.due_feeds`): the
@@ -409,7 +410,8 @@ class Feeds:
             await self._lease(feed.id)  # renewed: each brief takes seconds
             async with self.sessions() as session, session.begin():
                 await stored_feeds.start_attempt(session, item.id)
-            share = Share(feed.guild_id, feed.channel_id, claim_id(item.id, attempt), sharer_id)
+            claim = claim_id(item.id, attempt)  # every attempt posts with one nonce (types.Share)
+            share = Share(feed.guild_id, feed.channel_id, claim, sharer_id, claim_id(item.id, 0))
             try:
                 outcome = await self.sharing.share_link(share, item.url, publisher)
             except Exception as exc:

@@ -404,7 +404,7 @@ class Sharing:
                 message_id = found
             else:
                 message_id = await publisher.post_brief(
-                    brief, nonce=claim_nonce(share.message_id, key)
+                    brief, nonce=claim_nonce(share.nonce_id, key)
                 )
         except UserFacingError as exc:
             # Discord refused the post or kept failing: the page is fine, so the claim stays

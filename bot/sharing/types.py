@@ -15,12 +15,20 @@ from bot.errors import UserFacingError
 @dataclass(frozen=True)
 class Share:
     """Where a link was shared and by whom. ``message_id`` is the claim key: the sharer's message,
-    or the interaction for ``/brief``."""
+    or the interaction for ``/brief``. ``nonce_of`` (default: ``message_id``) is what the brief's
+    Discord nonce is derived from: a feed item's attempts each claim under a key of their own but
+    share one nonce, so an attempt soon after a crash that had posted gets Discord's first message
+    back instead of posting a second."""
 
     guild_id: int
     channel_id: int
     message_id: int
     author_id: int
+    nonce_of: int | None = None
+
+    @property
+    def nonce_id(self) -> int:
+        return self.message_id if self.nonce_of is None else self.nonce_of
 
 
 @dataclass(frozen=True)

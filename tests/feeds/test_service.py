@@ -25,6 +25,7 @@ from bot.feeds.types import FeedAlreadyAdded, PollResult, TooManyFeeds
 from bot.fetch.fetcher import Fetcher
 from bot.fetch.guard import create_session
 from bot.fetch.urls import url_key
+from bot.sharing.ledger import claim_nonce
 from bot.sharing.service import Sharing
 from bot.sharing.types import Pointed, Publisher, Share
 from bot.storage import claims as stored_claims
@@ -345,6 +346,18 @@ async def test_a_share_cut_short_by_a_stop_is_briefed_once_at_the_next_poll(worl
     feed_id, _ = await _cut_short(world)
     result = await world.feeds.poll(feed_id, world.outlet)
     assert (result.briefed, world.outlet.briefed) == (1, [world.article(4)])
+
+
+async def test_every_attempt_of_an_item_posts_with_the_first_attempt_s_nonce(
+    world: World,
+) -> None:
+    """A process killed after Discord took the post but before the record: the next attempt
+    claims under a key of its own but sends the same nonce, so Discord (which remembers nonces
+    for a few minutes) hands back the first message instead of a second brief."""
+    feed_id, first_claim = await _cut_short(world)  # attempt 0, left by a process that died
+    await world.feeds.poll(feed_id, world.outlet)
+    assert world.outlet.briefed == [world.article(4)]  # posted by attempt 1
+    assert world.outlet.publisher_.nonces == [claim_nonce(first_claim, url_key(world.article(4)))]
 
 
 async def test_recovery_releases_a_cut_short_item_s_claim_without_asking_discord(
