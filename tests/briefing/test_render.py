@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.article.types import Article
-from bot.briefing.compose import build_brief, compose_brief
+from bot.briefing.compose import compose_brief
 from bot.briefing.render import (
     DESCRIPTION_LIMIT,
     EmbedSpec,
@@ -24,9 +23,8 @@ from bot.briefing.render import (
     thread_name,
 )
 from bot.briefing.types import LENGTHS, Brief, QuoteRun
-from tests._dates import TODAY
+from tests.briefing._pages import page_brief, page_brief_names
 
-PAGES = sorted((Path(__file__).parent.parent / "pages").glob("*.html"))
 URL = "https://www.example.com/news/story"
 SPECIAL = set("\\*_~`|>#-[]()")
 PING = re.compile(r"@everyone|@here|<@!?&?\d+>|<#\d+>|</[\w-]+:\d+>")
@@ -112,12 +110,10 @@ PATHOLOGICAL = {
 }
 
 
-# Names at collection, briefs when a test asks (each xdist worker collects every module, and
-# composing them all took seconds of each worker's start).
+# Names at collection, briefs when a test asks (tests/briefing/_pages.py says why).
 CASE_NAMES = [
     f"{name}/{variant}" for name in PATHOLOGICAL for variant in (*LENGTHS, "budget", "take")
-] + [f"{page.name}/{length}" for page in PAGES for length in LENGTHS]
-_PAGES_BY_NAME = {page.name: page for page in PAGES}
+] + page_brief_names(LENGTHS)
 
 
 @functools.cache
@@ -130,10 +126,7 @@ def _case(name: str) -> Brief:
         if variant == "take":
             return compose_brief(article, URL, take="x" * 5000)
         return compose_brief(article, URL, length=variant)
-    page = _PAGES_BY_NAME[source]
-    return build_brief(
-        page.read_bytes(), f"https://example.com/{page.stem}", length=variant, today=TODAY
-    )
+    return page_brief(source, variant)
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)

@@ -23,8 +23,7 @@ from bot.briefing.types import LENGTHS, Brief
 from bot.model.checks import repeats
 from tests._dates import TODAY
 from tests._growth import assert_linear
-
-PAGES = sorted((Path(__file__).parent.parent / "pages").glob("*.html"))
+from tests.briefing._pages import PAGES, page_brief, page_brief_names
 
 NATO = [
     "NATO foreign ministers, meeting for the first time this week since Russia appointed a new "
@@ -116,12 +115,9 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-# Names at collection, briefs when a test asks (each xdist worker collects every module, and
-# composing them all took seconds of each worker's start).
-BRIEF_NAMES = [f"{name}/{length}" for name in ARTICLES for length in LENGTHS] + [
-    f"{page.name}/{length}" for page in PAGES for length in LENGTHS
-]
-_PAGES_BY_NAME = {page.name: page for page in PAGES}
+# Names at collection, briefs when a test asks (tests/briefing/_pages.py says why).
+BRIEF_NAMES = [f"{name}/{length}" for name in ARTICLES for length in LENGTHS]
+BRIEF_NAMES += page_brief_names(LENGTHS)
 
 
 @functools.cache
@@ -130,10 +126,7 @@ def _brief(name: str) -> Brief:
     if source in ARTICLES:
         article = ARTICLES[source]
         return compose_brief(article, article.url, length=length)
-    page = _PAGES_BY_NAME[source]
-    return build_brief(
-        page.read_bytes(), f"https://example.com/{page.stem}", length=length, today=TODAY
-    )
+    return page_brief(source, length)
 
 
 @pytest.mark.parametrize("name", BRIEF_NAMES)
