@@ -22,11 +22,12 @@ A poll of one feed, in order:
    drift apart); after a failure the interval doubles per consecutive failure, up to a day, and
    on the :data:`NOTICE_AFTER`-th the feed's channel is told once, never at every failure.
 
-Each item's share is claimed under an id of its own (:func:`claim_id`: the item and the attempt),
-as ``/brief`` claims under its interaction. A share that a stop cut short is tried again at the
-next poll under the next attempt's id, at most :data:`MAX_ATTEMPTS` times: a brief recorded
-before the stop makes that a re-share; one posted but not recorded is handed back by Discord
-when the retry comes within its few minutes of nonce memory (every attempt sends one nonce).
+Each item's share is claimed under an id of its own (the item and the attempt:
+:func:`~bot.storage.feeds.item_claim_key`, far below any Discord snowflake, so never a member's
+message), as ``/brief`` claims under its interaction. A share that a stop cut short is tried again
+at the next poll under the next attempt's id, at most :data:`MAX_ATTEMPTS` times: a brief recorded
+before the stop makes that a re-share; one posted but not recorded is handed back by Discord when
+the retry comes within its few minutes of nonce memory (every attempt sends one nonce).
 
 ``shards`` (``(SHARD_COUNT, SHARD_IDS)``; None: every server) are the shards whose servers' feeds
 this process polls, chosen in the query of due feeds (:func:`~bot.storage.feeds.due_feeds`): the
@@ -89,13 +90,6 @@ CANNOT_POST = (
     "newslink cannot post in the feed's channel (it is gone, or newslink lacks View Channel, "
     "Send Messages, Embed Links or Read Message History there); its new items wait."
 )
-
-
-def claim_id(item_id: int, attempt: int) -> int:
-    """The claim key of an item's share (a ``/brief`` uses its interaction's id). Far below any
-    Discord snowflake, so never a member's message (recovery tells them apart:
-    :func:`~bot.storage.feeds.claimed_item`)."""
-    return stored_feeds.item_claim_key(item_id, attempt)
 
 
 def _hash(text: str) -> str:
@@ -410,8 +404,9 @@ class Feeds:
             await self._lease(feed.id)  # renewed: each brief takes seconds
             async with self.sessions() as session, session.begin():
                 await stored_feeds.start_attempt(session, item.id)
-            claim = claim_id(item.id, attempt)  # every attempt posts with one nonce (types.Share)
-            share = Share(feed.guild_id, feed.channel_id, claim, sharer_id, claim_id(item.id, 0))
+            claim = stored_feeds.item_claim_key(item.id, attempt)  # one nonce for all (Share)
+            first = stored_feeds.item_claim_key(item.id, 0)
+            share = Share(feed.guild_id, feed.channel_id, claim, sharer_id, first)
             try:
                 outcome = await self.sharing.share_link(share, item.url, publisher)
             except Exception as exc:

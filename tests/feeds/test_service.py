@@ -328,7 +328,7 @@ async def _cut_short(world: World, *, at: dt.datetime | None = None) -> tuple[in
         (item,) = await stored_feeds.pending_items(session, added.feed.id, limit=5)
     async with world.sessions() as session, session.begin():
         await stored_feeds.start_attempt(session, item.id)
-    claim = feeds_service.claim_id(item.id, 0)
+    claim = stored_feeds.item_claim_key(item.id, 0)
     async with world.sessions() as session, session.begin():
         assert await stored_claims.take_claim(
             session,
