@@ -50,7 +50,7 @@ FAILURE_REACTION = "\N{WARNING SIGN}\N{VARIATION SELECTOR-16}"
 # Discord answers this code when a thread was already started from the message (a retried share).
 THREAD_ALREADY_EXISTS = 160004
 ONE_DAY: Literal[1440] = 1440  # thread auto-archive, minutes
-_CONTENT_LIMIT = 2000
+CONTENT_LIMIT = 2000  # Discord's limit on a message's content
 
 
 def to_embed(spec: EmbedSpec) -> discord.Embed:
@@ -64,7 +64,7 @@ def to_embed(spec: EmbedSpec) -> discord.Embed:
     return embed
 
 
-def message_chunks(lines: Sequence[str], limit: int = 2000) -> list[str]:
+def message_chunks(lines: Sequence[str], limit: int = CONTENT_LIMIT) -> list[str]:
     """``lines`` joined into as few messages as Discord's ``limit`` allows, each cut only between
     lines (a single line longer than the limit is shortened, with an ellipsis). Never empty."""
     chunks: list[str] = []
@@ -216,7 +216,7 @@ class ChannelPublisher:
             replied_user=False,
         )
         try:
-            await thread.send(text[:_CONTENT_LIMIT], allowed_mentions=allowed)
+            await thread.send(text[:CONTENT_LIMIT], allowed_mentions=allowed)
         except discord.HTTPException as exc:
             # The brief and its thread stand; only this message (and its pings) is missing.
             log.warning(
@@ -235,7 +235,7 @@ class ChannelPublisher:
         text = f"A new brief in {self.channel.guild.name} matches {', '.join(topics)}: {link}"
         try:
             dm = await self.bot.create_dm(discord.Object(id=user_id))
-            await dm.send(text[:_CONTENT_LIMIT])
+            await dm.send(text[:CONTENT_LIMIT])
         except discord.Forbidden:
             log.info("user %s does not accept DMs; skipped", user_id)
             return False

@@ -25,14 +25,13 @@ from bot.feeds.scheduler import FeedScheduler
 from bot.feeds.types import FeedSummary, PollResult
 from bot.sharing.types import EarlierBrief, Publisher
 from cogs._checks import check_in, guild_text_channel
-from cogs._publishing import ChannelPublisher, can_post, message_chunks
+from cogs._publishing import CONTENT_LIMIT, ChannelPublisher, can_post, message_chunks
 
 if TYPE_CHECKING:
     from bot.app.client import NewslinkBot
 
 log = logging.getLogger(__name__)
 
-_CONTENT_LIMIT = 2000
 _MODERATOR = ["manage_channels"]
 # What posting a feed's briefs takes of the bot in the feed's channel.
 _POSTING = ["send_messages", "embed_links", "read_message_history"]
@@ -78,7 +77,7 @@ class DiscordOutlet:
             log.warning("server %s: could not tell the moderators: %s", guild_id, text)
             return
         try:
-            await channel.send(text[:_CONTENT_LIMIT], suppress_embeds=True)
+            await channel.send(text[:CONTENT_LIMIT], suppress_embeds=True)
         except discord.HTTPException as exc:
             log.warning(
                 "could not post a feed notice in channel %s: HTTP %s", channel.id, exc.status
@@ -192,7 +191,7 @@ class FeedGroup(app_commands.Group, name="feed", description="Feeds whose new it
         await interaction.response.defer(ephemeral=True, thinking=True)
         results = await self.cog.check_now(channel.guild.id, feed_id)
         lines = [_result(f, r) for f, r in results] or ["This server follows no feed."]
-        for text in message_chunks(lines, _CONTENT_LIMIT):
+        for text in message_chunks(lines):
             await interaction.followup.send(text, ephemeral=True, suppress_embeds=True)
 
     @app_commands.command(name="list")
@@ -204,7 +203,7 @@ class FeedGroup(app_commands.Group, name="feed", description="Feeds whose new it
         lines = [_line(f) for f in feeds] or ["This server follows no feed (/feed add)."]
         # Every feed listed (FEEDS_PER_SERVER may allow more than one message holds), cut only
         # between feeds: the first message answers, the rest follow it.
-        first, *rest = message_chunks(lines, _CONTENT_LIMIT)
+        first, *rest = message_chunks(lines)
         await interaction.response.send_message(first, ephemeral=True, suppress_embeds=True)
         for text in rest:
             await interaction.followup.send(text, ephemeral=True, suppress_embeds=True)

@@ -15,7 +15,7 @@ from bot.choices import CommentaryMode, FailureMode, Length
 from bot.curation import BriefRef
 from bot.errors import BriefNotFound, UserFacingError
 from cogs._checks import caller, can_read, check_in, guild_text_channel
-from cogs._publishing import jump_url
+from cogs._publishing import CONTENT_LIMIT, jump_url
 
 if TYPE_CHECKING:
     from bot.app.client import NewslinkBot
@@ -270,7 +270,9 @@ class ModerationCog(commands.Cog):
             ]
             next_page = f"\nMore: /pinned page:{page + 1}" if more else ""
             text = f"Pinned briefs, newest first (page {page}):\n" + "\n".join(lines) + next_page
-        await interaction.response.send_message(text[:2000], ephemeral=True, suppress_embeds=True)
+        await interaction.response.send_message(
+            text[:CONTENT_LIMIT], ephemeral=True, suppress_embeds=True
+        )
 
     async def _remove(self, interaction: discord.Interaction, brief: BriefRef) -> None:
         channel = self._brief_channel(interaction, brief)

@@ -13,14 +13,13 @@ from bot.briefing.render import cut, safe_markdown
 from bot.search import SearchPage
 from cogs._checks import caller, can_read
 from cogs._failures import answer_error
-from cogs._publishing import jump_url
+from cogs._publishing import CONTENT_LIMIT, jump_url
 
 if TYPE_CHECKING:
     from bot.app.client import NewslinkBot
 
 # Shorter than the interaction token's 15 minutes, so an edit never meets an expired token.
 _PAGES_SECONDS = 600
-_CONTENT_LIMIT = 2000
 PREVIOUS, NEXT = "newslink:search:previous", "newslink:search:next"
 
 
@@ -53,7 +52,7 @@ def render_page(words: str, found: SearchPage) -> str:
                 f"thread: https://discord.com/channels/{result.guild_id}/{result.thread_id}"
             )
         lines.append("- " + " · ".join(parts))
-    return "\n".join(lines)[:_CONTENT_LIMIT]
+    return "\n".join(lines)[:CONTENT_LIMIT]
 
 
 class SearchPages(discord.ui.View):

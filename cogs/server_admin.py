@@ -17,7 +17,7 @@ from discord.ext import commands, tasks
 
 from bot.choices import Length
 from cogs._checks import caller, guild_text_channel
-from cogs._publishing import can_post
+from cogs._publishing import CONTENT_LIMIT, can_post
 
 if TYPE_CHECKING:
     from bot.app.client import NewslinkBot
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 # Departed servers are purged at start and then this often (a day's delay at most is nothing
 # against a grace period of weeks).
 PURGE_EVERY_HOURS = 6.0
-_CONTENT_LIMIT = 2000
 
 # What the bot needs in a watched channel, and what for (in the order it matters).
 BOT_NEEDS: tuple[tuple[str, str], ...] = (
@@ -125,7 +124,7 @@ class SitesGroup(app_commands.Group, name="sites", description="Sites this serve
         assert interaction.guild is not None
         rules = await self.bot.services.administration.sites(interaction.guild.id)
         await interaction.response.send_message(
-            _sites_text(rules)[:_CONTENT_LIMIT], ephemeral=True, suppress_embeds=True
+            _sites_text(rules)[:CONTENT_LIMIT], ephemeral=True, suppress_embeds=True
         )
 
 
@@ -206,7 +205,7 @@ async def _check(interaction: discord.Interaction) -> None:
             "newslink is missing permissions (give them to its role, or in the channel):\n"
             + "\n".join(lines)
         )
-    await interaction.response.send_message(text[:_CONTENT_LIMIT], ephemeral=True)
+    await interaction.response.send_message(text[:CONTENT_LIMIT], ephemeral=True)
 
 
 async def _help(interaction: discord.Interaction) -> None:
@@ -252,7 +251,7 @@ async def _help(interaction: discord.Interaction) -> None:
         ]
     )
     await interaction.response.send_message(
-        text[:_CONTENT_LIMIT], ephemeral=True, suppress_embeds=True
+        text[:CONTENT_LIMIT], ephemeral=True, suppress_embeds=True
     )
 
 
