@@ -70,6 +70,10 @@ MEMBER_LOOKUPS = 1024
 MEMBER_LOOKUP_TTL_S = 300.0
 # Long enough for a share already fetched to post; a slow fetch is released and retried later.
 SHUTDOWN_GRACE_S = 10.0
+# The tasks discord.py starts for each event's listeners, each app command and each component
+# callback, and never cancels: close ends them (bounded) while the services are still open.
+_DISCORD_TASKS = ("discord.py: ", "CommandTree-invoker", "discord-ui-view-dispatch-")
+_DISCORD_TASKS_GRACE_S = 10.0
 
 _INTENTS_HELP = (
     "newslink: Discord refused an intent the bot asked for even in commands-only mode; check "
@@ -253,6 +257,7 @@ class NewslinkBot(commands.AutoShardedBot):
         if self._health_task is not None:
             self._health_task.cancel()
         await self._tasks.cancel_all()
+        await _end_discord_tasks()
         await super().close()
 
     async def on_ready(self) -> None:
@@ -263,6 +268,25 @@ class NewslinkBot(commands.AutoShardedBot):
             getattr(self.user, "id", None),
             len(self.guilds),
         )
+
+
+async def _end_discord_tasks() -> None:
+    """Cancel discord.py's listener, command and component tasks still running, and wait for them
+    (at most :data:`_DISCORD_TASKS_GRACE_S`). They use the services, which close after the bot:
+    one left running went on with the database engine disposed under it, and the event loop's
+    close then waited on it for ever (a test's teardown stalled until pytest-timeout)."""
+    current = asyncio.current_task()
+    running = [
+        task
+        for task in asyncio.all_tasks()
+        if task is not current and task.get_name().startswith(_DISCORD_TASKS)
+    ]
+    for task in running:
+        task.cancel()
+    if running:
+        _, late = await asyncio.wait(running, timeout=_DISCORD_TASKS_GRACE_S)
+        if late:
+            log.warning("closing: %d event or command tasks did not end when cancelled", len(late))
 
 
 async def serve(

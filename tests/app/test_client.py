@@ -69,6 +69,25 @@ async def test_a_task_cancelled_by_the_shutdown_is_logged_as_info(
     assert record.levelno == logging.INFO
 
 
+async def test_close_ends_discord_py_s_listener_and_command_tasks() -> None:
+    """discord.py never cancels the tasks it runs listeners and app commands in: close must, while
+    the services they use are still open."""
+    bot = await _bot()
+
+    async def listener() -> None:
+        await asyncio.Event().wait()
+
+    event = bot._schedule_event(listener, "on_test_event")
+    command = asyncio.create_task(asyncio.Event().wait(), name="CommandTree-invoker")
+    other = asyncio.create_task(asyncio.Event().wait(), name="not discord.py's")
+    try:
+        await bot.close()
+        assert event.done() and command.done()
+        assert not other.done()  # only discord.py's own
+    finally:
+        other.cancel()
+
+
 async def test_sqlite_refuses_to_run_only_some_shards_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
