@@ -89,6 +89,21 @@ async def test_sqlite_pragmas(tmp_path: object) -> None:
         await engine.dispose()
 
 
+async def test_sqlite_connections_are_never_terminated_through_aiosqlite_close(
+    tmp_path: object,
+) -> None:
+    """The pin in pyproject.toml (aiosqlite below 0.22): SQLAlchemy's terminate path for a
+    connection cancelled mid-use awaits a shielded aiosqlite close() that, with 0.22, never
+    returns, so the event loop's shutdown (a test's teardown, the bot's exit) waits for ever."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/t.db")
+    try:
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+        assert engine.dialect.has_terminate is False
+    finally:
+        await engine.dispose()
+
+
 async def _pragma(connection: AsyncConnection, name: str) -> object:
     return (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
 
