@@ -1,4 +1,8 @@
-"""The command line as a user runs it: a subprocess."""
+"""The command line: twice as a user runs it (a subprocess), the rest through ``main()`` in process.
+
+A start of ``python -m bot`` costs about two seconds of imports; what these tests check (exit
+status, one line on stderr, what is printed) is ``main()``'s, so only the happy path and the
+missing token, the README's own promise, pay for a real start."""
 
 import json
 import os
@@ -12,6 +16,41 @@ import pytest
 from tests._article_page import article_html
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class InProcess:
+    """``main(args)`` run in this process as the command line would: cwd, environment, status."""
+
+    def __init__(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    ) -> None:
+        self._monkeypatch = monkeypatch
+        self._capsys = capsys
+        monkeypatch.chdir(tmp_path)
+        for name in ("DISCORD_TOKEN", "DATABASE_URL", "LLM_BASE_URL", "LOG_LEVEL"):
+            monkeypatch.delenv(name, raising=False)
+        # main() must not reconfigure this process's logging (basicConfig(force=True) would
+        # replace the root handlers, and later tests' log capture would miss records).
+        monkeypatch.setattr("bot.app.main.configure_logging", lambda level="INFO": None)
+
+    def __call__(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        from bot.app.main import main
+
+        for name, value in (env or {}).items():
+            self._monkeypatch.setenv(name, value)
+        self._capsys.readouterr()
+        status = main(list(args))
+        out, err = self._capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), status, out, err)
+
+
+@pytest.fixture
+def bot_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> InProcess:
+    return InProcess(monkeypatch, capsys, tmp_path)
 
 
 def run_bot(
@@ -53,19 +92,17 @@ def test_brief_saved_page_as_json(tmp_path: Path) -> None:
     assert all(" ".join(p.split()) in text for run in data["runs"] for p in run["paragraphs"])
 
 
-def test_brief_saved_page_as_text(tmp_path: Path) -> None:
+def test_brief_saved_page_as_text(tmp_path: Path, bot_main: InProcess) -> None:
     page = tmp_path / "page.html"
     page.write_bytes(article_html())
-    result = run_bot(
-        "brief", "--html", str(page), "--url", "https://news.example.com/nato", cwd=tmp_path
-    )
+    result = bot_main("brief", "--html", str(page), "--url", "https://news.example.com/nato")
     assert result.returncode == 0, result.stderr
     assert "NATO aims to repair Russia ties despite Patriot row" in result.stdout
     assert "https://news.example.com/nato" in result.stdout
 
 
-def test_refused_address_is_one_line_and_status_2(tmp_path: Path) -> None:
-    result = run_bot("brief", "http://127.0.0.1/secret", cwd=tmp_path)
+def test_refused_address_is_one_line_and_status_2(tmp_path: Path, bot_main: InProcess) -> None:
+    result = bot_main("brief", "http://127.0.0.1/secret")
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
@@ -73,15 +110,13 @@ def test_refused_address_is_one_line_and_status_2(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_metadata_address_is_refused(tmp_path: Path) -> None:
-    result = run_bot("brief", "http://169.254.169.254/latest/meta-data/", cwd=tmp_path)
+def test_metadata_address_is_refused(tmp_path: Path, bot_main: InProcess) -> None:
+    result = bot_main("brief", "http://169.254.169.254/latest/meta-data/")
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_missing_saved_page_is_one_line(tmp_path: Path) -> None:
-    result = run_bot(
-        "brief", "--html", str(tmp_path / "nope.html"), "--url", "https://x.example/", cwd=tmp_path
-    )
+def test_missing_saved_page_is_one_line(tmp_path: Path, bot_main: InProcess) -> None:
+    result = bot_main("brief", "--html", str(tmp_path / "nope.html"), "--url", "https://x.example/")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
@@ -93,27 +128,24 @@ def test_missing_token_names_the_setting_and_env_example(tmp_path: Path) -> None
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_malformed_settings_listed_together(tmp_path: Path) -> None:
-    result = run_bot(
+def test_malformed_settings_listed_together(tmp_path: Path, bot_main: InProcess) -> None:
+    result = bot_main(
         "brief",
         "--html",
         "x",
         "--url",
         "y",
-        cwd=tmp_path,
         env={"MAX_LINKS_PER_MESSAGE": "lots", "FETCH_TOTAL_TIMEOUT": "soon"},
     )
     assert result.returncode == 2
     assert "MAX_LINKS_PER_MESSAGE" in result.stderr and "FETCH_TOTAL_TIMEOUT" in result.stderr
 
 
-def test_migrate_creates_the_schema(tmp_path: Path) -> None:
+def test_migrate_creates_the_schema(tmp_path: Path, bot_main: InProcess) -> None:
     import sqlite3
 
     database = tmp_path / "newslink.db"
-    result = run_bot(
-        "migrate", cwd=tmp_path, env={"DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
-    )
+    result = bot_main("migrate", env={"DATABASE_URL": f"sqlite+aiosqlite:///{database}"})
     assert result.returncode == 0, result.stderr
     with sqlite3.connect(database) as connection:
         tables = {
@@ -129,7 +161,9 @@ def test_migrate_creates_the_schema(tmp_path: Path) -> None:
 _FAST_DEADLINE = {"PARSE_TIMEOUT": "0.1"}
 
 
-def test_a_saved_page_that_overruns_the_parse_deadline_ends_with_status_2(tmp_path: Path) -> None:
+def test_a_saved_page_that_overruns_the_parse_deadline_ends_with_status_2(
+    tmp_path: Path, bot_main: InProcess
+) -> None:
     # The preview parses in a worker with the bot's deadline (PARSE_TIMEOUT, BRIEF_TIMEOUT); it
     # used to parse in-process with none, and a regex bomb in a saved page ran for minutes.
     paragraph = b"<p>" + b"A long paragraph of ordinary article text, with words. " * 20 + b"</p>"
@@ -137,7 +171,7 @@ def test_a_saved_page_that_overruns_the_parse_deadline_ends_with_status_2(tmp_pa
     page.write_bytes(article_html().replace(b"</body>", paragraph * 800 + b"</body>"))
     started = time.monotonic()
     url = "https://news.example.com/nato"
-    result = run_bot("brief", "--html", str(page), "--url", url, cwd=tmp_path, env=_FAST_DEADLINE)
+    result = bot_main("brief", "--html", str(page), "--url", url, env=_FAST_DEADLINE)
     assert time.monotonic() - started < 45
     assert result.returncode == 2, result.stdout[:200]
     assert result.stderr.strip() == "newslink: That page took too long to read."
