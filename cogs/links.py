@@ -2,8 +2,9 @@
 
 Once per process, after the first READY (not on reconnects), the core's start-up runs
 (:meth:`bot.sharing.recovery.Recovery.start_up`): the claims a crashed or stopped process left are
-recovered through :class:`_Reopener`, then links posted while no process was connected are caught
-up through :class:`_History`, one history request per watched channel. While the bot shuts down,
+recovered through :class:`cogs._recovery.Reopener`, then links posted while no process was
+connected are caught up through :class:`cogs._recovery.ChannelHistory`, one history request per
+watched channel. While the bot shuts down,
 a pasted link is claimed and released for the next start instead of briefed.
 
 The commands acknowledge at once, then do the slow part (fetch, post) as the bot's tracked
@@ -17,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import datetime as dt
 import logging
 from collections.abc import Coroutine, Iterator
 from typing import TYPE_CHECKING, Any
@@ -29,12 +29,12 @@ from discord.ext import commands
 from bot.briefing.render import render_embed
 from bot.choices import FailureMode
 from bot.errors import UserFacingError
-from bot.fetch.urls import url_key
-from bot.sharing.recovery import Missed, Reopened, describe
+from bot.sharing.recovery import describe
 from bot.sharing.types import Duplicate, EarlierBrief, Failed, Outcome, Pointed, Posted, Share
 from cogs._checks import check_in, guild_text_channel, sending
 from cogs._failures import answer_error
-from cogs._publishing import ChannelPublisher, can_post, jump_url, to_embed
+from cogs._publishing import can_post, jump_url, to_embed
+from cogs._recovery import ChannelHistory, Reopener, SharePublisher
 
 if TYPE_CHECKING:
     from bot.app.client import NewslinkBot
@@ -50,8 +50,6 @@ _STOPPED = (
 )
 _ALREADY_PUBLISHED = "This preview is already published."
 _BEING_PUBLISHED = "This preview is already being published."
-# How far after the sharer's message recovery looks for a brief posted before a crash.
-_HISTORY_LIMIT = 100
 
 
 class LinksCog(commands.Cog):
@@ -104,7 +102,7 @@ class LinksCog(commands.Cog):
             log.info("commands-only mode: claims left and messages missed wait for the intent")
             return
         start_up = self.bot.sharing.recovery.start_up(
-            _Reopener(self.bot),
+            Reopener(self.bot),
             self._histories,
             catch_up_minutes=self.bot.services.settings.catch_up_minutes,
             stopping=lambda: self.bot.draining,
@@ -112,7 +110,7 @@ class LinksCog(commands.Cog):
         )
         self.bot.spawn(start_up, name="recover-claims")
 
-    def _histories(self) -> Iterator[_History]:
+    def _histories(self) -> Iterator[ChannelHistory]:
         """The channels catch-up may read back: those the bot can read the history of and post
         in (whether they are watched is the core's question)."""
         for guild in self.bot.guilds:
@@ -120,7 +118,7 @@ class LinksCog(commands.Cog):
                 if not channel.permissions_for(guild.me).read_message_history:
                     continue
                 if can_post(channel, guild.me):
-                    yield _History(self, channel)
+                    yield ChannelHistory(self.bot, channel, self._links)
 
     async def _defer_message(self, message: discord.Message) -> None:
         assert message.guild is not None
@@ -291,80 +289,6 @@ def _where_briefed(channel: object, me: discord.Member) -> int | None:
         if isinstance(parent, (discord.TextChannel, discord.ForumChannel)):
             return parent.id
     return None
-
-
-class SharePublisher(ChannelPublisher):
-    """A channel publisher that can also find a brief posted before a crash (for recovery)."""
-
-    async def find_brief(self, url: str) -> int | None:
-        if self.reply_to is None:
-            return None
-        key, me = url_key(url), self._me.id
-        async for message in self.channel.history(
-            limit=_HISTORY_LIMIT, after=self.reply_to, oldest_first=True
-        ):
-            ref = message.reference
-            if message.author.id != me or ref is None or ref.message_id != self.reply_to.id:
-                continue
-            if any(e.url and url_key(e.url) == key for e in message.embeds):
-                return message.id
-        return None
-
-
-class _History:
-    """One channel's history, read back for catch-up (one request)."""
-
-    def __init__(self, cog: LinksCog, channel: discord.TextChannel) -> None:
-        self.cog = cog
-        self.channel = channel
-        self.guild_id = channel.guild.id
-        self.channel_id = channel.id
-
-    async def read_back(self, since: dt.datetime, limit: int) -> tuple[int, list[Missed]] | None:
-        recent = 0
-        missed: list[Missed] = []
-        try:
-            # The latest page, not the page after ``since``: in a busy channel that one would hold
-            # the messages briefed live before the stop and miss the last ones, those Discord
-            # never sent.
-            async for message in self.channel.history(limit=limit):
-                if message.created_at < since:
-                    continue
-                recent += 1
-                links = self.cog._links(message)
-                if links:
-                    share = Share(self.guild_id, self.channel_id, message.id, message.author.id)
-                    publisher = SharePublisher(self.cog.bot, self.channel, message)
-                    missed.append(
-                        Missed(share, message.content, message.created_at, publisher, links)
-                    )
-        except discord.HTTPException as exc:
-            log.warning("catch-up in channel %s failed: %s", self.channel_id, exc)
-            return None
-        return recent, missed
-
-
-class _Reopener:
-    """Reads a claimed share's message again for recovery, through the REST API."""
-
-    def __init__(self, bot: NewslinkBot) -> None:
-        self.bot = bot
-
-    async def reopen(self, guild_id: int, channel_id: int, message_id: int) -> Reopened | None:
-        channel = self.bot.get_channel(channel_id)
-        if not isinstance(channel, discord.TextChannel) or channel.guild.id != guild_id:
-            log.info("recovery: channel %s is gone or not a text channel", channel_id)
-            return None
-        if not can_post(channel, channel.guild.me):
-            log.info("recovery: cannot post in channel %s any more", channel_id)
-            return None
-        try:
-            message = await channel.fetch_message(message_id)
-        except (discord.NotFound, discord.Forbidden) as exc:
-            log.info("recovery: message %s cannot be read (%s)", message_id, exc.status)
-            return None
-        share = Share(guild_id, channel_id, message.id, message.author.id)
-        return Reopened(share, message.content, SharePublisher(self.bot, channel, message))
 
 
 class _QuietPublisher(SharePublisher):
