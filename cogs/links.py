@@ -189,14 +189,7 @@ class LinksCog(commands.Cog):
         url: str,
         take: str | None,
     ) -> None:
-        settings = await self.bot.sharing.policy(channel.guild.id, channel.id)
-        brief = await self.bot.services.briefer.brief(
-            url,
-            take=take,
-            length=settings.length,
-            commentary=settings.commentary,
-            guild_id=channel.guild.id,
-        )
+        brief = await self.bot.sharing.preview(channel.guild.id, channel.id, url, take=take)
         view = PublishView(self, brief, origin_id=interaction.id)
         await interaction.followup.send(
             embed=to_embed(render_embed(brief)), view=view, ephemeral=True, wait=True

@@ -299,6 +299,25 @@ class Sharing:
         finally:
             self.gate.release()
 
+    async def preview(
+        self, guild_id: int, channel_id: int, url: str, *, take: str | None = None
+    ) -> Brief:
+        """The brief ``url`` would get in this channel, posted nowhere (``/brief preview``).
+
+        It takes a slot like a share: a preview fetches and parses as much as a brief does, and
+        a flood of them must queue behind the bound, not beside it. Nothing is claimed, so the
+        same link may be previewed by several members at once. Raises
+        :class:`~bot.sharing.gate.Draining` when the process stops before its turn."""
+        async with self.gate.slot(guild_id):
+            policy = await self.policy(guild_id, channel_id)
+            return await self.briefer.brief(
+                url,
+                take=take,
+                length=policy.length,
+                commentary=policy.commentary,
+                guild_id=guild_id,
+            )
+
     async def catch_up(
         self, missed: Sequence[Missed], since: dt.datetime, *, policy: ChannelPolicy | None = None
     ) -> list[Outcome]:

@@ -199,3 +199,39 @@ async def test_at_shutdown_queued_shares_do_not_start_and_their_links_wait_for_t
     # A share arriving after the drain is released the same way.
     assert await sharing.share_message(_share(5), f"see {_url(4)}", publisher) == []
     assert (await _claims(sessionmaker))[1005] == "failed"
+
+
+async def test_previews_wait_for_a_slot_like_shares_and_not_at_shutdown(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: FixedClock
+) -> None:
+    """``/brief preview`` fetches and parses as a share does: it takes a slot of the same bound
+    (it used to call the briefer beside it), claims nothing, and is refused once draining."""
+    briefer = FakeBriefer(_articles(LINKS))
+    sharing = Sharing(sessions=sessionmaker, briefer=briefer, clock=clock, gate=ShareGate(1))
+    hold = asyncio.Event()
+    started = asyncio.Event()
+
+    async def held(url: str) -> None:
+        started.set()
+        await hold.wait()
+
+    briefer.before = held
+    share = asyncio.create_task(sharing.share_message(_share(0), f"see {_url(0)}", a_publisher()))
+    await asyncio.wait_for(started.wait(), WAIT_S)
+    previews = [
+        asyncio.create_task(sharing.preview(GUILDS[0], CHANNEL, _url(n), take="mine"))
+        for n in (1, 2)
+    ]
+    await asyncio.sleep(0)
+    assert sharing.gate.queued == 2 and [url for url, _, _ in briefer.calls] == []
+
+    hold.set()
+    briefs = await asyncio.wait_for(asyncio.gather(*previews), WAIT_S)
+    await asyncio.wait_for(share, WAIT_S)
+    assert [brief.url for brief in briefs] == [_url(1), _url(2)]
+    assert [call[:2] for call in briefer.calls[1:]] == [(_url(1), "mine"), (_url(2), "mine")]
+    assert set(await _claims(sessionmaker)) == {1000}  # the previews claimed nothing
+
+    sharing.gate.drain()
+    with pytest.raises(Draining):
+        await asyncio.wait_for(sharing.preview(GUILDS[0], CHANNEL, _url(3)), WAIT_S)
