@@ -120,39 +120,40 @@ def _sleep_then_pid(seconds: float) -> int:
     return os.getpid()
 
 
-def _log_in_worker() -> int:
-    log.info("worker reads %s", "a page")
-    log.warning("worker warns about %s", "a page")
+def _log_in_worker(pool_level: str) -> int:
+    log.info("worker reads %s at %s", "a page", pool_level)
+    log.warning("worker warns about %s at %s", "a page", pool_level)
     return os.getpid()
 
 
-# A parent process like the bot's: its own stderr, its root level set, one pool. Workers are forked
-# by the fork server, so they write to the stderr the server started with: the test cannot swap
-# fd 2 under a running server (pytest's capfd does, per test), it runs a process of its own.
+# A parent process like the bot's: its own stderr, its root level set, one pool at a time. Workers
+# are forked by the fork server, so they write to the stderr the server started with: the test
+# cannot swap fd 2 under a running server (pytest's capfd does, per test), it runs a process of
+# its own. One process for both levels (a start costs seconds): each pool's workers take the
+# level the parent had when that pool started.
 _PARENT = """
-import asyncio, logging, os, sys
+import asyncio, logging, os
 from bot.workers import ParsePool
 from tests.test_parse_pool import _log_in_worker
 
-logging.getLogger().setLevel(int(sys.argv[1]))
-
 async def main() -> None:
-    pool = ParsePool(1)
-    try:
-        assert await pool.run(30, _log_in_worker) != os.getpid()
-    finally:
-        pool.close()
+    for level in (logging.INFO, logging.WARNING):
+        logging.getLogger().setLevel(level)
+        pool = ParsePool(1)
+        try:
+            assert await pool.run(30, _log_in_worker, logging.getLevelName(level)) != os.getpid()
+        finally:
+            pool.close()
 
 asyncio.run(main())
 """
 
 
-@pytest.mark.parametrize("level", [logging.INFO, logging.WARNING])
-def test_a_worker_logs_like_the_bot(level: int) -> None:
+def test_a_worker_logs_like_the_bot() -> None:
     """A worker's records reach the bot's log (stderr, which workers inherit) in the bot's
     format, at the parent's level: INFO is neither dropped nor printed when the parent hides it."""
     parent = subprocess.run(
-        [sys.executable, "-c", _PARENT, str(level)],
+        [sys.executable, "-c", _PARENT],
         cwd=Path(__file__).resolve().parent.parent,
         capture_output=True,
         text=True,
@@ -161,10 +162,11 @@ def test_a_worker_logs_like_the_bot(level: int) -> None:
     )
     err = parent.stderr
     assert parent.returncode == 0, err
-    warning = LOG_LINE.format(level="WARNING", message="worker warns about a page")
-    info = LOG_LINE.format(level="INFO", message="worker reads a page")
-    assert re.search(warning, err, re.MULTILINE), err
-    assert bool(re.search(info, err, re.MULTILINE)) == (level == logging.INFO), err
+    for level in ("INFO", "WARNING"):
+        warning = LOG_LINE.format(level="WARNING", message=f"worker warns about a page at {level}")
+        info = LOG_LINE.format(level="INFO", message=f"worker reads a page at {level}")
+        assert re.search(warning, err, re.MULTILINE), err
+        assert bool(re.search(info, err, re.MULTILINE)) == (level == "INFO"), err
 
 
 async def test_a_job_queued_behind_an_overrun_runs_after_it_not_failed() -> None:
