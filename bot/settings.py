@@ -8,7 +8,6 @@ collects every missing or malformed value and reports them together in one
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -18,136 +17,25 @@ from typing import Any
 from dotenv import dotenv_values
 
 from bot.errors import SettingsError
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-class Secret:
-    """A string that shows as ``'**********'`` in reprs, logs and tracebacks."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('**********')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-
-def _parse_positive_int(raw: str) -> int:
-    value = int(raw.strip())
-    if value < 1:
-        raise ValueError("must be at least 1")
-    return value
-
-
-def _parse_non_negative_int(raw: str) -> int:
-    value = int(raw.strip())
-    if value < 0:
-        raise ValueError("must be 0 or more")
-    return value
-
-
-FEED_MIN_MINUTES = 5
-
-
-def _parse_feed_minutes(raw: str) -> int:
-    value = int(raw.strip())
-    if value < FEED_MIN_MINUTES:
-        raise ValueError(f"must be at least {FEED_MIN_MINUTES}")
-    return value
-
-
-def _parse_positive_float(raw: str) -> float:
-    value = float(raw.strip())
-    if not value > 0:
-        raise ValueError("must be greater than 0")
-    return value
-
-
-def _parse_networks(raw: str) -> tuple[Network, ...]:
-    return tuple(
-        ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip()
-    )
-
-
-def _parse_ports(raw: str) -> frozenset[int]:
-    ports = frozenset(int(part) for part in raw.split(",") if part.strip())
-    if not ports or any(not 0 < p < 65536 for p in ports):
-        raise ValueError("must be a comma-separated list of ports 1-65535")
-    return ports
-
-
-def _parse_secret(raw: str) -> Secret | None:
-    return Secret(raw.strip()) if raw.strip() else None
-
-
-def _parse_str(raw: str) -> str:
-    return raw.strip()
-
-
-def _parse_url(raw: str) -> str:
-    value = raw.strip().rstrip("/")
-    if "://" not in value:
-        raise ValueError("must be a URL with a scheme")
-    return value
-
-
-def _parse_optional_url(raw: str) -> str | None:
-    return _parse_url(raw) if raw.strip() else None
-
-
-def _parse_optional_positive_int(raw: str) -> int | None:
-    return _parse_positive_int(raw) if raw.strip() else None
-
-
-def _parse_shard_ids(raw: str) -> tuple[int, ...] | None:
-    if not raw.strip():
-        return None
-    ids = tuple(int(part) for part in raw.split(",") if part.strip())
-    if any(i < 0 for i in ids) or len(set(ids)) != len(ids):
-        raise ValueError("must be comma-separated shard ids 0 or more, each once")
-    return tuple(sorted(ids))
-
-
-def _parse_log_level(raw: str) -> str:
-    value = raw.strip().upper()
-    if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-        raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
-    return value
-
-
-_TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
-
-
-def _parse_bool(raw: str) -> bool:
-    value = raw.strip().lower()
-    if value not in _TRUE | _FALSE:
-        raise ValueError("must be true or false")
-    return value in _TRUE
-
-
-_EXPECTS: dict[Callable[[str], Any], str] = {
-    _parse_positive_int: "must be a whole number of at least 1",
-    _parse_non_negative_int: "must be a whole number of 0 or more",
-    _parse_positive_float: "must be a number greater than 0",
-    _parse_networks: "must be comma-separated CIDRs such as 127.0.0.0/8",
-    _parse_ports: "must be a comma-separated list of ports 1-65535",
-    _parse_bool: "must be true or false",
-    _parse_optional_positive_int: "must be empty or a whole number of at least 1",
-    _parse_shard_ids: "must be comma-separated shard ids 0 or more, each once",
-}
+from bot.setting_values import (  # Secret is imported from here too
+    EXPECTS,
+    Network,
+    Secret,
+    parse_bool,
+    parse_feed_minutes,
+    parse_log_level,
+    parse_networks,
+    parse_non_negative_int,
+    parse_optional_positive_int,
+    parse_optional_url,
+    parse_ports,
+    parse_positive_float,
+    parse_positive_int,
+    parse_secret,
+    parse_shard_ids,
+    parse_str,
+    parse_url,
+)
 
 
 def _setting(key: str, default: Any, parse: Callable[[str], Any], doc: str) -> Any:
@@ -164,27 +52,27 @@ class Settings:
     discord_token: Secret | None = _setting(
         "DISCORD_TOKEN",
         "",
-        _parse_secret,
+        parse_secret,
         "The bot token from the Discord developer portal (Bot > Reset Token). "
         "Required to run the bot.",
     )
     discord_api_base: str = _setting(
         "DISCORD_API_BASE",
         "https://discord.com/api/v10",
-        _parse_url,
+        parse_url,
         "Discord's REST API base URL. Several processes of one bot point it at one shared "
         "rate-limit proxy (nirn-proxy: http://HOST:8080/api/v10, see README); tests at a fake.",
     )
     discord_gateway_url: str = _setting(
         "DISCORD_GATEWAY_URL",
         "wss://gateway.discord.gg/",
-        _parse_url,
+        parse_url,
         "Discord's gateway websocket URL. Change only to run against a local fake Discord.",
     )
     discord_guild_ready_timeout: float = _setting(
         "DISCORD_GUILD_READY_TIMEOUT",
         "2",
-        _parse_positive_float,
+        parse_positive_float,
         "Seconds to wait after the last server arrives at connect before the bot is ready "
         "(discord.py's guild_ready_timeout). Change only to run against a local fake Discord, "
         "which sends every server at once.",
@@ -194,14 +82,14 @@ class Settings:
     shard_count: int | None = _setting(
         "SHARD_COUNT",
         "",
-        _parse_optional_positive_int,
+        parse_optional_positive_int,
         "How many shards the bot has in all (empty: the count Discord recommends). Every process "
         "of one bot must give the same count.",
     )
     shard_ids: tuple[int, ...] | None = _setting(
         "SHARD_IDS",
         "",
-        _parse_shard_ids,
+        parse_shard_ids,
         "Comma-separated shards this process runs, each below SHARD_COUNT (empty: all of them). "
         "Processes with disjoint SHARD_IDS on one PostgreSQL DATABASE_URL form one bot; SQLite "
         "allows one process only, running every shard.",
@@ -209,7 +97,7 @@ class Settings:
     commands_only: bool = _setting(
         "COMMANDS_ONLY",
         "false",
-        _parse_bool,
+        parse_bool,
         "true: never ask for the Message Content intent. Pasted links are not seen; /brief, "
         "Brief this link, /ask, mentions and every other command work. The bot also falls back "
         "to this when Discord refuses the intent.",
@@ -217,7 +105,7 @@ class Settings:
     health_log_minutes: int = _setting(
         "HEALTH_LOG_MINUTES",
         "15",
-        _parse_non_negative_int,
+        parse_non_negative_int,
         "Every this many minutes each process logs one health line (shards and their latency, "
         "briefs in flight, claims recovered, cache hits; 0: only on SIGUSR1).",
     )
@@ -226,24 +114,24 @@ class Settings:
     database_url: str = _setting(
         "DATABASE_URL",
         "sqlite+aiosqlite:///newslink.db",
-        _parse_str,
+        parse_str,
         "SQLAlchemy URL of the database: sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER:PASS@HOST/DB.",
     )
     log_level: str = _setting(
-        "LOG_LEVEL", "INFO", _parse_log_level, "DEBUG, INFO, WARNING or ERROR."
+        "LOG_LEVEL", "INFO", parse_log_level, "DEBUG, INFO, WARNING or ERROR."
     )
 
     # Links and briefs
     max_links_per_message: int = _setting(
         "MAX_LINKS_PER_MESSAGE",
         "3",
-        _parse_positive_int,
+        parse_positive_int,
         "At most this many links of one message are briefed.",
     )
     shares_in_flight: int = _setting(
         "SHARES_IN_FLIGHT",
         "10",
-        _parse_positive_int,
+        parse_positive_int,
         "At most this many shares (a message's links, a /brief, a feed item) run at once in a "
         "process; the others wait their turn, in order per server and taking turns across "
         "servers, none dropped. Keep it below the database pool's 15 connections, leaving room "
@@ -252,34 +140,34 @@ class Settings:
     rebrief_window_days: int = _setting(
         "REBRIEF_WINDOW_DAYS",
         "7",
-        _parse_positive_int,
+        parse_positive_int,
         "A link briefed in a server within this many days gets a pointer to the earlier brief, "
         "not a new one.",
     )
     catch_up_minutes: int = _setting(
         "CATCH_UP_MINUTES",
         "60",
-        _parse_non_negative_int,
+        parse_non_negative_int,
         "At start, brief links posted in watched channels during this many minutes before, while "
         "the bot was offline (among the last 100 messages of a channel; 0: none).",
     )
     max_topics_per_member: int = _setting(
         "MAX_TOPICS_PER_MEMBER",
         "25",
-        _parse_positive_int,
+        parse_positive_int,
         "How many topics one member may follow in a server.",
     )
     notify_max_per_brief: int = _setting(
         "NOTIFY_MAX_PER_BRIEF",
         "50",
-        _parse_positive_int,
+        parse_positive_int,
         "At most this many members are told of one brief (mentions and DMs together; those "
         "following a matching topic longest first); the thread says when the limit was reached.",
     )
     dm_per_minute: int = _setting(
         "DM_PER_MINUTE",
         "20",
-        _parse_positive_int,
+        parse_positive_int,
         "At most this many subscriber DMs a minute for the whole bot; the rest wait their turn.",
     )
 
@@ -287,20 +175,20 @@ class Settings:
     article_text_days: int = _setting(
         "ARTICLE_TEXT_DAYS",
         "30",
-        _parse_positive_int,
+        parse_positive_int,
         "An article's paragraphs are kept this many days for answering questions, then purged "
         "(the brief's headline, lead and quotes stay).",
     )
     ask_cooldown_seconds: int = _setting(
         "ASK_COOLDOWN_SECONDS",
         "30",
-        _parse_positive_int,
+        parse_positive_int,
         "A member waits this many seconds between two questions to the bot.",
     )
     ask_per_thread_hour: int = _setting(
         "ASK_PER_THREAD_HOUR",
         "20",
-        _parse_positive_int,
+        parse_positive_int,
         "At most this many questions an hour are answered in one brief's thread.",
     )
 
@@ -308,33 +196,33 @@ class Settings:
     briefs_per_member_hour: int = _setting(
         "BRIEFS_PER_MEMBER_HOUR",
         "10",
-        _parse_positive_int,
+        parse_positive_int,
         "At most this many briefs an hour of one member's links in a server (pointers to an "
         "earlier brief and failures do not count); past it the member is told, not briefed.",
     )
     briefs_per_channel_hour: int = _setting(
         "BRIEFS_PER_CHANNEL_HOUR",
         "30",
-        _parse_positive_int,
+        parse_positive_int,
         "At most this many briefs an hour in one channel, whoever shares.",
     )
     purge_after_days: int = _setting(
         "PURGE_AFTER_DAYS",
         "30",
-        _parse_positive_int,
+        parse_positive_int,
         "A server the bot was removed from has its settings, subscriptions, briefs' records and "
         "stored article text deleted this many days later, unless the bot is added back first.",
     )
     search_page_size: int = _setting(
         "SEARCH_PAGE_SIZE",
         "5",
-        _parse_positive_int,
+        parse_positive_int,
         "/search shows this many briefs a page (buttons page through the rest).",
     )
     digest_max_briefs: int = _setting(
         "DIGEST_MAX_BRIEFS",
         "50",
-        _parse_positive_int,
+        parse_positive_int,
         "A digest lists at most this many briefs of its period, the most discussed.",
     )
 
@@ -342,21 +230,21 @@ class Settings:
     feed_poll_minutes: int = _setting(
         "FEED_POLL_MINUTES",
         "15",
-        _parse_feed_minutes,
+        parse_feed_minutes,
         "Minutes between two polls of a feed unless /feed add gives its own (at least 5); each "
         "poll is moved by up to a tenth of that at random, and a failing feed waits longer.",
     )
     feed_max_items_per_poll: int = _setting(
         "FEED_MAX_ITEMS_PER_POLL",
         "5",
-        _parse_positive_int,
+        parse_positive_int,
         "At most this many new items of one feed are briefed per poll; the rest wait for the "
         "next polls, oldest first.",
     )
     feeds_per_server: int = _setting(
         "FEEDS_PER_SERVER",
         "20",
-        _parse_positive_int,
+        parse_positive_int,
         "How many feeds one server may add.",
     )
 
@@ -364,94 +252,94 @@ class Settings:
     fetch_allowed_networks: tuple[Network, ...] = _setting(
         "FETCH_ALLOWED_NETWORKS",
         "",
-        _parse_networks,
+        parse_networks,
         "Comma-separated CIDRs exempted from the private/reserved address block list "
         "(empty: none).",
     )
     fetch_allowed_ports: frozenset[int] = _setting(
-        "FETCH_ALLOWED_PORTS", "80,443", _parse_ports, "Comma-separated ports links may use."
+        "FETCH_ALLOWED_PORTS", "80,443", parse_ports, "Comma-separated ports links may use."
     )
     fetch_connect_timeout: float = _setting(
-        "FETCH_CONNECT_TIMEOUT", "5", _parse_positive_float, "Seconds to connect to a site."
+        "FETCH_CONNECT_TIMEOUT", "5", parse_positive_float, "Seconds to connect to a site."
     )
     fetch_first_byte_timeout: float = _setting(
         "FETCH_FIRST_BYTE_TIMEOUT",
         "10",
-        _parse_positive_float,
+        parse_positive_float,
         "Seconds until the response headers arrive.",
     )
     fetch_total_timeout: float = _setting(
         "FETCH_TOTAL_TIMEOUT",
         "15",
-        _parse_positive_float,
+        parse_positive_float,
         "Seconds for the whole fetch, redirects included.",
     )
     brief_timeout: float = _setting(
         "BRIEF_TIMEOUT",
         "20",
-        _parse_positive_float,
+        parse_positive_float,
         "Seconds for fetch plus extraction of one link.",
     )
     fetch_max_declared_bytes: int = _setting(
         "FETCH_MAX_DECLARED_BYTES",
         "5242880",
-        _parse_positive_int,
+        parse_positive_int,
         "Refuse a response whose Content-Length is over this many bytes.",
     )
     fetch_max_bytes: int = _setting(
         "FETCH_MAX_BYTES",
         "2097152",
-        _parse_positive_int,
+        parse_positive_int,
         "Stop reading a body after this many bytes (counted after decompression).",
     )
     parse_max_bytes: int = _setting(
-        "PARSE_MAX_BYTES", "1048576", _parse_positive_int, "Parse at most this many bytes of HTML."
+        "PARSE_MAX_BYTES", "1048576", parse_positive_int, "Parse at most this many bytes of HTML."
     )
     fetch_max_redirects: int = _setting(
-        "FETCH_MAX_REDIRECTS", "5", _parse_non_negative_int, "Follow at most this many redirects."
+        "FETCH_MAX_REDIRECTS", "5", parse_non_negative_int, "Follow at most this many redirects."
     )
     fetch_pool_size: int = _setting(
-        "FETCH_POOL_SIZE", "20", _parse_positive_int, "Connections in the shared HTTP pool."
+        "FETCH_POOL_SIZE", "20", parse_positive_int, "Connections in the shared HTTP pool."
     )
     fetch_pool_per_host: int = _setting(
-        "FETCH_POOL_PER_HOST", "2", _parse_positive_int, "Connections to one host at once."
+        "FETCH_POOL_PER_HOST", "2", parse_positive_int, "Connections to one host at once."
     )
     fetch_cache_seconds: float = _setting(
-        "FETCH_CACHE_SECONDS", "3600", _parse_positive_float, "How long a fetched page is reused."
+        "FETCH_CACHE_SECONDS", "3600", parse_positive_float, "How long a fetched page is reused."
     )
     fetch_failure_cache_seconds: float = _setting(
         "FETCH_FAILURE_CACHE_SECONDS",
         "300",
-        _parse_positive_float,
+        parse_positive_float,
         "How long a failed fetch is remembered.",
     )
     page_cache_minutes: int = _setting(
         "PAGE_CACHE_MINUTES",
         "60",
-        _parse_non_negative_int,
+        parse_non_negative_int,
         "On PostgreSQL, an article any process of the bot fetched within this many minutes is "
         "reused by the others instead of fetched again (0: each process fetches its own).",
     )
     page_claim_seconds: float = _setting(
         "PAGE_CLAIM_SECONDS",
         "10",
-        _parse_positive_float,
+        parse_positive_float,
         "Seconds another process waits for the one fetching a page before fetching it itself "
         "(the fetcher may have died); less than BRIEF_TIMEOUT, so the waiter has time left.",
     )
     fetch_user_agent: str = _setting(
         "FETCH_USER_AGENT",
         "newslink/0.1 (Discord news-link bot; +https://github.com/newslink)",
-        _parse_str,
+        parse_str,
         "User-Agent sent with every fetch.",
     )
     parse_workers: int = _setting(
-        "PARSE_WORKERS", "2", _parse_positive_int, "Processes that parse pages off the event loop."
+        "PARSE_WORKERS", "2", parse_positive_int, "Processes that parse pages off the event loop."
     )
     parse_preload: bool = _setting(
         "PARSE_PRELOAD",
         "true",
-        _parse_bool,
+        parse_bool,
         "Load the page parsers before connecting, once for every parse worker (the date parser "
         "compiles some 200 languages' rules: seconds of CPU, paid by about the fourth real page "
         "anyway). false: each worker loads them on first use; a faster start for development "
@@ -460,7 +348,7 @@ class Settings:
     parse_timeout: float = _setting(
         "PARSE_TIMEOUT",
         "10",
-        _parse_positive_float,
+        parse_positive_float,
         "Seconds one page may take to parse in a worker (within BRIEF_TIMEOUT); a page that takes "
         "longer is refused, and the links waiting behind it still have time for their own.",
     )
@@ -469,38 +357,38 @@ class Settings:
     llm_base_url: str | None = _setting(
         "LLM_BASE_URL",
         "",
-        _parse_optional_url,
+        parse_optional_url,
         "Base URL of an OpenAI-compatible API, e.g. http://localhost:11434/v1 (Ollama) or "
         "http://127.0.0.1:8080/v1 (llama.cpp); empty: no model, commentary from the article.",
     )
     llm_api_key: Secret | None = _setting(
         "LLM_API_KEY",
         "",
-        _parse_secret,
+        parse_secret,
         "Bearer key for LLM_BASE_URL, if the server wants one (never printed or logged).",
     )
     llm_model: str = _setting(
-        "LLM_MODEL", "", _parse_str, "Model name sent with each request (some servers ignore it)."
+        "LLM_MODEL", "", parse_str, "Model name sent with each request (some servers ignore it)."
     )
     llm_timeout: float = _setting(
-        "LLM_TIMEOUT", "10", _parse_positive_float, "Seconds one model request may take."
+        "LLM_TIMEOUT", "10", parse_positive_float, "Seconds one model request may take."
     )
     llm_max_tokens: int = _setting(
         "LLM_MAX_TOKENS",
         "120",
-        _parse_positive_int,
+        parse_positive_int,
         "Most tokens the model may write for one piece (a lead, a bridge, an answer).",
     )
     llm_daily_tokens: int = _setting(
         "LLM_DAILY_TOKENS",
         "200000",
-        _parse_positive_int,
+        parse_positive_int,
         "Tokens (prompt and reply, as the server counts them) one server may use a UTC day.",
     )
     llm_concurrency: int = _setting(
         "LLM_CONCURRENCY",
         "2",
-        _parse_positive_int,
+        parse_positive_int,
         "Model requests one server may have in flight at once.",
     )
 
@@ -549,7 +437,7 @@ def load_settings(
             reason = (
                 str(exc)
                 if raw.strip() not in str(exc)
-                else _EXPECTS.get(f.metadata["parse"], "is malformed")
+                else EXPECTS.get(f.metadata["parse"], "is malformed")
             )
             problems.append(f"{key}: {reason}")
     problems.extend(_shard_problems(values))

@@ -63,7 +63,7 @@ from bot.feeds.types import (
 )
 from bot.fetch.fetcher import FeedBody, NotModified
 from bot.fetch.urls import url_key
-from bot.settings import FEED_MIN_MINUTES
+from bot.setting_values import FEED_MIN_MINUTES
 from bot.shards import holds
 from bot.sharing.service import Sharing
 from bot.sharing.types import Duplicate, Failed, Outcome, Pointed, Posted, Publisher, Share

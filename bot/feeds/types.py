@@ -9,7 +9,7 @@ from typing import Protocol
 
 from bot.errors import UserFacingError
 from bot.fetch.fetcher import FeedBody, NotModified
-from bot.settings import FEED_MIN_MINUTES
+from bot.setting_values import FEED_MIN_MINUTES
 from bot.sharing.types import Publisher
 
 
