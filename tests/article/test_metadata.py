@@ -468,6 +468,31 @@ LOCAL_DATE_CASES = [
         STORY,
         dt.date(2021, 3, 4),
     ),
+    # JSON-LD and Open Graph name different days: htmldate, which reads Open Graph first, picks
+    (
+        "JSON-LD and Open Graph disagree: htmldate's pick",
+        ld({"@type": "NewsArticle", "datePublished": "2021-03-04T07:29:00Z"})
+        + og("article:published_time", "2021-03-06T08:29:34+01:00"),
+        "",
+        STORY,
+        dt.date(2021, 3, 6),
+    ),
+    (
+        "JSON-LD and Open Graph disagree: the page shows JSON-LD's day",
+        ld({"@type": "NewsArticle", "datePublished": "2021-03-04T07:29:00Z"})
+        + og("article:published_time", "2021-03-06T08:29:34+01:00"),
+        "<p>4 March 2021</p>",
+        STORY,
+        dt.date(2021, 3, 4),
+    ),
+    (
+        "one instant in two zones is no disagreement",
+        ld({"@type": "NewsArticle", "datePublished": "2020-12-25T01:59:50+02:00"})
+        + og("article:published_time", "2020-12-24T23:59:50+00:00"),
+        "",
+        STORY,
+        dt.date(2020, 12, 25),
+    ),
     (
         "a wiki revision's date is its edit",
         ld({"@type": "Article", "datePublished": "2005-07-26", "dateModified": "2020-04-07"}),

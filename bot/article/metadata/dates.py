@@ -1,5 +1,6 @@
 """The publication date: declared timestamps first, cross-checked against the address, the
-zone and what the page shows; htmldate only when the page declares nothing."""
+zone and what the page shows; htmldate when the page declares nothing, and to settle a
+disagreement between JSON-LD and Open Graph."""
 
 from __future__ import annotations
 
@@ -237,6 +238,8 @@ def find_published(page: Page, today: dt.date, bylined: bool) -> dt.date | None:
             # a country's domain is a guess at the zone, so it comes after the page's own hints
             moment = dt.datetime.combine(first.date, first.time, tzinfo=dt.UTC)
             date = moment.astimezone(zone).date()
+    if date == first.date:
+        date = _settle_disagreement(page, first, today)
     if not plausible_date(date, today):
         return None
     # CMS templates stamp every page with a date (a WebPage node's datePublished, dc.date, a
@@ -253,6 +256,40 @@ def find_published(page: Page, today: dt.date, bylined: bool) -> dt.date | None:
     ):
         return date
     return None
+
+
+# Open Graph's publication time, which the page's CMS writes beside its JSON-LD
+_OG_PUBLISHED = ("article:published_time", "og:published_time")
+
+
+def _settle_disagreement(page: Page, first: Stamp, today: dt.date) -> dt.date:
+    """The day when the first declared date (JSON-LD's datePublished, most often) and Open
+    Graph's publication time name different days, and not as one instant written in two zones:
+    a CMS fills one of them from a draft's creation, or writes local time labelled UTC. The
+    first one stands when the page shows its day or names a revision (whose date is the edit's
+    by rule); else htmldate, which weighs the page's meta tags and markup, picks between them
+    (issue 15: agree with htmldate unless there is evidence against it)."""
+    rivals = {
+        stamp.date
+        for stamp in map(parse_stamp, page.all(*_OG_PUBLISHED))
+        if stamp is not None
+        and plausible_date(stamp.date, today)
+        and stamp.date != first.date
+        and not _same_instant(stamp, first)
+    }
+    if not rivals or _names_a_revision(page.url) or _shown(page, first.date):
+        return first.date
+    found = _htmldate(page, extensive=True, today=today)
+    return found if found in rivals else first.date
+
+
+def _same_instant(a: Stamp, b: Stamp) -> bool:
+    def utc(stamp: Stamp) -> dt.datetime | None:
+        if stamp.time is None or stamp.offset is None:
+            return None
+        return dt.datetime.combine(stamp.date, stamp.time) - stamp.offset
+
+    return utc(a) is not None and utc(a) == utc(b)
 
 
 def _og_article_time(page: Page, date: dt.date) -> bool:
