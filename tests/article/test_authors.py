@@ -93,6 +93,43 @@ CASES = [
         URL,
         [],
     ),
+    # names on pages outside the metadata set (the dates and extraction sets) that were no person's
+    (
+        "the newsroom in Greek",
+        meta("author", "ΣΥΝΤΑΚΤΙΚΗ ΟΜΑΔΑ"),
+        "<p>ΣΥΝΤΑΚΤΙΚΗ ΟΜΑΔΑ</p>",
+        URL,
+        [],
+    ),
+    ("a police station", meta("author", "Polizei Steinfurt"), "<p>Polizei Steinfurt</p>", URL, []),
+    (
+        "a newsletter named 'The …'",
+        meta("author", "The Water Coolest"),
+        "<p>By The Water Coolest</p>",
+        URL,
+        [],
+    ),
+    (
+        "a sentence in a byline's class",
+        "",
+        '<p class="author">The Russian and Syrian defense ministries</p>',
+        URL,
+        [],
+    ),
+    (
+        "the outlet in capitals after the names",
+        meta("author", "Christal Hayes, Nicholas Wu | USA TODAY"),
+        "<p>Christal Hayes, Nicholas Wu | USA TODAY</p>",
+        URL,
+        ["Christal Hayes", "Nicholas Wu"],
+    ),
+    (
+        "the weekday of the byline's date",
+        "",
+        '<p class="byline">by Jeff Foust Monday, November 18, 2019</p>',
+        URL,
+        ["Jeff Foust"],
+    ),
 ]
 
 
