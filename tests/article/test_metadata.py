@@ -652,6 +652,27 @@ SHOP_IMAGE = '<p>Our shoes.</p><img src="/uploads/2019/05/14/shoe.jpg" alt="">'
             dt.date(2019, 5, 14),
         ),
         (SHOP_IMAGE + "<p>14/05/19</p>", "https://shop.example.org/shoes/", dt.date(2019, 5, 14)),
+        # in the languages and digits of the dates set's pages
+        (
+            SHOP_IMAGE + "<p>14 мая 2019</p>",
+            "https://shop.example.org/shoes/",
+            dt.date(2019, 5, 14),
+        ),
+        (
+            SHOP_IMAGE + "<p>14 Mayıs 2019 Salı</p>",
+            "https://shop.example.org/shoes/",
+            dt.date(2019, 5, 14),
+        ),
+        (
+            SHOP_IMAGE + "<p>الثلاثاء، ١٤ مايو ٢٠١٩</p>",
+            "https://shop.example.org/shoes/",
+            dt.date(2019, 5, 14),
+        ),
+        (
+            SHOP_IMAGE + "<p>2019. május 14.</p>",
+            "https://shop.example.org/shoes/",
+            dt.date(2019, 5, 14),
+        ),
         (
             SHOP_IMAGE + '<time datetime="2019-05-14">gestern</time>',
             "https://shop.example.org/shoes/",

@@ -99,24 +99,46 @@ def _page_offset(page: Page, stamps: list[Stamp]) -> dt.timedelta | None:
     return offsets.most_common(1)[0][0] if offsets else None
 
 
-# Month names in the languages most pages here are written in, for finding a date the page shows.
+# Month names as pages write them in the languages most news here is written in, case-folded:
+# Western Europe's, then Central and Eastern Europe's (Russian, Ukrainian, Polish, Czech and
+# Croatian in the genitive a date takes), Greek (genitive), Turkish, Albanian, Indonesian and
+# Arabic (the Gregorian names, and the Levantine ones: "24 نيسان / أبريل 2020").
 _MONTH_NAMES = [
     names.split()
     for names in (
-        "january januar janvier enero gennaio janeiro januari jan jän janv ene gen",
-        "february februar février febrero febbraio fevereiro februari feb févr fév fevr fev",
-        "march märz mars marzo março maart mar mär mrz",
-        "april avril abril aprile apr avr abr",
-        "may mai mayo maggio maio mei mag",
-        "june juni juin junio giugno junho jun giu",
-        "july juli juillet julio luglio julho jul juil lug",
-        "august août agosto augustus aug aoû ago",
-        "september septembre septiembre settembre setembro sep sept set",
-        "october oktober octobre octubre ottobre outubro okt oct out ott",
-        "november novembre noviembre novembro nov",
-        "december dezember décembre diciembre dicembre dezembro dec dez déc dic",
+        "january januar janvier enero gennaio janeiro januari jan jän janv ene gen "
+        "января січня stycznia ledna siječnja ianuarie януари ιανουαρίου ocak janar január يناير "
+        "كانون الثاني",
+        "february februar février febrero febbraio fevereiro februari feb févr fév fevr fev "
+        "февраля лютого lutego února veljače februarie февруари φεβρουαρίου şubat shkurt "
+        "február فبراير شباط",
+        "march märz mars marzo março maart mar mär mrz marts марта березня marca března ožujka "
+        "martie март μαρτίου mart március maret مارس آذار",
+        "april avril abril aprile apr avr abr апреля квітня kwietnia dubna travnja aprilie април "
+        "απριλίου nisan prill április أبريل إبريل نيسان",
+        "may mai mayo maggio maio mei mag maj мая травня maja května svibnja май μαΐου mayıs "
+        "május مايو أيار",
+        "june juni juin junio giugno junho jun giu июня червня czerwca června lipnja iunie юни "
+        "ιουνίου haziran qershor június يونيو حزيران",
+        "july juli juillet julio luglio julho jul juil lug июля липня lipca července srpnja "
+        "iulie юли ιουλίου temmuz korrik július يوليو تموز",
+        "august août agosto augustus aug aoû ago августа серпня sierpnia srpna kolovoza "
+        "август αυγούστου ağustos gusht augusztus agustus أغسطس آب",
+        "september septembre septiembre settembre setembro sep sept set сентября вересня "
+        "września září rujna septembrie септември σεπτεμβρίου eylül shtator szeptember سبتمبر "
+        "أيلول",
+        "october oktober octobre octubre ottobre outubro okt oct out ott октября жовтня "
+        "października října listopada octombrie октомври οκτωβρίου ekim tetor október أكتوبر "
+        "تشرين الأول",
+        "november novembre noviembre novembro nov ноября листопада listopadu studenoga "
+        "noiembrie ноември νοεμβρίου kasım nëntor نوفمبر تشرين الثاني",
+        "december dezember décembre diciembre dicembre dezembro dec dez déc dic декабря грудня "
+        "grudnia prosince prosinca decembrie декември δεκεμβρίου aralık dhjetor desember "
+        "ديسمبر كانون الأول",
     )
 ]
+# Arabic-Indic and Persian digits, which pages in those scripts show dates in
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
 
 
 def _date_patterns(date: dt.date) -> list[str]:
@@ -129,6 +151,8 @@ def _date_patterns(date: dt.date) -> list[str]:
         rf"(?<!\d){y}\s?年\s?0?{m}\s?月\s?0?{d}\s?日",
         rf"(?<!\d)0?{d}(?:st|nd|rd|th|er)?\.?\s*(?:de\s+)?(?:{months})\.?,?\s*(?:de\s+)?{y}(?!\d)",
         rf"(?<![^\W\d])(?:{months})\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}(?!\d)",
+        # year first, in words: Hungarian "2020. június 7."
+        rf"(?<!\d){y}\.?\s+(?:{months})\s+0?{d}(?!\d)",
     ]
 
 
@@ -137,7 +161,7 @@ def _shown(page: Page, date: dt.date) -> bool:
     for el in page.doc.xpath("//body//time[@datetime]")[:50]:
         if parse_date(el.get("datetime")) == date:
             return True
-    text = shown_text(page)
+    text = shown_text(page).translate(_DIGITS)
     return any(re.search(pattern, text) for pattern in _date_patterns(date))
 
 
