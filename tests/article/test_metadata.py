@@ -806,6 +806,10 @@ DATED_LINKS = (
         ("Harbour city votes", "https://example.org/news/story", True),
         ("Harbour city votes", "https://example.org/", False),
         ("Harbour city votes", "https://example.org/index.html", False),
+        # a post's address at the site's root (WordPress, Joomla): a story's dates
+        ("Harbour city votes", "https://example.org/?p=3289", True),
+        ("Harbour city votes", "https://example.org/index.php?id=7", True),
+        ("Harbour city votes", "https://example.org/?lang=de", False),
         ("Page not found | Courier", "https://example.org/news/story", False),
         ("Seite nicht gefunden", "https://example.org/news/story", False),
     ],

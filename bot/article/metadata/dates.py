@@ -178,6 +178,14 @@ def _numbered_address(url: str) -> bool:
     return bool(_NUMBER.search(parts.path + "?" + parts.query))
 
 
+def _numbered_query(url: str) -> bool:
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return False
+    return any(ch.isdigit() for ch in query)
+
+
 def _declares(page: Page, date: dt.date) -> bool:
     """Whether any timestamp the page declares, published or not, names that very day."""
     texts = itertools.chain(_declared_texts(page), _other_timestamps(page))
@@ -210,8 +218,9 @@ def _url_date(url: str) -> dt.date | None:
 
 
 def _not_an_article(page: Page) -> bool:
-    """A home or error page: the dates on it belong to the stories it links to."""
-    if is_home_address(page.url):
+    """A home or error page: the dates on it belong to the stories it links to. A site's root
+    with a numbered query ("/?p=3289", "/index.php?id=7") is a post's address, not the home page."""
+    if is_home_address(page.url) and not _numbered_query(page.url):
         return True
     headings = [page.doc.find(".//title"), page.doc.find(".//h1")]
     return is_error_heading(
