@@ -130,6 +130,13 @@ CASES = [
         URL,
         ["Jeff Foust"],
     ),
+    (
+        "the outlet the author wrote for",
+        meta("author", "Jane Doe For Dailymail.com"),
+        "<p>By Jane Doe For Dailymail.com</p>",
+        URL,
+        ["Jane Doe"],
+    ),
 ]
 
 
@@ -166,4 +173,5 @@ def test_saved_page_names_no_author_the_page_does_not_show(prefix: str) -> None:
 
 def test_saved_page_keeps_the_byline_it_shows() -> None:
     key = _key("https://www.dailymail.co.uk/news/article-8772683/")
-    assert read(metadata_page(key)).authors == ["Glen Owen"]
+    # "By Glen Owen And Brendan Carlin For The Mail On Sunday": the outlet follows the second name
+    assert read(metadata_page(key)).authors == ["Glen Owen", "Brendan Carlin"]

@@ -41,6 +41,7 @@ _CREDIT = re.compile(
 _NAME_SPLIT = re.compile(
     r"(?:(?<!\s)\s+)?[,;/|•·]\s*|(?<!\s)\s+(?:and|und|&|et|y|e|og|en|i)\s+", re.IGNORECASE
 )
+_WROTE_FOR = re.compile(r"\s+(?:for|für)\s+(?=\S)", re.IGNORECASE)
 _EMAIL_OR_HANDLE = re.compile(r"(?<!\S)\S+@\S+|(?<!\w)@\w+")
 # Innermost groups: "\([^)]*\)" scanned to the end from each of many unclosed "(".
 _PAREN = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
@@ -138,6 +139,9 @@ def _clean_author(raw: str, brands: list[str]) -> list[str]:
             part = stripped
         if part.isupper() and len(part) > 3:
             part = part.title()
+        # "Brendan Carlin For The Mail On Sunday", "Jane Doe for Dailymail.com": the outlet the
+        # author wrote for follows the name
+        part = _WROTE_FOR.split(part, maxsplit=1)[0]
         if _plausible_name(part, brands):
             names.append(part)
     return names
