@@ -41,7 +41,8 @@ _CREDIT = re.compile(
 _NAME_SPLIT = re.compile(
     r"(?:(?<!\s)\s+)?[,;/|•·]\s*|(?<!\s)\s+(?:and|und|&|et|y|e|og|en|i)\s+", re.IGNORECASE
 )
-_WROTE_FOR = re.compile(r"\s+(?:for|für)\s+(?=\S)", re.IGNORECASE)
+# from the start of a run of spaces only: "\s+" tried at each space of a long run is quadratic
+_WROTE_FOR = re.compile(r"(?<!\s)\s+(?:for|für)\s(?!\s)", re.IGNORECASE)
 _EMAIL_OR_HANDLE = re.compile(r"(?<!\S)\S+@\S+|(?<!\w)@\w+")
 # Innermost groups: "\([^)]*\)" scanned to the end from each of many unclosed "(".
 _PAREN = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
