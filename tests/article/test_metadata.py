@@ -366,6 +366,11 @@ def test_a_date_after_tomorrow_in_the_pages_zone_is_refused(dated_clock: Clock) 
     assert published("https://www.example.us/a/4711") == tomorrow
 
 
+# JSON-LD and Open Graph name different days: htmldate, which reads Open Graph first, picks
+DISAGREEING = ld({"@type": "NewsArticle", "datePublished": "2021-03-04T07:29:00Z"}) + og(
+    "article:published_time", "2021-03-06T08:29:34+01:00"
+)
+
 LOCAL_DATE_CASES = [
     (
         "UTC near midnight takes the offset of the page's other timestamps",
@@ -468,19 +473,16 @@ LOCAL_DATE_CASES = [
         STORY,
         dt.date(2021, 3, 4),
     ),
-    # JSON-LD and Open Graph name different days: htmldate, which reads Open Graph first, picks
     (
         "JSON-LD and Open Graph disagree: htmldate's pick",
-        ld({"@type": "NewsArticle", "datePublished": "2021-03-04T07:29:00Z"})
-        + og("article:published_time", "2021-03-06T08:29:34+01:00"),
+        DISAGREEING,
         "",
         STORY,
         dt.date(2021, 3, 6),
     ),
     (
         "JSON-LD and Open Graph disagree: the page shows JSON-LD's day",
-        ld({"@type": "NewsArticle", "datePublished": "2021-03-04T07:29:00Z"})
-        + og("article:published_time", "2021-03-06T08:29:34+01:00"),
+        DISAGREEING,
         "<p>4 March 2021</p>",
         STORY,
         dt.date(2021, 3, 4),
@@ -653,26 +655,19 @@ SHOP_IMAGE = '<p>Our shoes.</p><img src="/uploads/2019/05/14/shoe.jpg" alt="">'
         ),
         (SHOP_IMAGE + "<p>14/05/19</p>", "https://shop.example.org/shoes/", dt.date(2019, 5, 14)),
         # in the languages and digits of the dates set's pages
-        (
-            SHOP_IMAGE + "<p>14 мая 2019</p>",
-            "https://shop.example.org/shoes/",
-            dt.date(2019, 5, 14),
-        ),
-        (
-            SHOP_IMAGE + "<p>14 Mayıs 2019 Salı</p>",
-            "https://shop.example.org/shoes/",
-            dt.date(2019, 5, 14),
-        ),
-        (
-            SHOP_IMAGE + "<p>الثلاثاء، ١٤ مايو ٢٠١٩</p>",
-            "https://shop.example.org/shoes/",
-            dt.date(2019, 5, 14),
-        ),
-        (
-            SHOP_IMAGE + "<p>2019. május 14.</p>",
-            "https://shop.example.org/shoes/",
-            dt.date(2019, 5, 14),
-        ),
+        *[
+            (
+                SHOP_IMAGE + f"<p>{shown}</p>",
+                "https://shop.example.org/shoes/",
+                dt.date(2019, 5, 14),
+            )
+            for shown in (
+                "14 мая 2019",
+                "14 Mayıs 2019 Salı",
+                "الثلاثاء، ١٤ مايو ٢٠١٩",
+                "2019. május 14.",
+            )
+        ],
         (
             SHOP_IMAGE + '<time datetime="2019-05-14">gestern</time>',
             "https://shop.example.org/shoes/",
