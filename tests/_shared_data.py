@@ -59,6 +59,12 @@ def metadata_page(key: str, url: str | None = None) -> tuple[bytes, str]:
     return _read(data_dir() / "metadata" / "html" / entry["file"]), url or key
 
 
+def date_page(url: str) -> tuple[bytes, str]:
+    """(html, url) of a page of the dates set (htmldate's evaluation pages), by its address."""
+    entry = _index("dates/dates.json")[url]
+    return _read(data_dir() / "dates" / "html" / entry["file"]), url
+
+
 def read(page: tuple[bytes, str]) -> Article:
     html, url = page
     return extract_article(html, url, today=TODAY)

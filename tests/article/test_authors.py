@@ -93,6 +93,50 @@ CASES = [
         URL,
         [],
     ),
+    # names on pages outside the metadata set (the dates and extraction sets) that were no person's
+    (
+        "the newsroom in Greek",
+        meta("author", "ΣΥΝΤΑΚΤΙΚΗ ΟΜΑΔΑ"),
+        "<p>ΣΥΝΤΑΚΤΙΚΗ ΟΜΑΔΑ</p>",
+        URL,
+        [],
+    ),
+    ("a police station", meta("author", "Polizei Steinfurt"), "<p>Polizei Steinfurt</p>", URL, []),
+    (
+        "a newsletter named 'The …'",
+        meta("author", "The Water Coolest"),
+        "<p>By The Water Coolest</p>",
+        URL,
+        [],
+    ),
+    (
+        "a sentence in a byline's class",
+        "",
+        '<p class="author">The Russian and Syrian defense ministries</p>',
+        URL,
+        [],
+    ),
+    (
+        "the outlet in capitals after the names",
+        meta("author", "Christal Hayes, Nicholas Wu | USA TODAY"),
+        "<p>Christal Hayes, Nicholas Wu | USA TODAY</p>",
+        URL,
+        ["Christal Hayes", "Nicholas Wu"],
+    ),
+    (
+        "the weekday of the byline's date",
+        "",
+        '<p class="byline">by Jeff Foust Monday, November 18, 2019</p>',
+        URL,
+        ["Jeff Foust"],
+    ),
+    (
+        "the outlet the author wrote for",
+        meta("author", "Jane Doe For Dailymail.com"),
+        "<p>By Jane Doe For Dailymail.com</p>",
+        URL,
+        ["Jane Doe"],
+    ),
 ]
 
 
@@ -129,4 +173,5 @@ def test_saved_page_names_no_author_the_page_does_not_show(prefix: str) -> None:
 
 def test_saved_page_keeps_the_byline_it_shows() -> None:
     key = _key("https://www.dailymail.co.uk/news/article-8772683/")
-    assert read(metadata_page(key)).authors == ["Glen Owen"]
+    # "By Glen Owen And Brendan Carlin For The Mail On Sunday": the outlet follows the second name
+    assert read(metadata_page(key)).authors == ["Glen Owen", "Brendan Carlin"]

@@ -366,6 +366,11 @@ def test_a_date_after_tomorrow_in_the_pages_zone_is_refused(dated_clock: Clock) 
     assert published("https://www.example.us/a/4711") == tomorrow
 
 
+# JSON-LD and Open Graph name different days: htmldate, which reads Open Graph first, picks
+DISAGREEING = ld({"@type": "NewsArticle", "datePublished": "2021-03-04T07:29:00Z"}) + og(
+    "article:published_time", "2021-03-06T08:29:34+01:00"
+)
+
 LOCAL_DATE_CASES = [
     (
         "UTC near midnight takes the offset of the page's other timestamps",
@@ -467,6 +472,28 @@ LOCAL_DATE_CASES = [
         "",
         STORY,
         dt.date(2021, 3, 4),
+    ),
+    (
+        "JSON-LD and Open Graph disagree: htmldate's pick",
+        DISAGREEING,
+        "",
+        STORY,
+        dt.date(2021, 3, 6),
+    ),
+    (
+        "JSON-LD and Open Graph disagree: the page shows JSON-LD's day",
+        DISAGREEING,
+        "<p>4 March 2021</p>",
+        STORY,
+        dt.date(2021, 3, 4),
+    ),
+    (
+        "one instant in two zones is no disagreement",
+        ld({"@type": "NewsArticle", "datePublished": "2020-12-25T01:59:50+02:00"})
+        + og("article:published_time", "2020-12-24T23:59:50+00:00"),
+        "",
+        STORY,
+        dt.date(2020, 12, 25),
     ),
     (
         "a wiki revision's date is its edit",
@@ -627,6 +654,20 @@ SHOP_IMAGE = '<p>Our shoes.</p><img src="/uploads/2019/05/14/shoe.jpg" alt="">'
             dt.date(2019, 5, 14),
         ),
         (SHOP_IMAGE + "<p>14/05/19</p>", "https://shop.example.org/shoes/", dt.date(2019, 5, 14)),
+        # in the languages and digits of the dates set's pages
+        *[
+            (
+                SHOP_IMAGE + f"<p>{shown}</p>",
+                "https://shop.example.org/shoes/",
+                dt.date(2019, 5, 14),
+            )
+            for shown in (
+                "14 мая 2019",
+                "14 Mayıs 2019 Salı",
+                "الثلاثاء، ١٤ مايو ٢٠١٩",
+                "2019. május 14.",
+            )
+        ],
         (
             SHOP_IMAGE + '<time datetime="2019-05-14">gestern</time>',
             "https://shop.example.org/shoes/",
@@ -760,6 +801,10 @@ DATED_LINKS = (
         ("Harbour city votes", "https://example.org/news/story", True),
         ("Harbour city votes", "https://example.org/", False),
         ("Harbour city votes", "https://example.org/index.html", False),
+        # a post's address at the site's root (WordPress, Joomla): a story's dates
+        ("Harbour city votes", "https://example.org/?p=3289", True),
+        ("Harbour city votes", "https://example.org/index.php?id=7", True),
+        ("Harbour city votes", "https://example.org/?lang=de", False),
         ("Page not found | Courier", "https://example.org/news/story", False),
         ("Seite nicht gefunden", "https://example.org/news/story", False),
     ],

@@ -5,10 +5,15 @@ Each test names the defect it pins; the pages stay in ``../shared/data`` (skippe
 
 from __future__ import annotations
 
+import datetime as dt
+
+import lxml.html
 import pytest
 
 from bot.article.furniture.kinds import paragraph_kinds
-from tests._shared_data import extraction_page, metadata_keys, metadata_page, read
+from bot.article.metadata.read import extract_metadata
+from bot.clock import Clock
+from tests._shared_data import date_page, extraction_page, metadata_keys, metadata_page, read
 
 WDAY = "3c6d3381ef52ca26be2fbde19c1b0fe17d85682b726dfecf5e300c1ca34546b1"
 REUTERS = "57d46c9d751e3fd3ffaf3ede7ac20cebd30eacb5ea78e1a6aa0a72059244e7ca"
@@ -95,3 +100,33 @@ def test_a_box_of_opening_hours_is_not_the_article() -> None:
     article = read(metadata_page(key, key.strip()))
     assert "Heimspiele keine Tickets zu erwerben." in " ".join(article.text.split())
     assert not any(p.startswith("Mo, Mi, Do von") for p in article.paragraphs)
+
+
+UTOPIA = (
+    "https://utopia.de/news/was-haben-bhs-mit-eisbergen-zu-tun-kim-kardashian-polarisiert-mit-"
+    "werbung-nippel/"
+)
+COURIER_MAIL = (
+    "https://www.couriermail.com.au/news/national/98yearold-wwii-veteran-beats-covid19-receives-"
+    "ovation-from-hospital-staff/video/ca6ce285879e2291307f3fc8148670aa"
+)
+
+
+@pytest.mark.parametrize(
+    ("page", "published"),
+    [
+        # JSON-LD's datePublished is 3 November (a draft's), article:published_time and the
+        # page's other stamps 6 November: htmldate's pick, the reference's
+        (lambda: metadata_page(UTOPIA), dt.date(2023, 11, 6)),
+        # JSON-LD's 07:25 "Z" is Brisbane's local time labelled UTC, ten hours after Open Graph's
+        # 21:25 UTC of the 24th, the reference's date
+        (lambda: date_page(COURIER_MAIL), dt.date(2020, 4, 24)),
+    ],
+    ids=["utopia.de", "couriermail.com.au"],
+)
+def test_json_ld_and_open_graph_disagree_htmldate_picks(  # type: ignore[no-untyped-def]
+    page, published: dt.date, dated_clock: Clock
+) -> None:
+    html, url = page()
+    doc = lxml.html.document_fromstring(html)
+    assert extract_metadata(doc, url, today=dated_clock.today()).published == published

@@ -41,12 +41,17 @@ _CREDIT = re.compile(
 _NAME_SPLIT = re.compile(
     r"(?:(?<!\s)\s+)?[,;/|•·]\s*|(?<!\s)\s+(?:and|und|&|et|y|e|og|en|i)\s+", re.IGNORECASE
 )
+# from the start of a run of spaces only: "\s+" tried at each space of a long run is quadratic
+_WROTE_FOR = re.compile(r"(?<!\s)\s+(?:for|für)\s(?!\s)", re.IGNORECASE)
 _EMAIL_OR_HANDLE = re.compile(r"(?<!\S)\S+@\S+|(?<!\w)@\w+")
 # Innermost groups: "\([^)]*\)" scanned to the end from each of many unclosed "(".
 _PAREN = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
-# a byline often ends in its date and time ("Jane Doe 12.03.2020, 14:05")
+# a byline often ends in its date and time ("Jane Doe 12.03.2020, 14:05", "by Jane Doe Monday,
+# November 18, 2019": the weekday stays with the name when the commas split the rest off)
 _DATE_OR_TIME = re.compile(
-    r"\d{1,4}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?", re.IGNORECASE
+    r"\d{1,4}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?|"
+    r"(?<!\w)(?:mon|tues|wednes|thurs|fri|satur|sun)day(?!\w)",
+    re.IGNORECASE,
 )
 _NOT_NAME_WORDS = frozenset(
     """
@@ -62,9 +67,12 @@ _NOT_NAME_WORDS = frozenset(
     dpa afp ap apa kna epd sid ots reuters efe ansa upi ddp rtr xinhua tass sda ats keystone
     afp/dpa dpa/afp
     redacción redaccion redação redacao rédaction redaction redazione redactie redakcja redakce
-    redaksjon toimitus equipo équipe
+    redaksjon toimitus equipo équipe редакция редакція σύνταξη συνταξη συντακτική συντακτικη
+    ομάδα ομαδα today police polizei feuerwehr
     """.split()
 )
+# "The Water Coolest", "The Russian and Syrian defense ministries": an outlet's or a body's name
+_ARTICLES = frozenset({"the"})
 _PARTICLES = frozenset(
     "von van der den de del della di da du le la al el bin ibn zu ten ter dos das do y e st".split()
 )
@@ -92,7 +100,7 @@ def _plausible_name(name: str, brands: list[str]) -> bool:
     lowered = {w.strip(".,").casefold() for w in words}
     if lowered & _NOT_NAME_WORDS:
         return False
-    if is_brand(name, brands):
+    if is_brand(name, brands) or words[0].casefold() in _ARTICLES:
         return False
     core = [w for w in words if w.casefold() not in _PARTICLES]
     if not core:
@@ -132,6 +140,9 @@ def _clean_author(raw: str, brands: list[str]) -> list[str]:
             part = stripped
         if part.isupper() and len(part) > 3:
             part = part.title()
+        # "Brendan Carlin For The Mail On Sunday", "Jane Doe for Dailymail.com": the outlet the
+        # author wrote for follows the name
+        part = _WROTE_FOR.split(part, maxsplit=1)[0]
         if _plausible_name(part, brands):
             names.append(part)
     return names

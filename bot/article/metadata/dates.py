@@ -1,5 +1,6 @@
 """The publication date: declared timestamps first, cross-checked against the address, the
-zone and what the page shows; htmldate only when the page declares nothing."""
+zone and what the page shows; htmldate when the page declares nothing, and to settle a
+disagreement between JSON-LD and Open Graph."""
 
 from __future__ import annotations
 
@@ -98,24 +99,46 @@ def _page_offset(page: Page, stamps: list[Stamp]) -> dt.timedelta | None:
     return offsets.most_common(1)[0][0] if offsets else None
 
 
-# Month names in the languages most pages here are written in, for finding a date the page shows.
+# Month names as pages write them in the languages most news here is written in, case-folded:
+# Western Europe's, then Central and Eastern Europe's (Russian, Ukrainian, Polish, Czech and
+# Croatian in the genitive a date takes), Greek (genitive), Turkish, Albanian, Indonesian and
+# Arabic (the Gregorian names, and the Levantine ones: "24 نيسان / أبريل 2020").
 _MONTH_NAMES = [
     names.split()
     for names in (
-        "january januar janvier enero gennaio janeiro januari jan jän janv ene gen",
-        "february februar février febrero febbraio fevereiro februari feb févr fév fevr fev",
-        "march märz mars marzo março maart mar mär mrz",
-        "april avril abril aprile apr avr abr",
-        "may mai mayo maggio maio mei mag",
-        "june juni juin junio giugno junho jun giu",
-        "july juli juillet julio luglio julho jul juil lug",
-        "august août agosto augustus aug aoû ago",
-        "september septembre septiembre settembre setembro sep sept set",
-        "october oktober octobre octubre ottobre outubro okt oct out ott",
-        "november novembre noviembre novembro nov",
-        "december dezember décembre diciembre dicembre dezembro dec dez déc dic",
+        "january januar janvier enero gennaio janeiro januari jan jän janv ene gen "
+        "января січня stycznia ledna siječnja ianuarie януари ιανουαρίου ocak janar január يناير "
+        "كانون الثاني",
+        "february februar février febrero febbraio fevereiro februari feb févr fév fevr fev "
+        "февраля лютого lutego února veljače februarie февруари φεβρουαρίου şubat shkurt "
+        "február فبراير شباط",
+        "march märz mars marzo março maart mar mär mrz marts марта березня marca března ožujka "
+        "martie март μαρτίου mart március maret مارس آذار",
+        "april avril abril aprile apr avr abr апреля квітня kwietnia dubna travnja aprilie април "
+        "απριλίου nisan prill április أبريل إبريل نيسان",
+        "may mai mayo maggio maio mei mag maj мая травня maja května svibnja май μαΐου mayıs "
+        "május مايو أيار",
+        "june juni juin junio giugno junho jun giu июня червня czerwca června lipnja iunie юни "
+        "ιουνίου haziran qershor június يونيو حزيران",
+        "july juli juillet julio luglio julho jul juil lug июля липня lipca července srpnja "
+        "iulie юли ιουλίου temmuz korrik július يوليو تموز",
+        "august août agosto augustus aug aoû ago августа серпня sierpnia srpna kolovoza "
+        "август αυγούστου ağustos gusht augusztus agustus أغسطس آب",
+        "september septembre septiembre settembre setembro sep sept set сентября вересня "
+        "września září rujna septembrie септември σεπτεμβρίου eylül shtator szeptember سبتمبر "
+        "أيلول",
+        "october oktober octobre octubre ottobre outubro okt oct out ott октября жовтня "
+        "października října listopada octombrie октомври οκτωβρίου ekim tetor október أكتوبر "
+        "تشرين الأول",
+        "november novembre noviembre novembro nov ноября листопада listopadu studenoga "
+        "noiembrie ноември νοεμβρίου kasım nëntor نوفمبر تشرين الثاني",
+        "december dezember décembre diciembre dicembre dezembro dec dez déc dic декабря грудня "
+        "grudnia prosince prosinca decembrie декември δεκεμβρίου aralık dhjetor desember "
+        "ديسمبر كانون الأول",
     )
 ]
+# Arabic-Indic and Persian digits, which pages in those scripts show dates in
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
 
 
 def _date_patterns(date: dt.date) -> list[str]:
@@ -128,6 +151,8 @@ def _date_patterns(date: dt.date) -> list[str]:
         rf"(?<!\d){y}\s?年\s?0?{m}\s?月\s?0?{d}\s?日",
         rf"(?<!\d)0?{d}(?:st|nd|rd|th|er)?\.?\s*(?:de\s+)?(?:{months})\.?,?\s*(?:de\s+)?{y}(?!\d)",
         rf"(?<![^\W\d])(?:{months})\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}(?!\d)",
+        # year first, in words: Hungarian "2020. június 7."
+        rf"(?<!\d){y}\.?\s+(?:{months})\s+0?{d}(?!\d)",
     ]
 
 
@@ -136,7 +161,7 @@ def _shown(page: Page, date: dt.date) -> bool:
     for el in page.doc.xpath("//body//time[@datetime]")[:50]:
         if parse_date(el.get("datetime")) == date:
             return True
-    text = shown_text(page)
+    text = shown_text(page).translate(_DIGITS)
     return any(re.search(pattern, text) for pattern in _date_patterns(date))
 
 
@@ -151,6 +176,14 @@ def _numbered_address(url: str) -> bool:
     except ValueError:
         return False
     return bool(_NUMBER.search(parts.path + "?" + parts.query))
+
+
+def _numbered_query(url: str) -> bool:
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return False
+    return any(ch.isdigit() for ch in query)
 
 
 def _declares(page: Page, date: dt.date) -> bool:
@@ -185,8 +218,9 @@ def _url_date(url: str) -> dt.date | None:
 
 
 def _not_an_article(page: Page) -> bool:
-    """A home or error page: the dates on it belong to the stories it links to."""
-    if is_home_address(page.url):
+    """A home or error page: the dates on it belong to the stories it links to. A site's root
+    with a numbered query ("/?p=3289", "/index.php?id=7") is a post's address, not the home page."""
+    if is_home_address(page.url) and not _numbered_query(page.url):
         return True
     headings = [page.doc.find(".//title"), page.doc.find(".//h1")]
     return is_error_heading(
@@ -237,6 +271,8 @@ def find_published(page: Page, today: dt.date, bylined: bool) -> dt.date | None:
             # a country's domain is a guess at the zone, so it comes after the page's own hints
             moment = dt.datetime.combine(first.date, first.time, tzinfo=dt.UTC)
             date = moment.astimezone(zone).date()
+    if date == first.date:
+        date = _settle_disagreement(page, first, today)
     if not plausible_date(date, today):
         return None
     # CMS templates stamp every page with a date (a WebPage node's datePublished, dc.date, a
@@ -253,6 +289,40 @@ def find_published(page: Page, today: dt.date, bylined: bool) -> dt.date | None:
     ):
         return date
     return None
+
+
+# Open Graph's publication time, which the page's CMS writes beside its JSON-LD
+_OG_PUBLISHED = ("article:published_time", "og:published_time")
+
+
+def _settle_disagreement(page: Page, first: Stamp, today: dt.date) -> dt.date:
+    """The day when the first declared date (JSON-LD's datePublished, most often) and Open
+    Graph's publication time name different days, and not as one instant written in two zones:
+    a CMS fills one of them from a draft's creation, or writes local time labelled UTC. The
+    first one stands when the page shows its day or names a revision (whose date is the edit's
+    by rule); else htmldate, which weighs the page's meta tags and markup, picks between them
+    (issue 15: agree with htmldate unless there is evidence against it)."""
+    rivals = {
+        stamp.date
+        for stamp in map(parse_stamp, page.all(*_OG_PUBLISHED))
+        if stamp is not None
+        and plausible_date(stamp.date, today)
+        and stamp.date != first.date
+        and not _same_instant(stamp, first)
+    }
+    if not rivals or _names_a_revision(page.url) or _shown(page, first.date):
+        return first.date
+    found = _htmldate(page, extensive=True, today=today)
+    return found if found in rivals else first.date
+
+
+def _same_instant(a: Stamp, b: Stamp) -> bool:
+    def utc(stamp: Stamp) -> dt.datetime | None:
+        if stamp.time is None or stamp.offset is None:
+            return None
+        return dt.datetime.combine(stamp.date, stamp.time) - stamp.offset
+
+    return utc(a) is not None and utc(a) == utc(b)
 
 
 def _og_article_time(page: Page, date: dt.date) -> bool:
