@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 # A word of letters, with inner apostrophes or hyphens ("O'Brien", "Ocasio-Cortez").
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_PART_BREAK = re.compile(r"['’-]")
 _POSSESSIVE = ("'s", "’s")
 # Above this share of capitalised words inside sentences, capitals also mark common nouns.
 _MAX_INNER_CAPITALS = 0.2
@@ -41,9 +42,14 @@ _CLOSING_QUOTES = '”"“»’'
 
 
 def _name_like(word: str) -> bool:
-    """Capitalised, the rest lower case ("Vindman", "O'Brien"; not "NASA", not "iPhone")."""
-    letters = [c for c in word if c.isalpha()]
-    return len(letters) >= 2 and letters[0].isupper() and all(c.islower() for c in letters[1:])
+    """Capitalised, the rest lower case but after an apostrophe or hyphen ("Vindman",
+    "O'Brien", "Ocasio-Cortez"; not "NASA", not "iPhone")."""
+    parts = _PART_BREAK.split(word)
+    return (
+        sum(len(p) for p in parts) >= 2
+        and word[0].isupper()
+        and all(p[1:].islower() or len(p) == 1 for p in parts if p)
+    )
 
 
 def _bare(word: str) -> str:

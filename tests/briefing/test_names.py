@@ -25,6 +25,12 @@ VINDMAN = (
         ([VINDMAN, "Mr. Vindman said he reported it."], "", {1: (0, "Alexander Vindman")}),
         ([VINDMAN, "“I reported it twice,” Vindman said."], "", {1: (0, "Alexander Vindman")}),
         ([VINDMAN, "Vindman’s lawyer said he had reported it."], "", {1: (0, "Alexander Vindman")}),
+        (
+            ["The letter was signed by Senator Conan O'Brien of Ohio.", "O'Brien said no."],
+            "",
+            {1: (0, "Conan O'Brien")},
+        ),
+        (["Officials said NASA Administrator was away.", "NASA said no."], "", {}),
         # at the start of a sentence a pair counts only with an apposition after it
         (
             ["Alexander Vindman, a colonel, spoke.", "Vindman said so."],
