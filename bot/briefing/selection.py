@@ -9,6 +9,7 @@ import logging
 from bot.article.furniture.kinds import paragraph_kinds
 from bot.article.types import Article
 from bot.briefing.commentary import bridge_before
+from bot.briefing.names import surname_introductions
 from bot.briefing.ranking import is_heading, leans_on_previous, rank_paragraphs
 from bot.briefing.types import QuoteRun
 
@@ -77,26 +78,66 @@ def select_paragraphs(
     total = 0
     best: set[int] = set()
     quotable = set(ranked)
+    named = surname_introductions(
+        paras, " ".join(x for x in (article.title, article.description) if x)
+    )
+    # Paragraphs held back until the paragraph giving the full name they use, or the one before
+    # them, is quoted.
+    waiting: dict[int, list[int]] = {}
     for k in joining:
         if entry[k] > budget:
             break
-        if k in chosen:
-            continue
-        # A paragraph that leans on the one before it ("But…", "It…") never opens a run: it
-        # joins with that paragraph, or not at all. The rule reads only the ranking, never the
-        # budget, so the quoted sets still nest.
-        joined = [k]
-        # (After a subheading a paragraph opens a section: the rule does not apply.)
-        if k > 0 and k - 1 not in chosen and not heading[k - 1] and leans_on_previous(paras[k]):
-            if k - 1 not in quotable or leans_on_previous(paras[k - 1]):
+        pending = [k]
+        while pending:
+            k = pending.pop()
+            if k in chosen:
                 continue
-            joined = [k - 1, k]
-        for j in joined:
-            chosen.add(j)
-            total += lengths[j] + _enclosed_length(j, chosen, heading, lengths)
-        if total <= budget:
-            best = set(chosen)
+            joined = _joined(k, chosen, paras, heading, quotable, named)
+            if joined is None:
+                if k in named:  # tried again once either paragraph is quoted
+                    waiting.setdefault(named[k][0], []).append(k)
+                    waiting.setdefault(k - 1, []).append(k)
+                continue
+            for j in joined:
+                chosen.add(j)
+                total += lengths[j] + _enclosed_length(j, chosen, heading, lengths)
+                pending.extend(reversed(waiting.pop(j, [])))
+            if total <= budget:
+                best = set(chosen)
     return sorted(_with_enclosed_headings(best, heading))
+
+
+def _joined(
+    k: int,
+    chosen: set[int],
+    paras: list[str],
+    heading: list[bool],
+    quotable: set[int],
+    named: dict[int, tuple[int, str]],
+) -> list[int] | None:
+    """The paragraphs that quoting ``k`` adds, or None while it cannot be quoted.
+
+    A paragraph that leans on the one before it ("But…", "It…") never opens a run: it joins
+    with that paragraph, or not at all. Nor does one that names a person by surname alone while
+    the paragraph giving the full name is not quoted ("Vindman said…"): it joins with the
+    paragraph before if that one gives the name, else it waits until that paragraph is quoted.
+    The rules read only the ranking and what is already chosen, never the budget, so the quoted
+    sets still nest."""
+    if k == 0 or k - 1 in chosen:
+        return [k]
+    # (After a subheading a paragraph opens a section: connectives do not apply.)
+    leans = not heading[k - 1] and leans_on_previous(paras[k])
+    unintroduced = k in named and named[k][0] not in chosen
+    if not (leans or unintroduced):
+        return [k]
+    if (
+        k - 1 not in quotable
+        or leans_on_previous(paras[k - 1])
+        or (k - 1 in named and named[k - 1][0] not in chosen)
+        or (unintroduced and named[k][0] != k - 1)
+    ):
+        return None
+    return [k - 1, k]
 
 
 def _enclosed_length(k: int, chosen: set[int], heading: list[bool], lengths: list[int]) -> int:

@@ -741,3 +741,30 @@ def test_a_sentence_pointing_at_an_embed_is_not_quoted() -> None:
     article = _article([NATO[0], NATO[1], colon, embed, NATO[2]], title="Minister answers critics")
     brief = compose_brief(article, article.url, length="long")
     assert colon not in brief.quoted
+
+
+LAVROV = NATO[14]  # "Lavrov told reporters…": NATO[4] gives the full name, Sergei Lavrov
+
+
+@pytest.mark.parametrize("extra", [0, 100, 300, 600, 10_000])
+@pytest.mark.parametrize(
+    "paras",
+    [
+        [NATO[0], NATO[4], NATO[1], LAVROV, NATO[2], NATO[3]],
+        [NATO[0], NATO[4], NATO[10], NATO[11], LAVROV, NATO[3]],
+        [NATO[0], NATO[1], NATO[4], LAVROV, NATO[2], NATO[3]],  # named just before
+    ],
+    ids=["two-before", "three-before", "just-before"],
+)
+def test_a_surname_alone_is_quoted_only_after_its_full_name(paras: list[str], extra: int) -> None:
+    # The headline ranks the Lavrov paragraph second, above the one naming him.
+    title = (
+        "Lavrov says deployment could draw NATO into Syrian conflict and increase border tension"
+    )
+    article = _article(paras, title=title)
+    brief = compose_brief(article, article.url, budget=len(LAVROV) + extra)
+    quoted = brief.quoted
+    if LAVROV in quoted:  # only after the paragraph that names him
+        assert NATO[4] in quoted[: quoted.index(LAVROV)]
+    if extra == 10_000:  # held back, not dropped: the whole article fits
+        assert quoted == paras

@@ -63,3 +63,37 @@ def test_no_run_opens_with_a_paragraph_that_leans_on_the_one_before(page_id: str
         for run in compose_brief(article, page[1], length=length).runs:
             first = article.paragraphs.index(run.paragraphs[0])
             assert first == 0 or not leans_on_previous(run.paragraphs[0]), run.paragraphs[0]
+
+
+@pytest.mark.parametrize(
+    ("page", "opening", "full_name"),
+    [
+        (
+            (
+                "metadata",
+                "https://www.latimes.com/politics/story/2020-02-19/mike-bloomberg-democratic-debate-history",
+            ),
+            "Begala said",
+            "Paul Begala",
+        ),
+        (
+            ("extraction", "d1c57d7821e5a5b27fb468c59489601bb2a042b1c05221166e3221d2b5dc217f"),
+            "Clarke said",
+            "Steve Clarke",
+        ),
+        (("metadata", "https://yle.fi/uutiset/3-11212601"), "Ruuhela on", "Reija Ruuhela"),
+    ],
+    ids=["latimes", "nasa-clps", "yle-finnish"],
+)
+def test_a_surname_alone_is_quoted_only_after_its_full_name(
+    page: tuple[str, str], opening: str, full_name: str
+) -> None:
+    kind, key = page
+    saved = metadata_page(key) if kind == "metadata" else extraction_page(key)
+    article = read(saved)
+    assert any(p.startswith(opening) for p in article.paragraphs)
+    for length in LENGTHS:
+        quoted = compose_brief(article, saved[1], length=length).quoted
+        for i, paragraph in enumerate(quoted):
+            if paragraph.startswith(opening):
+                assert full_name in " ".join(quoted[:i]), (length, paragraph)
