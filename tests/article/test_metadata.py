@@ -668,6 +668,12 @@ SHOP_IMAGE = '<p>Our shoes.</p><img src="/uploads/2019/05/14/shoe.jpg" alt="">'
                 "2019. május 14.",
             )
         ],
+        # Polish November ("listopada", which is October in Croatian: in both months' names)
+        (
+            SHOP_IMAGE.replace("2019/05/14", "2019/11/05") + "<p>5 listopada 2019</p>",
+            "https://shop.example.org/shoes/",
+            dt.date(2019, 11, 5),
+        ),
         (
             SHOP_IMAGE + '<time datetime="2019-05-14">gestern</time>',
             "https://shop.example.org/shoes/",

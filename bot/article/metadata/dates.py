@@ -102,7 +102,8 @@ def _page_offset(page: Page, stamps: list[Stamp]) -> dt.timedelta | None:
 # Month names as pages write them in the languages most news here is written in, case-folded:
 # Western Europe's, then Central and Eastern Europe's (Russian, Ukrainian, Polish, Czech and
 # Croatian in the genitive a date takes), Greek (genitive), Turkish, Albanian, Indonesian and
-# Arabic (the Gregorian names, and the Levantine ones: "24 نيسان / أبريل 2020").
+# Arabic (the Gregorian names, and the Levantine ones: "24 نيسان / أبريل 2020"). "listopada" is
+# November in Polish and October in Croatian: it is in both months.
 _MONTH_NAMES = [
     names.split()
     for names in (
@@ -130,7 +131,7 @@ _MONTH_NAMES = [
         "october oktober octobre octubre ottobre outubro okt oct out ott октября жовтня "
         "października října listopada octombrie октомври οκτωβρίου ekim tetor október أكتوبر "
         "تشرين الأول",
-        "november novembre noviembre novembro nov ноября листопада listopadu studenoga "
+        "november novembre noviembre novembro nov ноября листопада listopada listopadu studenoga "
         "noiembrie ноември νοεμβρίου kasım nëntor نوفمبر تشرين الثاني",
         "december dezember décembre diciembre dicembre dezembro dec dez déc dic декабря грудня "
         "grudnia prosince prosinca decembrie декември δεκεμβρίου aralık dhjetor desember "
