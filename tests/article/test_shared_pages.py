@@ -95,3 +95,17 @@ def test_a_box_of_opening_hours_is_not_the_article() -> None:
     article = read(metadata_page(key, key.strip()))
     assert "Heimspiele keine Tickets zu erwerben." in " ".join(article.text.split())
     assert not any(p.startswith("Mo, Mi, Do von") for p in article.paragraphs)
+
+
+TAGESPOST = "https://www.die-tagespost.de/leben/glauben-wissen/Warum-wir-jetzt-Demut-brauchen;art4886,207643"
+
+
+def test_the_standfirst_between_headline_and_story_is_read() -> None:
+    # readability kept the essay's body only; its standfirst is the <h2> under the <h1> in the
+    # article's header (and not the page's description)
+    article = read(metadata_page(TAGESPOST))
+    assert article.paragraphs[0] == (
+        "Risiken und Nebenwirkungen bergen nicht nur Medikamente, sondern auch politische "
+        "Maßnahmen, wie die zur Bekämpfung einer Pandemie."
+    )
+    assert article.paragraphs[1].startswith("Demut ist ein Wort")
