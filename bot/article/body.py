@@ -478,6 +478,75 @@ def with_lead(
     return lead + kept
 
 
+# --- the story under the headline, when readability chose prose elsewhere ---------------------
+
+# On some pages readability keeps prose far from the headline: a second document saved after the
+# first one's footer, the reference list of a paper, one card of a list. The story sits under the
+# headline: when the prose stretch that starts there does not hold readability's choice and holds
+# at least as much prose as it, it is the article.
+_STORY_MAX_START = 8
+
+
+def _stretch_from(blocks: list[tuple[str, float]], start: int) -> tuple[int, int, int]:
+    """(prose words, first, end) of the prose stretch whose first prose block is at most
+    _STORY_MAX_START blocks after ``start``; (0, 0, 0) if none starts there."""
+    first = next(
+        (
+            i
+            for i in range(start, min(start + _STORY_MAX_START, len(blocks)))
+            if _is_prose(*blocks[i])
+        ),
+        None,
+    )
+    if first is None:
+        return 0, 0, 0
+    words = gap = 0
+    end = first
+    for i in range(first, len(blocks)):
+        text, share = blocks[i]
+        if _is_prose(text, share):
+            words += _words(text)
+            gap = 0
+            end = i + 1
+        else:
+            gap += 1
+            short = _words(text) <= _PROSE_GAP_MAX_WORDS and share <= _PROSE_MAX_LINK_SHARE
+            if gap > _PROSE_MAX_GAP or not short:
+                break
+    return words, first, end
+
+
+def with_story_under_headline(
+    kept: list[str], blocks: list[tuple[str, float]], headlines: set[str]
+) -> list[str]:
+    """``kept``, or the prose stretch under the headline when readability's choice lies outside
+    it and holds no more prose."""
+    keys = {_headline_key(h) for h in headlines} - {""}
+    top = next(
+        (
+            i
+            for i, (text, share) in enumerate(blocks)
+            if share <= _PROSE_MAX_LINK_SHARE and _headline_key(text) in keys
+        ),
+        None,
+    )
+    if top is None:
+        return kept
+    words, first, end = _stretch_from(blocks, top + 1)
+    if not words or words < prose_words(kept):
+        return kept
+    inside = {text for text, _ in blocks[top:end]}
+    if any(p in inside for p in kept):
+        return kept
+    seen: set[str] = set()
+    out = []
+    for text, share in blocks[first:end]:
+        if share <= _PROSE_MAX_LINK_SHARE and text not in seen and not is_boilerplate(text):
+            seen.add(text)
+            out.append(text)
+    return out
+
+
 # --- the page's prose, when readability chose the wrong node -----------------------------------
 
 # On shops, recipe sites, club and institutional pages readability sometimes keeps a small box

@@ -166,6 +166,7 @@ def _body(
     paragraphs = bodies.fill_gaps(paragraphs, blocks)
     paragraphs = bodies.without_link_lists(paragraphs, blocks)
     paragraphs = bodies.with_prose_fallback(paragraphs, blocks)
+    paragraphs = bodies.with_story_under_headline(paragraphs, blocks, headlines)
     paragraphs = bodies.with_lead(
         paragraphs, blocks, headlines, headings, description, descriptions, body
     )

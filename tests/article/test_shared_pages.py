@@ -109,3 +109,13 @@ def test_the_standfirst_between_headline_and_story_is_read() -> None:
         "Maßnahmen, wie die zur Bekämpfung einer Pandemie."
     )
     assert article.paragraphs[1].startswith("Demut ist ein Wort")
+
+
+REPORT24 = "https://report24.news/so-nah-kam-eine-iranische-drohne-einem-us-flugzeugtraeger/"
+
+
+def test_the_story_under_the_headline_wins_over_prose_readability_found_elsewhere() -> None:
+    # readability kept a block away from the story; the prose under the headline is the article
+    article = read(metadata_page(REPORT24))
+    assert article.paragraphs[0].startswith("Die iranische Nachrichtenagentur Tasnim hat Video")
+    assert article.paragraphs[1].startswith("Wie das nachfolgende auf X verbreitete Video")
