@@ -616,3 +616,16 @@ def test_a_standfirst_that_repeats_the_description_stays_the_description() -> No
     article = extract_article(_standfirst_page(_STANDFIRST), URL, today=TODAY)
     assert article.paragraphs == PROSE
     assert article.description == _STANDFIRST
+
+
+def test_a_post_written_in_noscript_for_readers_without_scripts_is_read() -> None:
+    # the blog renders the post with a script; the same post, for readers without scripts, is in
+    # <noscript>: the article, not a fallback notice
+    story = "".join(f"<p>{p}</p>" for p in PROSE)
+    body = (
+        '<div class="post-body"><script>render(post)</script>'
+        f"<noscript>{story}</noscript></div>"
+        "<div><noscript>Please enable JavaScript to see the comments.</noscript></div>"
+    )
+    article = extract_article(_html(body, OG_ARTICLE), URL, today=TODAY)
+    assert article.paragraphs == PROSE
