@@ -538,13 +538,7 @@ def with_story_under_headline(
     inside = {text for text, _ in blocks[top:end]}
     if any(p in inside for p in kept):
         return kept
-    seen: set[str] = set()
-    out = []
-    for text, share in blocks[first:end]:
-        if share <= _PROSE_MAX_LINK_SHARE and text not in seen and not is_boilerplate(text):
-            seen.add(text)
-            out.append(text)
-    return out
+    return _stretch_text(blocks[first:end])
 
 
 # --- the page's prose, when readability chose the wrong node -----------------------------------
@@ -607,10 +601,15 @@ def prose_stretch(blocks: list[tuple[str, float]]) -> list[str]:
             if gap > _PROSE_MAX_GAP or not short:
                 start, gap = -1, 0
     _, first, end = best
-    # a block repeated (a template's teaser, a page of one paragraph over and over) counts once
+    return _stretch_text(blocks[first:end])
+
+
+def _stretch_text(stretch: list[tuple[str, float]]) -> list[str]:
+    """The paragraphs of a prose stretch: its blocks but link text and boilerplate, and a block
+    repeated (a template's teaser, a page of one paragraph over and over) only once."""
     seen: set[str] = set()
     out = []
-    for text, share in blocks[first:end]:
+    for text, share in stretch:
         if share <= _PROSE_MAX_LINK_SHARE and text not in seen and not is_boilerplate(text):
             seen.add(text)
             out.append(text)
