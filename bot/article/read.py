@@ -108,7 +108,7 @@ def extract_article(
     headlines = {bodies.clean_text(h).casefold() for h in (meta.title, _first_h1(doc)) if h}
     body = doc.find("body")
     page_text = kinds.page_text(body)
-    paragraphs, blocks, headings, marked = _body(doc, body, page, url)
+    paragraphs, blocks, headings, marked = _body(doc, body, page, url, headlines, meta.description)
     # The headline is shown on its own; repeated as the first paragraph it would be quoted twice.
     # Datelines go only now: gap filling used them as anchors (see is_metadata_line).
     paragraphs = [
@@ -144,13 +144,20 @@ def extract_article(
 
 
 def _body(
-    doc: lxml.html.HtmlElement, body: lxml.html.HtmlElement | None, page: Page, url: str
+    doc: lxml.html.HtmlElement,
+    body: lxml.html.HtmlElement | None,
+    page: Page,
+    url: str,
+    headlines: set[str],
+    description: str | None,
 ) -> tuple[list[str], list[tuple[str, float]], set[str], set[str]]:
     """The body paragraphs, the page's blocks, the heading texts and the marked furniture.
 
     Changes the tree: site chrome is removed first (after the page was read)."""
     marked: set[str] = set()
+    descriptions: set[str] = set()
     if body is not None:
+        descriptions = bodies.picture_descriptions(body)
         remove_chrome(body)
         marked = marked_furniture(body)
     headings: set[str] = set()
@@ -159,6 +166,10 @@ def _body(
     paragraphs = bodies.fill_gaps(paragraphs, blocks)
     paragraphs = bodies.without_link_lists(paragraphs, blocks)
     paragraphs = bodies.with_prose_fallback(paragraphs, blocks)
+    paragraphs = bodies.with_story_under_headline(paragraphs, blocks, headlines)
+    paragraphs = bodies.with_lead(
+        paragraphs, blocks, headlines, headings, description, descriptions, body
+    )
     article_body = page.json_ld.article_body()
     if article_body:
         from_json = bodies.article_body_paragraphs(article_body)

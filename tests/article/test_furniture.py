@@ -57,6 +57,12 @@ def test_caption_and_credit_named_in_camel_case_are_not_paragraphs() -> None:
         "Associated Press writers Jane Doe and John Roe contributed to this report.",
         "Fox News’ Jane Doe contributed to this report.",
         "John Roe contributed reporting from Hong Kong.",
+        # the credit's word in the page's language; after the caption's last sentence
+        "Foto: ccnull/Marco Verch/cc by sa 2.0",
+        "Crédits photos : Bestimage",
+        "In Gottesdiensten gilt FFP2-Maskenpflicht. Foto: ccnull/Marco Verch/cc by sa 2.0",
+        "Golf im TV: Die Übertragungszeiten der großen Turniere im Überblick. (Foto: Getty)",
+        "Auch Herbert Grönemeyer gehört zu den Unterstützern. Bild: dpa",
     ],
 )
 def test_photo_credits_and_wire_footers_are_not_paragraphs(line: str) -> None:
@@ -72,6 +78,8 @@ def test_photo_credits_and_wire_footers_are_not_paragraphs(line: str) -> None:
         "Photos of the harbour taken by residents show the flooding in detail.",
         "Reporters by the harbour waited for the vote.",
         "The council contributed to this report's costs, officials said, and then withdrew.",
+        "Fotos der Hafenanlage zeigen, wie hoch das Wasser am Abend stand.",
+        "Er zeigte das Bild: ein Hafen im Sturm, gemalt von seinem Großvater im Jahr 1921.",
     ],
 )
 def test_prose_mentioning_agencies_and_reporting_is_kept(line: str) -> None:

@@ -581,3 +581,51 @@ def test_the_pages_canonical_link_is_read_and_made_absolute() -> None:
     article = extract_article(html, "https://m.example.com/a/1", today=TODAY)
     assert article.canonical == "https://m.example.com/news/story?id=1"
     assert extract_article(b"<p>no head</p>", "https://e.com/", today=TODAY).canonical is None
+
+
+# A standfirst in a box of its own between the headline and the story, then a byline and a
+# caption: readability keeps the story's element only.
+_STANDFIRST = (
+    "The council backed the plan after a six-hour debate, ending more than a century of coal "
+    "shipments through the port."
+)
+_CAPTION = "Dock workers on the terminal's last coal berth, seen from the harbour wall."
+
+
+def _standfirst_page(description: str) -> bytes:
+    head = OG_ARTICLE + f'<meta name="description" content="{description}">'
+    story = "".join(f"<p>{p}</p>" for p in PROSE)
+    body = (
+        "<header><h1>Harbour plan</h1>"
+        f'<div class="teaser"><p>{_STANDFIRST}</p></div>'
+        "<p>By Priya Raman, March 14, 2024</p>"
+        f'<div class="hero"><img src="/a.jpg" alt="{_CAPTION}"><p>{_CAPTION}</p></div></header>'
+        f'<div class="story">{story}</div>'
+    )
+    return _html(body, head)
+
+
+def test_the_standfirst_between_headline_and_story_is_the_articles() -> None:
+    article = extract_article(_standfirst_page("Harbour news."), URL, today=TODAY)
+    assert article.paragraphs[0] == _STANDFIRST
+    assert article.paragraphs[1:] == PROSE  # not the byline, not the caption
+
+
+def test_a_standfirst_that_repeats_the_description_stays_the_description() -> None:
+    # the brief already shows the page's description as its lead
+    article = extract_article(_standfirst_page(_STANDFIRST), URL, today=TODAY)
+    assert article.paragraphs == PROSE
+    assert article.description == _STANDFIRST
+
+
+def test_a_post_written_in_noscript_for_readers_without_scripts_is_read() -> None:
+    # the blog renders the post with a script; the same post, for readers without scripts, is in
+    # <noscript>: the article, not a fallback notice
+    story = "".join(f"<p>{p}</p>" for p in PROSE)
+    body = (
+        '<div class="post-body"><script>render(post)</script>'
+        f"<noscript>{story}</noscript></div>"
+        "<div><noscript>Please enable JavaScript to see the comments.</noscript></div>"
+    )
+    article = extract_article(_html(body, OG_ARTICLE), URL, today=TODAY)
+    assert article.paragraphs == PROSE

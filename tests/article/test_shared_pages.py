@@ -130,3 +130,27 @@ def test_json_ld_and_open_graph_disagree_htmldate_picks(  # type: ignore[no-unty
     html, url = page()
     doc = lxml.html.document_fromstring(html)
     assert extract_metadata(doc, url, today=dated_clock.today()).published == published
+
+
+TAGESPOST = "https://www.die-tagespost.de/leben/glauben-wissen/Warum-wir-jetzt-Demut-brauchen;art4886,207643"
+
+
+def test_the_standfirst_between_headline_and_story_is_read() -> None:
+    # readability kept the essay's body only; its standfirst is the <h2> under the <h1> in the
+    # article's header (and not the page's description)
+    article = read(metadata_page(TAGESPOST))
+    assert article.paragraphs[0] == (
+        "Risiken und Nebenwirkungen bergen nicht nur Medikamente, sondern auch politische "
+        "Maßnahmen, wie die zur Bekämpfung einer Pandemie."
+    )
+    assert article.paragraphs[1].startswith("Demut ist ein Wort")
+
+
+REPORT24 = "https://report24.news/so-nah-kam-eine-iranische-drohne-einem-us-flugzeugtraeger/"
+
+
+def test_the_story_under_the_headline_wins_over_prose_readability_found_elsewhere() -> None:
+    # readability kept a block away from the story; the prose under the headline is the article
+    article = read(metadata_page(REPORT24))
+    assert article.paragraphs[0].startswith("Die iranische Nachrichtenagentur Tasnim hat Video")
+    assert article.paragraphs[1].startswith("Wie das nachfolgende auf X verbreitete Video")

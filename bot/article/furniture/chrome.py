@@ -114,3 +114,7 @@ def remove_chrome(body: lxml.html.HtmlElement) -> None:
             and len(el.text_content()) < total_text * _MAX_FURNITURE_SHARE
         ):
             el.drop_tree()
+        elif el.tag == "noscript":
+            # The page's article itself, for readers without scripts (a blog that renders the
+            # post with a script): read as markup, not skipped as a fallback notice.
+            el.drop_tag()

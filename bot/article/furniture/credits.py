@@ -24,7 +24,10 @@ _CREDIT_MAX_CHARS = 120
 _CREDIT_NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*"
 _CREDIT_LINE = re.compile(
     # "Photo by Kirk Irwin/Getty Images", "Photograph: Jane Doe/AP", "Image courtesy of NASA"
-    rf"(?i:[(\[]?(?:photo(?:graph)?s?|images?|pictures?|illustration|credits?)\s*"
+    # The words in the languages of the pages we read: "Foto: ccnull/Marco", "Bild: dpa",
+    # "Crédits photos : Bestimage".
+    rf"(?i:[(\[]?(?:photo(?:graph)?s?|images?|pictures?|illustration|credits?|fotos?|"
+    rf"bild(?:er)?|cr[ée]dits?(?:\s+photos?)?)\s*"
     rf"(?:by\b|:|courtesy\b).*)"
     # "Sakib Ali/Hindustan Times/Getty Images", "Natalie Naccache | Bloomberg | Getty Images",
     # "Associated Press": names and outlets ending with the agency that sold the picture. A name
@@ -36,6 +39,7 @@ _CREDIT_LINE = re.compile(
 # Every credit line holds one of these (a separator or a word of an agency or of "photo by").
 _CREDIT_HINTS = (
     "/", "|", "©", "photo", "image", "picture", "illustration", "credit", "courtesy", "press",
+    "foto", "bild", "crédit",
     "reuters", "getty", "afp", "epa", "shutterstock", "alamy", "xinhua", "anadolu", "sipa", "zuma",
     "rex", "dpa", "imago", "nasa", "bloomberg", "istock", "wire", "media", "filmmagic",
 )  # fmt: skip
@@ -43,9 +47,19 @@ _CREDIT_HINTS = (
 # The credit ends the line, and holds no bracket but its own: it opens at the line's last bracket
 # (see _caption_with_credit), so no ".{10,400}" has to find where it starts.
 _CAPTION_CREDIT = re.compile(
-    r"[(\[](?:photo(?:graph)?|image|picture|credit)s?\s*[:/][^()\[\]]{1,80}[)\]]", re.IGNORECASE
+    r"[(\[](?:photo(?:graph)?|image|picture|credit|foto|bild)s?\s*[:/][^()\[\]]{1,80}[)\]]",
+    re.IGNORECASE,
 )
 _CAPTION_BEFORE_CREDIT = (10, 400)
+# "In Gottesdiensten gilt FFP2-Maskenpflicht. Foto: ccnull/Marco Verch/cc by sa 2.0", "… zu den
+# Unterstützern. Bild: dpa": the credit, unbracketed, after the caption's last sentence. Searched
+# in the line's last characters only; the credit holds no sentence end ("2.0" is none).
+_TRAILING_CREDIT = re.compile(
+    r"[.!?…]\s+(?:photo(?:graph)?|image|picture|credit|foto|bild)s?\s*:\s*"
+    r"(?:[^.!?…]|\.(?=\S)){1,80}\.?$",
+    re.IGNORECASE,
+)
+_TRAILING_CREDIT_TAIL = 100
 # "(Reporting by Jane Doe; Editing by John Roe)", "Associated Press writers … contributed to this
 # report.": who worked on the story, appended by wire services and newspapers.
 _WIRE_FOOTER_MAX_CHARS = 400
@@ -88,9 +102,16 @@ def _contributed_footer(paragraph: str) -> bool:
 
 
 def _caption_with_credit(paragraph: str) -> bool:
-    """A caption of 10 to 400 characters on one line, then its bracketed credit."""
-    opening = max(paragraph.rfind(bracket, 0, len(paragraph) - 1) for bracket in "()[]")
+    """A caption of 10 to 400 characters on one line, then its credit (bracketed, or after the
+    caption's last sentence)."""
     low, high = _CAPTION_BEFORE_CREDIT
+    if (
+        len(paragraph) <= high
+        and "\n" not in paragraph
+        and _TRAILING_CREDIT.search(paragraph, max(0, len(paragraph) - _TRAILING_CREDIT_TAIL))
+    ):
+        return True
+    opening = max(paragraph.rfind(bracket, 0, len(paragraph) - 1) for bracket in "()[]")
     return (
         low <= opening <= high
         and "\n" not in paragraph[:opening]
