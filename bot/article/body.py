@@ -29,16 +29,14 @@ _INVISIBLE = (
     + "\ufeff"
 )
 _CONTROL = [c for c in range(0x20) if chr(c) not in "\t\n\r"] + list(range(0x7F, 0xA0))
-# One translate call, much cheaper than regular expressions on every block of every page.
 _TEXT_TABLE = {**{ord(c): None for c in _INVISIBLE}, **{c: " " for c in _CONTROL}}
-
-
-_ASCII_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f]")
+# translate() with a table looks every character up (half a millisecond for a block of German
+# text); finding first whether any character of the table is there at all is twenty times faster.
+_TRANSLATED = re.compile("[" + "".join(f"\\u{c:04x}" for c in sorted(_TEXT_TABLE)) + "]")
 
 
 def clean_text(text: str) -> str:
-    # split() already treats \x0b, \x0c and \x1c-\x1f as spaces; ASCII text rarely needs more.
-    if not text.isascii() or _ASCII_CONTROL.search(text) is not None:
+    if _TRANSLATED.search(text) is not None:
         text = text.translate(_TEXT_TABLE)
     return " ".join(text.split())
 
@@ -135,7 +133,8 @@ def _iter_blocks(root: lxml.html.HtmlElement) -> Iterator[tuple[str, float, bool
                 walker.skip_subtree()
                 continue
             if tag in _BLOCK_TAGS:
-                yield from flush()
+                if buffer:
+                    yield from flush()
                 open_blocks.append(tag)
             elif tag == "br":
                 buffer.append(_BREAK)
@@ -148,14 +147,16 @@ def _iter_blocks(root: lxml.html.HtmlElement) -> Iterator[tuple[str, float, bool
                 add(el.text)
         else:
             if tag in _BLOCK_TAGS:
-                yield from flush()
+                if buffer:
+                    yield from flush()
                 if open_blocks:
                     open_blocks.pop()
             elif tag == "a" and in_link:
                 in_link -= 1
             if el.tail and el is not root:
                 add(el.tail)
-    yield from flush()
+    if buffer:
+        yield from flush()
 
 
 # Repeats shorter than this are legitimate (a recurring interview question, a menu line, a table
