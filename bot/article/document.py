@@ -41,16 +41,16 @@ def html_parser() -> lxml.html.HTMLParser:
     return parser
 
 
-# Replacement characters and control characters but tab, line feed, carriage return and form feed.
-_ODD_CHARACTERS = dict.fromkeys([0xFFFD, *(c for c in range(0x20) if chr(c) not in "\t\n\r\f")])
+# Replacement characters and control characters but tab, line feed, form feed and carriage return.
+_ODD_CHARACTER = re.compile(r"[\ufffd\x00-\x08\x0b\x0e-\x1f]")
 
 
 def _looks_binary(text: str) -> bool:
     sample = text[:4096]
     if not sample:
         return False
-    # counted by deleting them (one translate call, not a Python loop over 4,096 characters)
-    odd = len(sample) - len(sample.translate(_ODD_CHARACTERS))
+    # one search through the sample, not a Python loop over 4,096 characters
+    odd = len(_ODD_CHARACTER.findall(sample))
     return odd > len(sample) * 0.1
 
 
@@ -125,7 +125,7 @@ def parse_page(
     # lxml refuses to set text holding characters XML forbids, which tree edits do.
     text = _NOT_XML.sub(" ", text)
     doc = _parse(text)
-    elements = int(doc.xpath("count(//*)"))
+    elements = int(doc.xpath("count(/descendant::*)"))
     if elements > MAX_ELEMENTS:
         # Readability and metadata work grows with the element count; real articles stay far
         # below the cap, so keep the part of the page that fits under it.

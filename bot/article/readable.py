@@ -46,12 +46,12 @@ def _matches(name: str, pattern: re.Pattern[str], lowercase: re.Pattern[str]) ->
 # markup and comments are gone, so only element names can match.
 _BLOCK_NAME_STARTS = ("blockquote", "dl", "div", "img", "ol", "p", "table", "ul")
 _BLOCK_NAMED = lxml.etree.XPath(
-    ".//*[" + " or ".join(f"starts-with(name(), '{n}')" for n in _BLOCK_NAME_STARTS) + "]"
+    "descendant::*[" + " or ".join(f"starts-with(name(), '{n}')" for n in _BLOCK_NAME_STARTS) + "]"
 )
 _INLINE_TAGS = frozenset(
     {"a", "b", "cite", "code", "em", "font", "i", "small", "span", "strong", "sub", "sup", "u"}
 )
-_NAMED = lxml.etree.XPath(".//*[@class or @id]")
+_NAMED = lxml.etree.XPath("descendant::*[@class or @id]")
 
 
 def _with_block_below(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
@@ -114,9 +114,9 @@ class Readable(Document):  # type: ignore[misc]
         # keeps the caller's tree unchanged, as the Cleaner's own copy did.
         doc = copy.deepcopy(input)
         self.encoding = "utf-8"
-        for elem in doc.xpath("//*[@hidden]"):
+        for elem in doc.xpath("/descendant::*[@hidden]"):
             elem.drop_tree()
-        for elem in doc.xpath("//*[@style]"):
+        for elem in doc.xpath("/descendant::*[@style]"):
             if _DISPLAY_NONE.search(elem.get("style", "")):
                 elem.drop_tree()
         lxml.etree.strip_elements(
@@ -204,7 +204,8 @@ class Readable(Document):  # type: ignore[misc]
         ruthless = True
         while True:
             self._html(True)
-            for i in self.tags(self.html, "script", "style", "noscript"):
+            # (readability also drops scripts and styles here: _parse already stripped them)
+            for i in self.tags(self.html, "noscript"):
                 i.drop_tree()
             for i in self.tags(self.html, "body"):
                 i.set("id", "readabilityBody")

@@ -121,7 +121,7 @@ def remove_chrome(body: lxml.html.HtmlElement) -> None:
     doomed: list[lxml.html.HtmlElement] = list(body.iter(*_DROP_TAGS))
     # XPath hands over only elements with names, which is most of the saving; a furniture word
     # in their names is then one regex search.
-    for el in body.xpath(".//*[@class or @id or @role]"):
+    for el in body.xpath("descendant::*[@class or @id or @role]"):
         if el.tag in _PROTECTED_TAGS:
             continue
         role = el.get("role")
