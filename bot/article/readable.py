@@ -193,10 +193,11 @@ class Readable(Document):  # type: ignore[misc]
 
         The markup is at least as long as the text (escaping only lengthens it, and the cleaning
         removes attributes only), so the text decides most pages without serialising."""
-        if len(article.text_content()) >= self.retry_length:
+        retry_length = int(self.retry_length)
+        if len(article.text_content()) >= retry_length:
             return True
         markup = clean_attributes(lxml.etree.tounicode(article, method="html"))
-        return len(markup) >= self.retry_length
+        return len(markup) >= retry_length
 
     def article(self) -> lxml.html.HtmlElement:
         """The article node ``summary(html_partial=True)`` would serialise: the same passes (a

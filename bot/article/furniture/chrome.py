@@ -62,18 +62,21 @@ _TOKEN_SPLIT = re.compile(r"[-_]+")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
+_Trie = dict[str, "_Trie"]
+
+
 def _trie_pattern(words: frozenset[str]) -> str:
     """An alternation of ``words`` with shared prefixes factored out ("ad(?:s(?:lot)?|vert…)?"):
     the regex engine then tries one branch per letter instead of every word at every position
     (three times faster on class names, and the same words match)."""
-    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    trie: _Trie = {}
     for word in words:
         node = trie
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def branch(node: dict) -> str:  # type: ignore[type-arg]
+    def branch(node: _Trie) -> str:
         alternatives = [re.escape(ch) + branch(child) for ch, child in sorted(node.items()) if ch]
         if not alternatives:
             return ""
