@@ -170,7 +170,7 @@ def _byline_elements(doc: lxml.html.HtmlElement) -> Iterator[str]:
     # one pass testing class names in Python: XPath's translate() on every element's class
     # cost more than the rest of the metadata together
     found = 0
-    for el in doc.xpath("//*[@class or @rel='author' or @itemprop='author']"):
+    for el in doc.xpath("/descendant::*[@class or @rel='author' or @itemprop='author']"):
         if el.get("rel") != "author" and el.get("itemprop") != "author":
             classes = (el.get("class") or "").lower()
             if "byline" not in classes and "author" not in classes and "autor" not in classes:

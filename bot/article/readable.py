@@ -1,0 +1,234 @@
+"""Driving readability-lxml: its choice of the article node, without the work plain text does not
+need.
+
+readability's ``Document.summary`` copies and cleans the tree on every pass, serialises the chosen
+node to HTML (and strips attributes from that string with a regular expression) and finds divs to
+turn into paragraphs by serialising every div's children; the caller then parsed the HTML again.
+:meth:`Readable.article` runs the same passes and returns the chosen node itself; the overridden
+steps decide exactly as readability-lxml 0.9's do (``tests/article/test_readable.py`` compares
+them with readability's own on the saved pages), only without the serialising.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import lxml.etree
+import lxml.html
+from readability import Document
+from readability.cleaners import clean_attributes
+from readability.readability import REGEXES, text_length
+
+__all__ = ["Readable"]
+
+_DISPLAY_NONE = REGEXES["displayNoneRe"]
+_UNLIKELY = REGEXES["unlikelyCandidatesRe"]
+_MAYBE_CANDIDATE = REGEXES["okMaybeItsACandidateRe"]
+# The same words without IGNORECASE, for lowercased ASCII names: five times faster, and the same
+# answer (the patterns are lowercase ASCII, and ASCII has no other case forms).
+_UNLIKELY_LOWER = re.compile(_UNLIKELY.pattern)
+_MAYBE_CANDIDATE_LOWER = re.compile(_MAYBE_CANDIDATE.pattern)
+_NEGATIVE, _POSITIVE = REGEXES["negativeRe"], REGEXES["positiveRe"]
+_NEGATIVE_LOWER, _POSITIVE_LOWER = re.compile(_NEGATIVE.pattern), re.compile(_POSITIVE.pattern)
+
+
+def _matches(name: str, pattern: re.Pattern[str], lowercase: re.Pattern[str]) -> bool:
+    """``pattern.search(name)``, through ``lowercase`` (the same words) when ``name`` is ASCII."""
+    if name.isascii():
+        return lowercase.search(name.lower()) is not None
+    return pattern.search(name) is not None
+
+
+# readability turns a div into a paragraph when its children's markup matches
+# ``<(blockquote|dl|div|img|ol|p|pre|table|ul)``: an element whose name starts so (``<picture``
+# and ``<param`` match ``<p``) somewhere below it. Text and attribute values are escaped in the
+# markup and comments are gone, so only element names can match.
+_BLOCK_NAME_STARTS = ("blockquote", "dl", "div", "img", "ol", "p", "table", "ul")
+_BLOCK_NAMED = lxml.etree.XPath(
+    "descendant::*[" + " or ".join(f"starts-with(name(), '{n}')" for n in _BLOCK_NAME_STARTS) + "]"
+)
+_INLINE_TAGS = frozenset(
+    {"a", "b", "cite", "code", "em", "font", "i", "small", "span", "strong", "sub", "sup", "u"}
+)
+_NAMED = lxml.etree.XPath("descendant::*[@class or @id]")
+
+
+def _with_block_below(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
+    """The elements of ``root`` with a block-named element (see above) below them."""
+    marked: set[lxml.html.HtmlElement] = set()
+    for el in _BLOCK_NAMED(root):
+        parent = el.getparent()
+        # each ancestor is added once: the walk up stops where an earlier one stopped
+        while parent is not None and parent not in marked:
+            marked.add(parent)
+            parent = parent.getparent()
+    return marked
+
+
+class Readable(Document):  # type: ignore[misc]
+    """readability's Document, asked for the article node (:meth:`article`) instead of HTML."""
+
+    # While paragraphs are scored the tree does not change: each element's text length is
+    # measured once, not once per candidate it sits in (a link in a paragraph counts for the
+    # paragraph's parent and grandparent). None outside scoring: sanitize() changes the tree.
+    _text_lengths: dict[lxml.html.HtmlElement, int] | None = None
+
+    def score_paragraphs(self) -> dict[lxml.html.HtmlElement, dict[str, object]]:
+        self._text_lengths = {}
+        try:
+            return super().score_paragraphs()  # type: ignore[no-any-return]
+        finally:
+            self._text_lengths = None
+
+    def _text_length(self, elem: lxml.html.HtmlElement) -> int:
+        lengths = self._text_lengths
+        if lengths is None:
+            return text_length(elem)  # type: ignore[no-any-return]
+        length = lengths.get(elem)
+        if length is None:
+            length = lengths[elem] = text_length(elem)
+        return length
+
+    def class_weight(self, e: lxml.html.HtmlElement) -> int:
+        if self.positive_keywords or self.negative_keywords:
+            return super().class_weight(e)  # type: ignore[no-any-return]
+        weight = 0
+        for feature in (e.get("class", None), e.get("id", None)):
+            if feature:
+                if _matches(feature, _NEGATIVE, _NEGATIVE_LOWER):
+                    weight -= 25
+                if _matches(feature, _POSITIVE, _POSITIVE_LOWER):
+                    weight += 25
+        return weight
+
+    def get_link_density(self, elem: lxml.html.HtmlElement) -> float:
+        # readability's measure, with the lengths remembered while scoring
+        link_length = sum(self._text_length(link) for link in elem.findall(".//a"))
+        return float(link_length) / max(self._text_length(elem), 1)
+
+    def _parse(self, input: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+        # readability runs lxml_html_clean's Cleaner and resolves <base href> here on every pass
+        # (a sixth of the extraction time). For text the Cleaner's only effect is to drop
+        # scripts, styles, comments and processing instructions, done here directly; the copy
+        # keeps the caller's tree unchanged, as the Cleaner's own copy did.
+        doc = copy.deepcopy(input)
+        self.encoding = "utf-8"
+        for elem in doc.xpath("/descendant::*[@hidden]"):
+            elem.drop_tree()
+        for elem in doc.xpath("/descendant::*[@style]"):
+            if _DISPLAY_NONE.search(elem.get("style", "")):
+                elem.drop_tree()
+        lxml.etree.strip_elements(
+            doc,
+            "script",
+            "style",
+            lxml.etree.Comment,
+            lxml.etree.ProcessingInstruction,
+            with_tail=False,
+        )
+        return doc
+
+    def remove_unlikely_candidates(self) -> None:
+        # readability visits every element; only those with a class or an id can match.
+        for elem in _NAMED(self.html):
+            s = "{} {}".format(elem.get("class", ""), elem.get("id", ""))
+            if len(s) < 2:
+                continue
+            if (
+                _matches(s, _UNLIKELY, _UNLIKELY_LOWER)
+                and not _matches(s, _MAYBE_CANDIDATE, _MAYBE_CANDIDATE_LOWER)
+                and elem.tag not in ("html", "body")
+                and not elem.xpath("ancestor-or-self::pre | ancestor-or-self::code")
+                and not elem.xpath(
+                    "descendant-or-self::main | descendant-or-self::article | "
+                    "descendant-or-self::math"
+                )
+            ):
+                elem.drop_tree()
+
+    def transform_misused_divs_into_paragraphs(self) -> None:
+        # readability's steps, with "its markup matches divToPElementsRe" read from the tree.
+        # Renaming a div to p keeps it block-named, and the paragraphs inserted below go under
+        # divs visited before any they could sit inside: one marking serves both loops.
+        below = _with_block_below(self.html)
+        for elem in self.tags(self.html, "div"):
+            if elem not in below:
+                elem.tag = "p"
+        for elem in self.tags(self.html, "div"):
+            children = list(elem)
+            paragraph = None
+            if elem.text and elem.text.strip():
+                p = lxml.html.fragment_fromstring("<p/>")
+                p.text = elem.text
+                elem.text = None
+                elem.insert(0, p)
+                paragraph = p
+            for child in children:
+                if child.tag == "br":
+                    paragraph = None
+                    continue
+                if child.tag not in _INLINE_TAGS or child in below:
+                    paragraph = None
+                    continue
+                if paragraph is None:
+                    paragraph = lxml.html.fragment_fromstring("<p/>")
+                    child.addprevious(paragraph)
+                paragraph.append(child)
+            for pos, child in reversed(list(enumerate(elem))):
+                if child.tail and child.tail.strip():
+                    p = lxml.html.fragment_fromstring("<p/>")
+                    p.text = child.tail
+                    child.tail = None
+                    elem.insert(pos + 1, p)
+                if child.tag == "br":
+                    child.drop_tree()
+
+    def get_clean_html(self) -> str:
+        # sanitize() ends by serialising the article for summary(); article() reads the tree.
+        return ""
+
+    def _long_enough(self, article: lxml.html.HtmlElement) -> bool:
+        """readability's test that the article's cleaned HTML has ``retry_length`` characters.
+
+        The markup is at least as long as the text (escaping only lengthens it, and the cleaning
+        removes attributes only), so the text decides most pages without serialising."""
+        retry_length = int(self.retry_length)
+        if len(article.text_content()) >= retry_length:
+            return True
+        markup = clean_attributes(lxml.etree.tounicode(article, method="html"))
+        return len(markup) >= retry_length
+
+    def article(self) -> lxml.html.HtmlElement:
+        """The article node ``summary(html_partial=True)`` would serialise: the same passes (a
+        ruthless one, then a lenient one when it found no candidate or too little text)."""
+        ruthless = True
+        while True:
+            self._html(True)
+            # (readability also drops scripts and styles here: _parse already stripped them)
+            for i in self.tags(self.html, "noscript"):
+                i.drop_tree()
+            for i in self.tags(self.html, "body"):
+                i.set("id", "readabilityBody")
+            if ruthless:
+                self.remove_unlikely_candidates()
+            self.transform_misused_divs_into_paragraphs()
+            candidates = self.score_paragraphs()
+            best = self.select_best_candidate(candidates)
+            if best:
+                best = self.get_semantic_article_candidate(candidates, best)
+                best = self.get_semantic_main_candidate(candidates, best)
+            if best:
+                article = self.get_article(candidates, best, html_partial=True)
+            elif ruthless:
+                ruthless = False
+                continue
+            else:
+                article = self.html.find("body")
+                if article is None:
+                    article = self.html
+            self.sanitize(article, candidates)
+            if ruthless and not self._long_enough(article):
+                ruthless = False
+                continue
+            return article
