@@ -31,6 +31,7 @@ import lxml.html
 
 from bot.article import body as bodies
 from bot.article import kind as kinds
+from bot.article import missed
 from bot.article.document import parse_page
 from bot.article.furniture.chrome import remove_chrome
 from bot.article.furniture.credits import is_credit_or_footer, is_marked_furniture, marked_furniture
@@ -157,7 +158,7 @@ def _body(
     marked: set[str] = set()
     descriptions: set[str] = set()
     if body is not None:
-        descriptions = bodies.picture_descriptions(body)
+        descriptions = missed.picture_descriptions(body)
         remove_chrome(body)
         marked = marked_furniture(body)
     headings: set[str] = set()
@@ -165,9 +166,9 @@ def _body(
     blocks = bodies.page_blocks(body, headings) if body is not None else []
     paragraphs = bodies.fill_gaps(paragraphs, blocks)
     paragraphs = bodies.without_link_lists(paragraphs, blocks)
-    paragraphs = bodies.with_prose_fallback(paragraphs, blocks)
-    paragraphs = bodies.with_story_under_headline(paragraphs, blocks, headlines)
-    paragraphs = bodies.with_lead(
+    paragraphs = missed.with_prose_fallback(paragraphs, blocks)
+    paragraphs = missed.with_story_under_headline(paragraphs, blocks, headlines)
+    paragraphs = missed.with_lead(
         paragraphs, blocks, headlines, headings, description, descriptions, body
     )
     article_body = page.json_ld.article_body()
