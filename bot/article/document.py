@@ -60,12 +60,17 @@ _RAW_TEXT_TAGS = ("script", "style")
 _READ_LIMIT_FACTOR = 4
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def _without_scripts(text: str) -> str:
     """``text`` with the bodies of non-JSON-LD ``<script>`` and all ``<style>`` elements removed.
 
     A find-based scan rather than a regex: an unclosed ``<script`` must not make it quadratic.
     """
-    lower = text.lower()
+    # ASCII only: str.lower() lengthens some letters ("İ" becomes two code points), and the
+    # positions found in the copy cut the text itself. The tags looked for are ASCII.
+    lower = text.translate(_ASCII_LOWER)
     kept: list[str] = []
     pos = 0
     # Next occurrence of each opening tag, refreshed only once passed: every find stays linear.

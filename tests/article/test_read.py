@@ -126,6 +126,25 @@ def test_parse_limit_applies_to_markup_not_scripts() -> None:
     assert "plain article prose" not in cut.text
 
 
+def test_scripts_are_emptied_where_they_are_after_letters_lowercase_lengthens() -> None:
+    # "İ".lower() is two code points: positions found in a lowercased copy cut the text beside
+    # the script instead of the script (its code was read as the article's, a paragraph's
+    # opening cut off).
+    title = "İSTANBUL İZMİR İSKENDERUN İNEBOLU İĞNEADA " * 3
+    text = "".join(
+        f"<p>Paragraph {i} of plain article prose, long enough to count as text.</p>"
+        for i in range(12)
+    )
+    page = (
+        f"<html><head><title>{title}</title><script>var secret = 'SCRIPT BODY';</script></head>"
+        f"<body><article>{text}</article></body></html>"
+    ).encode()
+    article = extract_article(page, URL, today=TODAY)
+    assert "SCRIPT BODY" not in article.text and "var secret" not in article.text
+    assert article.paragraphs[0].startswith("Paragraph 0 of plain")
+    assert article.title is not None and article.title.startswith("İSTANBUL İZMİR")
+
+
 def test_invisible_characters_are_stripped() -> None:
     prose = (
         "Readers \u202eecnetnes\u202c see this \u200bsentence with hidden marks "
