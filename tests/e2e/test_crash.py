@@ -38,7 +38,8 @@ from tests.fakediscord.server import FakeDiscord
 
 NATO = "/world/nato-russia"
 SUMMIT = "/world/summit"
-WAIT_S = 60  # only bounds a failing test on a loaded machine (30 s was once too few, at a load of 8+)
+# Only bounds a failing test on a loaded machine (30 s was once too few, at a load of 8+).
+WAIT_S = 60
 # A start spawns and warms a parse worker first (~5 s of CPU): on a machine loaded by other
 # jobs that alone took over 30 s. Only bounds a start that hangs.
 START_WAIT_S = 120
