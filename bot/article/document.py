@@ -68,9 +68,12 @@ def _without_scripts(text: str) -> str:
 
     A find-based scan rather than a regex: an unclosed ``<script`` must not make it quadratic.
     """
-    # ASCII only: str.lower() lengthens some letters ("İ" becomes two code points), and the
-    # positions found in the copy cut the text itself. The tags looked for are ASCII.
-    lower = text.translate(_ASCII_LOWER)
+    # Positions found in the lowercased copy cut the text itself: str.lower() lengthens some
+    # letters ("İ" becomes two code points), and then the copy is lowercased in ASCII only (the
+    # tags looked for are ASCII; translate is many times slower than lower, so only then).
+    lower = text.lower()
+    if len(lower) != len(text):
+        lower = text.translate(_ASCII_LOWER)
     kept: list[str] = []
     pos = 0
     # Next occurrence of each opening tag, refreshed only once passed: every find stays linear.
