@@ -152,19 +152,24 @@ async def test_a_deep_queue_is_logged_once_per_threshold(caplog: pytest.LogCaptu
     assert all(isinstance(r, Draining) for r in results)
 
 
-async def test_at_shutdown_queued_shares_do_not_start_and_their_links_wait_for_the_next_start(
-    sessionmaker: async_sessionmaker[AsyncSession], clock: FixedClock
-) -> None:
-    briefer = FakeBriefer(_articles(5))
-    sharing = Sharing(sessions=sessionmaker, briefer=briefer, clock=clock, gate=ShareGate(1))
-    hold = asyncio.Event()
-    started = asyncio.Event()
+def _held(briefer: FakeBriefer) -> tuple[asyncio.Event, asyncio.Event]:
+    """Every brief waits for ``hold`` once it has set ``started``: one share holds the slot."""
+    hold, started = asyncio.Event(), asyncio.Event()
 
     async def held(url: str) -> None:
         started.set()
         await hold.wait()
 
     briefer.before = held
+    return hold, started
+
+
+async def test_at_shutdown_queued_shares_do_not_start_and_their_links_wait_for_the_next_start(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: FixedClock
+) -> None:
+    briefer = FakeBriefer(_articles(5))
+    sharing = Sharing(sessions=sessionmaker, briefer=briefer, clock=clock, gate=ShareGate(1))
+    hold, started = _held(briefer)
     publisher = a_publisher()
     first = asyncio.create_task(sharing.share_message(_share(0), f"see {_url(0)}", publisher))
     await asyncio.wait_for(started.wait(), WAIT_S)
@@ -208,14 +213,7 @@ async def test_previews_wait_for_a_slot_like_shares_and_not_at_shutdown(
     (it used to call the briefer beside it), claims nothing, and is refused once draining."""
     briefer = FakeBriefer(_articles(LINKS))
     sharing = Sharing(sessions=sessionmaker, briefer=briefer, clock=clock, gate=ShareGate(1))
-    hold = asyncio.Event()
-    started = asyncio.Event()
-
-    async def held(url: str) -> None:
-        started.set()
-        await hold.wait()
-
-    briefer.before = held
+    hold, started = _held(briefer)
     share = asyncio.create_task(sharing.share_message(_share(0), f"see {_url(0)}", a_publisher()))
     await asyncio.wait_for(started.wait(), WAIT_S)
     previews = [
