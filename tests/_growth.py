@@ -23,7 +23,7 @@ T = TypeVar("T")
 FACTOR = 8
 # Linear code measures 8-10x between the sizes; quadratic code 64x.
 SLACK = 3.0
-_QUICK = 5
+_QUICK = 3
 _REPEATS = 25
 _TRIES = 4
 
