@@ -195,11 +195,19 @@ START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 async def _followers(
     sessions: async_sessionmaker[AsyncSession], users: range, delivery: str = "thread"
 ) -> None:
-    """Each of ``users`` follows "nato", in the order given, a minute apart."""
-    for user_id in users:
-        await _subscribe(
-            sessions, user_id, "nato", delivery, now=START + dt.timedelta(minutes=user_id)
-        )
+    """Each of ``users`` follows "nato", in the order given, a minute apart (one transaction:
+    hundreds of commits were most of the tests that seed hundreds of followers)."""
+    async with sessions() as session, session.begin():
+        for user_id in users:
+            await stored_subscriptions.subscribe(
+                session,
+                GUILD,
+                user_id,
+                "nato",
+                limit=25,
+                delivery=delivery,
+                now=START + dt.timedelta(minutes=user_id),
+            )
 
 
 async def _recorded(sessions: async_sessionmaker[AsyncSession], brief_id: int) -> set[int]:
