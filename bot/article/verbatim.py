@@ -42,7 +42,9 @@ log = logging.getLogger(__name__)
 __all__ = ["PageText", "as_on_page", "page_text"]
 
 # What a reader never sees: their text is not page text, and a join across them is no seam.
-_UNSEEN_TAGS = frozenset({"script", "style", "template", "noscript", "head"})
+# (<noscript> is seen: the bot reads pages as a reader without scripts, and chrome removal
+# keeps a <noscript> that holds the article, bot.article.furniture.chrome.)
+_UNSEEN_TAGS = frozenset({"script", "style", "template", "head"})
 _DISPLAY_NONE = REGEXES["displayNoneRe"]
 # Tags that start a new block of text, as bot.article.body reads them (lists, tables, headings).
 _BLOCK_TAGS = frozenset(
