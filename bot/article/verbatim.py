@@ -220,6 +220,11 @@ def _mended(spans: list[tuple[int, int]], page: PageText) -> list[str]:
 def as_on_page(paragraphs: list[str], page: PageText) -> list[str]:
     """``paragraphs`` cut where they join text that is not contiguous on ``page`` (see above)."""
     scans = _Scans(page)
+    # Gap filling may already have put the page's own block in the list, beside the paragraph
+    # readability quoted without a mark, or a few paragraphs on (steinzeitwissen: two sentences
+    # without their footnote marks, then both blocks as the page has them): a piece that is
+    # another paragraph of the list already is not quoted again.
+    listed = {clean_text(p).replace(" ", "") for p in paragraphs}
     out: list[str] = []
     for paragraph in paragraphs:
         clean = clean_text(paragraph)
@@ -227,14 +232,17 @@ def as_on_page(paragraphs: list[str], page: PageText) -> list[str]:
         if squashed in page.whole or scans.find(page, squashed) >= 0:
             out.append(paragraph)
             continue
-        pieces = _mended(_pieces(clean, page, scans), page)
-        if len(pieces) == 1:
+        spans = _pieces(clean, page, scans)
+        pieces = _mended(spans, page)
+        if len(pieces) == 1 and sum(end - start for start, end in spans) == len(squashed):
+            # All of the paragraph is on the page, with only marks or words left out between.
             log.debug("mended a paragraph from the page: %.80s", paragraph)
         else:
+            # Part of it is not page text: what is left is a label unless it reads as prose
+            # (tafelblog: "Facebook0Email0Print0", of which the page held "0Email0Print0").
             log.debug("cut a paragraph the page does not hold: %.80s", paragraph)
             pieces = [p for p in pieces if _words(p) >= _MIN_PIECE_WORDS and not is_boilerplate(p)]
-        out.extend(pieces)
-    # Gap filling may already have put the page's own block beside the paragraph mended into it.
+        out.extend(p for p in pieces if p.replace(" ", "") not in listed)
     return [p for n, p in enumerate(out) if n == 0 or out[n - 1] != p]
 
 

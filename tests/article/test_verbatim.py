@@ -154,3 +154,25 @@ def test_many_stitched_paragraphs_cost_linear_time() -> None:
         return stitched, page_text(lxml.html.document_fromstring(_html(body)))
 
     assert_linear(lambda job: as_on_page(*job), make, 200, what="stitched paragraphs")
+
+
+def test_a_mended_paragraph_is_not_quoted_twice_beside_the_page_copy_gap_filling_added() -> None:
+    # steinzeitwissen: readability quoted two sentences without their footnote marks and gap
+    # filling added the page's own blocks after them; mended, the first two were the same text
+    # as the last two, and the brief could quote each sentence twice.
+    first = ["Scrapers are among the most common tools of the period.", "They have an edge."]
+    second = ["Scrapers are typical of the period.", "Yet a few later pieces resemble them."]
+    body = f"<p>{'<sup>3</sup> '.join(first)}</p><p>{'<sup>4</sup> '.join(second)}</p>"
+    marked = ["3 ".join(first), "4 ".join(second)]
+    first, second = " ".join(first), " ".join(second)
+    assert _on_page(body, [first, second, *marked]) == marked
+
+
+def test_share_counts_the_page_holds_are_no_paragraph_when_the_rest_is_not_page_text() -> None:
+    # tafelblog: "Facebook0Email0Print0", a share bar's labels and counts, with "Facebook" not
+    # contiguous on the page: only "0Email0Print0" was found, a single piece, and it was quoted.
+    body = "<div><a>Facebook</a><nav>Share</nav><span>0</span><a>Email</a>0<a>Print</a>0</div>"
+    assert _on_page(body, ["Facebook0Email0Print0"]) == []
+    # a paragraph the page holds whole stays, however short, as does a sentence only a
+    # footnote mark kept from being found whole
+    assert _on_page(body, ["0Email0Print0"]) == ["0Email0Print0"]
