@@ -158,6 +158,26 @@ class _Scans:
         return page.squashed.find(needle, start)
 
 
+class _Quoted:
+    """The paragraphs kept as they are, squashed: a piece one of them holds is quoted already.
+    Each look is a ``str.find`` over them all, within a budget like :class:`_Scans`'s; past it,
+    only a piece that is one of them whole counts."""
+
+    def __init__(self, kept: list[str]) -> None:
+        self.whole = frozenset(kept)
+        self.joined = _BREAK.join(kept)
+        self.left = max(_MIN_SCANS, _SCAN_CHARS // max(len(self.joined), 1))
+
+    def hold(self, piece: str) -> bool:
+        squashed = piece.replace(" ", "")
+        if squashed in self.whole:
+            return True
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        return squashed in self.joined
+
+
 def _pieces(paragraph: str, page: PageText, scans: _Scans) -> list[tuple[int, int]]:
     """Page spans of the longest runs of ``paragraph`` the page holds in order, each within one
     block of the page and at least _MIN_PIECE_CHARS long; text in no such run is left out."""
@@ -220,21 +240,21 @@ def _mended(spans: list[tuple[int, int]], page: PageText) -> list[str]:
 def as_on_page(paragraphs: list[str], page: PageText) -> list[str]:
     """``paragraphs`` cut where they join text that is not contiguous on ``page`` (see above)."""
     scans = _Scans(page)
+    squashed = [clean_text(p).replace(" ", "") for p in paragraphs]
+    held = [s in page.whole or scans.find(page, s) >= 0 for s in squashed]
     # Gap filling may already have put the page's own block in the list, beside the paragraph
-    # readability quoted without a mark, or a few paragraphs on (steinzeitwissen: two sentences
-    # without their footnote marks, then both blocks as the page has them): a piece that is
-    # another paragraph of the list already is not quoted again.
-    listed = {clean_text(p).replace(" ", "") for p in paragraphs}
+    # readability quoted without a mark or a few paragraphs on (steinzeitwissen: two sentences
+    # without their footnote marks, then both blocks as the page has them): a piece that a kept
+    # paragraph holds is not quoted again.
+    quoted = _Quoted([s for s, kept in zip(squashed, held, strict=True) if kept])
     out: list[str] = []
-    for paragraph in paragraphs:
-        clean = clean_text(paragraph)
-        squashed = clean.replace(" ", "")
-        if squashed in page.whole or scans.find(page, squashed) >= 0:
+    for paragraph, whole, kept in zip(paragraphs, squashed, held, strict=True):
+        if kept:
             out.append(paragraph)
             continue
-        spans = _pieces(clean, page, scans)
+        spans = _pieces(clean_text(paragraph), page, scans)
         pieces = _mended(spans, page)
-        if len(pieces) == 1 and sum(end - start for start, end in spans) == len(squashed):
+        if len(pieces) == 1 and sum(end - start for start, end in spans) == len(whole):
             # All of the paragraph is on the page, with only marks or words left out between.
             log.debug("mended a paragraph from the page: %.80s", paragraph)
         else:
@@ -242,7 +262,7 @@ def as_on_page(paragraphs: list[str], page: PageText) -> list[str]:
             # (tafelblog: "Facebook0Email0Print0", of which the page held "0Email0Print0").
             log.debug("cut a paragraph the page does not hold: %.80s", paragraph)
             pieces = [p for p in pieces if _words(p) >= _MIN_PIECE_WORDS and not is_boilerplate(p)]
-        out.extend(p for p in pieces if p.replace(" ", "") not in listed)
+        out.extend(p for p in pieces if not quoted.hold(p))
     return [p for n, p in enumerate(out) if n == 0 or out[n - 1] != p]
 
 

@@ -166,6 +166,14 @@ def test_a_mended_paragraph_is_not_quoted_twice_beside_the_page_copy_gap_filling
     marked = ["3 ".join(first), "4 ".join(second)]
     first, second = " ".join(first), " ".join(second)
     assert _on_page(body, [first, second, *marked]) == marked
+    # nor when the mended text is only part of the page's block (more marks than one, a gap
+    # too long to mend: the page's copy holds it all)
+    three = [*first.split(". "), "It is long and sharp enough for most work, they say."]
+    body = "<p>{}<sup>3</sup> {}.<sup>33</sup> <a>(see the sources listed below the article)</a> {}</p>".format(
+        *three
+    )
+    page_copy = "{}3 {}.33 (see the sources listed below the article) {}".format(*three)
+    assert _on_page(body, [" ".join(three), page_copy]) == [page_copy]
 
 
 def test_share_counts_the_page_holds_are_no_paragraph_when_the_rest_is_not_page_text() -> None:
