@@ -184,3 +184,20 @@ def test_share_counts_the_page_holds_are_no_paragraph_when_the_rest_is_not_page_
     # a paragraph the page holds whole stays, however short, as does a sentence only a
     # footnote mark kept from being found whole
     assert _on_page(body, ["0Email0Print0"]) == ["0Email0Print0"]
+
+
+def test_many_mended_paragraphs_beside_their_page_copies_cost_linear_time() -> None:
+    # Each paragraph is mended (its footnote mark left out) and then looked for among the kept
+    # ones, the page's copies gap filling added: n looks over text growing with n.
+    def make(n: int) -> tuple[list[str], object]:
+        sentences = [
+            (f"Sentence number {i} of the story", f"and what it says next {i}.") for i in range(n)
+        ]
+        body = "".join(f"<p>{a}<sup>{i}</sup> {b}</p>" for i, (a, b) in enumerate(sentences))
+        unmarked = [f"{a} {b}" for a, b in sentences]
+        marked = [f"{a}{i} {b}" for i, (a, b) in enumerate(sentences)]
+        return [*unmarked, *marked], page_text(lxml.html.document_fromstring(_html(body)))
+
+    paragraphs, page = make(3)
+    assert as_on_page(paragraphs, page) == paragraphs[3:]  # type: ignore[arg-type]
+    assert_linear(lambda job: as_on_page(*job), make, 200, what="mended paragraphs")
