@@ -10,31 +10,35 @@ page's visible text, read before anything was removed, whitespace aside:
   of the page with only a few characters left out between them (a footnote mark, a linked word,
   an ad label inside a sentence) are mended: the page's own text from the first to the last is
   quoted, gap included, so a sentence is not cut in two. Pieces a block boundary or a longer gap
-  separates stay apart, and those that are labels (fewer than :data:`_MIN_PIECE_WORDS` words, or
-  boilerplate: a site name, a menu entry) are dropped.
+  separates stay apart. Unless one piece holds all of the paragraph (a mended sentence), those
+  that are labels (fewer than :data:`_MIN_PIECE_WORDS` words, or boilerplate: a site name, a
+  menu entry, share counts) are dropped;
+- a piece that a paragraph kept as it is already holds is dropped too: gap filling often put
+  the page's own block beside the paragraph readability quoted without its marks.
 
-Measured on the 511 benchmark pages (bench/extraction.py and bench/snippets.py data): 18 of
-10,981 paragraphs were not page text; 12 were prose missing a footnote mark, a linked word or an
-ad label, 6 were furniture stitched across a removed menu, related-story box or share button.
+Measured on the 511 benchmark pages (bench/extraction.py and bench/snippets.py data): 17 of
+10,994 paragraphs on 9 pages were not page text; most were prose missing a footnote mark, a
+linked word or an ad label (half of them beside gap filling's copy), the rest furniture stitched
+across a removed menu, related-story box or share button.
 
-Linear in the page: most paragraphs are one block of the page (a dictionary lookup); the rest
-cost a few ``str.find`` scans of the page text each, within a budget that grows with the page
-(:class:`_Scans`).
+Linear in the page: the paragraphs are looked for in order, from where the last one was found
+(about one ``str.find`` scan of the page text in all); one out of order or cut up costs a few
+scans more, within a budget that grows with the page (:class:`_Scans`).
 """
 
 from __future__ import annotations
 
 import bisect
+import copy
 import itertools
 import logging
 import re
-from dataclasses import dataclass, field
 
 import lxml.etree
 import lxml.html
 from readability.readability import REGEXES
 
-from bot.article.body import clean_text
+from bot.article.body import clean_text, squash
 from bot.article.furniture.lines import is_boilerplate
 
 log = logging.getLogger(__name__)
@@ -51,6 +55,8 @@ _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li blockquote pre dd dt section article ul ol dl table tr figure "
     "figcaption header footer hr address main body center details summary nav aside form".split()
 )
+# Elements a style or an attribute may hide (lxml finds them; :func:`_is_hidden` decides).
+_MAYBE_HIDDEN = lxml.etree.XPath(".//*[@hidden or @style]")
 _BREAK = "\x00"
 _PARAGRAPH_BREAK = re.compile(_BREAK + r"\s*" + _BREAK)
 # Left out of a sentence and put back (squashed characters per gap): a footnote mark, a word.
@@ -65,22 +71,32 @@ _MIN_SCANS = 64
 _SCAN_CHARS = 8_000_000
 
 
-@dataclass
 class PageText:
-    """The page's visible text, block by block, and the same without whitespace."""
+    """The page's text without whitespace; its visible text block by block when a paragraph
+    needs cutting (:meth:`cut_up`: rare, so the common path costs C-speed work only)."""
 
-    blocks: list[str]
-    squashed: str = ""
-    starts: list[int] = field(default_factory=list)
-    whole: dict[str, int] = field(default_factory=dict)
-    _offsets: dict[int, list[int]] = field(default_factory=dict)
+    def __init__(self, root: lxml.html.HtmlElement | None, squashed: str) -> None:
+        self._root = root  # a copy of the page's body, its unseen parts removed
+        self.squashed = squashed
+        self.blocks: list[str] = []
+        self.starts: list[int] = []
+        self._offsets: dict[int, list[int]] = {}
 
-    def __post_init__(self) -> None:
+    def cut_up(self) -> None:
+        """Read the blocks (once), for :meth:`block_at`, :meth:`block_end` and :meth:`text`."""
+        if self._root is None:
+            return
+        if _is_hidden(self._root):
+            self._root.clear()
+        for el in _MAYBE_HIDDEN(self._root):
+            if _is_hidden(el):
+                el.drop_tree()  # its tail stays: a join across it is no seam
+        self.blocks = _blocks(self._root)
+        self._root = None
         parts = [block.replace(" ", "") for block in self.blocks]
         self.starts = [0, *itertools.accumulate(len(p) for p in parts)][:-1]
+        # the same text as before, read another way; the offsets below are in this one
         self.squashed = "".join(parts)
-        for n, part in enumerate(parts):
-            self.whole.setdefault(part, n)
 
     def block_at(self, position: int) -> int:
         return bisect.bisect_right(self.starts, position) - 1
@@ -105,10 +121,30 @@ class PageText:
         return self.blocks[block][at(start - base) : at(end - 1 - base) + 1]
 
 
+def _is_hidden(el: lxml.html.HtmlElement) -> bool:
+    return el.get("hidden") is not None or _DISPLAY_NONE.search(el.get("style") or "") is not None
+
+
 def page_text(doc: lxml.html.HtmlElement) -> PageText:
-    """The visible text of ``doc``'s body in blocks; read it before the tree changes."""
+    """The text of ``doc``'s body; read it before the tree changes.
+
+    lxml does the work: a copy of the body without scripts, styles and comments, and its text.
+    (A walk over the page in Python took 4 ms a page, a tenth of the extraction's time; finding
+    the hidden elements alone takes a millisecond, so that waits for :meth:`PageText.cut_up`.)
+    Hidden text counts here: it is the page's own text, and readability's choice to read it is
+    no stitching; a join across a hidden element is looked at when the paragraph is cut up."""
     body = doc.find("body")
-    root = body if body is not None else doc
+    root = copy.deepcopy(body if body is not None else doc)
+    lxml.etree.strip_elements(
+        root, *_UNSEEN_TAGS, lxml.etree.Comment, lxml.etree.ProcessingInstruction, with_tail=False
+    )
+    text = lxml.etree.tostring(root, method="text", encoding=str, with_tail=False)
+    return PageText(root, squash(text))
+
+
+def _blocks(root: lxml.html.HtmlElement) -> list[str]:
+    """The text of ``root`` (no unseen parts left) block by block, as bot.article.body reads
+    blocks."""
     blocks: list[str] = []
     buffer: list[str] = []
 
@@ -120,18 +156,9 @@ def page_text(doc: lxml.html.HtmlElement) -> PageText:
                 blocks.append(text)
         buffer.clear()
 
-    walker = lxml.etree.iterwalk(root, events=("start", "end"))
-    for event, el in walker:
-        tag = el.tag if isinstance(el.tag, str) else ""
+    for event, el in lxml.etree.iterwalk(root, events=("start", "end")):
+        tag = el.tag
         if event == "start":
-            if (
-                not tag
-                or tag in _UNSEEN_TAGS
-                or el.get("hidden") is not None
-                or _DISPLAY_NONE.search(el.get("style") or "")
-            ):
-                walker.skip_subtree()  # the end event still comes, and takes the tail
-                continue
             if tag in _BLOCK_TAGS:
                 flush()
             elif tag == "br":
@@ -144,18 +171,31 @@ def page_text(doc: lxml.html.HtmlElement) -> PageText:
             if el.tail and el is not root:
                 buffer.append(el.tail)
     flush()
-    return PageText(blocks)
+    return blocks
 
 
 class _Scans:
     def __init__(self, page: PageText) -> None:
         self.left = max(_MIN_SCANS, _SCAN_CHARS // max(len(page.squashed), 1))
+        self.cursor = 0
 
     def find(self, page: PageText, needle: str, start: int = 0) -> int:
         if self.left <= 0:
             return -1
         self.left -= 1
         return page.squashed.find(needle, start)
+
+    def holds(self, page: PageText, needle: str) -> bool:
+        """Whether the page holds ``needle``. Paragraphs come mostly in page order: each is
+        looked for from where the last one was found, so they cost about one scan of the page
+        in all; one found before that costs a scan from the start, within the budget."""
+        at = page.squashed.find(needle, self.cursor)
+        if at < 0:
+            at = self.find(page, needle)
+            if at < 0:
+                return False
+        self.cursor = at + len(needle)
+        return True
 
 
 class _Quoted:
@@ -240,8 +280,10 @@ def _mended(spans: list[tuple[int, int]], page: PageText) -> list[str]:
 def as_on_page(paragraphs: list[str], page: PageText) -> list[str]:
     """``paragraphs`` cut where they join text that is not contiguous on ``page`` (see above)."""
     scans = _Scans(page)
-    squashed = [clean_text(p).replace(" ", "") for p in paragraphs]
-    held = [s in page.whole or scans.find(page, s) >= 0 for s in squashed]
+    squashed = [squash(p) for p in paragraphs]
+    held = [scans.holds(page, s) for s in squashed]
+    if not all(held):
+        page.cut_up()
     # Gap filling may already have put the page's own block in the list, beside the paragraph
     # readability quoted without a mark or a few paragraphs on (steinzeitwissen: two sentences
     # without their footnote marks, then both blocks as the page has them): a piece that a kept

@@ -201,3 +201,16 @@ def test_many_mended_paragraphs_beside_their_page_copies_cost_linear_time() -> N
     paragraphs, page = make(3)
     assert as_on_page(paragraphs, page) == paragraphs[3:]  # type: ignore[arg-type]
     assert_linear(lambda job: as_on_page(*job), make, 200, what="mended paragraphs")
+
+
+def test_paragraphs_out_of_page_order_cost_linear_time() -> None:
+    # Most paragraphs are looked for from where the last one was found; these, in reverse page
+    # order, each need a scan from the start: the budget keeps that linear.
+    def make(n: int) -> tuple[list[str], object]:
+        sentences = [f"Paragraph number {i} of a long page, in its own words." for i in range(n)]
+        body = "".join(f"<p>{s}</p>" for s in sentences)
+        return sentences[::-1], page_text(lxml.html.document_fromstring(_html(body)))
+
+    paragraphs, page = make(3)
+    assert as_on_page(paragraphs, page) == paragraphs  # type: ignore[arg-type]
+    assert_linear(lambda job: as_on_page(*job), make, 200, what="paragraphs out of order")
