@@ -16,10 +16,10 @@ page's visible text, read before anything was removed, whitespace aside:
 - a piece that a paragraph kept as it is already holds is dropped too: gap filling often put
   the page's own block beside the paragraph readability quoted without its marks.
 
-Measured on the 511 benchmark pages (bench/extraction.py and bench/snippets.py data): 17 of
-10,994 paragraphs on 9 pages were not page text; most were prose missing a footnote mark, a
-linked word or an ad label (half of them beside gap filling's copy), the rest furniture stitched
-across a removed menu, related-story box or share button.
+Measured on the 511 benchmark pages (bench/extraction.py and bench/snippets.py data): 16 of
+10,994 paragraphs on 8 pages (all metadata set) change; most were prose missing a footnote mark,
+a linked word or an ad label (half of them beside gap filling's copy), the rest furniture
+stitched across a removed menu, related-story box or share button.
 
 Linear in the page: the paragraphs are looked for in order, from where the last one was found
 (about one ``str.find`` scan of the page text in all); one out of order or cut up costs a few
