@@ -43,6 +43,12 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
+def squash(text: str) -> str:
+    """``clean_text(text)`` without its spaces: how bot.article.verbatim compares text. Fast on a
+    whole page (the characters of the table are few, and a regular expression finds them)."""
+    return "".join(_TRANSLATED.sub("", text).split())
+
+
 # Short lines that are page furniture, not article text. Linear on any text: "." also matches a
 
 

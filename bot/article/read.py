@@ -31,7 +31,7 @@ import lxml.html
 
 from bot.article import body as bodies
 from bot.article import kind as kinds
-from bot.article import missed
+from bot.article import missed, verbatim
 from bot.article.document import parse_page
 from bot.article.furniture.chrome import remove_chrome
 from bot.article.furniture.credits import is_credit_or_footer, is_marked_furniture, marked_furniture
@@ -157,6 +157,8 @@ def _body(
     Changes the tree: site chrome is removed first (after the page was read)."""
     marked: set[str] = set()
     descriptions: set[str] = set()
+    # The text as the page shows it, before anything is removed: quotes are checked against it.
+    on_page = verbatim.page_text(doc)
     if body is not None:
         descriptions = missed.picture_descriptions(body)
         remove_chrome(body)
@@ -171,6 +173,7 @@ def _body(
     paragraphs = missed.with_lead(
         paragraphs, blocks, headlines, headings, description, descriptions, body
     )
+    paragraphs = verbatim.as_on_page(paragraphs, on_page)
     article_body = page.json_ld.article_body()
     if article_body:
         from_json = bodies.article_body_paragraphs(article_body)
