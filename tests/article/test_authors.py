@@ -137,6 +137,46 @@ CASES = [
         URL,
         ["Jane Doe"],
     ),
+    # issue 15, fold B (El Tiempo): the author's card is hidden, the byline names a city, and the
+    # one "autor" element is the photographer's, after a "Foto:" label
+    (
+        "a name shown only in an element styled display: none",
+        PERSON,
+        '<div style="display: none;"><span class="who">Ann Poe</span></div><p>medellín</p>',
+        URL,
+        [],
+    ),
+    ("a name shown only in a hidden element", PERSON, "<p hidden>By Ann Poe</p>", URL, []),
+    (
+        "a hidden element elsewhere, the name shown",
+        PERSON,
+        '<div style="display:none">Menu</div><p>By Ann <span hidden>x</span>Poe</p>',
+        URL,
+        ["Ann Poe"],
+    ),
+    (
+        "a photographer's name after a picture's label",
+        "",
+        '<div class="credit"><strong>Foto:</strong>\n<p class="autor">John Roe</p></div>',
+        URL,
+        [],
+    ),
+    (
+        "a byline element after the photo credit",
+        "",
+        "<div><strong>Foto:</strong> John Roe</div>"
+        '<div><span>Text:</span> <span class="author">Ann Poe</span></div>',
+        URL,
+        ["Ann Poe"],
+    ),
+    (
+        "the clock's 'A. M.' after a byline's time",
+        "",
+        '<p class="author">medellín 04 de mayo 2022, 12:00 A. M.</p>',
+        URL,
+        [],
+    ),
+    ("initials alone", meta("author", "J. K."), "<p>J. K.</p>", URL, []),
 ]
 
 
@@ -163,8 +203,18 @@ def _key(prefix: str) -> str:
         "https://www.rhein-neckar-loewen.de/kleiner-vorverkauf-fuer-liga-heimspiele",
         # the declared author is not this article's (the reference names another)
         "https://www.bewusster-leben.de/hope/",
+        # the author's card is hidden (display: none), the byline names the city ("medellín"),
+        # and the "autor" element beside the picture follows "Foto:"
+        "https://www.eltiempo.com/colombia/medellin/elecciones-2022",
     ],
-    ids=["home page", "quotation teaser", "brasil247", "rhein-neckar-loewen", "bewusster-leben"],
+    ids=[
+        "home page",
+        "quotation teaser",
+        "brasil247",
+        "rhein-neckar-loewen",
+        "bewusster-leben",
+        "eltiempo",
+    ],
 )
 def test_saved_page_names_no_author_the_page_does_not_show(prefix: str) -> None:
     key = _key(prefix)

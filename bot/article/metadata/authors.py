@@ -49,7 +49,7 @@ _PAREN = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 # a byline often ends in its date and time ("Jane Doe 12.03.2020, 14:05", "by Jane Doe Monday,
 # November 18, 2019": the weekday stays with the name when the commas split the rest off)
 _DATE_OR_TIME = re.compile(
-    r"\d{1,4}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?|"
+    r"\d{1,4}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}:\d{2}(?:\s?[ap]\.?\s?m\.?)?|"
     r"(?<!\w)(?:mon|tues|wednes|thurs|fri|satur|sun)day(?!\w)",
     re.IGNORECASE,
 )
@@ -119,6 +119,9 @@ def _plausible_name(name: str, brands: list[str]) -> bool:
     if len(core) == 1:
         # a lone word is a nickname or an outlet far more often than a person's name
         return False
+    if all(len(w.strip(".")) <= 1 for w in core):
+        # initials alone ("A. M", a clock's "A. M." left by the byline's time) name no one
+        return False
     return True
 
 
@@ -183,7 +186,7 @@ def _byline_elements(doc: lxml.html.HtmlElement) -> Iterator[str]:
         # comment sections mark every commenter as an author
         if el.xpath("ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')]"):
             continue
-        if el.xpath(_NOT_THE_STORYS) or _in_teaser_link(el):
+        if el.xpath(_NOT_THE_STORYS) or _in_teaser_link(el) or _after_credit_label(el):
             continue
         name_el = el.find(".//*[@itemprop='name']")
         if name_el is not None:
@@ -192,6 +195,28 @@ def _byline_elements(doc: lxml.html.HtmlElement) -> Iterator[str]:
         text = clean_meta_text(" ".join(el.itertext()))
         if 0 < len(text) <= 80:
             yield text
+
+
+def _after_credit_label(el: lxml.html.HtmlElement) -> bool:
+    """A name after a picture's label ("<strong>Foto:</strong> <p class="autor">B</p>"): B
+    took the picture. The label is the text before the element in its parent, or its parent's."""
+    for node in (el, el.getparent()):
+        if node is None:
+            break
+        parent = node.getparent()
+        if parent is None:
+            break
+        before = [parent.text or ""]
+        for sibling in parent:
+            if sibling is node:
+                break
+            if isinstance(sibling.tag, str):
+                before.append(sibling.text_content())
+            before.append(sibling.tail or "")
+        label = clean_meta_text(" ".join(before))
+        if label:
+            return len(label) <= 24 and _CREDIT.fullmatch(label + " ") is not None
+    return False
 
 
 def _in_teaser_link(el: lxml.html.HtmlElement) -> bool:
@@ -206,26 +231,78 @@ def _in_teaser_link(el: lxml.html.HtmlElement) -> bool:
 
 
 # one text node holding the name as written: lxml answers in C, without building the page's text
-_TEXT_HOLDS = lxml.etree.XPath(
-    "boolean(//body//text()[contains(., $name)]"
-    "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)])"
+_TEXT_HOLDING = lxml.etree.XPath(
+    "//body//text()[contains(., $name)]"
+    "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 )
+# elements a browser does not draw, whatever the stylesheet says
+_MAYBE_HIDDEN = lxml.etree.XPath("//body//*[@hidden or @style]")
+_MAYBE_HIDDEN_AROUND = lxml.etree.XPath("ancestor-or-self::*[@hidden or @style]")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_NOT_SHOWN_TAGS = frozenset({"script", "style", "noscript", "template"})
 
 
-def _shown(name: str, page: Page) -> bool:
-    """Whether the page shows the name to its readers: as written, else in other case, across
-    elements or word by word ("Doe, Jane" for "Jane Doe")."""
-    if _TEXT_HOLDS(page.doc, name=name):
-        return True
-    text = shown_text(page)
-    folded = name.casefold()
-    if folded in text:
-        return True
-    words = _WORD.findall(folded)
-    if not words:
-        return False
-    shown_words = set(_WORD.findall(text))
-    return all(word in shown_words for word in words)
+def _hidden(el: lxml.html.HtmlElement) -> bool:
+    return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
+
+
+class _Shown:
+    """Whether the page shows a name to its readers: as written, else in other case, across
+    elements or word by word ("Doe, Jane" for "Jane Doe"). Text inside an element the browser
+    does not draw (``hidden``, an inline ``display: none``) is not shown: templates keep the
+    CMS user's name there (issue 15, fold B: a hidden author card beside a byline naming a city)."""
+
+    def __init__(self, page: Page) -> None:
+        self._page = page
+        self._hidden: set[lxml.html.HtmlElement] | None = None
+        self._text: str | None = None
+        self._words: set[str] | None = None
+
+    def _hidden_elements(self) -> set[lxml.html.HtmlElement]:
+        if self._hidden is None:
+            self._hidden = {el for el in _MAYBE_HIDDEN(self._page.doc) if _hidden(el)}
+        return self._hidden
+
+    def _visible_text(self) -> str:
+        if self._text is None:
+            hidden = self._hidden_elements()
+            body = self._page.doc.find("body")
+            if not hidden or body is None:
+                self._text = shown_text(self._page)
+            else:
+                # every element inside a hidden one; a hidden element's own tail is shown
+                inside = {d for el in hidden for d in el.iter()}
+                parts: list[str] = []
+                for el in body.iter():
+                    if el not in inside:
+                        if isinstance(el.tag, str) and el.tag not in _NOT_SHOWN_TAGS and el.text:
+                            parts.append(el.text)
+                    elif el not in hidden or el.getparent() in inside:
+                        continue
+                    if el.tail and el is not body:
+                        parts.append(el.tail)
+                self._text = clean_meta_text(" ".join(parts)).casefold()
+        return self._text
+
+    def __call__(self, name: str) -> bool:
+        # the name as written in one text node outside hidden elements: answered without
+        # building the page's text (the usual case)
+        for node in _TEXT_HOLDING(self._page.doc, name=name):
+            owner = node.getparent()
+            if owner is not None and node.is_tail:
+                owner = owner.getparent()
+            if owner is None or not any(_hidden(el) for el in _MAYBE_HIDDEN_AROUND(owner)):
+                return True
+        text = self._visible_text()
+        folded = name.casefold()
+        if folded in text:
+            return True
+        words = _WORD.findall(folded)
+        if not words:
+            return False
+        if self._words is None:
+            self._words = set(_WORD.findall(text))
+        return all(word in self._words for word in words)
 
 
 def _home_page(url: str) -> bool:
@@ -271,8 +348,10 @@ def find_authors(page: Page, site_name: str | None) -> list[str]:
     # a section's name where the author belongs ("Middle East") is no person's
     sections = {squash(s) for s in page.all("article:section", "parsely-section")}
 
+    visible = _Shown(page)
+
     def shown(names: list[str]) -> list[str]:
-        return [n for n in names if squash(n) not in sections and _shown(n, page)]
+        return [n for n in names if squash(n) not in sections and visible(n)]
 
     found = shown(_ld_author_names(page, brands))
     if not found:
