@@ -147,6 +147,23 @@ CASES = [
         [],
     ),
     ("a name shown only in a hidden element", PERSON, "<p hidden>By Ann Poe</p>", URL, []),
+    # fold B (jagd-oesterreich.at): the theme's byline is in a class its stylesheet hides
+    (
+        "a byline in a class that hides it",
+        PERSON,
+        '<span class="vcard rich-snippet-hidden"><a rel="author" href="/author/ann-poe/">'
+        "Ann Poe</a></span>",
+        URL,
+        [],
+    ),
+    ("a byline in class 'hidden'", PERSON, '<p class="byline hidden">By Ann Poe</p>', URL, []),
+    (
+        "hidden on small screens only",
+        PERSON,
+        '<p class="hidden md:block">By Ann Poe</p><p class="overflow-hidden">Ann Poe</p>',
+        URL,
+        ["Ann Poe"],
+    ),
     (
         "a hidden element elsewhere, the name shown",
         PERSON,

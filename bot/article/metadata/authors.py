@@ -236,14 +236,36 @@ _TEXT_HOLDING = lxml.etree.XPath(
     "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 )
 # elements a browser does not draw, whatever the stylesheet says
-_MAYBE_HIDDEN = lxml.etree.XPath("//body//*[@hidden or @style]")
-_MAYBE_HIDDEN_AROUND = lxml.etree.XPath("ancestor-or-self::*[@hidden or @style]")
+_MAYBE = "@hidden or @style or contains(@class, 'hidden') or contains(@class, 'd-none')"
+_MAYBE_HIDDEN = lxml.etree.XPath(f"//body//*[{_MAYBE}]")
+_MAYBE_HIDDEN_AROUND = lxml.etree.XPath(f"ancestor-or-self::*[{_MAYBE}]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# class names that hide an element on every screen ("hidden", Bootstrap's "d-none", themes'
+# "rich-snippet-hidden"); not "overflow-hidden", nor "hidden-xs"/"md:hidden" (one screen size),
+# nor a "hidden" beside a class that shows it on some screens ("hidden md:block", "d-lg-flex")
+_SHOWN_ON_SOME_SCREENS = re.compile(r":|^d-(?:sm|md|lg|xl|xxl)-|^visible-")
+
+
+def _hiding_class(el: lxml.html.HtmlElement) -> bool:
+    tokens = (el.get("class") or "").lower().split()
+    if any(_SHOWN_ON_SOME_SCREENS.search(t) for t in tokens):
+        return False
+    return any(
+        t in ("hidden", "d-none", "is-hidden")
+        or (t.endswith("-hidden") and not t.startswith(("overflow", "scroll", "visually")))
+        for t in tokens
+    )
+
+
 _NOT_SHOWN_TAGS = frozenset({"script", "style", "noscript", "template"})
 
 
 def _hidden(el: lxml.html.HtmlElement) -> bool:
-    return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
+    return (
+        el.get("hidden") is not None
+        or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
+        or _hiding_class(el)
+    )
 
 
 class _Shown:
@@ -256,7 +278,8 @@ class _Shown:
         self._page = page
         self._hidden: set[lxml.html.HtmlElement] | None = None
         self._text: str | None = None
-        self._words: set[str] | None = None
+        # the words of each text looked at, by the text
+        self._words: dict[str, set[str]] = {}
 
     def _hidden_elements(self) -> set[lxml.html.HtmlElement]:
         if self._hidden is None:
@@ -293,16 +316,23 @@ class _Shown:
                 owner = owner.getparent()
             if owner is None or not any(_hidden(el) for el in _MAYBE_HIDDEN_AROUND(owner)):
                 return True
-        text = self._visible_text()
+        # the page's whole text first (read once, the dates read it too): a name it does not
+        # hold is not shown, and the visible text is built only for a name it holds
+        return self._in_text(name, shown_text(self._page)) and self._in_text(
+            name, self._visible_text()
+        )
+
+    def _in_text(self, name: str, text: str) -> bool:
+        """In other case, across elements or word by word ("Doe, Jane" for "Jane Doe")."""
         folded = name.casefold()
         if folded in text:
             return True
         words = _WORD.findall(folded)
         if not words:
             return False
-        if self._words is None:
-            self._words = set(_WORD.findall(text))
-        return all(word in self._words for word in words)
+        if text not in self._words:
+            self._words[text] = set(_WORD.findall(text))
+        return all(word in self._words[text] for word in words)
 
 
 def _home_page(url: str) -> bool:
