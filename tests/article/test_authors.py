@@ -194,6 +194,32 @@ CASES = [
         [],
     ),
     ("initials alone", meta("author", "J. K."), "<p>J. K.</p>", URL, []),
+    # issue 15: a related story's card beside the story, its link on the heading, not the byline
+    (
+        "byline in a related story's card",
+        "",
+        "<article><h1>The story</h1><p>Text.</p></article>"
+        '<article><h3><a href="/other-story-1234">Another story</a></h3>'
+        '<span class="author">Ann Poe</span></article>',
+        URL,
+        [],
+    ),
+    (
+        "the story's own heading links to the page",
+        "",
+        f'<article><h2><a href="{URL}">The story</a></h2><span class="author">Ann Poe</span>'
+        "</article>",
+        URL,
+        ["Ann Poe"],
+    ),
+    (
+        "related stories inside the story's article",
+        "",
+        '<article><h1>The story</h1><span class="author">Ann Poe</span>'
+        '<h3><a href="/other-story-1234">Another story</a></h3></article>',
+        URL,
+        ["Ann Poe"],
+    ),
 ]
 
 

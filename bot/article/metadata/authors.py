@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -169,10 +169,12 @@ def _ld_author_names(page: Page, brands: list[str]) -> list[str]:
     return names
 
 
-def _byline_elements(doc: lxml.html.HtmlElement) -> Iterator[str]:
+def _byline_elements(page: Page) -> Iterator[str]:
     # one pass testing class names in Python: XPath's translate() on every element's class
     # cost more than the rest of the metadata together
     found = 0
+    doc = page.doc
+    addresses: set[str] | None = None
     for el in doc.xpath("/descendant::*[@class or @rel='author' or @itemprop='author']"):
         if el.get("rel") != "author" and el.get("itemprop") != "author":
             classes = (el.get("class") or "").lower()
@@ -187,6 +189,10 @@ def _byline_elements(doc: lxml.html.HtmlElement) -> Iterator[str]:
         if el.xpath("ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')]"):
             continue
         if el.xpath(_NOT_THE_STORYS) or _in_teaser_link(el) or _after_credit_label(el):
+            continue
+        if addresses is None:
+            addresses = _own_addresses(page)
+        if _in_teaser_card(el, page.url, addresses):
             continue
         name_el = el.find(".//*[@itemprop='name']")
         if name_el is not None:
@@ -216,6 +222,47 @@ def _after_credit_label(el: lxml.html.HtmlElement) -> bool:
         label = clean_meta_text(" ".join(before))
         if label:
             return len(label) <= 24 and _CREDIT.fullmatch(label + " ") is not None
+    return False
+
+
+# the links of an element's first heading (its own title; later ones may be related stories')
+_HEADING_LINKS = lxml.etree.XPath("(.//h2|.//h3|.//h4)[1]//a[@href]/@href")
+
+
+def _address_key(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return (parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")
+
+
+def _own_addresses(page: Page) -> set[str]:
+    """The page's address and those it declares for itself (canonical, og:url)."""
+    own = [page.url, *page.all("og:url")]
+    own += [
+        link.get("href") or "" for link in page.doc.iter("link") if link.get("rel") == "canonical"
+    ]
+    return {_address_key(urljoin(page.url, u)) for u in own if u}
+
+
+def _in_teaser_card(el: lxml.html.HtmlElement, url: str, own: set[str]) -> bool:
+    """Inside an ``<article>`` without an ``<h1>`` whose first heading links to another page: a
+    related story's card, whose byline is that story's. (The story's own headline is the page's
+    ``<h1>``, not a link or a link to the page itself.)"""
+    card = next(el.iterancestors("article"), None)
+    # the story's headline is its page's <h1>: an <article> holding one is the story
+    if card is None or card.find(".//h1") is not None:
+        return False
+    for href in _HEADING_LINKS(card):
+        if href.startswith("#"):
+            continue
+        try:
+            target = urljoin(url, href)
+        except ValueError:
+            continue
+        if _address_key(target) not in own:
+            return True
     return False
 
 
@@ -401,7 +448,7 @@ def find_authors(page: Page, site_name: str | None) -> list[str]:
                 if found:
                     break
     if not found:
-        for raw in _byline_elements(page.doc):
+        for raw in _byline_elements(page):
             found += shown(_clean_author(raw, brands))
             if found:
                 break
