@@ -194,6 +194,39 @@ CASES = [
         [],
     ),
     ("initials alone", meta("author", "J. K."), "<p>J. K.</p>", URL, []),
+    # issue 15: the JSON-LD author of the page's own article node, not of a listed related story
+    (
+        "JSON-LD: related stories listed before the story",
+        ld(
+            {
+                "@type": "ItemList",
+                "itemListElement": [
+                    {"@type": "NewsArticle", "url": "/other-1", "author": {"name": "Kim Lo"}}
+                ],
+            }
+        )
+        + ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Ann Poe"}}),
+        "<p>By Ann Poe</p><ul><li>Another story, by Kim Lo</li></ul>",
+        URL,
+        ["Ann Poe"],
+    ),
+    (
+        "JSON-LD: the article node whose address is the page's",
+        ld({"@type": "NewsArticle", "url": "/other-1", "author": {"name": "Kim Lo"}})
+        + ld({"@type": "NewsArticle", "url": URL, "author": {"name": "Ann Poe"}}),
+        "<p>By Ann Poe</p><ul><li>Another story, by Kim Lo</li></ul>",
+        URL,
+        ["Ann Poe"],
+    ),
+    (
+        "JSON-LD: only listed stories",
+        ld(
+            {"@type": "ItemList", "itemListElement": [{"@type": "NewsArticle", "author": "Kim Lo"}]}
+        ),
+        "<ul><li>Another story, by Kim Lo</li></ul>",
+        URL,
+        [],
+    ),
     # issue 15: a related story's card beside the story, its link on the heading, not the byline
     (
         "byline in a related story's card",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
@@ -151,9 +152,40 @@ def _clean_author(raw: str, brands: list[str]) -> list[str]:
     return names
 
 
+def _listed(value: Any) -> Iterator[Any]:
+    for item in value if isinstance(value, list) else [value]:
+        yield item
+        if isinstance(item, dict) and "item" in item:
+            yield item["item"]
+
+
+def _node_addresses(node: dict[str, Any]) -> list[str]:
+    entity = node.get("mainEntityOfPage")
+    if isinstance(entity, dict):
+        entity = entity.get("@id") or entity.get("url")
+    return [a for a in (node.get("url"), node.get("@id"), entity) if isinstance(a, str) and a]
+
+
+def _own_article_nodes(page: Page) -> list[dict[str, Any]]:
+    """The nodes that describe this page: article nodes that are not the items of a list (related
+    stories), those whose address is the page's first when any is; with no article node, any
+    node with an author that is not a list's item."""
+    listed = {id(item) for n in page.json_ld.nodes for item in _listed(n.get("itemListElement"))}
+    nodes = [n for n in page.json_ld.articles if id(n) not in listed]
+    if not nodes:
+        return [n for n in page.json_ld.nodes if "author" in n and id(n) not in listed]
+    own = _own_addresses(page)
+    here = [
+        n
+        for n in nodes
+        if any(_address_key(urljoin(page.url, a)) in own for a in _node_addresses(n))
+    ]
+    return here or nodes
+
+
 def _ld_author_names(page: Page, brands: list[str]) -> list[str]:
     names: list[str] = []
-    nodes = page.json_ld.articles or [n for n in page.json_ld.nodes if "author" in n]
+    nodes = _own_article_nodes(page)
     for node in nodes[:1]:
         authors = node.get("author")
         for author in authors if isinstance(authors, list) else [authors]:
