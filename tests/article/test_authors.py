@@ -5,6 +5,7 @@ the reference does not."""
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 
 from bot.article.metadata.read import extract_metadata
@@ -261,6 +262,15 @@ CASES = [
 )
 def test_authors_the_reader_sees(head: str, body: str, url: str, want: list[str]) -> None:
     assert extract_metadata(page(head, body), url, today=TODAY).authors == want
+
+
+@pytest.mark.parametrize("where", ["body", "html"])
+def test_a_page_states_class_hides_nothing(where: str) -> None:
+    """ "sidebar-hidden" on <body> or <html> says what the page hides, not that it hides all."""
+    body = '<body class="sidebar-hidden">' if where == "body" else "<body>"
+    html = '<html class="js-hidden">' if where == "html" else "<html>"
+    doc = lxml.html.document_fromstring(f"{html}<head>{PERSON}</head>{body}<p>By Ann Poe</p>")
+    assert extract_metadata(doc, URL, today=TODAY).authors == ["Ann Poe"]
 
 
 def _key(prefix: str) -> str:

@@ -174,6 +174,8 @@ def _own_article_nodes(page: Page) -> list[dict[str, Any]]:
     nodes = [n for n in page.json_ld.articles if id(n) not in listed]
     if not nodes:
         return [n for n in page.json_ld.nodes if "author" in n and id(n) not in listed]
+    if len(nodes) == 1:
+        return nodes
     own = _own_addresses(page)
     here = [
         n
@@ -269,12 +271,12 @@ def _address_key(url: str) -> str:
     return (parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")
 
 
+_CANONICAL = lxml.etree.XPath("/html/head/link[@rel='canonical']/@href")
+
+
 def _own_addresses(page: Page) -> set[str]:
     """The page's address and those it declares for itself (canonical, og:url)."""
-    own = [page.url, *page.all("og:url")]
-    own += [
-        link.get("href") or "" for link in page.doc.iter("link") if link.get("rel") == "canonical"
-    ]
+    own = [page.url, *page.all("og:url"), *_CANONICAL(page.doc)]
     return {_address_key(urljoin(page.url, u)) for u in own if u}
 
 
@@ -317,7 +319,8 @@ _TEXT_HOLDING = lxml.etree.XPath(
 # elements a browser does not draw, whatever the stylesheet says
 _MAYBE = "@hidden or @style or contains(@class, 'hidden') or contains(@class, 'd-none')"
 _MAYBE_HIDDEN = lxml.etree.XPath(f"//body//*[{_MAYBE}]")
-_MAYBE_HIDDEN_AROUND = lxml.etree.XPath(f"ancestor-or-self::*[{_MAYBE}]")
+# below <body>: a class on <body> or <html> ("sidebar-hidden", "js-hidden") is a page's state
+_MAYBE_HIDDEN_AROUND = lxml.etree.XPath(f"ancestor-or-self::*[ancestor::body][{_MAYBE}]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # class names that hide an element on every screen ("hidden", Bootstrap's "d-none", themes'
 # "rich-snippet-hidden"); not "overflow-hidden", nor "hidden-xs"/"md:hidden" (one screen size),
