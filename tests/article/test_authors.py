@@ -5,6 +5,7 @@ the reference does not."""
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 
 from bot.article.metadata.read import extract_metadata
@@ -137,6 +138,122 @@ CASES = [
         URL,
         ["Jane Doe"],
     ),
+    # issue 15, fold B (El Tiempo): the author's card is hidden, the byline names a city, and the
+    # one "autor" element is the photographer's, after a "Foto:" label
+    (
+        "a name shown only in an element styled display: none",
+        PERSON,
+        '<div style="display: none;"><span class="who">Ann Poe</span></div><p>medellín</p>',
+        URL,
+        [],
+    ),
+    ("a name shown only in a hidden element", PERSON, "<p hidden>By Ann Poe</p>", URL, []),
+    # fold B (jagd-oesterreich.at): the theme's byline is in a class its stylesheet hides
+    (
+        "a byline in a class that hides it",
+        PERSON,
+        '<span class="vcard rich-snippet-hidden"><a rel="author" href="/author/ann-poe/">'
+        "Ann Poe</a></span>",
+        URL,
+        [],
+    ),
+    ("a byline in class 'hidden'", PERSON, '<p class="byline hidden">By Ann Poe</p>', URL, []),
+    (
+        "hidden on small screens only",
+        PERSON,
+        '<p class="hidden md:block">By Ann Poe</p><p class="overflow-hidden">Ann Poe</p>',
+        URL,
+        ["Ann Poe"],
+    ),
+    (
+        "a hidden element elsewhere, the name shown",
+        PERSON,
+        '<div style="display:none">Menu</div><p>By Ann <span hidden>x</span>Poe</p>',
+        URL,
+        ["Ann Poe"],
+    ),
+    (
+        "a photographer's name after a picture's label",
+        "",
+        '<div class="credit"><strong>Foto:</strong>\n<p class="autor">John Roe</p></div>',
+        URL,
+        [],
+    ),
+    (
+        "a byline element after the photo credit",
+        "",
+        "<div><strong>Foto:</strong> John Roe</div>"
+        '<div><span>Text:</span> <span class="author">Ann Poe</span></div>',
+        URL,
+        ["Ann Poe"],
+    ),
+    (
+        "the clock's 'A. M.' after a byline's time",
+        "",
+        '<p class="author">medellín 04 de mayo 2022, 12:00 A. M.</p>',
+        URL,
+        [],
+    ),
+    ("initials alone", meta("author", "J. K."), "<p>J. K.</p>", URL, []),
+    # issue 15: the JSON-LD author of the page's own article node, not of a listed related story
+    (
+        "JSON-LD: related stories listed before the story",
+        ld(
+            {
+                "@type": "ItemList",
+                "itemListElement": [
+                    {"@type": "NewsArticle", "url": "/other-1", "author": {"name": "Kim Lo"}}
+                ],
+            }
+        )
+        + ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Ann Poe"}}),
+        "<p>By Ann Poe</p><ul><li>Another story, by Kim Lo</li></ul>",
+        URL,
+        ["Ann Poe"],
+    ),
+    (
+        "JSON-LD: the article node whose address is the page's",
+        ld({"@type": "NewsArticle", "url": "/other-1", "author": {"name": "Kim Lo"}})
+        + ld({"@type": "NewsArticle", "url": URL, "author": {"name": "Ann Poe"}}),
+        "<p>By Ann Poe</p><ul><li>Another story, by Kim Lo</li></ul>",
+        URL,
+        ["Ann Poe"],
+    ),
+    (
+        "JSON-LD: only listed stories",
+        ld(
+            {"@type": "ItemList", "itemListElement": [{"@type": "NewsArticle", "author": "Kim Lo"}]}
+        ),
+        "<ul><li>Another story, by Kim Lo</li></ul>",
+        URL,
+        [],
+    ),
+    # issue 15: a related story's card beside the story, its link on the heading, not the byline
+    (
+        "byline in a related story's card",
+        "",
+        "<article><h1>The story</h1><p>Text.</p></article>"
+        '<article><h3><a href="/other-story-1234">Another story</a></h3>'
+        '<span class="author">Ann Poe</span></article>',
+        URL,
+        [],
+    ),
+    (
+        "the story's own heading links to the page",
+        "",
+        f'<article><h2><a href="{URL}">The story</a></h2><span class="author">Ann Poe</span>'
+        "</article>",
+        URL,
+        ["Ann Poe"],
+    ),
+    (
+        "related stories inside the story's article",
+        "",
+        '<article><h1>The story</h1><span class="author">Ann Poe</span>'
+        '<h3><a href="/other-story-1234">Another story</a></h3></article>',
+        URL,
+        ["Ann Poe"],
+    ),
 ]
 
 
@@ -145,6 +262,15 @@ CASES = [
 )
 def test_authors_the_reader_sees(head: str, body: str, url: str, want: list[str]) -> None:
     assert extract_metadata(page(head, body), url, today=TODAY).authors == want
+
+
+@pytest.mark.parametrize("where", ["body", "html"])
+def test_a_page_states_class_hides_nothing(where: str) -> None:
+    """ "sidebar-hidden" on <body> or <html> says what the page hides, not that it hides all."""
+    body = '<body class="sidebar-hidden">' if where == "body" else "<body>"
+    html = '<html class="js-hidden">' if where == "html" else "<html>"
+    doc = lxml.html.document_fromstring(f"{html}<head>{PERSON}</head>{body}<p>By Ann Poe</p>")
+    assert extract_metadata(doc, URL, today=TODAY).authors == ["Ann Poe"]
 
 
 def _key(prefix: str) -> str:
@@ -163,8 +289,18 @@ def _key(prefix: str) -> str:
         "https://www.rhein-neckar-loewen.de/kleiner-vorverkauf-fuer-liga-heimspiele",
         # the declared author is not this article's (the reference names another)
         "https://www.bewusster-leben.de/hope/",
+        # the author's card is hidden (display: none), the byline names the city ("medellín"),
+        # and the "autor" element beside the picture follows "Foto:"
+        "https://www.eltiempo.com/colombia/medellin/elecciones-2022",
     ],
-    ids=["home page", "quotation teaser", "brasil247", "rhein-neckar-loewen", "bewusster-leben"],
+    ids=[
+        "home page",
+        "quotation teaser",
+        "brasil247",
+        "rhein-neckar-loewen",
+        "bewusster-leben",
+        "eltiempo",
+    ],
 )
 def test_saved_page_names_no_author_the_page_does_not_show(prefix: str) -> None:
     key = _key(prefix)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -49,7 +50,7 @@ _PAREN = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 # a byline often ends in its date and time ("Jane Doe 12.03.2020, 14:05", "by Jane Doe Monday,
 # November 18, 2019": the weekday stays with the name when the commas split the rest off)
 _DATE_OR_TIME = re.compile(
-    r"\d{1,4}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?|"
+    r"\d{1,4}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}:\d{2}(?:\s?[ap]\.?\s?m\.?)?|"
     r"(?<!\w)(?:mon|tues|wednes|thurs|fri|satur|sun)day(?!\w)",
     re.IGNORECASE,
 )
@@ -119,6 +120,9 @@ def _plausible_name(name: str, brands: list[str]) -> bool:
     if len(core) == 1:
         # a lone word is a nickname or an outlet far more often than a person's name
         return False
+    if all(len(w.strip(".")) <= 1 for w in core):
+        # initials alone ("A. M", a clock's "A. M." left by the byline's time) name no one
+        return False
     return True
 
 
@@ -148,9 +152,42 @@ def _clean_author(raw: str, brands: list[str]) -> list[str]:
     return names
 
 
+def _listed(value: Any) -> Iterator[Any]:
+    for item in value if isinstance(value, list) else [value]:
+        yield item
+        if isinstance(item, dict) and "item" in item:
+            yield item["item"]
+
+
+def _node_addresses(node: dict[str, Any]) -> list[str]:
+    entity = node.get("mainEntityOfPage")
+    if isinstance(entity, dict):
+        entity = entity.get("@id") or entity.get("url")
+    return [a for a in (node.get("url"), node.get("@id"), entity) if isinstance(a, str) and a]
+
+
+def _own_article_nodes(page: Page) -> list[dict[str, Any]]:
+    """The nodes that describe this page: article nodes that are not the items of a list (related
+    stories), those whose address is the page's first when any is; with no article node, any
+    node with an author that is not a list's item."""
+    listed = {id(item) for n in page.json_ld.nodes for item in _listed(n.get("itemListElement"))}
+    nodes = [n for n in page.json_ld.articles if id(n) not in listed]
+    if not nodes:
+        return [n for n in page.json_ld.nodes if "author" in n and id(n) not in listed]
+    if len(nodes) == 1:
+        return nodes
+    own = _own_addresses(page)
+    here = [
+        n
+        for n in nodes
+        if any(_address_key(urljoin(page.url, a)) in own for a in _node_addresses(n))
+    ]
+    return here or nodes
+
+
 def _ld_author_names(page: Page, brands: list[str]) -> list[str]:
     names: list[str] = []
-    nodes = page.json_ld.articles or [n for n in page.json_ld.nodes if "author" in n]
+    nodes = _own_article_nodes(page)
     for node in nodes[:1]:
         authors = node.get("author")
         for author in authors if isinstance(authors, list) else [authors]:
@@ -166,10 +203,12 @@ def _ld_author_names(page: Page, brands: list[str]) -> list[str]:
     return names
 
 
-def _byline_elements(doc: lxml.html.HtmlElement) -> Iterator[str]:
+def _byline_elements(page: Page) -> Iterator[str]:
     # one pass testing class names in Python: XPath's translate() on every element's class
     # cost more than the rest of the metadata together
     found = 0
+    doc = page.doc
+    addresses: set[str] | None = None
     for el in doc.xpath("/descendant::*[@class or @rel='author' or @itemprop='author']"):
         if el.get("rel") != "author" and el.get("itemprop") != "author":
             classes = (el.get("class") or "").lower()
@@ -183,7 +222,11 @@ def _byline_elements(doc: lxml.html.HtmlElement) -> Iterator[str]:
         # comment sections mark every commenter as an author
         if el.xpath("ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')]"):
             continue
-        if el.xpath(_NOT_THE_STORYS) or _in_teaser_link(el):
+        if el.xpath(_NOT_THE_STORYS) or _in_teaser_link(el) or _after_credit_label(el):
+            continue
+        if addresses is None:
+            addresses = _own_addresses(page)
+        if _in_teaser_card(el, page.url, addresses):
             continue
         name_el = el.find(".//*[@itemprop='name']")
         if name_el is not None:
@@ -192,6 +235,69 @@ def _byline_elements(doc: lxml.html.HtmlElement) -> Iterator[str]:
         text = clean_meta_text(" ".join(el.itertext()))
         if 0 < len(text) <= 80:
             yield text
+
+
+def _after_credit_label(el: lxml.html.HtmlElement) -> bool:
+    """A name after a picture's label ("<strong>Foto:</strong> <p class="autor">B</p>"): B
+    took the picture. The label is the text before the element in its parent, or its parent's."""
+    for node in (el, el.getparent()):
+        if node is None:
+            break
+        parent = node.getparent()
+        if parent is None:
+            break
+        before = [parent.text or ""]
+        for sibling in parent:
+            if sibling is node:
+                break
+            if isinstance(sibling.tag, str):
+                before.append(sibling.text_content())
+            before.append(sibling.tail or "")
+        label = clean_meta_text(" ".join(before))
+        if label:
+            return len(label) <= 24 and _CREDIT.fullmatch(label + " ") is not None
+    return False
+
+
+# the links of an element's first heading (its own title; later ones may be related stories')
+_HEADING_LINKS = lxml.etree.XPath("(.//h2|.//h3|.//h4)[1]//a[@href]/@href")
+
+
+def _address_key(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return (parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")
+
+
+_CANONICAL = lxml.etree.XPath("/html/head/link[@rel='canonical']/@href")
+
+
+def _own_addresses(page: Page) -> set[str]:
+    """The page's address and those it declares for itself (canonical, og:url)."""
+    own = [page.url, *page.all("og:url"), *_CANONICAL(page.doc)]
+    return {_address_key(urljoin(page.url, u)) for u in own if u}
+
+
+def _in_teaser_card(el: lxml.html.HtmlElement, url: str, own: set[str]) -> bool:
+    """Inside an ``<article>`` without an ``<h1>`` whose first heading links to another page: a
+    related story's card, whose byline is that story's. (The story's own headline is the page's
+    ``<h1>``, not a link or a link to the page itself.)"""
+    card = next(el.iterancestors("article"), None)
+    # the story's headline is its page's <h1>: an <article> holding one is the story
+    if card is None or card.find(".//h1") is not None:
+        return False
+    for href in _HEADING_LINKS(card):
+        if href.startswith("#"):
+            continue
+        try:
+            target = urljoin(url, href)
+        except ValueError:
+            continue
+        if _address_key(target) not in own:
+            return True
+    return False
 
 
 def _in_teaser_link(el: lxml.html.HtmlElement) -> bool:
@@ -206,26 +312,109 @@ def _in_teaser_link(el: lxml.html.HtmlElement) -> bool:
 
 
 # one text node holding the name as written: lxml answers in C, without building the page's text
-_TEXT_HOLDS = lxml.etree.XPath(
-    "boolean(//body//text()[contains(., $name)]"
-    "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)])"
+_TEXT_HOLDING = lxml.etree.XPath(
+    "//body//text()[contains(., $name)]"
+    "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 )
+# elements a browser does not draw, whatever the stylesheet says
+_MAYBE = "@hidden or @style or contains(@class, 'hidden') or contains(@class, 'd-none')"
+_MAYBE_HIDDEN = lxml.etree.XPath(f"//body//*[{_MAYBE}]")
+# below <body>: a class on <body> or <html> ("sidebar-hidden", "js-hidden") is a page's state
+_MAYBE_HIDDEN_AROUND = lxml.etree.XPath(f"ancestor-or-self::*[ancestor::body][{_MAYBE}]")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# class names that hide an element on every screen ("hidden", Bootstrap's "d-none", themes'
+# "rich-snippet-hidden"); not "overflow-hidden", nor "hidden-xs"/"md:hidden" (one screen size),
+# nor a "hidden" beside a class that shows it on some screens ("hidden md:block", "d-lg-flex")
+_SHOWN_ON_SOME_SCREENS = re.compile(r":|^d-(?:sm|md|lg|xl|xxl)-|^visible-")
 
 
-def _shown(name: str, page: Page) -> bool:
-    """Whether the page shows the name to its readers: as written, else in other case, across
-    elements or word by word ("Doe, Jane" for "Jane Doe")."""
-    if _TEXT_HOLDS(page.doc, name=name):
-        return True
-    text = shown_text(page)
-    folded = name.casefold()
-    if folded in text:
-        return True
-    words = _WORD.findall(folded)
-    if not words:
+def _hiding_class(el: lxml.html.HtmlElement) -> bool:
+    tokens = (el.get("class") or "").lower().split()
+    if any(_SHOWN_ON_SOME_SCREENS.search(t) for t in tokens):
         return False
-    shown_words = set(_WORD.findall(text))
-    return all(word in shown_words for word in words)
+    return any(
+        t in ("hidden", "d-none", "is-hidden")
+        or (t.endswith("-hidden") and not t.startswith(("overflow", "scroll", "visually")))
+        for t in tokens
+    )
+
+
+_NOT_SHOWN_TAGS = frozenset({"script", "style", "noscript", "template"})
+
+
+def _hidden(el: lxml.html.HtmlElement) -> bool:
+    return (
+        el.get("hidden") is not None
+        or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
+        or _hiding_class(el)
+    )
+
+
+class _Shown:
+    """Whether the page shows a name to its readers: as written, else in other case, across
+    elements or word by word ("Doe, Jane" for "Jane Doe"). Text inside an element the browser
+    does not draw (``hidden``, an inline ``display: none``) is not shown: templates keep the
+    CMS user's name there (issue 15, fold B: a hidden author card beside a byline naming a city)."""
+
+    def __init__(self, page: Page) -> None:
+        self._page = page
+        self._hidden: set[lxml.html.HtmlElement] | None = None
+        self._text: str | None = None
+        # the words of each text looked at, by the text
+        self._words: dict[str, set[str]] = {}
+
+    def _hidden_elements(self) -> set[lxml.html.HtmlElement]:
+        if self._hidden is None:
+            self._hidden = {el for el in _MAYBE_HIDDEN(self._page.doc) if _hidden(el)}
+        return self._hidden
+
+    def _visible_text(self) -> str:
+        if self._text is None:
+            hidden = self._hidden_elements()
+            body = self._page.doc.find("body")
+            if not hidden or body is None:
+                self._text = shown_text(self._page)
+            else:
+                # every element inside a hidden one; a hidden element's own tail is shown
+                inside = {d for el in hidden for d in el.iter()}
+                parts: list[str] = []
+                for el in body.iter():
+                    if el not in inside:
+                        if isinstance(el.tag, str) and el.tag not in _NOT_SHOWN_TAGS and el.text:
+                            parts.append(el.text)
+                    elif el not in hidden or el.getparent() in inside:
+                        continue
+                    if el.tail and el is not body:
+                        parts.append(el.tail)
+                self._text = clean_meta_text(" ".join(parts)).casefold()
+        return self._text
+
+    def __call__(self, name: str) -> bool:
+        # the name as written in one text node outside hidden elements: answered without
+        # building the page's text (the usual case)
+        for node in _TEXT_HOLDING(self._page.doc, name=name):
+            owner = node.getparent()
+            if owner is not None and node.is_tail:
+                owner = owner.getparent()
+            if owner is None or not any(_hidden(el) for el in _MAYBE_HIDDEN_AROUND(owner)):
+                return True
+        # the page's whole text first (read once, the dates read it too): a name it does not
+        # hold is not shown, and the visible text is built only for a name it holds
+        return self._in_text(name, shown_text(self._page)) and self._in_text(
+            name, self._visible_text()
+        )
+
+    def _in_text(self, name: str, text: str) -> bool:
+        """In other case, across elements or word by word ("Doe, Jane" for "Jane Doe")."""
+        folded = name.casefold()
+        if folded in text:
+            return True
+        words = _WORD.findall(folded)
+        if not words:
+            return False
+        if text not in self._words:
+            self._words[text] = set(_WORD.findall(text))
+        return all(word in self._words[text] for word in words)
 
 
 def _home_page(url: str) -> bool:
@@ -271,8 +460,10 @@ def find_authors(page: Page, site_name: str | None) -> list[str]:
     # a section's name where the author belongs ("Middle East") is no person's
     sections = {squash(s) for s in page.all("article:section", "parsely-section")}
 
+    visible = _Shown(page)
+
     def shown(names: list[str]) -> list[str]:
-        return [n for n in names if squash(n) not in sections and _shown(n, page)]
+        return [n for n in names if squash(n) not in sections and visible(n)]
 
     found = shown(_ld_author_names(page, brands))
     if not found:
@@ -292,7 +483,7 @@ def find_authors(page: Page, site_name: str | None) -> list[str]:
                 if found:
                     break
     if not found:
-        for raw in _byline_elements(page.doc):
+        for raw in _byline_elements(page):
             found += shown(_clean_author(raw, brands))
             if found:
                 break
