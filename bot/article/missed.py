@@ -21,7 +21,12 @@ from bot.article.furniture.lines import is_boilerplate
 # below, and what sits between is the lead, the byline, the date and perhaps a caption. Only
 # blocks that read as prose (or as a subtitle: a long heading) are put back, so the byline and
 # the date stay out; so does a standfirst that repeats the page's description, which the brief
-# already shows as its lead.
+# already shows as its lead. That last exclusion holds on a page that declares itself an
+# article (JSON-LD article node, og:type "article"), whose standfirst is the publisher's summary;
+# on a page that does not (an institutional page, a club's report, a guide) the paragraph set
+# directly under the headline is the page's opening prose even when the description copies it.
+# The brief still does not show it twice: ranking leaves a paragraph that restates the
+# description out of the quotes.
 _LEAD_MAX_BLOCKS = 8
 _LEAD_MIN_WORDS = 8
 _LEAD_MAX_LINK_SHARE = 0.3
@@ -88,11 +93,15 @@ def with_lead(
     description: str | None = None,
     descriptions: frozenset[str] | set[str] = frozenset(),
     body: lxml.html.HtmlElement | None = None,
+    *,
+    typed: bool = True,
 ) -> list[str]:
     """``kept`` with the prose blocks between the headline and the first kept paragraph first,
     but for the pictures' captions (their ``descriptions``, :func:`picture_descriptions`, and
     the boxes that hold them in ``body``) and the items of lists in ``body`` (a box of key
-    points, a table of contents: not the standfirst)."""
+    points, a table of contents: not the standfirst). ``typed``: the page declares itself an
+    article, and a standfirst that repeats its description stays out even right under the
+    headline."""
     if not kept or not headlines:
         return kept
     texts = [text for text, _ in blocks]
@@ -117,10 +126,10 @@ def with_lead(
     present = set(kept)
     lead = [
         text
-        for text, share in blocks[top + 1 : first]
+        for i, (text, share) in enumerate(blocks[top + 1 : first], top + 1)
         if text not in present
         and text not in descriptions
-        and _is_lead(text, share, text in headings, summary)
+        and _is_lead(text, share, text in headings, summary if typed or i > top + 1 else "")
     ]
     if lead and body is not None:
         # looked for only now: most pages have no standfirst to check

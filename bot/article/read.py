@@ -109,7 +109,10 @@ def extract_article(
     headlines = {bodies.clean_text(h).casefold() for h in (meta.title, _first_h1(doc)) if h}
     body = doc.find("body")
     page_text = kinds.page_text(body)
-    paragraphs, blocks, headings, marked = _body(doc, body, page, url, headlines, meta.description)
+    typed = signals.typed_article or signals.og_type == "article"
+    paragraphs, blocks, headings, marked = _body(
+        doc, body, page, url, headlines, meta.description, typed=typed
+    )
     # The headline is shown on its own; repeated as the first paragraph it would be quoted twice.
     # Datelines go only now: gap filling used them as anchors (see is_metadata_line).
     paragraphs = [
@@ -151,8 +154,11 @@ def _body(
     url: str,
     headlines: set[str],
     description: str | None,
+    *,
+    typed: bool,
 ) -> tuple[list[str], list[tuple[str, float]], set[str], set[str]]:
-    """The body paragraphs, the page's blocks, the heading texts and the marked furniture.
+    """The body paragraphs, the page's blocks, the heading texts and the marked furniture;
+    ``typed``: the page declares itself an article (:func:`bot.article.missed.with_lead`).
 
     Changes the tree: site chrome is removed first (after the page was read)."""
     marked: set[str] = set()
@@ -171,7 +177,7 @@ def _body(
     paragraphs = missed.with_prose_fallback(paragraphs, blocks)
     paragraphs = missed.with_story_under_headline(paragraphs, blocks, headlines)
     paragraphs = missed.with_lead(
-        paragraphs, blocks, headlines, headings, description, descriptions, body
+        paragraphs, blocks, headlines, headings, description, descriptions, body, typed=typed
     )
     paragraphs = verbatim.as_on_page(paragraphs, on_page)
     article_body = page.json_ld.article_body()

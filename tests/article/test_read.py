@@ -611,8 +611,8 @@ _STANDFIRST = (
 _CAPTION = "Dock workers on the terminal's last coal berth, seen from the harbour wall."
 
 
-def _standfirst_page(description: str) -> bytes:
-    head = OG_ARTICLE + f'<meta name="description" content="{description}">'
+def _standfirst_page(description: str, head: str = OG_ARTICLE) -> bytes:
+    head += f'<meta name="description" content="{description}">'
     story = "".join(f"<p>{p}</p>" for p in PROSE)
     body = (
         "<header><h1>Harbour plan</h1>"
@@ -635,6 +635,23 @@ def test_a_standfirst_that_repeats_the_description_stays_the_description() -> No
     article = extract_article(_standfirst_page(_STANDFIRST), URL, today=TODAY)
     assert article.paragraphs == PROSE
     assert article.description == _STANDFIRST
+
+
+def test_on_a_page_not_typed_an_article_the_opening_under_the_headline_is_read() -> None:
+    # a club's or an institution's page (no og:type "article", no JSON-LD article) copies its
+    # opening paragraph into the description: the paragraph is still the page's text
+    page = _standfirst_page(_STANDFIRST, head="<title>Harbour plan</title>")
+    article = extract_article(page, URL, today=TODAY)
+    assert article.paragraphs == [_STANDFIRST, *PROSE]
+
+
+def test_on_a_page_not_typed_an_article_only_the_block_under_the_headline_is_read() -> None:
+    # below the byline, a paragraph that repeats the description is the summary box again
+    page = _standfirst_page(_STANDFIRST, head="<title>Harbour plan</title>").replace(
+        b'<div class="teaser">', b'<p>By Priya Raman</p><div class="teaser">'
+    )
+    article = extract_article(page, URL, today=TODAY)
+    assert article.paragraphs == PROSE
 
 
 def test_a_post_written_in_noscript_for_readers_without_scripts_is_read() -> None:
