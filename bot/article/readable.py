@@ -12,6 +12,7 @@ them with readability's own on the saved pages), only without the serialising.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from typing import Any
 
@@ -62,6 +63,27 @@ def _matches(name: str, pattern: re.Pattern[str], lowercase: re.Pattern[str]) ->
     return pattern.search(name) is not None
 
 
+# Pure answers for a string, and a page repeats its class names (every card of a list, every
+# paragraph of a story): each distinct name is matched once.
+@functools.lru_cache(maxsize=8192)
+def _unlikely_name(name: str) -> bool:
+    """readability's test of an element's "class id" for an unlikely candidate."""
+    return _matches(name, _UNLIKELY, _UNLIKELY_LOWER) and not _matches(
+        name, _MAYBE_CANDIDATE, _MAYBE_CANDIDATE_LOWER
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _feature_weight(feature: str) -> int:
+    """readability's class weight for one class or id value."""
+    weight = 0
+    if _matches(feature, _NEGATIVE, _NEGATIVE_LOWER):
+        weight -= 25
+    if _matches(feature, _POSITIVE, _POSITIVE_LOWER):
+        weight += 25
+    return weight
+
+
 # readability turns a div into a paragraph when its children's markup matches
 # ``<(blockquote|dl|div|img|ol|p|pre|table|ul)``: an element whose name starts so (``<picture``
 # and ``<param`` match ``<p``) somewhere below it. Text and attribute values are escaped in the
@@ -74,6 +96,7 @@ _INLINE_TAGS = frozenset(
     {"a", "b", "cite", "code", "em", "font", "i", "small", "span", "strong", "sub", "sup", "u"}
 )
 _NAMED = lxml.etree.XPath("descendant::*[@class or @id]")
+_HIDDEN_OR_STYLED = lxml.etree.XPath("/descendant::*[@hidden or @style]")
 
 
 def _with_block_below(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
@@ -145,10 +168,7 @@ class Readable(Document):  # type: ignore[misc]
         weight = 0
         for feature in (e.get("class", None), e.get("id", None)):
             if feature:
-                if _matches(feature, _NEGATIVE, _NEGATIVE_LOWER):
-                    weight -= 25
-                if _matches(feature, _POSITIVE, _POSITIVE_LOWER):
-                    weight += 25
+                weight += _feature_weight(feature)
         return weight
 
     def get_link_density(self, elem: lxml.html.HtmlElement) -> float:
@@ -163,10 +183,10 @@ class Readable(Document):  # type: ignore[misc]
         # keeps the caller's tree unchanged, as the Cleaner's own copy did.
         doc = copy.deepcopy(input)
         self.encoding = "utf-8"
-        for elem in doc.xpath("/descendant::*[@hidden]"):
-            elem.drop_tree()
-        for elem in doc.xpath("/descendant::*[@style]"):
-            if _DISPLAY_NONE.search(elem.get("style", "")):
+        # Hidden and display:none elements in one walk: dropping one inside another already
+        # dropped changes only the detached copy, so the tree ends as after two walks.
+        for elem in _HIDDEN_OR_STYLED(doc):
+            if elem.get("hidden") is not None or _DISPLAY_NONE.search(elem.get("style", "")):
                 elem.drop_tree()
         lxml.etree.strip_elements(
             doc,
@@ -185,8 +205,7 @@ class Readable(Document):  # type: ignore[misc]
             if len(s) < 2:
                 continue
             if (
-                _matches(s, _UNLIKELY, _UNLIKELY_LOWER)
-                and not _matches(s, _MAYBE_CANDIDATE, _MAYBE_CANDIDATE_LOWER)
+                _unlikely_name(s)
                 and elem.tag not in ("html", "body")
                 and not elem.xpath("ancestor-or-self::pre | ancestor-or-self::code")
                 and not elem.xpath(
