@@ -48,7 +48,8 @@ _TAB_OR_SPACES = re.compile(r"\t|[ \t]{2,}")
 
 def _clean(text: str) -> str:
     """``readability.readability.clean(text)``."""
-    text = _LONG_SPACE.sub(" " * 255, text)
+    if len(text) >= 255:
+        text = _LONG_SPACE.sub(" " * 255, text)
     if "\n" in text:
         text = _LINE_BREAK_SPACE.sub("\n", text)
     if "\t" in text or "  " in text:
