@@ -47,7 +47,20 @@ _CHROME_PARTS = (
 _TOKEN_END = re.compile(r"""[\s"'<>=]""")
 
 
+def _may_name_paywall(markup: str) -> bool:
+    """False only when no paywall word is in the lowercased markup: the words are ASCII, so the
+    page's bytes lowercased in ASCII hold them too (a much cheaper copy than the text's), unless
+    the page has one of the two letters that lowercase into ASCII from outside it: the Kelvin
+    sign ("k") and the dotted capital I ("i" and a combining dot)."""
+    if "\u212a" in markup or "\u0130" in markup:
+        return True
+    folded = markup.encode("utf-8", "surrogatepass").lower()
+    return any(word.encode() in folded for word in _PAYWALL_WORDS)
+
+
 def _has_paywall_class(markup: str) -> bool:
+    if not _may_name_paywall(markup):
+        return False
     lowered = markup.lower()
     for word in _PAYWALL_WORDS:
         start = lowered.find(word)

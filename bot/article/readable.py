@@ -12,13 +12,15 @@ them with readability's own on the saved pages), only without the serialising.
 from __future__ import annotations
 
 import copy
+import functools
 import re
+from typing import Any
 
 import lxml.etree
 import lxml.html
 from readability import Document
 from readability.cleaners import clean_attributes
-from readability.readability import REGEXES, text_length
+from readability.readability import REGEXES
 
 __all__ = ["Readable"]
 
@@ -33,6 +35,28 @@ _NEGATIVE, _POSITIVE = REGEXES["negativeRe"], REGEXES["positiveRe"]
 _NEGATIVE_LOWER, _POSITIVE_LOWER = re.compile(_NEGATIVE.pattern), re.compile(_POSITIVE.pattern)
 
 
+# readability's clean(), its patterns compiled once instead of looked up in re's cache on each of
+# its three calls (it runs on every paragraph and candidate), and made linear: a match of
+# readability's first two patterns covers a whole run of white space, so it can only begin where
+# a run begins (the lookbehind), and what a run holds is read once (the possessive repeat); its
+# own patterns read a run again from each of its characters. A step is skipped when the text
+# holds nothing it could match.
+_LONG_SPACE = re.compile(r"(?<!\s)\s{255,}")
+_LINE_BREAK_SPACE = re.compile(r"(?<!\s)[^\S\n]*+\n\s*")
+_TAB_OR_SPACES = re.compile(r"\t|[ \t]{2,}")
+
+
+def _clean(text: str) -> str:
+    """``readability.readability.clean(text)``."""
+    if len(text) >= 255:
+        text = _LONG_SPACE.sub(" " * 255, text)
+    if "\n" in text:
+        text = _LINE_BREAK_SPACE.sub("\n", text)
+    if "\t" in text or "  " in text:
+        text = _TAB_OR_SPACES.sub(" ", text)
+    return text.strip()
+
+
 def _matches(name: str, pattern: re.Pattern[str], lowercase: re.Pattern[str]) -> bool:
     """``pattern.search(name)``, through ``lowercase`` (the same words) when ``name`` is ASCII."""
     if name.isascii():
@@ -40,24 +64,50 @@ def _matches(name: str, pattern: re.Pattern[str], lowercase: re.Pattern[str]) ->
     return pattern.search(name) is not None
 
 
+# Pure answers for a string, and a page repeats its class names (every card of a list, every
+# paragraph of a story): each distinct name is matched once.
+@functools.lru_cache(maxsize=8192)
+def _unlikely_name(name: str) -> bool:
+    """readability's test of an element's "class id" for an unlikely candidate."""
+    return _matches(name, _UNLIKELY, _UNLIKELY_LOWER) and not _matches(
+        name, _MAYBE_CANDIDATE, _MAYBE_CANDIDATE_LOWER
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _feature_weight(feature: str) -> int:
+    """readability's class weight for one class or id value."""
+    weight = 0
+    if _matches(feature, _NEGATIVE, _NEGATIVE_LOWER):
+        weight -= 25
+    if _matches(feature, _POSITIVE, _POSITIVE_LOWER):
+        weight += 25
+    return weight
+
+
 # readability turns a div into a paragraph when its children's markup matches
 # ``<(blockquote|dl|div|img|ol|p|pre|table|ul)``: an element whose name starts so (``<picture``
 # and ``<param`` match ``<p``) somewhere below it. Text and attribute values are escaped in the
 # markup and comments are gone, so only element names can match.
 _BLOCK_NAME_STARTS = ("blockquote", "dl", "div", "img", "ol", "p", "table", "ul")
-_BLOCK_NAMED = lxml.etree.XPath(
-    "descendant::*[" + " or ".join(f"starts-with(name(), '{n}')" for n in _BLOCK_NAME_STARTS) + "]"
-)
 _INLINE_TAGS = frozenset(
     {"a", "b", "cite", "code", "em", "font", "i", "small", "span", "strong", "sub", "sup", "u"}
 )
 _NAMED = lxml.etree.XPath("descendant::*[@class or @id]")
+_HIDDEN_OR_STYLED = lxml.etree.XPath("/descendant::*[@hidden or @style]")
 
 
 def _with_block_below(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
     """The elements of ``root`` with a block-named element (see above) below them."""
     marked: set[lxml.html.HtmlElement] = set()
-    for el in _BLOCK_NAMED(root):
+    # A walk testing names in Python: XPath's starts-with(name(), ...) on every element cost
+    # three times as much. (The walk starts at root, which descendant:: leaves out.)
+    walk = root.iter()
+    next(walk, None)
+    for el in walk:
+        tag = el.tag
+        if tag.__class__ is not str or not tag.startswith(_BLOCK_NAME_STARTS):
+            continue
         parent = el.getparent()
         # each ancestor is added once: the walk up stops where an earlier one stopped
         while parent is not None and parent not in marked:
@@ -74,20 +124,47 @@ class Readable(Document):  # type: ignore[misc]
     # paragraph's parent and grandparent). None outside scoring: sanitize() changes the tree.
     _text_lengths: dict[lxml.html.HtmlElement, int] | None = None
 
-    def score_paragraphs(self) -> dict[lxml.html.HtmlElement, dict[str, object]]:
+    def score_paragraphs(self) -> dict[lxml.html.HtmlElement, dict[str, Any]]:
+        # readability's scoring, step for step, without its debug line (formatted, describing the
+        # node, for every candidate even when debug logging is off: a tenth of the scoring) and
+        # with its text clean-up's patterns compiled once (see _clean).
         self._text_lengths = {}
         try:
-            return super().score_paragraphs()  # type: ignore[no-any-return]
+            min_len = self.min_text_length
+            candidates: dict[lxml.html.HtmlElement, dict[str, Any]] = {}
+            ordered: list[lxml.html.HtmlElement] = []
+            for elem in self.tags(self._html(), "p", "pre", "td", "blockquote"):
+                parent_node = elem.getparent()
+                if parent_node is None:
+                    continue
+                grand_parent_node = parent_node.getparent()
+                inner_text = _clean(elem.text_content() or "")
+                inner_text_len = len(inner_text)
+                if inner_text_len < min_len:
+                    continue
+                if parent_node not in candidates:
+                    candidates[parent_node] = self.score_node(parent_node)
+                    ordered.append(parent_node)
+                if grand_parent_node is not None and grand_parent_node not in candidates:
+                    candidates[grand_parent_node] = self.score_node(grand_parent_node)
+                    ordered.append(grand_parent_node)
+                content_score = 1 + len(inner_text.split(",")) + min(inner_text_len / 100, 3)
+                candidates[parent_node]["content_score"] += content_score
+                if grand_parent_node is not None:
+                    candidates[grand_parent_node]["content_score"] += content_score / 2.0
+            for elem in ordered:
+                candidates[elem]["content_score"] *= 1 - self.get_link_density(elem)
+            return candidates
         finally:
             self._text_lengths = None
 
     def _text_length(self, elem: lxml.html.HtmlElement) -> int:
         lengths = self._text_lengths
         if lengths is None:
-            return text_length(elem)  # type: ignore[no-any-return]
+            return len(_clean(elem.text_content() or ""))
         length = lengths.get(elem)
         if length is None:
-            length = lengths[elem] = text_length(elem)
+            length = lengths[elem] = len(_clean(elem.text_content() or ""))
         return length
 
     def class_weight(self, e: lxml.html.HtmlElement) -> int:
@@ -96,10 +173,7 @@ class Readable(Document):  # type: ignore[misc]
         weight = 0
         for feature in (e.get("class", None), e.get("id", None)):
             if feature:
-                if _matches(feature, _NEGATIVE, _NEGATIVE_LOWER):
-                    weight -= 25
-                if _matches(feature, _POSITIVE, _POSITIVE_LOWER):
-                    weight += 25
+                weight += _feature_weight(feature)
         return weight
 
     def get_link_density(self, elem: lxml.html.HtmlElement) -> float:
@@ -114,10 +188,10 @@ class Readable(Document):  # type: ignore[misc]
         # keeps the caller's tree unchanged, as the Cleaner's own copy did.
         doc = copy.deepcopy(input)
         self.encoding = "utf-8"
-        for elem in doc.xpath("/descendant::*[@hidden]"):
-            elem.drop_tree()
-        for elem in doc.xpath("/descendant::*[@style]"):
-            if _DISPLAY_NONE.search(elem.get("style", "")):
+        # Hidden and display:none elements in one walk: dropping one inside another already
+        # dropped changes only the detached copy, so the tree ends as after two walks.
+        for elem in _HIDDEN_OR_STYLED(doc):
+            if elem.get("hidden") is not None or _DISPLAY_NONE.search(elem.get("style", "")):
                 elem.drop_tree()
         lxml.etree.strip_elements(
             doc,
@@ -136,8 +210,7 @@ class Readable(Document):  # type: ignore[misc]
             if len(s) < 2:
                 continue
             if (
-                _matches(s, _UNLIKELY, _UNLIKELY_LOWER)
-                and not _matches(s, _MAYBE_CANDIDATE, _MAYBE_CANDIDATE_LOWER)
+                _unlikely_name(s)
                 and elem.tag not in ("html", "body")
                 and not elem.xpath("ancestor-or-self::pre | ancestor-or-self::code")
                 and not elem.xpath(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from bot.article.read import extract_article
 from tests._dates import TODAY
@@ -147,3 +149,21 @@ def test_paywall_class_is_read_from_markup(markup: str, expected: bool) -> None:
 def test_paywall_class_on_a_short_page_is_a_paywall() -> None:
     body = _article(PROSE[:2], '<div class="paywall"><p>Members only.</p></div>')
     assert extract_article(_html(body, OG_ARTICLE), URL, today=TODAY).kind == "paywall"
+
+
+_CLASS_PIECES = st.sampled_from(
+    ["PayWall", "paywall", "ARTICLE-LOC", "\u212a", "ED", "\u0130", "x", "-", "Tp-Modal", "é", "ſ"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CLASS_PIECES, max_size=8).map("".join))
+@example("ARTICLE-LOC\u212aED")
+@example('<div class="PAYWALL">')
+def test_cheap_paywall_test_misses_no_word_lowercasing_finds(markup: str) -> None:
+    # _has_paywall_class reads no further when _may_name_paywall says no: a word the lowercased
+    # markup holds ("locKed" with the Kelvin sign is "locked") must never be missed.
+    from bot.article.kind import _PAYWALL_WORDS, _may_name_paywall
+
+    if any(word in markup.lower() for word in _PAYWALL_WORDS):
+        assert _may_name_paywall(markup)

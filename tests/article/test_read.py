@@ -60,6 +60,12 @@ SCALABLE: dict[str, tuple[Callable[[int], bytes], int, int]] = {
         400_000,
     ),
     "unclosed_scripts": (lambda n: b"<html><head>" + b"<script>" * n, 100_000, 1_500),
+    # the raw-text tags are found case-insensitively, each search starting where the last ended
+    "raw_text_tags_in_mixed_case": (
+        lambda n: b"<html><body><p>x</p>" + b"<ScRiPt>a</sCrIpT><STYLE>b</style><Style>" * n,
+        20_000,
+        500,
+    ),
     "broken_markup": (
         lambda n: b"<html><body><p>open <b><i><table><tr><td>cell<p>" * n,
         2_000,

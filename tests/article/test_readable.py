@@ -17,11 +17,14 @@ from pathlib import Path
 import lxml.etree
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from readability import Document
 from readability.cleaners import clean_attributes
+from readability.readability import clean
 
 from bot.article.document import parse_page
-from bot.article.readable import Readable
+from bot.article.readable import Readable, _clean
 
 PAGES = Path(__file__).parent.parent / "pages"
 
@@ -100,3 +103,18 @@ def test_corner_case_gets_readabilitys_own_choice(name: str) -> None:
         _doc(f"<html><head><title>t</title></head><body>{_CORNERS[name]}</body></html>")
     )
     assert got == want
+
+
+_SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\r\n", "\xa0", "\u2009", "\x0b", "a", ","])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(_SPACES, st.sampled_from([1, 2, 254, 255, 256, 400])), max_size=8).map(
+        lambda runs: "".join(unit * n for unit, n in runs)
+    )
+)
+def test_clean_is_readabilitys_clean(text: str) -> None:
+    # Readable's scoring measures text with _clean; a length it got differently would change
+    # the scores, and the choice of the article.
+    assert _clean(text) == clean(text)

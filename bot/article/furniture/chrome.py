@@ -3,6 +3,7 @@ and elements whose class or id names furniture (cookie banners, related boxes, s
 
 from __future__ import annotations
 
+import functools
 import re
 
 import lxml.html
@@ -94,6 +95,9 @@ _PROTECTED_TAGS = {"html", "body", "article", "main"}
 _MAX_FURNITURE_SHARE = 0.5
 
 
+# A pure answer for a string, and a page repeats its class names (every card of a list, every
+# paragraph of a story): each distinct name is judged once.
+@functools.lru_cache(maxsize=8192)
 def _is_furniture_name(marks: str) -> bool:
     lowered = marks.lower()
     # Most class names hold no furniture word at all: one regex search rules them out.

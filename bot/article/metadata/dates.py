@@ -48,6 +48,9 @@ _PUBLISHED_KEYS = (
 _OTHER_TIMESTAMP_KEYS = ("article:modified_time", "og:updated_time", "last-modified")
 
 
+_DATE_PUBLISHED_ELEMENTS = "/descendant::*[@itemprop='datePublished'] | /descendant::time[@pubdate]"
+
+
 def _declared_texts(page: Page) -> Iterator[str]:
     """The publication date as the page declares it, most trustworthy source first."""
     if _names_a_revision(page.url):
@@ -56,7 +59,8 @@ def _declared_texts(page: Page) -> Iterator[str]:
             yield as_str(node.get("dateModified"))
     for node in page.json_ld.articles:
         yield as_str(node.get("datePublished"))
-    for el in page.doc.xpath("//*[@itemprop='datePublished' or (self::time and @pubdate)]")[:3]:
+    # a union of two plain walks: "self::time" tested on every element cost twice as much
+    for el in page.doc.xpath(_DATE_PUBLISHED_ELEMENTS)[:3]:
         # blog comments carry their own datePublished
         if not _in_comments(el):
             yield el.get("datetime") or el.get("content") or el.text_content()
@@ -88,7 +92,9 @@ def _other_timestamps(page: Page) -> Iterator[str]:
     for key in ("dateModified", "dateCreated"):
         yield from (as_str(v) for v in page.json_ld.values(key))
     yield from page.all(*_OTHER_TIMESTAMP_KEYS)
-    yield from (el.get("datetime", "") for el in page.doc.xpath("//time[@datetime]")[:20])
+    yield from (
+        el.get("datetime", "") for el in page.doc.xpath("/descendant::time[@datetime]")[:20]
+    )
 
 
 def _page_offset(page: Page, stamps: list[Stamp]) -> dt.timedelta | None:
@@ -159,7 +165,7 @@ def _date_patterns(date: dt.date) -> list[str]:
 
 def _shown(page: Page, date: dt.date) -> bool:
     """Whether the page shows the date to its readers, in its text or in a <time> element."""
-    for el in page.doc.xpath("//body//time[@datetime]")[:50]:
+    for el in page.doc.xpath("/descendant::body/descendant::time[@datetime]")[:50]:
         if parse_date(el.get("datetime")) == date:
             return True
     text = shown_text(page).translate(_DIGITS)

@@ -114,7 +114,7 @@ def _microdata_publishers(doc: lxml.html.HtmlElement) -> list[str]:
     """``itemprop="name"`` of the page's microdata publisher (The New York Times declares
     itself only there)."""
     names = []
-    for el in doc.xpath("/descendant::*[contains(@itemprop, 'publisher')]")[:3]:
+    for el in doc.xpath("/descendant::*[@itemprop][contains(@itemprop, 'publisher')]")[:3]:
         if "publisher" not in (el.get("itemprop") or "").split():
             continue
         for name in el.xpath(".//*[@itemprop='name']")[:1]:
