@@ -389,7 +389,7 @@ class Recovery:
             context = await self.sharing.ledger.open(reopened.share, [key], claim=False)
             # Within Discord's nonce memory the nonce alone stops a second post; past it, look.
             adopt = reopened.publisher if now - claim.claimed_at > NONCE_TRUST else None
-            return await self.sharing.run_claimed(
+            return await self.sharing.claimed.run(
                 reopened.share,
                 url,
                 key,

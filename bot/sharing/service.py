@@ -23,7 +23,7 @@ from bot.fetch.links import find_links, sharer_words
 from bot.fetch.urls import url_key
 from bot.sharing.claimed import ClaimedLinks
 from bot.sharing.gate import Draining, ShareGate
-from bot.sharing.ledger import Ledger, ShareContext, default_owner
+from bot.sharing.ledger import Ledger, default_owner
 from bot.sharing.notify import Notifier, Pacer
 from bot.sharing.recovery import Missed, Recovered, Recovery, Reopener
 from bot.sharing.types import (
@@ -34,7 +34,6 @@ from bot.sharing.types import (
     Outcome,
     Posted,
     Publisher,
-    RecoveryPublisher,
     Share,
 )
 from bot.storage.database import unavailable
@@ -214,7 +213,7 @@ class Sharing:
                         outcomes.append(Duplicate(url))
                         continue
                     pending.remove(key)
-                    outcome = await self.run_claimed(share, url, key, publisher, take, context)
+                    outcome = await self.claimed.run(share, url, key, publisher, take, context)
                     if isinstance(outcome, Posted):  # the message's next link counts this one
                         context = replace(
                             context,
@@ -299,7 +298,7 @@ class Sharing:
             context = await self.ledger.open(share, [key])
             if key not in context.claimed:
                 return Duplicate(url)
-            return await self.run_claimed(share, url, key, publisher, take, context, brief=brief)
+            return await self.claimed.run(share, url, key, publisher, take, context, brief=brief)
         finally:
             self.gate.release()
 
@@ -338,25 +337,6 @@ class Sharing:
         links = self.links_in(text)
         deferred = set(await self.ledger.defer(share, [url_key(url) for url in links]))
         return [url for url in links if url_key(url) in deferred]
-
-    async def run_claimed(
-        self,
-        share: Share,
-        url: str,
-        key: str,
-        publisher: Publisher,
-        take: str | None,
-        context: ShareContext,
-        *,
-        brief: Brief | None = None,
-        adopt: RecoveryPublisher | None = None,
-    ) -> Outcome:
-        """Everything after a won claim (steps 4 to 8, :mod:`bot.sharing.claimed`); the claim
-        ends posted, failed or given up. ``adopt``: look for a brief posted before a crash first
-        (recovery)."""
-        return await self.claimed.run(
-            share, url, key, publisher, take, context, brief=brief, adopt=adopt
-        )
 
     async def fail_claim(self, share: Share, key: str, *, give_up: bool) -> None:
         """Release the claim for a retry, or (``give_up``) end it for good."""
