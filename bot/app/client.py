@@ -37,12 +37,11 @@ import sys
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
-import aiohttp
 import discord
-import yarl
 from discord.ext import commands
 
 import cogs
+from bot.app.discord_http import discord_trouble_log, point_at_discord
 from bot.app.services import Services, open_services
 from bot.app.tasks import BackgroundTasks
 from bot.clock import Clock
@@ -100,37 +99,6 @@ def walk_extensions() -> Iterator[str]:
             yield module.name
 
 
-def point_at_discord(settings: Settings) -> None:
-    """Send discord.py's REST and gateway traffic to the configured endpoints.
-
-    discord.py keeps both as class attributes (``Route.BASE`` a str, ``DEFAULT_GATEWAY`` a
-    ``yarl.URL``) and has no client option for either, so this is process-wide: fine, one
-    process runs one bot. A REST rate-limit proxy shared by the bot's processes (nirn-proxy) is
-    such a base: discord.py's own limiter stays on in front of it.
-    """
-    discord.http.Route.BASE = settings.discord_api_base
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
-
-
-def _discord_trouble_log(invalid: InvalidRequests) -> aiohttp.TraceConfig:
-    """Log Discord's 429 and 5xx answers: discord.py retries them quietly (at DEBUG), but a
-    passing fault should leave a line saying what happened; count the invalid ones."""
-
-    async def on_request_end(
-        session: aiohttp.ClientSession,
-        context: object,
-        params: aiohttp.TraceRequestEndParams,
-    ) -> None:
-        status = params.response.status
-        invalid.record(status, params.response.headers.get("X-RateLimit-Scope"))
-        if status == 429 or status >= 500:
-            log.warning("Discord answered %s to %s %s", status, params.method, params.url.path)
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_end.append(on_request_end)
-    return trace
-
-
 class NewslinkBot(commands.AutoShardedBot):
     """The bot: holds the services the cogs call into and tracks its background tasks.
 
@@ -163,7 +131,7 @@ class NewslinkBot(commands.AutoShardedBot):
             # Text from articles ends up in messages: nothing may ping unless a message says so.
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
-            http_trace=_discord_trouble_log(self.invalid_requests),
+            http_trace=discord_trouble_log(self.invalid_requests),
             **options,
         )
         self._services = services
