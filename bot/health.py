@@ -1,5 +1,6 @@
 """A process's health: one log line of what it serves and how it is doing, and the count of
-invalid Discord requests that could get its address banned.
+invalid Discord requests that could get its address banned (and the trace that logs and counts
+Discord's 429 and 5xx answers).
 
 Discord bans an address for a while after 10,000 invalid requests (401, 403 and 429 answers;
 a 429 of a shared resource, ``X-RateLimit-Scope: shared``, does not count) in 10 minutes.
@@ -17,6 +18,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+import aiohttp
 
 log = logging.getLogger(__name__)
 
@@ -95,3 +98,22 @@ def health_line(health: Health) -> str:
         f"cache hits {health.cache_hits}; "
         f"invalid requests {health.invalid_requests} in {INVALID_WINDOW_S / 60:.0f} min"
     )
+
+
+def discord_trouble_log(invalid: InvalidRequests) -> aiohttp.TraceConfig:
+    """Log Discord's 429 and 5xx answers: discord.py retries them quietly (at DEBUG), but a
+    passing fault should leave a line saying what happened; count the invalid ones."""
+
+    async def on_request_end(
+        session: aiohttp.ClientSession,
+        context: object,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        status = params.response.status
+        invalid.record(status, params.response.headers.get("X-RateLimit-Scope"))
+        if status == 429 or status >= 500:
+            log.warning("Discord answered %s to %s %s", status, params.method, params.url.path)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    return trace

@@ -38,14 +38,14 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 import discord
+import yarl
 from discord.ext import commands
 
 import cogs
-from bot.app.discord_http import discord_trouble_log, point_at_discord
 from bot.app.services import Services, open_services
 from bot.app.tasks import BackgroundTasks
 from bot.clock import Clock
-from bot.health import Health, InvalidRequests, health_line
+from bot.health import Health, InvalidRequests, discord_trouble_log, health_line
 from bot.settings import Settings
 from bot.shards import (
     DatabaseIdentifyGate,
@@ -97,6 +97,18 @@ def walk_extensions() -> Iterator[str]:
     for module in pkgutil.iter_modules(cogs.__path__, prefix=f"{cogs.__name__}."):
         if not module.name.rpartition(".")[2].startswith("_") and not module.ispkg:
             yield module.name
+
+
+def point_at_discord(settings: Settings) -> None:
+    """Send discord.py's REST and gateway traffic to the configured endpoints.
+
+    discord.py keeps both as class attributes (``Route.BASE`` a str, ``DEFAULT_GATEWAY`` a
+    ``yarl.URL``) and has no client option for either, so this is process-wide: fine, one
+    process runs one bot. A REST rate-limit proxy shared by the bot's processes (nirn-proxy) is
+    such a base: discord.py's own limiter stays on in front of it.
+    """
+    discord.http.Route.BASE = settings.discord_api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
 class NewslinkBot(commands.AutoShardedBot):

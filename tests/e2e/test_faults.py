@@ -229,7 +229,7 @@ async def test_a_rate_limited_brief_is_retried_and_posted_once(
         await _share(fake, newslink.site, "rate-limited")
     # discord.py waited out the 429 and said so, and so did our trace of Discord's answers.
     assert _logged(caplog, logging.WARNING, "discord.http", "429")
-    assert _logged(caplog, logging.WARNING, "bot.app", "Discord answered 429")
+    assert _logged(caplog, logging.WARNING, "bot.health", "Discord answered 429")
     _assert_once(fake)
     await _assert_nothing_lost(newslink, pinned)
     await _still_answering(newslink)
@@ -245,7 +245,7 @@ async def test_a_brief_that_discord_fails_once_is_retried_and_posted_once(
         await _share(fake, newslink.site, "server-error-once")
     assert fast_retries.delays == [1]  # discord.py's first back-off, then success
     # discord.py retries a 5xx silently; our trace leaves the line that says it happened.
-    assert _logged(caplog, logging.WARNING, "bot.app", "Discord answered 500 to POST")
+    assert _logged(caplog, logging.WARNING, "bot.health", "Discord answered 500 to POST")
     _assert_once(fake)
     await _assert_nothing_lost(newslink, pinned)
     await _still_answering(newslink)
