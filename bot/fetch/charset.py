@@ -4,6 +4,11 @@ The order follows SECURITY.md ("Content"), which is Synapse's: a byte-order mark
 ``<meta charset>`` or ``http-equiv`` declaration in the first 1024 bytes, then an XML declaration,
 then the Content-Type header's charset, then strict UTF-8, then cp1252. A declared name Python does
 not know, or one that is not a text encoding (``rot13``, ``base64``), is skipped, not trusted.
+
+One refinement of the last step: bytes that are not UTF-8 and declare a charset only after the
+first 1024 bytes (an archive's banner pushed the page's own ``<meta>`` down) are decoded as
+declared, not as cp1252. A browser does the same: its guess is only tentative, and the parser
+changes the encoding when it meets that ``<meta>``. Only the first 64 KiB are searched.
 """
 
 from __future__ import annotations
@@ -60,6 +65,9 @@ _NOT_FROM_DOCUMENT = frozenset(
 )
 _NEVER = frozenset({"utf_7"})
 
+# How far a late <meta charset> is looked for when the bytes are not UTF-8 (see the docstring).
+_LATE_META_BYTES = 64 * 1024
+
 
 def normalize_charset(label: str | None, *, in_document: bool = False) -> str | None:
     """The Python codec name for a declared charset ``label``, or None if it cannot be used."""
@@ -96,6 +104,16 @@ def _declared_in_document(head: bytes) -> str | None:
     return None
 
 
+def _declared_late(body: bytes) -> str | None:
+    """A ``<meta>`` charset past the first 1024 bytes, for bytes already known not to be UTF-8."""
+    for match in _META_CHARSET.finditer(body, 1024, _LATE_META_BYTES):
+        name = normalize_charset(match.group(1).decode("ascii", "replace"), in_document=True)
+        # A late "utf-8" is no help: the bytes were just found not to be UTF-8.
+        if name is not None and codecs.lookup(name).name != "utf-8":
+            return name
+    return None
+
+
 def _choose(body: bytes, header_charset: str | None) -> tuple[str, int]:
     """The codec for ``body`` and how many leading bytes (a BOM) to skip."""
     for bom, name in _BOMS:
@@ -114,7 +132,7 @@ def _choose(body: bytes, header_charset: str | None) -> tuple[str, int]:
         # non-ASCII text before the cut was valid UTF-8.
         cut_short = exc.reason == "unexpected end of data" and exc.start >= len(body) - 3
         if not (cut_short and not body[: exc.start].isascii()):
-            return "cp1252", 0
+            return _declared_late(body) or "cp1252", 0
     return "utf-8", 0
 
 

@@ -101,3 +101,22 @@ def test_never_raises_and_never_returns_nul(body: bytes, header: str | None) -> 
     text = decode_html(body, header)
     assert isinstance(text, str)
     assert "\x00" not in text
+
+
+def test_late_meta_decodes_bytes_that_are_not_utf8() -> None:
+    # An archive's banner pushes the page's own <meta> past 1024 bytes (the Xinhua page on the
+    # Wayback Machine): the GB2312 text is read as declared, as a browser reparses it, not as cp1252.
+    body = (
+        b"<script>" + b" " * 1100 + b"</script><meta charset=gb2312><p>" + "新华网".encode("gb2312")
+    )
+    assert decode_html(body).endswith("<p>新华网")
+
+
+def test_late_meta_is_ignored_when_the_bytes_are_utf8_or_it_says_utf8() -> None:
+    late = b"<p>" + b" " * 1100
+    assert decode_html(late + b'<meta charset="utf-8"><p>' + CURLY_CP1252).endswith(
+        "\u201cCaf\u00e9\u201d \u2014 na\u00efve"
+    )
+    # Past the 64 KiB searched, cp1252 as before.
+    far = b"<p>" + b" " * (64 * 1024) + b"<meta charset=gb2312><p>"
+    assert decode_html(far + CURLY_CP1252).endswith("\u201cCaf\u00e9\u201d \u2014 na\u00efve")
