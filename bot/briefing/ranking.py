@@ -8,6 +8,7 @@ import math
 import re
 
 from bot.article.furniture.kinds import paragraph_kinds
+from bot.article.furniture.lines import is_boilerplate
 from bot.article.types import Article
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ _BOILERPLATE = re.compile(
     r"click here|sign up|subscribe|newsletter|read more|read next|related:|follow us|"
     r"all rights reserved|copyright|©|photo(?:graph)?:|image:|credit:|getty images|"
     r"\bap photo\b|reuters/|advertisement|share this|cookies?\b|terms of (?:use|service)|"
-    r"privacy policy|^by\s+[A-Z]|^updated\b|^published\b|e-?mail us|download (?:the|our) app",
+    r"privacy policy|^updated\b|^published\b|e-?mail us|download (?:the|our) app",
     re.IGNORECASE,
 )
 
@@ -261,7 +262,8 @@ def _boilerplate_penalty(text: str, n_terms: int) -> float:
         penalty += 0.6
     elif len(stripped) < 60:
         penalty += 0.2
-    if _BOILERPLATE.search(stripped[:200]):
+    # A byline ("By Jane Doe") is a line of its own; "By mid-June there were…" is a sentence.
+    if _BOILERPLATE.search(stripped[:200]) or is_boilerplate(stripped):
         penalty += 0.5
     if stripped and stripped[-1] not in ".!?\"'”’)…:;":
         # Captions, headings and credits rarely end like a sentence.

@@ -733,6 +733,24 @@ def test_a_pull_quote_and_market_data_are_not_quoted() -> None:
     assert body in brief.quoted
 
 
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "By mid-June more than half a million passports were stuck in the system, and families "
+        "paid twice to have theirs rushed through.",
+        "By two years old, one in five boys in the survey was overweight, the health service said.",
+    ],
+)
+def test_a_sentence_opening_with_by_is_not_taken_for_a_byline(opening: str) -> None:
+    # "By Jane Doe" is a byline; "By mid-June there were…" is the story and may be quoted.
+    byline = "By Jane Doe, Reuters"
+    article = _article([NATO[0], byline, opening, NATO[2]], title="Passports stuck")
+    ranked = rank_paragraphs(article)
+    assert 2 in ranked
+    assert 1 not in ranked
+    assert opening in compose_brief(article, article.url, length="long").quoted
+
+
 def test_a_sentence_pointing_at_an_embed_is_not_quoted() -> None:
     colon = (
         "The minister answered her critics on Twitter late on Tuesday night, hours after the "
