@@ -643,6 +643,25 @@ def test_a_standfirst_that_repeats_the_description_stays_the_description() -> No
     assert article.description == _STANDFIRST
 
 
+def test_a_standfirst_in_the_storys_column_is_read_even_when_the_description_repeats_it() -> None:
+    # the headline's box (a <header> with the byline) holds no standfirst; the paragraph set above
+    # the story in the story's own column is its opening, whatever the description copies
+    story = "".join(f"<p>{p}</p>" for p in PROSE)
+    body = (
+        "<article><header><h1>Harbour plan</h1><p>By Priya Raman, March 14, 2024</p></header>"
+        f'<div class="column"><div class="intro"><p>{_STANDFIRST}</p></div>'
+        f'<div class="story">{story}</div></div></article>'
+    )
+    head = OG_ARTICLE + f'<meta name="description" content="{_STANDFIRST}">'
+    article = extract_article(_html(body, head), URL, today=TODAY)
+    assert article.paragraphs == [_STANDFIRST, *PROSE]
+    # set in the headline's box, the same standfirst is the publisher's summary
+    boxed = body.replace("</p></header>", f"</p><p>{_STANDFIRST}</p></header>").replace(
+        f'<div class="intro"><p>{_STANDFIRST}</p></div>', ""
+    )
+    assert extract_article(_html(boxed, head), URL, today=TODAY).paragraphs == PROSE
+
+
 def test_on_a_page_not_typed_an_article_the_opening_under_the_headline_is_read() -> None:
     # a club's or an institution's page (no og:type "article", no JSON-LD article) copies its
     # opening paragraph into the description: the paragraph is still the page's text
