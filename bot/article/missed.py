@@ -33,6 +33,7 @@ _LEAD_MAX_BLOCKS = 8
 _LEAD_MIN_WORDS = 8
 _LEAD_MAX_LINK_SHARE = 0.3
 _LEAD_MIN_DESCRIPTION_CHARS = 30
+_LEAD_MIN_JOINED_CHARS = 40
 _NOT_WORD = re.compile(r"[\W_]+")
 # "By Matthew Digby, Minh Do on Monday, November 18th, 2019 at 11:08 a.m.": a byline, however long
 _BYLINE_START = re.compile(r"(?:[Bb]y|BY|[Vv]on|[Pp]ar)\s+[A-ZÀ-Þ]")
@@ -110,7 +111,18 @@ def with_lead(
     try:
         first = texts.index(kept[0])
     except ValueError:
-        return kept
+        # readability joined the story's first paragraph across a block inside it (an ad slot,
+        # a link box): the page block that begins it marks where the story starts
+        first = next(
+            (
+                i
+                for i, text in enumerate(texts)
+                if len(text) >= _LEAD_MIN_JOINED_CHARS and kept[0].startswith(text)
+            ),
+            -1,
+        )
+        if first < 0:
+            return kept
     keys = {_headline_key(h) for h in headlines} - {""}
     top = next(
         (

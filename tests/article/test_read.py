@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.article import missed
 from bot.article.read import extract_article
 from bot.article.types import Article
 from bot.errors import ExtractionError
@@ -660,6 +661,19 @@ def test_a_standfirst_in_the_storys_column_is_read_even_when_the_description_rep
         f'<div class="intro"><p>{_STANDFIRST}</p></div>', ""
     )
     assert extract_article(_html(boxed, head), URL, today=TODAY).paragraphs == PROSE
+
+
+def test_the_standfirst_is_read_when_readability_joined_the_storys_first_paragraph() -> None:
+    # an ad slot inside the story's first paragraph makes two page blocks of it, which
+    # readability joins: the block that begins the joined paragraph marks where the story starts
+    opening, rest = PROSE[0][:60], PROSE[0][60:].lstrip()
+    blocks = [("Harbour plan", 0.0), (_STANDFIRST, 0.0), (opening, 0.0), ("Anzeige", 0.0)]
+    blocks += [(rest, 0.0)] + [(p, 0.0) for p in PROSE[1:]]
+    kept = [PROSE[0], *PROSE[1:]]
+    assert missed.with_lead(kept, blocks, {"harbour plan"}, set()) == [_STANDFIRST, *kept]
+    # a short block that only begins the paragraph by chance marks nothing
+    blocks[2] = (PROSE[0][:12], 0.0)
+    assert missed.with_lead(kept, blocks, {"harbour plan"}, set()) == kept
 
 
 def test_on_a_page_not_typed_an_article_the_opening_under_the_headline_is_read() -> None:
