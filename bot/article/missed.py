@@ -6,12 +6,14 @@ when it chose a box that is not the article. Each works on the page's blocks
 
 from __future__ import annotations
 
+import html
 import re
 
 import lxml.html
 
 from bot.article.body import _BLOCK_TAGS, clean_text, iter_blocks
 from bot.article.furniture.lines import is_boilerplate
+from bot.article.jsonld import JsonLd, node_types
 
 # --- the standfirst, between the headline and the node readability chose ----------------------
 
@@ -371,3 +373,49 @@ def with_prose_fallback(paragraphs: list[str], blocks: list[tuple[str, float]]) 
     if prose_words(stretch) > _PROSE_GAIN * prose_words(paragraphs) + _PROSE_MARGIN_WORDS:
         return stretch
     return paragraphs
+
+
+# --- a recipe's ingredients and steps, which its structured data names -----------------------
+
+# A recipe page's ingredients and steps are list items and short lines that readability scores
+# low and the prose rules do not read. The page's schema.org Recipe names them: the page blocks
+# that are one of its recipeIngredient or recipeInstructions texts are the recipe's text.
+_RECIPE_MAX_TEXTS = 300
+_RECIPE_MAX_DEPTH = 4
+
+
+def _recipe_texts(value: object, out: set[str], depth: int = 0) -> None:
+    if len(out) >= _RECIPE_MAX_TEXTS or depth > _RECIPE_MAX_DEPTH:
+        return
+    if isinstance(value, str):
+        # publishers often escape the text twice: "Fa&ccedil;a" in the JSON for "Faça"
+        text = clean_text(html.unescape(value) if "&" in value else value)
+        if text:
+            out.add(text)
+    elif isinstance(value, list):
+        for item in value[:_RECIPE_MAX_TEXTS]:
+            _recipe_texts(item, out, depth + 1)
+    elif isinstance(value, dict):
+        # a HowToStep's text, a HowToSection's steps
+        _recipe_texts(value.get("text"), out, depth + 1)
+        _recipe_texts(value.get("itemListElement"), out, depth + 1)
+
+
+def with_recipe(
+    paragraphs: list[str], blocks: list[tuple[str, float]], json_ld: JsonLd
+) -> list[str]:
+    """``paragraphs`` and, after them, the page blocks its Recipe's ingredients and steps name."""
+    texts: set[str] = set()
+    for node in json_ld.nodes:
+        if "recipe" in node_types(node):
+            _recipe_texts(node.get("recipeIngredient"), texts)
+            _recipe_texts(node.get("recipeInstructions"), texts)
+    if not texts:
+        return paragraphs
+    present = set(paragraphs)
+    added = []
+    for text, share in blocks:
+        if text in texts and text not in present and share <= _PROSE_MAX_LINK_SHARE:
+            present.add(text)
+            added.append(text)
+    return paragraphs + added

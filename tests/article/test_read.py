@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 from collections.abc import Callable
@@ -674,6 +675,39 @@ def test_the_standfirst_is_read_when_readability_joined_the_storys_first_paragra
     # a short block that only begins the paragraph by chance marks nothing
     blocks[2] = (PROSE[0][:12], 0.0)
     assert missed.with_lead(kept, blocks, {"harbour plan"}, set()) == kept
+
+
+def test_a_recipes_ingredients_and_steps_named_by_its_structured_data_are_read() -> None:
+    # list items readability scores low; the page's schema.org Recipe names them (one step's
+    # text escaped twice, as publishers often write it, in a section of steps)
+    ingredients = ["200 g flour", "3 eggs", "1 pinch of salt"]
+    steps = ["Whisk the eggs with the salt.", "Fold in the flour and bake for 20 minutes."]
+    recipe = {
+        "@context": "https://schema.org",
+        "@type": "Recipe",
+        "name": "Harbour cake",
+        "recipeIngredient": ingredients,
+        "recipeInstructions": [
+            {"@type": "HowToStep", "text": steps[0]},
+            {
+                "@type": "HowToSection",
+                "itemListElement": [
+                    {"@type": "HowToStep", "text": steps[1].replace("o", "&#111;")}
+                ],
+            },
+        ],
+    }
+    head = f'<script type="application/ld+json">{json.dumps(recipe)}</script>'
+    story = "".join(f"<p>{p}</p>" for p in PROSE)
+    body = (
+        f'<h1>Harbour cake</h1><div class="story">{story}</div>'
+        '<div class="card"><ul>' + "".join(f"<li>{i}</li>" for i in ingredients) + "</ul>"
+        "<ol>"
+        + "".join(f"<li><span>{n}.</span><div>{t}</div></li>" for n, t in enumerate(steps))
+        + "</ol><ul><li>Share</li><li>Print</li></ul></div>"
+    )
+    article = extract_article(_html(body, head), URL, today=TODAY)
+    assert article.paragraphs == [*PROSE, *ingredients, *steps]
 
 
 def test_on_a_page_not_typed_an_article_the_opening_under_the_headline_is_read() -> None:
