@@ -6,12 +6,14 @@ when it chose a box that is not the article. Each works on the page's blocks
 
 from __future__ import annotations
 
+import html
 import re
 
 import lxml.html
 
-from bot.article.body import clean_text, iter_blocks
+from bot.article.body import _BLOCK_TAGS, clean_text, iter_blocks
 from bot.article.furniture.lines import is_boilerplate
+from bot.article.jsonld import JsonLd, node_types
 
 # --- the standfirst, between the headline and the node readability chose ----------------------
 
@@ -22,7 +24,9 @@ from bot.article.furniture.lines import is_boilerplate
 # blocks that read as prose (or as a subtitle: a long heading) are put back, so the byline and
 # the date stay out; so does a standfirst that repeats the page's description, which the brief
 # already shows as its lead. That last exclusion holds on a page that declares itself an
-# article (JSON-LD article node, og:type "article"), whose standfirst is the publisher's summary;
+# article (JSON-LD article node, og:type "article"), whose standfirst is the publisher's summary,
+# when it is set in the headline's box (:func:`_beside_headline`): in the story's own column it
+# is the story's opening and is read;
 # on a page that does not (an institutional page, a club's report, a guide) the paragraph set
 # directly under the headline is the page's opening prose even when the description copies it.
 # The brief still does not show it twice: ranking leaves a paragraph that restates the
@@ -31,6 +35,7 @@ _LEAD_MAX_BLOCKS = 8
 _LEAD_MIN_WORDS = 8
 _LEAD_MAX_LINK_SHARE = 0.3
 _LEAD_MIN_DESCRIPTION_CHARS = 30
+_LEAD_MIN_JOINED_CHARS = 40
 _NOT_WORD = re.compile(r"[\W_]+")
 # "By Matthew Digby, Minh Do on Monday, November 18th, 2019 at 11:08 a.m.": a byline, however long
 _BYLINE_START = re.compile(r"(?:[Bb]y|BY|[Vv]on|[Pp]ar)\s+[A-ZÀ-Þ]")
@@ -108,7 +113,18 @@ def with_lead(
     try:
         first = texts.index(kept[0])
     except ValueError:
-        return kept
+        # readability joined the story's first paragraph across a block inside it (an ad slot,
+        # a link box): the page block that begins it marks where the story starts
+        first = next(
+            (
+                i
+                for i, text in enumerate(texts)
+                if len(text) >= _LEAD_MIN_JOINED_CHARS and kept[0].startswith(text)
+            ),
+            -1,
+        )
+        if first < 0:
+            return kept
     keys = {_headline_key(h) for h in headlines} - {""}
     top = next(
         (
@@ -124,18 +140,91 @@ def with_lead(
     if len(summary) < _LEAD_MIN_DESCRIPTION_CHARS:
         summary = ""
     present = set(kept)
-    lead = [
-        text
-        for i, (text, share) in enumerate(blocks[top + 1 : first], top + 1)
-        if text not in present
-        and text not in descriptions
-        and _is_lead(text, share, text in headings, summary if typed or i > top + 1 else "")
-    ]
+    lead: list[str] = []
+    summaries: set[str] = set()  # standfirsts that repeat the description, on an article page
+    for i, (text, share) in enumerate(blocks[top + 1 : first], top + 1):
+        if text in present or text in descriptions:
+            continue
+        heading = text in headings
+        if _is_lead(text, share, heading, summary if typed or i > top + 1 else ""):
+            lead.append(text)
+        elif typed and summary and _is_lead(text, share, heading, ""):
+            lead.append(text)
+            summaries.add(text)
     if lead and body is not None:
         # looked for only now: most pages have no standfirst to check
         boxed = _caption_boxes(body) | {clean_text(li.text_content()) for li in body.iter("li")}
+        if summaries:
+            boxed |= _beside_headline(body, summaries, texts[top], kept[0])
         lead = [text for text in lead if text not in boxed]
+    elif summaries:
+        lead = [text for text in lead if text not in summaries]
     return lead + kept
+
+
+# An article page's standfirst that repeats its description is the publisher's summary when it
+# is set in one box with the headline (a <header>, a "heading" block) that the story is not in;
+# set in the story's own column, above its first paragraph, it is the story's opening and is read.
+def _beside_headline(
+    body: lxml.html.HtmlElement, summaries: set[str], headline: str, story: str
+) -> set[str]:
+    """The ``summaries`` that share a box with the ``headline`` block but not with the
+    ``story``'s first block; those not found on the page count as beside it."""
+    found = _block_elements(body, summaries | {headline, story})
+    beside = set()
+    for text in summaries:
+        places = found.get(text)
+        if not places:
+            beside.add(text)
+            continue
+        order, element = places[0]
+        above = [el for o, el in found.get(headline, ()) if o < order]
+        below = [el for o, el in found.get(story, ()) if o > order]
+        if not above or not below:
+            beside.add(text)
+            continue
+        headline_box = _ancestors(above[-1])
+        story_box = _ancestors(below[0])
+        for ancestor in element.iterancestors():
+            if ancestor in story_box:
+                break
+            if ancestor in headline_box:
+                beside.add(text)
+                break
+    return beside
+
+
+def _ancestors(element: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
+    return {element, *element.iterancestors()}
+
+
+def _block_elements(
+    body: lxml.html.HtmlElement, texts: set[str]
+) -> dict[str, list[tuple[int, lxml.html.HtmlElement]]]:
+    """Where each of ``texts`` (block texts, :func:`bot.article.body.page_blocks`) is on the
+    page: the block elements that hold it, each with the document position of its first text.
+    One pass over the page's text nodes; only a node that starts like one of ``texts`` is read."""
+    starts = {text[:1] for text in texts}
+    found: dict[str, list[tuple[int, lxml.html.HtmlElement]]] = {}
+    for order, element in enumerate(body.iter()):
+        for raw, owner in ((element.text, element), (element.tail, element.getparent())):
+            if not raw or owner is None or raw.lstrip()[:1] not in starts:
+                continue
+            piece = clean_text(raw)
+            for text in texts:
+                if piece and text.startswith(piece):
+                    block = _block_of(owner)
+                    if clean_text(block.text_content()).startswith(text):
+                        found.setdefault(text, []).append((order, block))
+    return found
+
+
+def _block_of(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The innermost block element that holds ``element`` (itself, if it is one)."""
+    for candidate in (element, *element.iterancestors()):
+        if candidate.tag in _BLOCK_TAGS:
+            return candidate
+    return element
 
 
 # --- the story under the headline, when readability chose prose elsewhere ---------------------
@@ -284,3 +373,49 @@ def with_prose_fallback(paragraphs: list[str], blocks: list[tuple[str, float]]) 
     if prose_words(stretch) > _PROSE_GAIN * prose_words(paragraphs) + _PROSE_MARGIN_WORDS:
         return stretch
     return paragraphs
+
+
+# --- a recipe's ingredients and steps, which its structured data names -----------------------
+
+# A recipe page's ingredients and steps are list items and short lines that readability scores
+# low and the prose rules do not read. The page's schema.org Recipe names them: the page blocks
+# that are one of its recipeIngredient or recipeInstructions texts are the recipe's text.
+_RECIPE_MAX_TEXTS = 300
+_RECIPE_MAX_DEPTH = 4
+
+
+def _recipe_texts(value: object, out: set[str], depth: int = 0) -> None:
+    if len(out) >= _RECIPE_MAX_TEXTS or depth > _RECIPE_MAX_DEPTH:
+        return
+    if isinstance(value, str):
+        # publishers often escape the text twice: "Fa&ccedil;a" in the JSON for "Faça"
+        text = clean_text(html.unescape(value) if "&" in value else value)
+        if text:
+            out.add(text)
+    elif isinstance(value, list):
+        for item in value[:_RECIPE_MAX_TEXTS]:
+            _recipe_texts(item, out, depth + 1)
+    elif isinstance(value, dict):
+        # a HowToStep's text, a HowToSection's steps
+        _recipe_texts(value.get("text"), out, depth + 1)
+        _recipe_texts(value.get("itemListElement"), out, depth + 1)
+
+
+def with_recipe(
+    paragraphs: list[str], blocks: list[tuple[str, float]], json_ld: JsonLd
+) -> list[str]:
+    """``paragraphs`` and, after them, the page blocks its Recipe's ingredients and steps name."""
+    texts: set[str] = set()
+    for node in json_ld.nodes:
+        if "recipe" in node_types(node):
+            _recipe_texts(node.get("recipeIngredient"), texts)
+            _recipe_texts(node.get("recipeInstructions"), texts)
+    if not texts:
+        return paragraphs
+    present = set(paragraphs)
+    added = []
+    for text, share in blocks:
+        if text in texts and text not in present and share <= _PROSE_MAX_LINK_SHARE:
+            present.add(text)
+            added.append(text)
+    return paragraphs + added

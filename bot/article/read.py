@@ -179,6 +179,7 @@ def _body(
     paragraphs = missed.with_lead(
         paragraphs, blocks, headlines, headings, description, descriptions, body, typed=typed
     )
+    paragraphs = missed.with_recipe(paragraphs, blocks, page.json_ld)
     paragraphs = verbatim.as_on_page(paragraphs, on_page)
     article_body = page.json_ld.article_body()
     if article_body:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 from collections.abc import Callable
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.article import missed
 from bot.article.read import extract_article
 from bot.article.types import Article
 from bot.errors import ExtractionError
@@ -641,6 +643,71 @@ def test_a_standfirst_that_repeats_the_description_stays_the_description() -> No
     article = extract_article(_standfirst_page(_STANDFIRST), URL, today=TODAY)
     assert article.paragraphs == PROSE
     assert article.description == _STANDFIRST
+
+
+def test_a_standfirst_in_the_storys_column_is_read_even_when_the_description_repeats_it() -> None:
+    # the headline's box (a <header> with the byline) holds no standfirst; the paragraph set above
+    # the story in the story's own column is its opening, whatever the description copies
+    story = "".join(f"<p>{p}</p>" for p in PROSE)
+    body = (
+        "<article><header><h1>Harbour plan</h1><p>By Priya Raman, March 14, 2024</p></header>"
+        f'<div class="column"><div class="intro"><p>{_STANDFIRST}</p></div>'
+        f'<div class="story">{story}</div></div></article>'
+    )
+    head = OG_ARTICLE + f'<meta name="description" content="{_STANDFIRST}">'
+    article = extract_article(_html(body, head), URL, today=TODAY)
+    assert article.paragraphs == [_STANDFIRST, *PROSE]
+    # set in the headline's box, the same standfirst is the publisher's summary
+    boxed = body.replace("</p></header>", f"</p><p>{_STANDFIRST}</p></header>").replace(
+        f'<div class="intro"><p>{_STANDFIRST}</p></div>', ""
+    )
+    assert extract_article(_html(boxed, head), URL, today=TODAY).paragraphs == PROSE
+
+
+def test_the_standfirst_is_read_when_readability_joined_the_storys_first_paragraph() -> None:
+    # an ad slot inside the story's first paragraph makes two page blocks of it, which
+    # readability joins: the block that begins the joined paragraph marks where the story starts
+    opening, rest = PROSE[0][:60], PROSE[0][60:].lstrip()
+    blocks = [("Harbour plan", 0.0), (_STANDFIRST, 0.0), (opening, 0.0), ("Anzeige", 0.0)]
+    blocks += [(rest, 0.0)] + [(p, 0.0) for p in PROSE[1:]]
+    kept = [PROSE[0], *PROSE[1:]]
+    assert missed.with_lead(kept, blocks, {"harbour plan"}, set()) == [_STANDFIRST, *kept]
+    # a short block that only begins the paragraph by chance marks nothing
+    blocks[2] = (PROSE[0][:12], 0.0)
+    assert missed.with_lead(kept, blocks, {"harbour plan"}, set()) == kept
+
+
+def test_a_recipes_ingredients_and_steps_named_by_its_structured_data_are_read() -> None:
+    # list items readability scores low; the page's schema.org Recipe names them (one step's
+    # text escaped twice, as publishers often write it, in a section of steps)
+    ingredients = ["200 g flour", "3 eggs", "1 pinch of salt"]
+    steps = ["Whisk the eggs with the salt.", "Fold in the flour and bake for 20 minutes."]
+    recipe = {
+        "@context": "https://schema.org",
+        "@type": "Recipe",
+        "name": "Harbour cake",
+        "recipeIngredient": ingredients,
+        "recipeInstructions": [
+            {"@type": "HowToStep", "text": steps[0]},
+            {
+                "@type": "HowToSection",
+                "itemListElement": [
+                    {"@type": "HowToStep", "text": steps[1].replace("o", "&#111;")}
+                ],
+            },
+        ],
+    }
+    head = f'<script type="application/ld+json">{json.dumps(recipe)}</script>'
+    story = "".join(f"<p>{p}</p>" for p in PROSE)
+    body = (
+        f'<h1>Harbour cake</h1><div class="story">{story}</div>'
+        '<div class="card"><ul>' + "".join(f"<li>{i}</li>" for i in ingredients) + "</ul>"
+        "<ol>"
+        + "".join(f"<li><span>{n}.</span><div>{t}</div></li>" for n, t in enumerate(steps))
+        + "</ol><ul><li>Share</li><li>Print</li></ul></div>"
+    )
+    article = extract_article(_html(body, head), URL, today=TODAY)
+    assert article.paragraphs == [*PROSE, *ingredients, *steps]
 
 
 def test_on_a_page_not_typed_an_article_the_opening_under_the_headline_is_read() -> None:
