@@ -206,6 +206,9 @@ def _block_elements(
     One pass over the page's text nodes; only a node that starts like one of ``texts`` is read."""
     starts = {text[:1] for text in texts}
     found: dict[str, list[tuple[int, lxml.html.HtmlElement]]] = {}
+    # Each block's text is read once: many small text nodes in one big block (a hostile page's
+    # thousands of <i>T</i>) would otherwise read the whole block again for each of them.
+    block_texts: dict[lxml.html.HtmlElement, str] = {}
     for order, element in enumerate(body.iter()):
         for raw, owner in ((element.text, element), (element.tail, element.getparent())):
             if not raw or owner is None or raw.lstrip()[:1] not in starts:
@@ -214,7 +217,9 @@ def _block_elements(
             for text in texts:
                 if piece and text.startswith(piece):
                     block = _block_of(owner)
-                    if clean_text(block.text_content()).startswith(text):
+                    if block not in block_texts:
+                        block_texts[block] = clean_text(block.text_content())
+                    if block_texts[block].startswith(text):
                         found.setdefault(text, []).append((order, block))
     return found
 

@@ -664,6 +664,24 @@ def test_a_standfirst_in_the_storys_column_is_read_even_when_the_description_rep
     assert extract_article(_html(boxed, head), URL, today=TODAY).paragraphs == PROSE
 
 
+def test_finding_the_standfirsts_box_grows_linearly_with_small_text_nodes() -> None:
+    # thousands of one-letter text nodes in the story's block, each starting like its first
+    # paragraph: the block's text was read again for each of them (quadratic; 12 s at 70 KB)
+    first = PROSE[0]
+    head = OG_ARTICLE + f'<meta name="description" content="{_STANDFIRST}">'
+
+    def page(n: int) -> bytes:
+        junk = f"<i>{first[0]}</i> " * n
+        story = "".join(f"<p>{p}</p>" for p in PROSE[1:])
+        body = (
+            f'<article><h1>Harbour plan</h1><div class="intro"><p>{_STANDFIRST}</p></div>'
+            f'<div class="story"><p>{first}</p><div>{junk}</div>{story}</div></article>'
+        )
+        return _html(body, head)
+
+    assert_linear(lambda html: _extract_or_error(html), page, 1000, what="standfirst box")
+
+
 def test_the_standfirst_is_read_when_readability_joined_the_storys_first_paragraph() -> None:
     # an ad slot inside the story's first paragraph makes two page blocks of it, which
     # readability joins: the block that begins the joined paragraph marks where the story starts
