@@ -13,16 +13,40 @@ from __future__ import annotations
 
 import copy
 import functools
+import logging
 import re
 from typing import Any
 
 import lxml.etree
 import lxml.html
-from readability import Document
+import readability.readability
+from readability import Document, debug
 from readability.cleaners import clean_attributes
 from readability.readability import REGEXES
 
 __all__ = ["Readable"]
+
+# readability formats its debug lines eagerly ("Not removing %s of length %s: %s" % (describe(el),
+# ..., text_content(el)) for every element sanitize() keeps): a walk up the tree and a regex over
+# the element's whole text each, for lines that are dropped unless readability's logger is at
+# DEBUG. The two helpers it formats them with answer "" unless it is; at DEBUG they are its own.
+_READABILITY_LOG = logging.getLogger("readability.readability")
+
+
+def _describe(node: lxml.html.HtmlElement, depth: int = 1) -> str:
+    if _READABILITY_LOG.isEnabledFor(logging.DEBUG):
+        return debug.describe(node, depth)  # type: ignore[no-any-return]
+    return ""
+
+
+def _text_content(elem: lxml.html.HtmlElement, length: int = 40) -> str:
+    if _READABILITY_LOG.isEnabledFor(logging.DEBUG):
+        return debug.text_content(elem, length)  # type: ignore[no-any-return]
+    return ""
+
+
+readability.readability.describe = _describe
+readability.readability.text_content = _text_content
 
 _DISPLAY_NONE = REGEXES["displayNoneRe"]
 _UNLIKELY = REGEXES["unlikelyCandidatesRe"]
@@ -95,6 +119,12 @@ _INLINE_TAGS = frozenset(
 )
 _NAMED = lxml.etree.XPath("descendant::*[@class or @id]")
 _HIDDEN_OR_STYLED = lxml.etree.XPath("/descendant::*[@hidden or @style]")
+# readability's two tests of an unlikely candidate, compiled once (elem.xpath(text) compiles its
+# expression on every call, and readability makes both calls for every unlikely element)
+_IN_CODE = lxml.etree.XPath("ancestor-or-self::pre | ancestor-or-self::code")
+_HOLDS_ARTICLE = lxml.etree.XPath(
+    "descendant-or-self::main | descendant-or-self::article | descendant-or-self::math"
+)
 
 
 def _with_block_below(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
@@ -212,11 +242,8 @@ class Readable(Document):  # type: ignore[misc]
             if (
                 _unlikely_name(s)
                 and elem.tag not in ("html", "body")
-                and not elem.xpath("ancestor-or-self::pre | ancestor-or-self::code")
-                and not elem.xpath(
-                    "descendant-or-self::main | descendant-or-self::article | "
-                    "descendant-or-self::math"
-                )
+                and not _IN_CODE(elem)
+                and not _HOLDS_ARTICLE(elem)
             ):
                 elem.drop_tree()
 
@@ -232,7 +259,7 @@ class Readable(Document):  # type: ignore[misc]
             children = list(elem)
             paragraph = None
             if elem.text and elem.text.strip():
-                p = lxml.html.fragment_fromstring("<p/>")
+                p = elem.makeelement("p", {})
                 p.text = elem.text
                 elem.text = None
                 elem.insert(0, p)
@@ -245,12 +272,12 @@ class Readable(Document):  # type: ignore[misc]
                     paragraph = None
                     continue
                 if paragraph is None:
-                    paragraph = lxml.html.fragment_fromstring("<p/>")
+                    paragraph = elem.makeelement("p", {})
                     child.addprevious(paragraph)
                 paragraph.append(child)
             for pos, child in reversed(list(enumerate(elem))):
                 if child.tail and child.tail.strip():
-                    p = lxml.html.fragment_fromstring("<p/>")
+                    p = elem.makeelement("p", {})
                     p.text = child.tail
                     child.tail = None
                     elem.insert(pos + 1, p)

@@ -12,11 +12,13 @@ release that changes its steps fails here rather than silently changing the brie
 from __future__ import annotations
 
 import copy
+import logging
 from pathlib import Path
 
 import lxml.etree
 import lxml.html
 import pytest
+import readability.readability
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from readability import Document
@@ -118,3 +120,16 @@ def test_clean_is_readabilitys_clean(text: str) -> None:
     # Readable's scoring measures text with _clean; a length it got differently would change
     # the scores, and the choice of the article.
     assert _clean(text) == clean(text)
+
+
+def test_readabilitys_debug_lines_describe_nodes_only_at_debug(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Its debug lines are formatted only when they are logged; at DEBUG they are its own.
+    page = (PAGES / "article_jsonld.html").read_bytes()
+    doc = parse_page(page, "https://example.com/", charset=None, max_bytes=1_048_576)[1]
+    with caplog.at_level(logging.DEBUG, logger="readability.readability"):
+        Readable(copy.deepcopy(doc)).article()
+    described = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Top 5")]
+    assert any(">" in m for m in described), described  # parent>node, as readability writes it
+    assert readability.readability.describe(doc) == ""  # the level is back: nothing formatted
