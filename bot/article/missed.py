@@ -224,7 +224,9 @@ _UNSPACED_TEXT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud
 
 
 def _words(text: str) -> int:
-    return max(len(text.split()), len(_UNSPACED_TEXT.findall(text)) // 2)
+    words = len(text.split())
+    # ASCII text holds no unspaced script (a scan in C, not a list of matches)
+    return words if text.isascii() else max(words, len(_UNSPACED_TEXT.findall(text)) // 2)
 
 
 def _is_prose(text: str, share: float) -> bool:
