@@ -216,11 +216,13 @@ _IN_ORDER = lxml.etree.XPath("$named | $marked")
 def _byline_candidates(doc: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     """Elements with rel or itemprop "author", or a class naming a byline or an author, in
     document order."""
-    named = [
-        value.getparent()
-        for value in _CLASS_VALUES(doc)
+    values = _CLASS_VALUES(doc)
+    bylines = {
+        value
+        for value in set(values)  # each class value once
         if "byline" in (lowered := value.lower()) or "author" in lowered or "autor" in lowered
-    ]
+    }
+    named = [value.getparent() for value in values if value in bylines]
     marked = [value.getparent() for value in _REL_AND_ITEMPROP_VALUES(doc) if value == "author"]
     return _IN_ORDER(doc, named=named, marked=marked)  # type: ignore[no-any-return]
 
