@@ -11,6 +11,7 @@ them with readability's own on the saved pages), only without the serialising.
 
 from __future__ import annotations
 
+import collections
 import copy
 import functools
 import logging
@@ -45,9 +46,6 @@ def _text_content(elem: lxml.html.HtmlElement, length: int = 40) -> str:
     return ""
 
 
-readability.readability.describe = _describe
-readability.readability.text_content = _text_content
-
 _DISPLAY_NONE = REGEXES["displayNoneRe"]
 _UNLIKELY = REGEXES["unlikelyCandidatesRe"]
 _MAYBE_CANDIDATE = REGEXES["okMaybeItsACandidateRe"]
@@ -79,6 +77,17 @@ def _clean(text: str) -> str:
     if "\t" in text or "  " in text:
         text = _TAB_OR_SPACES.sub(" ", text)
     return text.strip()
+
+
+def _cleaned_length(elem: lxml.html.HtmlElement) -> int:
+    """``readability.readability.text_length(elem)``, with :func:`_clean` for its ``clean``
+    (sanitize() measures every table, list and div it may drop, and their siblings)."""
+    return len(_clean(elem.text_content() or ""))
+
+
+readability.readability.describe = _describe
+readability.readability.text_content = _text_content
+readability.readability.text_length = _cleaned_length
 
 
 def _matches(name: str, pattern: re.Pattern[str], lowercase: re.Pattern[str]) -> bool:
@@ -117,7 +126,25 @@ _BLOCK_NAME_STARTS = ("blockquote", "dl", "div", "img", "ol", "p", "table", "ul"
 _INLINE_TAGS = frozenset(
     {"a", "b", "cite", "code", "em", "font", "i", "small", "span", "strong", "sub", "sup", "u"}
 )
-_NAMED = lxml.etree.XPath("descendant::*[@class or @id]")
+# The class and id values, as strings that know their element: an element object for every
+# element with one cost more than matching the values, and only the few that match need one.
+_CLASS_VALUES = lxml.etree.XPath("descendant::*/@class")
+_ID_VALUES = lxml.etree.XPath("descendant::*/@id")
+_IN_ORDER = lxml.etree.XPath("$classes | $ids")  # once each, in document order
+
+
+def _top(elem: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The root of the tree ``elem`` is in: the document's, or a dropped subtree's."""
+    last = collections.deque(elem.iterancestors(), maxlen=1)
+    return last[0] if last else elem
+
+
+def _unlikely(values: list[Any]) -> list[lxml.html.HtmlElement]:
+    """The elements of ``values`` whose value holds one of readability's unlikely words."""
+    unlikely = {v for v in set(values) if _matches(v, _UNLIKELY, _UNLIKELY_LOWER)}
+    return [v.getparent() for v in values if v in unlikely]
+
+
 _HIDDEN_OR_STYLED = lxml.etree.XPath("/descendant::*[@hidden or @style]")
 # readability's two tests of an unlikely candidate, compiled once (elem.xpath(text) compiles its
 # expression on every call, and readability makes both calls for every unlikely element)
@@ -191,10 +218,10 @@ class Readable(Document):  # type: ignore[misc]
     def _text_length(self, elem: lxml.html.HtmlElement) -> int:
         lengths = self._text_lengths
         if lengths is None:
-            return len(_clean(elem.text_content() or ""))
+            return _cleaned_length(elem)
         length = lengths.get(elem)
         if length is None:
-            length = lengths[elem] = len(_clean(elem.text_content() or ""))
+            length = lengths[elem] = _cleaned_length(elem)
         return length
 
     def class_weight(self, e: lxml.html.HtmlElement) -> int:
@@ -234,14 +261,23 @@ class Readable(Document):  # type: ignore[misc]
         return doc
 
     def remove_unlikely_candidates(self) -> None:
-        # readability visits every element; only those with a class or an id can match.
-        for elem in _NAMED(self.html):
+        # readability visits every element; only those with a class or an id can match, and
+        # only when one of the two does (the pattern's words hold no space, so no match spans
+        # the one between them).
+        root = self.html
+        named = _IN_ORDER(
+            root, classes=_unlikely(_CLASS_VALUES(root)), ids=_unlikely(_ID_VALUES(root))
+        )
+        for elem in named:
             s = "{} {}".format(elem.get("class", ""), elem.get("id", ""))
             if len(s) < 2:
                 continue
             if (
                 _unlikely_name(s)
                 and elem.tag not in ("html", "body")
+                # inside an element dropped already (a menu's items): gone with it, whatever
+                # is decided here, and its two tests below walk the tree
+                and _top(elem) is root
                 and not _IN_CODE(elem)
                 and not _HOLDS_ARTICLE(elem)
             ):
