@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+import lxml.etree
 import lxml.html
 
 from bot.article.page import Page, as_str, clean_meta_text
@@ -110,11 +111,17 @@ def find_site_name(page: Page) -> str | None:
     return prefer_host_brand(names, page.url)
 
 
+_ITEMPROP_VALUES = lxml.etree.XPath("/descendant::*/@itemprop")
+
+
 def _microdata_publishers(doc: lxml.html.HtmlElement) -> list[str]:
     """``itemprop="name"`` of the page's microdata publisher (The New York Times declares
     itself only there)."""
     names = []
-    for el in doc.xpath("/descendant::*[@itemprop][contains(@itemprop, 'publisher')]")[:3]:
+    # the itemprop values as strings (that know their element) tested here: XPath's contains()
+    # on every element's itemprop cost a tenth of the metadata
+    marked = [v.getparent() for v in _ITEMPROP_VALUES(doc) if "publisher" in v][:3]
+    for el in marked:
         if "publisher" not in (el.get("itemprop") or "").split():
             continue
         for name in el.xpath(".//*[@itemprop='name']")[:1]:
