@@ -72,8 +72,8 @@ def _canonical(doc: lxml.html.HtmlElement, url: str) -> str | None:
     return None
 
 
-def _heading(doc: lxml.html.HtmlElement, meta: Metadata) -> str:
-    parts = [meta.title or "", doc.findtext(".//title") or "", _first_h1(doc) or ""]
+def _heading(doc: lxml.html.HtmlElement, meta: Metadata, h1: str | None) -> str:
+    parts = [meta.title or "", doc.findtext(".//title") or "", h1 or ""]
     return " ".join(parts)[:1000]
 
 
@@ -114,8 +114,9 @@ def extract_article(
     # never raises: a metadata bug costs fields, not the text
     meta = metadata_of(page, today=today)
     signals = kinds.read_signals(page, text)
-    heading = _heading(doc, meta)
-    headlines = {bodies.clean_text(h).casefold() for h in (meta.title, _first_h1(doc)) if h}
+    h1 = _first_h1(doc)  # (a page without one is walked to the end)
+    heading = _heading(doc, meta, h1)
+    headlines = {bodies.clean_text(h).casefold() for h in (meta.title, h1) if h}
     body = doc.find("body")
     page_text = kinds.page_text(body)
     typed = signals.typed_article or signals.og_type == "article"
