@@ -1165,3 +1165,14 @@ def test_date_published_elements_are_marked_or_pubdate_times_once_each_in_page_o
         ("time", "b"),
         ("p", "c"),
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40))
+def test_squash_keeps_exactly_the_letters_and_digits(text: str) -> None:
+    import unicodedata
+
+    from bot.article.metadata.headline import squash
+
+    folded = unicodedata.normalize("NFKD", text).casefold()
+    assert squash(text) == "".join(ch for ch in folded if ch.isalnum())

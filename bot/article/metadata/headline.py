@@ -35,9 +35,14 @@ def host_brand(url: str) -> str | None:
     return labels[-1] or None
 
 
+# Runs of the characters str.isalnum() keeps (\w but "_": the same set, every code point checked):
+# found in C, not tested one by one in Python.
+_ALNUM_RUN = re.compile(r"[^\W_]+")
+
+
 def squash(text: str) -> str:
     """Letters and digits only, case-folded, for comparing brands and titles loosely."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text).casefold() if ch.isalnum())
+    return "".join(_ALNUM_RUN.findall(unicodedata.normalize("NFKD", text).casefold()))
 
 
 # A brand written with more around it ("Reuters UK", "Wday.ru — женский журнал") is a few words;
