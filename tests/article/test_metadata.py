@@ -1152,14 +1152,15 @@ def test_description_of_only_share_buttons_falls_back() -> None:
 
 def test_date_published_elements_are_marked_or_pubdate_times_once_each_in_page_order() -> None:
     from bot.article.metadata.dates import _date_published_elements
+    from tests.article._inline import tags_and_texts
 
-    doc = lxml.html.document_fromstring(
+    markup = (
         '<html><head><meta itemprop="datePublished" content="2024-01-01"></head><body>'
         '<time pubdate datetime="2024-01-02">a</time><span itemprop="datepublished">no</span>'
         '<time pubdate itemprop="datePublished">b</time><time>no</time>'
         '<p itemprop="datePublished">c</p></body></html>'
     )
-    assert [(el.tag, el.text) for el in _date_published_elements(doc)] == [
+    assert tags_and_texts(_date_published_elements, markup) == [
         ("meta", None),
         ("time", "a"),
         ("time", "b"),
