@@ -16,6 +16,7 @@ import copy
 import functools
 import logging
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import lxml.etree
@@ -319,6 +320,18 @@ class Readable(Document):  # type: ignore[misc]
                     elem.insert(pos + 1, p)
                 if child.tag == "br":
                     child.drop_tree()
+
+    def tags(self, node: lxml.html.HtmlElement, *tag_names: str) -> Iterator[lxml.html.HtmlElement]:
+        # readability's findall(".//name") for each name, without ElementPath's generators
+        # around lxml's own walk (its passes ask for a score of tag names each)
+        for tag_name in tag_names:
+            yield from list(node.iterdescendants(tag_name))
+
+    def reverse_tags(
+        self, node: lxml.html.HtmlElement, *tag_names: str
+    ) -> Iterator[lxml.html.HtmlElement]:
+        for tag_name in tag_names:
+            yield from reversed(list(node.iterdescendants(tag_name)))
 
     def get_clean_html(self) -> str:
         # sanitize() ends by serialising the article for summary(); article() reads the tree.
