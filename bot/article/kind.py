@@ -208,10 +208,11 @@ _PAGE_TEXT_CHARS = 50_000
 
 
 def page_text(body: lxml.html.HtmlElement | None) -> str:
-    """The start of the whole page's text, read before furniture is removed: paywall notices."""
+    """The start of the whole page's text, read before furniture is removed: paywall notices
+    (:func:`classify` makes its white space single spaces, on the few pages it reads it)."""
     if body is None:
         return ""
-    return " ".join(body.text_content()[:_PAGE_TEXT_CHARS].split())
+    return body.text_content()[:_PAGE_TEXT_CHARS]
 
 
 def classify(
@@ -235,7 +236,7 @@ def classify(
     # short to be an article.
     if teaser and (
         signals.free is False
-        or _PAYWALL_TEXT.search(page_text)
+        or _PAYWALL_TEXT.search(" ".join(page_text.split()))
         or (signals.paywall_marker and words < MIN_ARTICLE_WORDS)
     ):
         return ArticleKind.PAYWALL
