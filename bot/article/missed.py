@@ -6,6 +6,7 @@ when it chose a box that is not the article. Each works on the page's blocks
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -317,17 +318,28 @@ _PROSE_MARGIN_WORDS = 60
 _UNSPACED_TEXT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
+# Pure answers for a string, asked of the same blocks and paragraphs by several steps (the prose
+# stretch, the story under the headline, the lead, the fallback's comparison): each read once.
+@functools.lru_cache(maxsize=4096)
 def _words(text: str) -> int:
-    return max(len(text.split()), len(_UNSPACED_TEXT.findall(text)) // 2)
+    words = len(text.split())
+    # ASCII text holds no unspaced script (a scan in C, not a list of matches)
+    return words if text.isascii() else max(words, len(_UNSPACED_TEXT.findall(text)) // 2)
 
 
-def _is_prose(text: str, share: float) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _reads_as_prose(text: str) -> bool:
+    """:func:`_is_prose` but the link share."""
     words = _words(text)
-    if words < _PROSE_MIN_WORDS or share > _PROSE_MAX_LINK_SHARE:
+    if words < _PROSE_MIN_WORDS:
         return False
     if text.rstrip()[-1:] not in _PROSE_FINAL:
         return False
     return len(_SENTENCE_END.findall(text)) * _WORDS_PER_SENTENCE >= words
+
+
+def _is_prose(text: str, share: float) -> bool:
+    return share <= _PROSE_MAX_LINK_SHARE and _reads_as_prose(text)
 
 
 def prose_words(paragraphs: list[str]) -> int:

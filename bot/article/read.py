@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from urllib.parse import urljoin
 
 import lxml.html
@@ -71,8 +72,8 @@ def _canonical(doc: lxml.html.HtmlElement, url: str) -> str | None:
     return None
 
 
-def _heading(doc: lxml.html.HtmlElement, meta: Metadata) -> str:
-    parts = [meta.title or "", doc.findtext(".//title") or "", _first_h1(doc) or ""]
+def _heading(doc: lxml.html.HtmlElement, meta: Metadata, h1: str | None) -> str:
+    parts = [meta.title or "", doc.findtext(".//title") or "", h1 or ""]
     return " ".join(parts)[:1000]
 
 
@@ -98,6 +99,14 @@ def extract_article(
     if parsed is None:
         return Article(url=url, kind=ArticleKind.NOT_ARTICLE)
     text, doc = parsed
+
+    def reparse() -> lxml.html.HtmlElement:
+        # the same markup parses into the same tree (verbatim.page_text reads it when needed)
+        again = parse_page(bytes(html), url, charset=charset, max_bytes=max_bytes)
+        if again is None:  # it parsed the first time: never
+            raise ExtractionError(detail="the page no longer parses")
+        return again[1]
+
     # The page is read once, before anything is removed: meta tags and JSON-LD feed the
     # metadata, the page kind and the body alike.
     page = read_page(doc, url)
@@ -105,13 +114,14 @@ def extract_article(
     # never raises: a metadata bug costs fields, not the text
     meta = metadata_of(page, today=today)
     signals = kinds.read_signals(page, text)
-    heading = _heading(doc, meta)
-    headlines = {bodies.clean_text(h).casefold() for h in (meta.title, _first_h1(doc)) if h}
+    h1 = _first_h1(doc)  # (a page without one is walked to the end)
+    heading = _heading(doc, meta, h1)
+    headlines = {bodies.clean_text(h).casefold() for h in (meta.title, h1) if h}
     body = doc.find("body")
     page_text = kinds.page_text(body)
     typed = signals.typed_article or signals.og_type == "article"
     paragraphs, blocks, headings, marked = _body(
-        doc, body, page, url, headlines, meta.description, typed=typed
+        doc, body, page, url, headlines, meta.description, typed=typed, reparse=reparse
     )
     # The headline is shown on its own; repeated as the first paragraph it would be quoted twice.
     # Datelines go only now: gap filling used them as anchors (see is_metadata_line).
@@ -156,6 +166,7 @@ def _body(
     description: str | None,
     *,
     typed: bool,
+    reparse: Callable[[], lxml.html.HtmlElement],
 ) -> tuple[list[str], list[tuple[str, float]], set[str], set[str]]:
     """The body paragraphs, the page's blocks, the heading texts and the marked furniture;
     ``typed``: the page declares itself an article (:func:`bot.article.missed.with_lead`).
@@ -164,7 +175,7 @@ def _body(
     marked: set[str] = set()
     descriptions: set[str] = set()
     # The text as the page shows it, before anything is removed: quotes are checked against it.
-    on_page = verbatim.page_text(doc)
+    on_page = verbatim.page_text(doc, reparse)
     if body is not None:
         descriptions = missed.picture_descriptions(body)
         remove_chrome(body)

@@ -11,18 +11,41 @@ them with readability's own on the saved pages), only without the serialising.
 
 from __future__ import annotations
 
+import collections
 import copy
 import functools
+import logging
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import lxml.etree
 import lxml.html
-from readability import Document
+import readability.readability
+from readability import Document, debug
 from readability.cleaners import clean_attributes
 from readability.readability import REGEXES
 
 __all__ = ["Readable"]
+
+# readability formats its debug lines eagerly ("Not removing %s of length %s: %s" % (describe(el),
+# ..., text_content(el)) for every element sanitize() keeps): a walk up the tree and a regex over
+# the element's whole text each, for lines that are dropped unless readability's logger is at
+# DEBUG. The two helpers it formats them with answer "" unless it is; at DEBUG they are its own.
+_READABILITY_LOG = logging.getLogger("readability.readability")
+
+
+def _describe(node: lxml.html.HtmlElement, depth: int = 1) -> str:
+    if _READABILITY_LOG.isEnabledFor(logging.DEBUG):
+        return debug.describe(node, depth)  # type: ignore[no-any-return]
+    return ""
+
+
+def _text_content(elem: lxml.html.HtmlElement, length: int = 40) -> str:
+    if _READABILITY_LOG.isEnabledFor(logging.DEBUG):
+        return debug.text_content(elem, length)  # type: ignore[no-any-return]
+    return ""
+
 
 _DISPLAY_NONE = REGEXES["displayNoneRe"]
 _UNLIKELY = REGEXES["unlikelyCandidatesRe"]
@@ -55,6 +78,17 @@ def _clean(text: str) -> str:
     if "\t" in text or "  " in text:
         text = _TAB_OR_SPACES.sub(" ", text)
     return text.strip()
+
+
+def _cleaned_length(elem: lxml.html.HtmlElement) -> int:
+    """``readability.readability.text_length(elem)``, with :func:`_clean` for its ``clean``
+    (sanitize() measures every table, list and div it may drop, and their siblings)."""
+    return len(_clean(elem.text_content() or ""))
+
+
+readability.readability.describe = _describe
+readability.readability.text_content = _text_content
+readability.readability.text_length = _cleaned_length
 
 
 def _matches(name: str, pattern: re.Pattern[str], lowercase: re.Pattern[str]) -> bool:
@@ -93,8 +127,32 @@ _BLOCK_NAME_STARTS = ("blockquote", "dl", "div", "img", "ol", "p", "table", "ul"
 _INLINE_TAGS = frozenset(
     {"a", "b", "cite", "code", "em", "font", "i", "small", "span", "strong", "sub", "sup", "u"}
 )
-_NAMED = lxml.etree.XPath("descendant::*[@class or @id]")
+# The class and id values, as strings that know their element: an element object for every
+# element with one cost more than matching the values, and only the few that match need one.
+_CLASS_VALUES = lxml.etree.XPath("descendant::*/@class")
+_ID_VALUES = lxml.etree.XPath("descendant::*/@id")
+_IN_ORDER = lxml.etree.XPath("$classes | $ids")  # once each, in document order
+
+
+def _top(elem: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The root of the tree ``elem`` is in: the document's, or a dropped subtree's."""
+    last = collections.deque(elem.iterancestors(), maxlen=1)
+    return last[0] if last else elem
+
+
+def _unlikely(values: list[Any]) -> list[lxml.html.HtmlElement]:
+    """The elements of ``values`` whose value holds one of readability's unlikely words."""
+    unlikely = {v for v in set(values) if _matches(v, _UNLIKELY, _UNLIKELY_LOWER)}
+    return [v.getparent() for v in values if v in unlikely]
+
+
 _HIDDEN_OR_STYLED = lxml.etree.XPath("/descendant::*[@hidden or @style]")
+# readability's two tests of an unlikely candidate, compiled once (elem.xpath(text) compiles its
+# expression on every call, and readability makes both calls for every unlikely element)
+_IN_CODE = lxml.etree.XPath("ancestor-or-self::pre | ancestor-or-self::code")
+_HOLDS_ARTICLE = lxml.etree.XPath(
+    "descendant-or-self::main | descendant-or-self::article | descendant-or-self::math"
+)
 
 
 def _with_block_below(root: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
@@ -161,10 +219,10 @@ class Readable(Document):  # type: ignore[misc]
     def _text_length(self, elem: lxml.html.HtmlElement) -> int:
         lengths = self._text_lengths
         if lengths is None:
-            return len(_clean(elem.text_content() or ""))
+            return _cleaned_length(elem)
         length = lengths.get(elem)
         if length is None:
-            length = lengths[elem] = len(_clean(elem.text_content() or ""))
+            length = lengths[elem] = _cleaned_length(elem)
         return length
 
     def class_weight(self, e: lxml.html.HtmlElement) -> int:
@@ -204,19 +262,25 @@ class Readable(Document):  # type: ignore[misc]
         return doc
 
     def remove_unlikely_candidates(self) -> None:
-        # readability visits every element; only those with a class or an id can match.
-        for elem in _NAMED(self.html):
+        # readability visits every element; only those with a class or an id can match, and
+        # only when one of the two does (the pattern's words hold no space, so no match spans
+        # the one between them).
+        root = self.html
+        named = _IN_ORDER(
+            root, classes=_unlikely(_CLASS_VALUES(root)), ids=_unlikely(_ID_VALUES(root))
+        )
+        for elem in named:
             s = "{} {}".format(elem.get("class", ""), elem.get("id", ""))
             if len(s) < 2:
                 continue
             if (
                 _unlikely_name(s)
                 and elem.tag not in ("html", "body")
-                and not elem.xpath("ancestor-or-self::pre | ancestor-or-self::code")
-                and not elem.xpath(
-                    "descendant-or-self::main | descendant-or-self::article | "
-                    "descendant-or-self::math"
-                )
+                # inside an element dropped already (a menu's items): gone with it, whatever
+                # is decided here, and its two tests below walk the tree
+                and _top(elem) is root
+                and not _IN_CODE(elem)
+                and not _HOLDS_ARTICLE(elem)
             ):
                 elem.drop_tree()
 
@@ -232,7 +296,7 @@ class Readable(Document):  # type: ignore[misc]
             children = list(elem)
             paragraph = None
             if elem.text and elem.text.strip():
-                p = lxml.html.fragment_fromstring("<p/>")
+                p = elem.makeelement("p", {})
                 p.text = elem.text
                 elem.text = None
                 elem.insert(0, p)
@@ -245,17 +309,29 @@ class Readable(Document):  # type: ignore[misc]
                     paragraph = None
                     continue
                 if paragraph is None:
-                    paragraph = lxml.html.fragment_fromstring("<p/>")
+                    paragraph = elem.makeelement("p", {})
                     child.addprevious(paragraph)
                 paragraph.append(child)
             for pos, child in reversed(list(enumerate(elem))):
                 if child.tail and child.tail.strip():
-                    p = lxml.html.fragment_fromstring("<p/>")
+                    p = elem.makeelement("p", {})
                     p.text = child.tail
                     child.tail = None
                     elem.insert(pos + 1, p)
                 if child.tag == "br":
                     child.drop_tree()
+
+    def tags(self, node: lxml.html.HtmlElement, *tag_names: str) -> Iterator[lxml.html.HtmlElement]:
+        # readability's findall(".//name") for each name, without ElementPath's generators
+        # around lxml's own walk (its passes ask for a score of tag names each)
+        for tag_name in tag_names:
+            yield from list(node.iterdescendants(tag_name))
+
+    def reverse_tags(
+        self, node: lxml.html.HtmlElement, *tag_names: str
+    ) -> Iterator[lxml.html.HtmlElement]:
+        for tag_name in tag_names:
+            yield from reversed(list(node.iterdescendants(tag_name)))
 
     def get_clean_html(self) -> str:
         # sanitize() ends by serialising the article for summary(); article() reads the tree.

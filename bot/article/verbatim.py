@@ -33,6 +33,7 @@ import copy
 import itertools
 import logging
 import re
+from collections.abc import Callable
 
 import lxml.etree
 import lxml.html
@@ -75,8 +76,11 @@ class PageText:
     """The page's text without whitespace; its visible text block by block when a paragraph
     needs cutting (:meth:`cut_up`: rare, so the common path costs C-speed work only)."""
 
-    def __init__(self, root: lxml.html.HtmlElement | None, squashed: str) -> None:
-        self._root = root  # a copy of the page's body, its unseen parts removed
+    def __init__(
+        self, root: lxml.html.HtmlElement | Callable[[], lxml.html.HtmlElement], squashed: str
+    ) -> None:
+        # a copy of the page's body, its unseen parts removed, or what makes one when needed
+        self._root: lxml.html.HtmlElement | Callable[[], lxml.html.HtmlElement] | None = root
         self.squashed = squashed
         self.blocks: list[str] = []
         self.starts: list[int] = []
@@ -86,12 +90,13 @@ class PageText:
         """Read the blocks (once), for :meth:`block_at`, :meth:`block_end` and :meth:`text`."""
         if self._root is None:
             return
-        if _is_hidden(self._root):
-            self._root.clear()
-        for el in _MAYBE_HIDDEN(self._root):
+        root = self._root if isinstance(self._root, lxml.html.HtmlElement) else self._root()
+        if _is_hidden(root):
+            root.clear()
+        for el in _MAYBE_HIDDEN(root):
             if _is_hidden(el):
                 el.drop_tree()  # its tail stays: a join across it is no seam
-        self.blocks = _blocks(self._root)
+        self.blocks = _blocks(root)
         self._root = None
         parts = [block.replace(" ", "") for block in self.blocks]
         self.starts = [0, *itertools.accumulate(len(p) for p in parts)][:-1]
@@ -125,21 +130,46 @@ def _is_hidden(el: lxml.html.HtmlElement) -> bool:
     return el.get("hidden") is not None or _DISPLAY_NONE.search(el.get("style") or "") is not None
 
 
-def page_text(doc: lxml.html.HtmlElement) -> PageText:
+def _shown(doc: lxml.html.HtmlElement, *, copied: bool) -> lxml.html.HtmlElement:
+    """``doc``'s body (a copy if ``copied``) without its unseen parts (their tails stay)."""
+    body = doc.find("body")
+    root = body if body is not None else doc
+    if copied:
+        root = copy.deepcopy(root)
+    lxml.etree.strip_elements(
+        root, *_UNSEEN_TAGS, lxml.etree.Comment, lxml.etree.ProcessingInstruction, with_tail=False
+    )
+    return root
+
+
+def _text(root: lxml.html.HtmlElement) -> str:
+    return lxml.etree.tostring(root, method="text", encoding=str, with_tail=False)
+
+
+def page_text(
+    doc: lxml.html.HtmlElement, reparse: Callable[[], lxml.html.HtmlElement] | None = None
+) -> PageText:
     """The text of ``doc``'s body; read it before the tree changes.
 
     lxml does the work: a copy of the body without scripts, styles and comments, and its text.
     (A walk over the page in Python took 4 ms a page, a tenth of the extraction's time; finding
     the hidden elements alone takes a millisecond, so that waits for :meth:`PageText.cut_up`.)
     Hidden text counts here: it is the page's own text, and readability's choice to read it is
-    no stitching; a join across a hidden element is looked at when the paragraph is cut up."""
+    no stitching; a join across a hidden element is looked at when the paragraph is cut up.
+
+    ``reparse`` makes ``doc`` again as it is now (a parse of the same markup): when the body holds
+    no unseen text (most pages: the parse emptied their scripts and styles), the body's own text
+    is the same text, no copy is made, and :meth:`PageText.cut_up` (on few pages) reads a parse."""
     body = doc.find("body")
-    root = copy.deepcopy(body if body is not None else doc)
-    lxml.etree.strip_elements(
-        root, *_UNSEEN_TAGS, lxml.etree.Comment, lxml.etree.ProcessingInstruction, with_tail=False
-    )
-    text = lxml.etree.tostring(root, method="text", encoding=str, with_tail=False)
-    return PageText(root, squash(text))
+    if reparse is None or body is None or _holds_unseen(body):
+        root = _shown(doc, copied=True)
+        return PageText(root, squash(_text(root)))
+    return PageText(lambda: _shown(reparse(), copied=False), squash(_text(body)))
+
+
+def _holds_unseen(body: lxml.html.HtmlElement) -> bool:
+    """Whether an unseen element of ``body`` holds text (comments' text is never page text)."""
+    return any(el.text or len(el) for el in body.iter(*_UNSEEN_TAGS))
 
 
 def _blocks(root: lxml.html.HtmlElement) -> list[str]:

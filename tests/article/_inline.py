@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 PROSE = [
     f"Paragraph {n} tells the reader something new about the council's plan for the harbour, "
     f"with enough words in it to read as prose rather than as a label or a link."
@@ -19,3 +22,10 @@ def article_markup(paragraphs: list[str], extra: str = "") -> str:
 
 
 OG_ARTICLE = '<meta property="og:type" content="article"><title>Harbour plan</title>'
+
+
+def tags_and_texts(find: Callable[[Any], list[Any]], markup: str) -> list[tuple[str, str | None]]:
+    """What ``find`` returns for the page ``markup``: each element's tag and text, in order."""
+    import lxml.html
+
+    return [(el.tag, el.text) for el in find(lxml.html.document_fromstring(markup))]

@@ -311,3 +311,22 @@ def test_saved_page_keeps_the_byline_it_shows() -> None:
     key = _key("https://www.dailymail.co.uk/news/article-8772683/")
     # "By Glen Owen And Brendan Carlin For The Mail On Sunday": the outlet follows the second name
     assert read(metadata_page(key)).authors == ["Glen Owen", "Brendan Carlin"]
+
+
+def test_byline_candidates_are_marked_or_named_elements_once_each_in_page_order() -> None:
+    from bot.article.metadata.authors import _byline_candidates
+    from tests.article._inline import tags_and_texts
+
+    markup = (
+        '<html><head><link rel="author" href="/a"></head><body>'
+        '<div class="Post-BYLINE"><a rel="author" class="AUTHOR-link">A</a></div>'
+        '<p class="x">no</p><span itemprop="author" class="autor">B</span>'
+        '<p class="nope" rel="authors">no</p><em class="by author">C</em></body></html>'
+    )
+    assert tags_and_texts(_byline_candidates, markup) == [
+        ("link", None),
+        ("div", None),
+        ("a", "A"),
+        ("span", "B"),
+        ("em", "C"),
+    ]

@@ -1148,3 +1148,32 @@ def test_description_without_share_buttons(raw: str, want: str) -> None:
 def test_description_of_only_share_buttons_falls_back() -> None:
     head = og("og:description", "Share this on WhatsApp") + meta("description", "The real summary.")
     assert extract_metadata(page(head), URL, today=TODAY).description == "The real summary."
+
+
+def test_date_published_elements_are_marked_or_pubdate_times_once_each_in_page_order() -> None:
+    from bot.article.metadata.dates import _date_published_elements
+    from tests.article._inline import tags_and_texts
+
+    markup = (
+        '<html><head><meta itemprop="datePublished" content="2024-01-01"></head><body>'
+        '<time pubdate datetime="2024-01-02">a</time><span itemprop="datepublished">no</span>'
+        '<time pubdate itemprop="datePublished">b</time><time>no</time>'
+        '<p itemprop="datePublished">c</p></body></html>'
+    )
+    assert tags_and_texts(_date_published_elements, markup) == [
+        ("meta", None),
+        ("time", "a"),
+        ("time", "b"),
+        ("p", "c"),
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40))
+def test_squash_keeps_exactly_the_letters_and_digits(text: str) -> None:
+    import unicodedata
+
+    from bot.article.metadata.headline import squash
+
+    folded = unicodedata.normalize("NFKD", text).casefold()
+    assert squash(text) == "".join(ch for ch in folded if ch.isalnum())

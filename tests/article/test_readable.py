@@ -12,11 +12,13 @@ release that changes its steps fails here rather than silently changing the brie
 from __future__ import annotations
 
 import copy
+import logging
 from pathlib import Path
 
 import lxml.etree
 import lxml.html
 import pytest
+import readability.readability
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from readability import Document
@@ -77,6 +79,12 @@ _CORNERS = {
     f"<p>{_PROSE}</p></div><pre><div class='comment'>{_PROSE}</div></pre>"
     f"<div class='MAIN-Content'><p>{_PROSE}</p><p>{_PROSE}</p></div>"
     f"<div class='footer'><article><p>{_PROSE}</p></article></div>",
+    # unlikely by one name, kept by the other ("comment" beside "article-main"); unlikely
+    # elements inside one dropped already (a menu's items), one of them holding an <article>
+    "unlikely and maybe": f"<div class='comment' id='article-main'><p>{_PROSE}</p></div>"
+    f"<div id='Menu'><ul class='menu-list'><li class='menu-item'><article><p>{_PROSE}</p>"
+    f"</article></li><li id='footer-x'>{_PROSE}</li></ul></div><div><p>{_PROSE}</p></div>"
+    f"<div class='content' id='sidebar'><p>{_PROSE}</p></div>",
     # class weights: positive and negative names, mixed case and not ASCII
     "weights": f"<div class='Related-Widget'><p>{_PROSE}</p><p>{_PROSE}</p></div>"
     f"<div class='Article-Body-ä'><p>{_PROSE}</p></div><div id='Post'><p>{_PROSE}</p></div>",
@@ -118,3 +126,26 @@ def test_clean_is_readabilitys_clean(text: str) -> None:
     # Readable's scoring measures text with _clean; a length it got differently would change
     # the scores, and the choice of the article.
     assert _clean(text) == clean(text)
+
+
+def test_readabilitys_debug_lines_describe_nodes_only_at_debug(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Its debug lines are formatted only when they are logged; at DEBUG they are its own.
+    page = (PAGES / "article_jsonld.html").read_bytes()
+    doc = parse_page(page, "https://example.com/", charset=None, max_bytes=1_048_576)[1]
+    with caplog.at_level(logging.DEBUG, logger="readability.readability"):
+        Readable(copy.deepcopy(doc)).article()
+    described = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Top 5")]
+    assert any(">" in m for m in described), described  # parent>node, as readability writes it
+    assert readability.readability.describe(doc) == ""  # the level is back: nothing formatted
+
+
+@pytest.mark.parametrize("name", ["article_jsonld.html", "legacy_iso8859_2.html"])
+def test_text_length_readability_measures_with_is_its_own(name: str) -> None:
+    # Readable gives readability a faster text_length (its _clean for readability's clean).
+    doc = parse_page(
+        (PAGES / name).read_bytes(), "https://example.com/", charset=None, max_bytes=1_048_576
+    )[1]
+    for el in doc.iter():
+        assert readability.readability.text_length(el) == len(clean(el.text_content() or ""))

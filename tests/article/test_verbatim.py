@@ -214,3 +214,34 @@ def test_paragraphs_out_of_page_order_cost_linear_time() -> None:
     paragraphs, page = make(3)
     assert as_on_page(paragraphs, page) == paragraphs  # type: ignore[arg-type]
     assert_linear(lambda job: as_on_page(*job), make, 200, what="paragraphs out of order")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<p>bockelmann@<span style="display:none">no spam</span>dkrz.de writes</p>',
+        "<div>Site<ul><li>Home</li></ul>The first piece has words enough to stay</div>",
+        "<p>a <script>var b;</script>c, and words enough to stay as one piece</p>",
+    ],
+)
+def test_page_text_without_a_copy_reads_a_reparse_when_cut_up(body: str) -> None:
+    # extract_article hands page_text a reparse: the body is read without a copy, and a paragraph
+    # to cut up is cut against a new parse, not the tree chrome removal has changed since.
+    paragraphs = [
+        "bockelmann@dkrz.de writes",
+        "SiteThe first piece has words enough to stay",
+        "a c, and words enough to stay as one piece",
+    ]
+    markup = _html(body)
+    doc = lxml.html.document_fromstring(markup)
+    reparses: list[int] = []
+
+    def reparse() -> lxml.html.HtmlElement:
+        reparses.append(1)
+        return lxml.html.document_fromstring(markup)
+
+    on_page = page_text(doc, reparse)
+    for el in list(doc.find("body")):
+        el.drop_tree()  # what later steps do to the tree
+    assert as_on_page(paragraphs, on_page) == _on_page(body, paragraphs)
+    assert len(reparses) == (0 if "<script>" in body else 1)  # script text: a copy, as before

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
+import lxml.etree
 import lxml.html
 
 _DROP_TAGS = ("nav", "aside", "figcaption", "button", "select", "noscript", "dialog", "template")
@@ -117,6 +119,23 @@ def _is_furniture_name(marks: str) -> bool:
     return False
 
 
+# The names of the body's elements, as strings that know their element: an element object for
+# every element with a class, id or role cost more than judging the names, and only the few that
+# name furniture need one. (A name is furniture when one of its words is, so an element is when
+# its class or its id is.)
+_CLASS_VALUES = lxml.etree.XPath("descendant::*/@class")
+_ID_VALUES = lxml.etree.XPath("descendant::*/@id")
+_ROLE_VALUES = lxml.etree.XPath("descendant::*/@role")
+# the elements found by either name, once each, in document order
+_IN_ORDER = lxml.etree.XPath("$roles | $classes | $ids")
+
+
+def _furniture_named(names: list[Any]) -> list[lxml.html.HtmlElement]:
+    """The elements of ``names`` (strings that know their element) that name furniture."""
+    furniture = {name for name in set(names) if _is_furniture_name(name)}  # each name once
+    return [name.getparent() for name in names if name in furniture]
+
+
 def _paragraph_chars(el: lxml.html.HtmlElement) -> int:
     return sum(len(p.text_content()) for p in el.iter("p"))
 
@@ -126,16 +145,13 @@ def remove_chrome(body: lxml.html.HtmlElement) -> None:
     total_paragraphs = _paragraph_chars(body) or 1
     total_text = len(body.text_content()) or 1
     doomed: list[lxml.html.HtmlElement] = list(body.iter(*_DROP_TAGS))
-    # XPath hands over only elements with names, which is most of the saving; a furniture word
-    # in their names is then one regex search.
-    for el in body.xpath("descendant::*[@class or @id or @role]"):
-        if el.tag in _PROTECTED_TAGS:
-            continue
-        role = el.get("role")
-        if role is not None and role.lower() in _DROP_ROLES:
-            doomed.append(el)
-        elif _is_furniture_name(f"{el.get('class') or ''} {el.get('id') or ''}"):
-            doomed.append(el)
+    named = _IN_ORDER(
+        body,
+        roles=[v.getparent() for v in _ROLE_VALUES(body) if v.lower() in _DROP_ROLES],
+        classes=_furniture_named(_CLASS_VALUES(body)),
+        ids=_furniture_named(_ID_VALUES(body)),
+    )
+    doomed.extend(el for el in named if el.tag not in _PROTECTED_TAGS)
     for el in doomed:
         # An ancestor may already be gone, taking this one with it.
         if el.getparent() is None:

@@ -203,17 +203,35 @@ def _ld_author_names(page: Page, brands: list[str]) -> list[str]:
     return names
 
 
+# The page's class values, and its rel and itemprop values, as strings that know their element.
+# XPath's translate() on every element's class cost more than the rest of the metadata together,
+# and its tests of attribute values (@rel='author') cost as much again; strings tested in Python
+# are cheaper, and only the few elements that match need an element object.
+_CLASS_VALUES = lxml.etree.XPath("/descendant::*/@class")
+_REL_AND_ITEMPROP_VALUES = lxml.etree.XPath("/descendant::*/@rel | /descendant::*/@itemprop")
+# the elements found either way, once each, in document order
+_IN_ORDER = lxml.etree.XPath("$named | $marked")
+
+
+def _byline_candidates(doc: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """Elements with rel or itemprop "author", or a class naming a byline or an author, in
+    document order."""
+    values = _CLASS_VALUES(doc)
+    bylines = {
+        value
+        for value in set(values)  # each class value once
+        if "byline" in (lowered := value.lower()) or "author" in lowered or "autor" in lowered
+    }
+    named = [value.getparent() for value in values if value in bylines]
+    marked = [value.getparent() for value in _REL_AND_ITEMPROP_VALUES(doc) if value == "author"]
+    return _IN_ORDER(doc, named=named, marked=marked)  # type: ignore[no-any-return]
+
+
 def _byline_elements(page: Page) -> Iterator[str]:
-    # one pass testing class names in Python: XPath's translate() on every element's class
-    # cost more than the rest of the metadata together
     found = 0
     doc = page.doc
     addresses: set[str] | None = None
-    for el in doc.xpath("/descendant::*[@class or @rel='author' or @itemprop='author']"):
-        if el.get("rel") != "author" and el.get("itemprop") != "author":
-            classes = (el.get("class") or "").lower()
-            if "byline" not in classes and "author" not in classes and "autor" not in classes:
-                continue
+    for el in _byline_candidates(doc):
         found += 1
         if found > 20:
             break

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+import lxml.etree
 import lxml.html
 
 from bot.article.page import Page, as_str, clean_meta_text
@@ -34,9 +35,14 @@ def host_brand(url: str) -> str | None:
     return labels[-1] or None
 
 
+# Runs of the characters str.isalnum() keeps (\w but "_": the same set, every code point checked):
+# found in C, not tested one by one in Python.
+_ALNUM_RUN = re.compile(r"[^\W_]+")
+
+
 def squash(text: str) -> str:
     """Letters and digits only, case-folded, for comparing brands and titles loosely."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text).casefold() if ch.isalnum())
+    return "".join(_ALNUM_RUN.findall(unicodedata.normalize("NFKD", text).casefold()))
 
 
 # A brand written with more around it ("Reuters UK", "Wday.ru — женский журнал") is a few words;
@@ -110,11 +116,17 @@ def find_site_name(page: Page) -> str | None:
     return prefer_host_brand(names, page.url)
 
 
+_ITEMPROP_VALUES = lxml.etree.XPath("/descendant::*/@itemprop")
+
+
 def _microdata_publishers(doc: lxml.html.HtmlElement) -> list[str]:
     """``itemprop="name"`` of the page's microdata publisher (The New York Times declares
     itself only there)."""
     names = []
-    for el in doc.xpath("/descendant::*[@itemprop][contains(@itemprop, 'publisher')]")[:3]:
+    # the itemprop values as strings (that know their element) tested here: XPath's contains()
+    # on every element's itemprop cost a tenth of the metadata
+    marked = [v.getparent() for v in _ITEMPROP_VALUES(doc) if "publisher" in v][:3]
+    for el in marked:
         if "publisher" not in (el.get("itemprop") or "").split():
             continue
         for name in el.xpath(".//*[@itemprop='name']")[:1]:
