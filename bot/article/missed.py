@@ -6,7 +6,6 @@ when it chose a box that is not the article. Each works on the page's blocks
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 
@@ -15,6 +14,7 @@ import lxml.html
 from bot.article.body import _BLOCK_TAGS, clean_text, iter_blocks
 from bot.article.furniture.lines import is_boilerplate
 from bot.article.jsonld import JsonLd, node_types
+from bot.article.memo import short_string_memo
 
 # --- the standfirst, between the headline and the node readability chose ----------------------
 
@@ -320,14 +320,14 @@ _UNSPACED_TEXT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud
 
 # Pure answers for a string, asked of the same blocks and paragraphs by several steps (the prose
 # stretch, the story under the headline, the lead, the fallback's comparison): each read once.
-@functools.lru_cache(maxsize=4096)
+@short_string_memo(maxsize=4096, longest=1024)
 def _words(text: str) -> int:
     words = len(text.split())
     # ASCII text holds no unspaced script (a scan in C, not a list of matches)
     return words if text.isascii() else max(words, len(_UNSPACED_TEXT.findall(text)) // 2)
 
 
-@functools.lru_cache(maxsize=4096)
+@short_string_memo(maxsize=4096, longest=1024)
 def _reads_as_prose(text: str) -> bool:
     """:func:`_is_prose` but the link share."""
     words = _words(text)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import collections
 import copy
-import functools
 import logging
 import re
 from collections.abc import Iterator
@@ -25,6 +24,8 @@ import readability.readability
 from readability import Document, debug
 from readability.cleaners import clean_attributes
 from readability.readability import REGEXES
+
+from bot.article.memo import short_string_memo
 
 __all__ = ["Readable"]
 
@@ -100,7 +101,7 @@ def _matches(name: str, pattern: re.Pattern[str], lowercase: re.Pattern[str]) ->
 
 # Pure answers for a string, and a page repeats its class names (every card of a list, every
 # paragraph of a story): each distinct name is matched once.
-@functools.lru_cache(maxsize=8192)
+@short_string_memo(maxsize=8192, longest=256)
 def _unlikely_name(name: str) -> bool:
     """readability's test of an element's "class id" for an unlikely candidate."""
     return _matches(name, _UNLIKELY, _UNLIKELY_LOWER) and not _matches(
@@ -108,7 +109,7 @@ def _unlikely_name(name: str) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=8192)
+@short_string_memo(maxsize=8192, longest=256)
 def _feature_weight(feature: str) -> int:
     """readability's class weight for one class or id value."""
     weight = 0

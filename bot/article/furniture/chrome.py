@@ -3,12 +3,13 @@ and elements whose class or id names furniture (cookie banners, related boxes, s
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
 import lxml.etree
 import lxml.html
+
+from bot.article.memo import short_string_memo
 
 _DROP_TAGS = ("nav", "aside", "figcaption", "button", "select", "noscript", "dialog", "template")
 _DROP_ROLES = {"navigation", "complementary", "banner", "dialog", "alertdialog", "search"}
@@ -99,7 +100,7 @@ _MAX_FURNITURE_SHARE = 0.5
 
 # A pure answer for a string, and a page repeats its class names (every card of a list, every
 # paragraph of a story): each distinct name is judged once.
-@functools.lru_cache(maxsize=8192)
+@short_string_memo(maxsize=8192, longest=256)
 def _is_furniture_name(marks: str) -> bool:
     lowered = marks.lower()
     # Most class names hold no furniture word at all: one regex search rules them out.
