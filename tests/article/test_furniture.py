@@ -129,3 +129,31 @@ def test_embedded_posts_captions_and_copyright_are_marked(markup: str, furniture
     assert article.furniture == furniture
     assert furniture <= set(article.paragraphs)
     assert [p for p in article.paragraphs if p not in furniture] == PROSE
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Czytaj też: Nowy port otwarty po trzech latach budowy",
+        "Czytaj także",
+        "Le puede interesar: El puerto abrirá en mayo",
+        "Lesen Sie auch die folgenden Beiträge:",
+        "Lesen Sie auch: Der neue Hafen öffnet im Mai",
+        "Lire aussi : Le port rouvre ses portes",
+    ],
+)
+def test_read_also_labels_in_other_languages_are_not_paragraphs(line: str) -> None:
+    page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Lesen Sie auch das Kleingedruckte, bevor Sie den Vertrag für den Liegeplatz unterschreiben.",
+        "Lire aussi les rapports du conseil aide à comprendre le projet du port.",
+    ],
+)
+def test_sentences_opening_like_a_read_also_label_are_kept(line: str) -> None:
+    page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
+    assert line in extract_article(page, URL, today=TODAY).paragraphs

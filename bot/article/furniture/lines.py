@@ -11,6 +11,12 @@ _BOILERPLATE = re.compile(
     r"""^(?:
         advertisement|advertising|sponsored(?:\ content)?|skip\ (?:to\ )?(?:main\ )?content|
         read\ (?:more|next|also)\b.*|like\ this:?|(?:like\ )?loading\.*|
+        # "Read also" in the languages of the pages we read: the label alone, or the label (and a
+        # few words: "Lesen Sie auch die folgenden Beiträge") before a colon and one headline.
+        # "Lesen Sie auch das Kleingedruckte." is a sentence: no colon, more than the label.
+        (?:(?:czytaj|zobacz)\ (?:też|także|również)|(?:le|te)\ puede\ interesar|
+        lesen\ sie\ auch|lire\ aussi|leia\ também|lee\ también|vea\ también|lees\ ook)\b
+        (?:[^.!?:]{0,60}:.*)?|
         related(?:\ (?:articles?|stories|coverage|content))?:?.*|
         (?:see|more)\ also\b.*|recommended(?:\ for\ you)?|most\ (?:read|popular)|
         share\ (?:this|on)\b.*|share|tweet|email|print|comments?|\d+\ comments?|
