@@ -157,3 +157,11 @@ def test_read_also_labels_in_other_languages_are_not_paragraphs(line: str) -> No
 def test_sentences_opening_like_a_read_also_label_are_kept(line: str) -> None:
     page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
     assert line in extract_article(page, URL, today=TODAY).paragraphs
+
+
+@pytest.mark.parametrize(
+    "line", ["(Noch keine Bewertungen) Loading...", "Was this article useful? (12 votes) Loading…"]
+)
+def test_rating_widgets_waiting_for_their_script_are_not_paragraphs(line: str) -> None:
+    page = _html(_article(PROSE + [line]), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE

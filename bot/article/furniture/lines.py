@@ -11,6 +11,8 @@ _BOILERPLATE = re.compile(
     r"""^(?:
         advertisement|advertising|sponsored(?:\ content)?|skip\ (?:to\ )?(?:main\ )?content|
         read\ (?:more|next|also)\b.*|like\ this:?|(?:like\ )?loading\.*|
+        # A rating widget before its script has run: "(No ratings yet) Loading...".
+        .*\ loading(?:\.\.\.|…)|
         # "Read also" in the languages of the pages we read: the label alone, or the label (and a
         # few words: "Lesen Sie auch die folgenden Beiträge") before a colon and one headline.
         # "Lesen Sie auch das Kleingedruckte." is a sentence: no colon, more than the label.
