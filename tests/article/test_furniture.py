@@ -165,3 +165,11 @@ def test_sentences_opening_like_a_read_also_label_are_kept(line: str) -> None:
 def test_rating_widgets_waiting_for_their_script_are_not_paragraphs(line: str) -> None:
     page = _html(_article(PROSE + [line]), OG_ARTICLE)
     assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+def test_a_name_then_its_photo_credit_after_a_comma_is_not_a_paragraph() -> None:
+    page = _html(
+        _article(PROSE[:3] + ["Jane Doe, photo: Archives of the Harbour Board"] + PROSE[3:]),
+        OG_ARTICLE,
+    )
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
