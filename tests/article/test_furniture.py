@@ -173,3 +173,9 @@ def test_a_name_then_its_photo_credit_after_a_comma_is_not_a_paragraph() -> None
         OG_ARTICLE,
     )
     assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+def test_a_subscription_plea_is_not_a_paragraph() -> None:
+    line = "Subscribe now to our e-edition for the full story."
+    page = _html(_article(PROSE + [line]), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE

@@ -24,7 +24,10 @@ _BOILERPLATE = re.compile(
         share\ (?:this|on)\b.*|share|tweet|email|print|comments?|\d+\ comments?|
         (?:mehr|weniger|alle)\ anzeigen|show\ (?:more|less|all)|weiterlesen|mehr\ lesen|
         (?:sign\ up|subscribe)\b.*newsletter.*|(?:(?!\bnewsletter\b).)*+\bnewsletter\b.*sign\ up.*|
-        follow\ us\ on\b.*|click\ here\ to\ (?:subscribe|sign\ up)\b.*|
+        follow\ us\ on\b.*|
+        # A plea to the reader, never a report: "Subscribe now to our e-edition for the full story."
+        subscribe\ now\b.*|
+        click\ here\ to\ (?:subscribe|sign\ up)\b.*|
         .*\b(?:we\ use|this\ (?:site|website)\ uses)\ cookies\b.*|accept(?:\ all)?\ cookies|
         (?:photo|image|picture|video|credit|source|getty\ images|reuters|ap\ photo)\s*[:/].{0,80}
     )$""",
