@@ -179,3 +179,11 @@ def test_a_subscription_plea_is_not_a_paragraph() -> None:
     line = "Subscribe now to our e-edition for the full story."
     page = _html(_article(PROSE + [line]), OG_ARTICLE)
     assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+@pytest.mark.parametrize(
+    "line", ["Quelle: Hafenverband Nord, 2. Februar 2022, Kiel", "Fuente: Autoridad Portuaria"]
+)
+def test_source_lines_in_other_languages_are_not_paragraphs(line: str) -> None:
+    page = _html(_article(PROSE + [line]), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE

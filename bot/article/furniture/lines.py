@@ -29,7 +29,9 @@ _BOILERPLATE = re.compile(
         subscribe\ now\b.*|
         click\ here\ to\ (?:subscribe|sign\ up)\b.*|
         .*\b(?:we\ use|this\ (?:site|website)\ uses)\ cookies\b.*|accept(?:\ all)?\ cookies|
-        (?:photo|image|picture|video|credit|source|getty\ images|reuters|ap\ photo)\s*[:/].{0,80}
+        # "Source:" in German, Spanish, Portuguese too: "Quelle: Deutscher Jagdverband (DJV)".
+        (?:photo|image|picture|video|credit|source|quelle|fuente|fonte|getty\ images|reuters|
+        ap\ photo)\s*[:/].{0,80}
     )$""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
