@@ -187,3 +187,9 @@ def test_a_subscription_plea_is_not_a_paragraph() -> None:
 def test_source_lines_in_other_languages_are_not_paragraphs(line: str) -> None:
     page = _html(_article(PROSE + [line]), OG_ARTICLE)
     assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+@pytest.mark.parametrize("line", ["aja/PAP", "jm / dpa"])
+def test_initials_and_wire_service_signing_the_story_are_not_paragraphs(line: str) -> None:
+    page = _html(_article(PROSE + [line]), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE

@@ -29,6 +29,8 @@ _BOILERPLATE = re.compile(
         subscribe\ now\b.*|
         click\ here\ to\ (?:subscribe|sign\ up)\b.*|
         .*\b(?:we\ use|this\ (?:site|website)\ uses)\ cookies\b.*|accept(?:\ all)?\ cookies|
+        # An editor's initials and the wire service signing the story: "aja/PAP", "jm/dpa".
+        [a-z]{2,5}(?:\ ?/\ ?[a-z]{2,6}){1,3}|
         # "Source:" in German, Spanish, Portuguese too: "Quelle: Deutscher Jagdverband (DJV)".
         (?:photo|image|picture|video|credit|source|quelle|fuente|fonte|getty\ images|reuters|
         ap\ photo)\s*[:/].{0,80}
