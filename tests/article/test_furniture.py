@@ -131,20 +131,36 @@ def test_embedded_posts_captions_and_copyright_are_marked(markup: str, furniture
     assert [p for p in article.paragraphs if p not in furniture] == PROSE
 
 
+# Furniture read off the line alone; each sits inside the story and at its end.
 @pytest.mark.parametrize(
     "line",
     [
+        # "read also" labels, alone or before a colon and one headline
         "Czytaj też: Nowy port otwarty po trzech latach budowy",
         "Czytaj także",
         "Le puede interesar: El puerto abrirá en mayo",
         "Lesen Sie auch die folgenden Beiträge:",
         "Lesen Sie auch: Der neue Hafen öffnet im Mai",
         "Lire aussi : Le port rouvre ses portes",
+        # rating widgets waiting for their script
+        "(Noch keine Bewertungen) Loading...",
+        "Was this article useful? (12 votes) Loading…",
+        # a name, then its photo credit after a comma
+        "Jane Doe, photo: Archives of the Harbour Board",
+        # a plea to the reader
+        "Subscribe now to our e-edition for the full story.",
+        # source lines in other languages
+        "Quelle: Hafenverband Nord, 2. Februar 2022, Kiel",
+        "Fuente: Autoridad Portuaria",
+        # an editor's initials and the wire service
+        "aja/PAP",
+        "jm / dpa",
     ],
 )
-def test_read_also_labels_in_other_languages_are_not_paragraphs(line: str) -> None:
-    page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
-    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+def test_labels_pleas_widgets_and_signatures_are_not_paragraphs(line: str) -> None:
+    for paragraphs in (PROSE[:3] + [line] + PROSE[3:], PROSE + [line]):
+        page = _html(_article(paragraphs), OG_ARTICLE)
+        assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
 
 
 @pytest.mark.parametrize(
@@ -157,39 +173,3 @@ def test_read_also_labels_in_other_languages_are_not_paragraphs(line: str) -> No
 def test_sentences_opening_like_a_read_also_label_are_kept(line: str) -> None:
     page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
     assert line in extract_article(page, URL, today=TODAY).paragraphs
-
-
-@pytest.mark.parametrize(
-    "line", ["(Noch keine Bewertungen) Loading...", "Was this article useful? (12 votes) Loading…"]
-)
-def test_rating_widgets_waiting_for_their_script_are_not_paragraphs(line: str) -> None:
-    page = _html(_article(PROSE + [line]), OG_ARTICLE)
-    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
-
-
-def test_a_name_then_its_photo_credit_after_a_comma_is_not_a_paragraph() -> None:
-    page = _html(
-        _article(PROSE[:3] + ["Jane Doe, photo: Archives of the Harbour Board"] + PROSE[3:]),
-        OG_ARTICLE,
-    )
-    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
-
-
-def test_a_subscription_plea_is_not_a_paragraph() -> None:
-    line = "Subscribe now to our e-edition for the full story."
-    page = _html(_article(PROSE + [line]), OG_ARTICLE)
-    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
-
-
-@pytest.mark.parametrize(
-    "line", ["Quelle: Hafenverband Nord, 2. Februar 2022, Kiel", "Fuente: Autoridad Portuaria"]
-)
-def test_source_lines_in_other_languages_are_not_paragraphs(line: str) -> None:
-    page = _html(_article(PROSE + [line]), OG_ARTICLE)
-    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
-
-
-@pytest.mark.parametrize("line", ["aja/PAP", "jm / dpa"])
-def test_initials_and_wire_service_signing_the_story_are_not_paragraphs(line: str) -> None:
-    page = _html(_article(PROSE + [line]), OG_ARTICLE)
-    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
