@@ -129,3 +129,47 @@ def test_embedded_posts_captions_and_copyright_are_marked(markup: str, furniture
     assert article.furniture == furniture
     assert furniture <= set(article.paragraphs)
     assert [p for p in article.paragraphs if p not in furniture] == PROSE
+
+
+# Furniture read off the line alone; each sits inside the story and at its end.
+@pytest.mark.parametrize(
+    "line",
+    [
+        # "read also" labels, alone or before a colon and one headline
+        "Czytaj też: Nowy port otwarty po trzech latach budowy",
+        "Czytaj także",
+        "Le puede interesar: El puerto abrirá en mayo",
+        "Lesen Sie auch die folgenden Beiträge:",
+        "Lesen Sie auch: Der neue Hafen öffnet im Mai",
+        "Lire aussi : Le port rouvre ses portes",
+        # rating widgets waiting for their script
+        "(Noch keine Bewertungen) Loading...",
+        "Was this article useful? (12 votes) Loading…",
+        # a name, then its photo credit after a comma
+        "Jane Doe, photo: Archives of the Harbour Board",
+        # a plea to the reader
+        "Subscribe now to our e-edition for the full story.",
+        # source lines in other languages
+        "Quelle: Hafenverband Nord, 2. Februar 2022, Kiel",
+        "Fuente: Autoridad Portuaria",
+        # an editor's initials and the wire service
+        "aja/PAP",
+        "jm / dpa",
+    ],
+)
+def test_labels_pleas_widgets_and_signatures_are_not_paragraphs(line: str) -> None:
+    for paragraphs in (PROSE[:3] + [line] + PROSE[3:], PROSE + [line]):
+        page = _html(_article(paragraphs), OG_ARTICLE)
+        assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Lesen Sie auch das Kleingedruckte, bevor Sie den Vertrag für den Liegeplatz unterschreiben.",
+        "Lire aussi les rapports du conseil aide à comprendre le projet du port.",
+    ],
+)
+def test_sentences_opening_like_a_read_also_label_are_kept(line: str) -> None:
+    page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
+    assert line in extract_article(page, URL, today=TODAY).paragraphs

@@ -11,14 +11,29 @@ _BOILERPLATE = re.compile(
     r"""^(?:
         advertisement|advertising|sponsored(?:\ content)?|skip\ (?:to\ )?(?:main\ )?content|
         read\ (?:more|next|also)\b.*|like\ this:?|(?:like\ )?loading\.*|
+        # A rating widget before its script has run: "(No ratings yet) Loading...".
+        .*\ loading(?:\.\.\.|…)|
+        # "Read also" in the languages of the pages we read: the label alone, or the label (and a
+        # few words: "Lesen Sie auch die folgenden Beiträge") before a colon and one headline.
+        # "Lesen Sie auch das Kleingedruckte." is a sentence: no colon, more than the label.
+        (?:(?:czytaj|zobacz)\ (?:też|także|również)|(?:le|te)\ puede\ interesar|
+        lesen\ sie\ auch|lire\ aussi|leia\ também|lee\ también|vea\ también|lees\ ook)\b
+        (?:[^.!?:]{0,60}:.*)?|
         related(?:\ (?:articles?|stories|coverage|content))?:?.*|
         (?:see|more)\ also\b.*|recommended(?:\ for\ you)?|most\ (?:read|popular)|
         share\ (?:this|on)\b.*|share|tweet|email|print|comments?|\d+\ comments?|
         (?:mehr|weniger|alle)\ anzeigen|show\ (?:more|less|all)|weiterlesen|mehr\ lesen|
         (?:sign\ up|subscribe)\b.*newsletter.*|(?:(?!\bnewsletter\b).)*+\bnewsletter\b.*sign\ up.*|
-        follow\ us\ on\b.*|click\ here\ to\ (?:subscribe|sign\ up)\b.*|
+        follow\ us\ on\b.*|
+        # A plea to the reader, never a report: "Subscribe now to our e-edition for the full story."
+        subscribe\ now\b.*|
+        click\ here\ to\ (?:subscribe|sign\ up)\b.*|
         .*\b(?:we\ use|this\ (?:site|website)\ uses)\ cookies\b.*|accept(?:\ all)?\ cookies|
-        (?:photo|image|picture|video|credit|source|getty\ images|reuters|ap\ photo)\s*[:/].{0,80}
+        # An editor's initials and the wire service signing the story: "aja/PAP", "jm/dpa".
+        [a-z]{2,5}(?:\ ?/\ ?[a-z]{2,6}){1,3}|
+        # "Source:" in German, Spanish, Portuguese too: "Quelle: Deutscher Jagdverband (DJV)".
+        (?:photo|image|picture|video|credit|source|quelle|fuente|fonte|getty\ images|reuters|
+        ap\ photo)\s*[:/].{0,80}
     )$""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
