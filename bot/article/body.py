@@ -54,7 +54,7 @@ def squash(text: str) -> str:
 
 # --- summary HTML to paragraphs --------------------------------------------------------------
 
-_BLOCK_TAGS = frozenset(
+BLOCK_TAGS = frozenset(
     {
         "p",
         "div",
@@ -131,7 +131,7 @@ def iter_blocks(root: lxml.html.HtmlElement) -> Iterator[tuple[str, float, bool]
     walker = lxml.etree.iterwalk(root, events=("start", "end"))
     skip_subtree = walker.skip_subtree
     append = buffer.append
-    block_tags, skip_tags = _BLOCK_TAGS, _SKIP_TAGS
+    block_tags, skip_tags = BLOCK_TAGS, _SKIP_TAGS
     for event, el in walker:
         tag = el.tag
         if tag.__class__ is not str:

@@ -11,7 +11,7 @@ import re
 
 import lxml.html
 
-from bot.article.body import _BLOCK_TAGS, clean_text, iter_blocks
+from bot.article.body import BLOCK_TAGS, clean_text, iter_blocks
 from bot.article.furniture.lines import is_boilerplate
 from bot.article.jsonld import JsonLd, node_types
 from bot.article.memo import short_string_memo
@@ -228,7 +228,7 @@ def _block_elements(
 def _block_of(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     """The innermost block element that holds ``element`` (itself, if it is one)."""
     for candidate in (element, *element.iterancestors()):
-        if candidate.tag in _BLOCK_TAGS:
+        if candidate.tag in BLOCK_TAGS:
             return candidate
     return element
 
