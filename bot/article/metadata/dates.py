@@ -155,7 +155,10 @@ _MONTH_NAMES = [
     )
 ]
 # Arabic-Indic and Persian digits, which pages in those scripts show dates in
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+_OTHER_DIGITS = "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹"
+_DIGITS = str.maketrans(_OTHER_DIGITS, "0123456789" * 2)
+# str.translate looks up every character in Python's dict; most pages hold none of these digits
+_ANY_OTHER_DIGIT = re.compile(f"[{_OTHER_DIGITS}]")
 
 
 def _date_patterns(date: dt.date) -> list[tuple[str, list[tuple[str, ...]]]]:
@@ -187,7 +190,9 @@ def _shown(page: Page, date: dt.date) -> bool:
     for el in page.doc.xpath("/descendant::body/descendant::time[@datetime]")[:50]:
         if parse_date(el.get("datetime")) == date:
             return True
-    text = shown_text(page).translate(_DIGITS)
+    text = shown_text(page)
+    if _ANY_OTHER_DIGIT.search(text):
+        text = text.translate(_DIGITS)
     return any(
         all(any(needle in text for needle in needles) for needles in required)
         and re.search(pattern, text)
