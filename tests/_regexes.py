@@ -51,7 +51,7 @@ def all_patterns() -> dict[str, AnyPattern]:
             seen.add(key)
             found[name] = pattern
     # Built per call rather than at import: the date spellings a page may show.
-    for i, source in enumerate(dates._date_patterns(dt.date(2024, 3, 14))):
+    for i, (source, _) in enumerate(dates._date_patterns(dt.date(2024, 3, 14))):
         found[f"bot.article.metadata.dates._date_patterns[{i}]"] = re.compile(source)
     return found
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -692,6 +693,47 @@ def test_undeclared_date_is_shown_or_on_a_story_address(
 ) -> None:
     doc = page("<title>Shoes</title>", body)
     assert extract_metadata(doc, url, today=dated_clock.today()).published == want
+
+
+_DATE_TEXT = st.lists(
+    st.sampled_from(
+        [
+            "2019",
+            "19",
+            "5",
+            "05",
+            "14",
+            " ",
+            ".",
+            "/",
+            "-",
+            "de ",
+            "th",
+            "mai",
+            "may",
+            "May",
+            "мая",
+            "年",
+            "月",
+            "日",
+            "x",
+            "\n",
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_DATE_TEXT, day=st.sampled_from([dt.date(2019, 5, 14), dt.date(2005, 5, 5)]))
+def test_a_date_pattern_is_skipped_only_where_it_cannot_match(text: str, day: dt.date) -> None:
+    # _shown searches a pattern only when the text holds the strings it names as needed: a
+    # pattern that matches must find them all
+    from bot.article.metadata import dates
+
+    for pattern, required in dates._date_patterns(day):
+        if re.search(pattern, text):
+            assert all(any(n in text for n in needles) for needles in required), pattern
 
 
 # htmldate's answers when a page has no full date it may return. Its values: a month alone comes

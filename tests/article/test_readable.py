@@ -26,7 +26,7 @@ from readability.cleaners import clean_attributes
 from readability.readability import clean
 
 from bot.article.document import parse_page
-from bot.article.readable import Readable, _clean
+from bot.article.readable import Readable, _clean, _holds_long_space
 
 PAGES = Path(__file__).parent.parent / "pages"
 
@@ -126,6 +126,17 @@ def test_clean_is_readabilitys_clean(text: str) -> None:
     # Readable's scoring measures text with _clean; a length it got differently would change
     # the scores, and the choice of the article.
     assert _clean(text) == clean(text)
+
+
+def test_a_run_of_255_spaces_is_found_wherever_it_starts() -> None:
+    # _clean looks for the long run only where _holds_long_space says it may be: at every
+    # offset a run of 255 is (the blocks it samples start at multiples of 128), and 127 is not
+    for start in range(300):
+        for unit in (" ", "\xa0", "\n"):
+            text = "x" * start + unit * 255 + "y" * 3
+            assert _holds_long_space(text), (start, unit)
+            assert _clean(text) == clean(text)
+        assert not _holds_long_space("x" * start + " " * 127 + "x" * 300)
 
 
 def test_readabilitys_debug_lines_describe_nodes_only_at_debug(

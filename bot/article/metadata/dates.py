@@ -155,21 +155,33 @@ _MONTH_NAMES = [
     )
 ]
 # Arabic-Indic and Persian digits, which pages in those scripts show dates in
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+_OTHER_DIGITS = "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹"
+_DIGITS = str.maketrans(_OTHER_DIGITS, "0123456789" * 2)
+# str.translate looks up every character in Python's dict; most pages hold none of these digits
+_ANY_OTHER_DIGIT = re.compile(f"[{_OTHER_DIGITS}]")
 
 
-def _date_patterns(date: dt.date) -> list[str]:
+def _date_patterns(date: dt.date) -> list[tuple[str, list[tuple[str, ...]]]]:
+    """The ways a page may write ``date``, each with the literal strings it cannot match without:
+    for each tuple, one of them (a pattern is compiled for its date on every search, the month
+    names' in a millisecond or more, and most pages hold no year or no month name to match)."""
     y, m, d = date.year, date.month, date.day
-    months = "|".join(re.escape(name) for name in _MONTH_NAMES[m - 1])
+    names = _MONTH_NAMES[m - 1]
+    months = "|".join(re.escape(name) for name in names)
+    year, short = (str(y),), (str(y), f"{y % 100:02}")
+    named = [year, tuple(names)]
     return [
-        rf"(?<!\d){y}\s?[-/.]\s?0?{m}\s?[-/.]\s?0?{d}(?!\d)",
-        rf"(?<!\d)0?{d}\s?[-/.]\s?0?{m}\s?[-/.]\s?(?:{y}|{y % 100:02})(?!\d)",
-        rf"(?<!\d)0?{m}/0?{d}/(?:{y}|{y % 100:02})(?!\d)",
-        rf"(?<!\d){y}\s?年\s?0?{m}\s?月\s?0?{d}\s?日",
-        rf"(?<!\d)0?{d}(?:st|nd|rd|th|er)?\.?\s*(?:de\s+)?(?:{months})\.?,?\s*(?:de\s+)?{y}(?!\d)",
-        rf"(?<![^\W\d])(?:{months})\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}(?!\d)",
+        (rf"(?<!\d){y}\s?[-/.]\s?0?{m}\s?[-/.]\s?0?{d}(?!\d)", [year]),
+        (rf"(?<!\d)0?{d}\s?[-/.]\s?0?{m}\s?[-/.]\s?(?:{y}|{y % 100:02})(?!\d)", [short]),
+        (rf"(?<!\d)0?{m}/0?{d}/(?:{y}|{y % 100:02})(?!\d)", [short]),
+        (rf"(?<!\d){y}\s?年\s?0?{m}\s?月\s?0?{d}\s?日", [year]),
+        (
+            rf"(?<!\d)0?{d}(?:st|nd|rd|th|er)?\.?\s*(?:de\s+)?(?:{months})\.?,?\s*(?:de\s+)?{y}(?!\d)",
+            named,
+        ),
+        (rf"(?<![^\W\d])(?:{months})\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}(?!\d)", named),
         # year first, in words: Hungarian "2020. június 7."
-        rf"(?<!\d){y}\.?\s+(?:{months})\s+0?{d}(?!\d)",
+        (rf"(?<!\d){y}\.?\s+(?:{months})\s+0?{d}(?!\d)", named),
     ]
 
 
@@ -178,8 +190,14 @@ def _shown(page: Page, date: dt.date) -> bool:
     for el in page.doc.xpath("/descendant::body/descendant::time[@datetime]")[:50]:
         if parse_date(el.get("datetime")) == date:
             return True
-    text = shown_text(page).translate(_DIGITS)
-    return any(re.search(pattern, text) for pattern in _date_patterns(date))
+    text = shown_text(page)
+    if _ANY_OTHER_DIGIT.search(text):
+        text = text.translate(_DIGITS)
+    return any(
+        all(any(needle in text for needle in needles) for needles in required)
+        and re.search(pattern, text)
+        for pattern, required in _date_patterns(date)
+    )
 
 
 _NUMBER = re.compile(r"\d{3,}")
