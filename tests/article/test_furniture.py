@@ -173,3 +173,25 @@ def test_labels_pleas_widgets_and_signatures_are_not_paragraphs(line: str) -> No
 def test_sentences_opening_like_a_read_also_label_are_kept(line: str) -> None:
     page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
     assert line in extract_article(page, URL, today=TODAY).paragraphs
+
+
+_BIO = (
+    "Senior editor covering ports and shipping. You can keep up with her on Twitter, where she"
+    " posts about container ships, cranes and the tides of world trade most days of the week."
+)
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        # schema.org microdata: a Person as the author, with a description of them
+        '<div class="plugin-wrap" itemprop="author" itemscope itemtype="https://schema.org/Person">'
+        f'<span itemprop="name">Jane Doe</span><div itemprop="description"><p>{_BIO}</p></div></div>',
+        '<section class="box" itemscope itemprop="publisher author" itemtype="http://schema.org/Person">'
+        f'<h3>About <span itemprop="name">Jane</span></h3><div itemprop="description note">{_BIO}</div>'
+        "</section>",
+    ],
+)
+def test_author_bio_box_after_the_story_is_not_a_paragraph(box: str) -> None:
+    page = _html(_article(PROSE + [box]), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE

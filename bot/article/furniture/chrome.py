@@ -129,6 +129,12 @@ _ID_VALUES = lxml.etree.XPath("descendant::*/@id")
 _ROLE_VALUES = lxml.etree.XPath("descendant::*/@role")
 # the elements found by either name, once each, in document order
 _IN_ORDER = lxml.etree.XPath("$roles | $classes | $ids")
+# A schema.org Person given as the article's author together with a description of them is an
+# author bio box ("About Kathrin: I bake..."), whatever the site calls its class.
+_AUTHOR_BIOS = lxml.etree.XPath(
+    "descendant::*[contains(concat(' ', normalize-space(@itemprop), ' '), ' author ')]"
+    "[descendant::*[contains(concat(' ', normalize-space(@itemprop), ' '), ' description ')]]"
+)
 
 
 def _furniture_named(names: list[Any]) -> list[lxml.html.HtmlElement]:
@@ -153,6 +159,7 @@ def remove_chrome(body: lxml.html.HtmlElement) -> None:
         ids=_furniture_named(_ID_VALUES(body)),
     )
     doomed.extend(el for el in named if el.tag not in _PROTECTED_TAGS)
+    doomed.extend(_AUTHOR_BIOS(body))
     for el in doomed:
         # An ancestor may already be gone, taking this one with it.
         if el.getparent() is None:
