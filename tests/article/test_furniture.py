@@ -190,8 +190,19 @@ _BIO = (
         '<section class="box" itemscope itemprop="publisher author" itemtype="http://schema.org/Person">'
         f'<h3>About <span itemprop="name">Jane</span></h3><div itemprop="description note">{_BIO}</div>'
         "</section>",
+        # named by its class or id (most blog themes), holding a paragraph
+        f'<div id="theme-author-box-wrap"><a rel="author" href="/a/jd">Jane Doe</a><p>{_BIO}</p></div>',
+        f'<div class="entry-author author-card"><h2>Jane Doe</h2><p class="bio">{_BIO}</p></div>',
     ],
 )
 def test_author_bio_box_after_the_story_is_not_a_paragraph(box: str) -> None:
     page = _html(_article(PROSE + [box]), OG_ARTICLE)
     assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+def test_author_named_name_inside_a_paragraph_is_kept() -> None:
+    # a byline's name, not a bio: it holds no paragraph
+    line = 'Paragraph 9 was written by <span class="author vcard">Jane Doe</span> at the harbour office.'
+    page = _html(_article(PROSE, f"<p>{line}</p>"), OG_ARTICLE)
+    paragraphs = extract_article(page, URL, today=TODAY).paragraphs
+    assert paragraphs[-1] == "Paragraph 9 was written by Jane Doe at the harbour office."

@@ -106,6 +106,12 @@ def _is_furniture_name(marks: str) -> bool:
     # Most class names hold no furniture word at all: one regex search rules them out.
     if _FURNITURE_HINT.search(lowered) is None:
         return False
+    return _names_any(marks, _FURNITURE_WORDS)
+
+
+def _names_any(marks: str, furniture: frozenset[str]) -> bool:
+    """Whether a class or id token of ``marks`` holds a word of ``furniture`` and none naming
+    the article itself."""
     for token in marks.split():
         parts = _TOKEN_SPLIT.split(token)
         if len(parts) > 4:
@@ -115,7 +121,7 @@ def _is_furniture_name(marks: str) -> bool:
             words = set(parts)
         else:
             words = {w.lower() for part in parts for w in _CAMEL_BOUNDARY.split(part)}
-        if not _CONTENT_WORDS.intersection(words) and _FURNITURE_WORDS.intersection(words):
+        if not _CONTENT_WORDS.intersection(words) and furniture.intersection(words):
             return True
     return False
 
@@ -135,6 +141,22 @@ _AUTHOR_BIOS = lxml.etree.XPath(
     "descendant::*[contains(concat(' ', normalize-space(@itemprop), ' '), ' author ')]"
     "[descendant::*[contains(concat(' ', normalize-space(@itemprop), ' '), ' description ')]]"
 )
+# A box named for the author that holds a paragraph is their bio ("mvp-author-box": "Senior
+# editor... follow me on Twitter"); a byline is a line of text, not a paragraph, and stays.
+# ('uthor': "Author" too; the words are judged after.)
+_AUTHOR_WORDS = frozenset({"author"})
+_AUTHOR_NAMED_WITH_PARAGRAPH = lxml.etree.XPath(
+    "descendant::*[descendant::p][contains(@class, 'uthor') or contains(@id, 'uthor')]"
+)
+
+
+def _author_boxes(body: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    return [
+        el
+        for el in _AUTHOR_NAMED_WITH_PARAGRAPH(body)
+        if _names_any(el.get("class", ""), _AUTHOR_WORDS)
+        or _names_any(el.get("id", ""), _AUTHOR_WORDS)
+    ]
 
 
 def _furniture_named(names: list[Any]) -> list[lxml.html.HtmlElement]:
@@ -160,6 +182,7 @@ def remove_chrome(body: lxml.html.HtmlElement) -> None:
     )
     doomed.extend(el for el in named if el.tag not in _PROTECTED_TAGS)
     doomed.extend(_AUTHOR_BIOS(body))
+    doomed.extend(el for el in _author_boxes(body) if el.tag not in _PROTECTED_TAGS)
     for el in doomed:
         # An ancestor may already be gone, taking this one with it.
         if el.getparent() is None:
