@@ -146,7 +146,8 @@ _AUTHOR_BIOS = lxml.etree.XPath(
 # ('uthor': "Author" too; the words are judged after.)
 _AUTHOR_WORDS = frozenset({"author"})
 _AUTHOR_NAMED_WITH_PARAGRAPH = lxml.etree.XPath(
-    "descendant::*[descendant::p][contains(@class, 'uthor') or contains(@id, 'uthor')]"
+    # the name first: "descendant::p" for every element would walk each subtree
+    "descendant::*[contains(@class, 'uthor') or contains(@id, 'uthor')][descendant::p]"
 )
 
 
