@@ -3,10 +3,13 @@ chrome, as extraction drops or marks them."""
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 
+from bot.article.furniture.chrome import remove_chrome
 from bot.article.read import extract_article
 from tests._dates import TODAY
+from tests._growth import assert_linear
 from tests.article._inline import OG_ARTICLE, PROSE
 from tests.article._inline import article_markup as _article
 from tests.article._inline import html_page as _html
@@ -206,3 +209,23 @@ def test_author_named_name_inside_a_paragraph_is_kept() -> None:
     page = _html(_article(PROSE, f"<p>{line}</p>"), OG_ARTICLE)
     paragraphs = extract_article(page, URL, today=TODAY).paragraphs
     assert paragraphs[-1] == "Paragraph 9 was written by Jane Doe at the harbour office."
+
+
+@pytest.mark.parametrize(
+    "mark", ['itemprop="author"', 'class="author-box"'], ids=["itemprop", "class"]
+)
+def test_author_marks_nested_by_the_thousand_cost_linear_time(mark: str) -> None:
+    # each mark's subtree is searched (for a description, for a paragraph): nested marks would
+    # cost their square without a cap
+    name, value = mark.split("=")
+
+    def page(n: int) -> lxml.html.HtmlElement:
+        # built, not parsed: the parser caps nesting at 256 levels
+        body = lxml.html.fromstring(f"<body><p>{'Story. ' * 50}</p></body>")
+        parent = body
+        for _ in range(n):
+            parent = lxml.html.etree.SubElement(parent, "div", {name: value.strip('"')})
+        parent.text = "x"
+        return body
+
+    assert_linear(remove_chrome, page, 250, what=mark)

@@ -137,27 +137,37 @@ _ROLE_VALUES = lxml.etree.XPath("descendant::*/@role")
 _IN_ORDER = lxml.etree.XPath("$roles | $classes | $ids")
 # A schema.org Person given as the article's author together with a description of them is an
 # author bio box ("About Kathrin: I bake..."), whatever the site calls its class.
-_AUTHOR_BIOS = lxml.etree.XPath(
-    "descendant::*[contains(concat(' ', normalize-space(@itemprop), ' '), ' author ')]"
-    "[descendant::*[contains(concat(' ', normalize-space(@itemprop), ' '), ' description ')]]"
-)
+_ITEMPROP_VALUES = lxml.etree.XPath("descendant::*/@itemprop")
 # A box named for the author that holds a paragraph is their bio ("mvp-author-box": "Senior
 # editor... follow me on Twitter"); a byline is a line of text, not a paragraph, and stays.
-# ('uthor': "Author" too; the words are judged after.)
 _AUTHOR_WORDS = frozenset({"author"})
-_AUTHOR_NAMED_WITH_PARAGRAPH = lxml.etree.XPath(
-    # the name first: "descendant::p" for every element would walk each subtree
-    "descendant::*[contains(@class, 'uthor') or contains(@id, 'uthor')][descendant::p]"
-)
+# Each mark's subtree is searched: a hostile page nesting thousands of them would cost their
+# square; a real page has a handful.
+_MAX_AUTHOR_MARKS = 40
 
 
-def _author_boxes(body: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
-    return [
-        el
-        for el in _AUTHOR_NAMED_WITH_PARAGRAPH(body)
-        if _names_any(el.get("class", ""), _AUTHOR_WORDS)
-        or _names_any(el.get("id", ""), _AUTHOR_WORDS)
-    ]
+def _author_boxes(
+    body: lxml.html.HtmlElement, class_values: list[Any], id_values: list[Any]
+) -> list[lxml.html.HtmlElement]:
+    """Author bio boxes: found from the attribute values as strings (an XPath test of every
+    element's class, id and itemprop cost as much as the rest of chrome removal)."""
+    boxes: list[lxml.html.HtmlElement] = []
+    authors = [v for v in _ITEMPROP_VALUES(body) if "author" in v.split()]
+    for value in authors[:_MAX_AUTHOR_MARKS]:
+        el = value.getparent()
+        described = (
+            "description" in (d.get("itemprop") or "").split() for d in el.iterdescendants()
+        )
+        if any(described):
+            boxes.append(el)
+    # ('uthor': "Author" too; the words are judged after)
+    named = [v for v in (*class_values, *id_values) if "uthor" in v]
+    for value in named[:_MAX_AUTHOR_MARKS]:
+        if _names_any(value, _AUTHOR_WORDS):
+            el = value.getparent()
+            if el.tag not in _PROTECTED_TAGS and next(el.iterdescendants("p"), None) is not None:
+                boxes.append(el)
+    return boxes
 
 
 def _furniture_named(names: list[Any]) -> list[lxml.html.HtmlElement]:
@@ -175,15 +185,15 @@ def remove_chrome(body: lxml.html.HtmlElement) -> None:
     total_paragraphs = _paragraph_chars(body) or 1
     total_text = len(body.text_content()) or 1
     doomed: list[lxml.html.HtmlElement] = list(body.iter(*_DROP_TAGS))
+    class_values, id_values = _CLASS_VALUES(body), _ID_VALUES(body)
     named = _IN_ORDER(
         body,
         roles=[v.getparent() for v in _ROLE_VALUES(body) if v.lower() in _DROP_ROLES],
-        classes=_furniture_named(_CLASS_VALUES(body)),
-        ids=_furniture_named(_ID_VALUES(body)),
+        classes=_furniture_named(class_values),
+        ids=_furniture_named(id_values),
     )
     doomed.extend(el for el in named if el.tag not in _PROTECTED_TAGS)
-    doomed.extend(_AUTHOR_BIOS(body))
-    doomed.extend(el for el in _author_boxes(body) if el.tag not in _PROTECTED_TAGS)
+    doomed.extend(_author_boxes(body, class_values, id_values))
     for el in doomed:
         # An ancestor may already be gone, taking this one with it.
         if el.getparent() is None:
