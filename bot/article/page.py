@@ -7,11 +7,12 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+import lxml.etree
 import lxml.html
 
 from bot.article.jsonld import JsonLd, read_json_ld
 
-__all__ = ["Page", "as_str", "clean_meta_text", "read_page", "shown_text"]
+__all__ = ["Page", "as_str", "clean_meta_text", "itemprop_values", "read_page", "shown_text"]
 
 
 def clean_meta_text(text: str | None) -> str:
@@ -31,6 +32,8 @@ class Page:
     json_ld: JsonLd
     # filled on first use (:func:`shown_text`): the date and author readers check against it
     shown_text: str | None = None
+    # filled on first use (:func:`itemprop_values`): the publisher and date readers search it
+    itemprops: list[Any] | None = None
 
     def first(self, *keys: str) -> str | None:
         """The first non-empty value of the first of ``keys`` present in meta tags."""
@@ -75,6 +78,18 @@ def shown_text(page: Page) -> str:
                     parts.append(el.tail)
         page.shown_text = clean_meta_text(" ".join(parts)).casefold()
     return page.shown_text
+
+
+_ITEMPROP_VALUES = lxml.etree.XPath("/descendant::*/@itemprop")
+
+
+def itemprop_values(page: Page) -> list[Any]:
+    """The page's ``itemprop`` values in document order, as strings that know their element
+    (``value.getparent()``). Read once per page: testing every element's itemprop in XPath costs
+    more than comparing the strings, and several readers ask."""
+    if page.itemprops is None:
+        page.itemprops = _ITEMPROP_VALUES(page.doc)
+    return page.itemprops
 
 
 def read_page(doc: lxml.html.HtmlElement, url: str) -> Page:

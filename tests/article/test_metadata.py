@@ -1194,6 +1194,7 @@ def test_description_of_only_share_buttons_falls_back() -> None:
 
 def test_date_published_elements_are_marked_or_pubdate_times_once_each_in_page_order() -> None:
     from bot.article.metadata.dates import _date_published_elements
+    from bot.article.page import read_page
     from tests.article._inline import tags_and_texts
 
     markup = (
@@ -1202,7 +1203,8 @@ def test_date_published_elements_are_marked_or_pubdate_times_once_each_in_page_o
         '<time pubdate itemprop="datePublished">b</time><time>no</time>'
         '<p itemprop="datePublished">c</p></body></html>'
     )
-    assert tags_and_texts(_date_published_elements, markup) == [
+    found = tags_and_texts(lambda doc: _date_published_elements(read_page(doc, URL)), markup)
+    assert found == [
         ("meta", None),
         ("time", "a"),
         ("time", "b"),

@@ -25,7 +25,14 @@ from bot.article.metadata.stamps import (
     parse_stamp,
     plausible_date,
 )
-from bot.article.page import Page, as_str, clean_meta_text, read_page, shown_text
+from bot.article.page import (
+    Page,
+    as_str,
+    clean_meta_text,
+    itemprop_values,
+    read_page,
+    shown_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,17 +56,14 @@ _PUBLISHED_KEYS = (
 _OTHER_TIMESTAMP_KEYS = ("article:modified_time", "og:updated_time", "last-modified")
 
 
-# XPath's test of every element's itemprop (@itemprop='datePublished') cost as much as the rest
-# of the date reading: the values are read as strings (that know their element) and compared here.
-_ITEMPROP_VALUES = lxml.etree.XPath("/descendant::*/@itemprop")
 # (a walk of its own: "self::time" tested on every element cost twice as much)
 _PUBDATE_TIMES = lxml.etree.XPath("/descendant::time[@pubdate]")
 _IN_ORDER = lxml.etree.XPath("$marked | $times")  # once each, in document order
 
 
-def _date_published_elements(doc: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
-    marked = [v.getparent() for v in _ITEMPROP_VALUES(doc) if v == "datePublished"]
-    return _IN_ORDER(doc, marked=marked, times=_PUBDATE_TIMES(doc))  # type: ignore[no-any-return]
+def _date_published_elements(page: Page) -> list[lxml.html.HtmlElement]:
+    marked = [v.getparent() for v in itemprop_values(page) if v == "datePublished"]
+    return _IN_ORDER(page.doc, marked=marked, times=_PUBDATE_TIMES(page.doc))  # type: ignore[no-any-return]
 
 
 def _declared_texts(page: Page) -> Iterator[str]:
@@ -70,7 +74,7 @@ def _declared_texts(page: Page) -> Iterator[str]:
             yield as_str(node.get("dateModified"))
     for node in page.json_ld.articles:
         yield as_str(node.get("datePublished"))
-    for el in _date_published_elements(page.doc)[:3]:
+    for el in _date_published_elements(page)[:3]:
         # blog comments carry their own datePublished
         if not _in_comments(el):
             yield el.get("datetime") or el.get("content") or el.text_content()
