@@ -762,7 +762,7 @@ def _date_like(draw: st.DrawFn) -> tuple[str, dt.date]:
     ), day
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=_date_like() | st.tuples(_DATE_TEXT, st.sampled_from(_SPELLING_DAYS)))
 def test_a_date_spelling_matches_where_the_dates_own_pattern_does(
     case: tuple[str, dt.date],
