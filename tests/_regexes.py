@@ -5,7 +5,6 @@ Shared by ``tests/test_regex_linear.py`` (growth) and ``bench/regex_speed.py`` (
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import pkgutil
 import re
@@ -50,9 +49,11 @@ def all_patterns() -> dict[str, AnyPattern]:
         if key not in seen:
             seen.add(key)
             found[name] = pattern
-    # Built per call rather than at import: the date spellings a page may show.
-    for i, (source, _) in enumerate(dates._date_patterns(dt.date(2024, 3, 14))):
-        found[f"bot.article.metadata.dates._date_patterns[{i}]"] = re.compile(source)
+    # Compiled on first use, one list a month: the date spellings a page may show.
+    for i, (pattern, _) in enumerate(dates._NUMERIC_SPELLINGS + dates._named_spellings(3)):
+        if (pattern.pattern, pattern.flags) not in seen:
+            seen.add((pattern.pattern, pattern.flags))
+            found[f"bot.article.metadata.dates._date_spellings[{i}]"] = pattern
     return found
 
 

@@ -724,16 +724,108 @@ _DATE_TEXT = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=_DATE_TEXT, day=st.sampled_from([dt.date(2019, 5, 14), dt.date(2005, 5, 5)]))
-def test_a_date_pattern_is_skipped_only_where_it_cannot_match(text: str, day: dt.date) -> None:
-    # _shown searches a pattern only when the text holds the strings it names as needed: a
-    # pattern that matches must find them all
+def _own_patterns(date: dt.date) -> list[str]:
+    """The patterns of one date, its numbers written in, that _shown searched before its
+    patterns were compiled once for every date: the reference the compiled ones must agree with."""
     from bot.article.metadata import dates
 
-    for pattern, required in dates._date_patterns(day):
-        if re.search(pattern, text):
-            assert all(any(n in text for n in needles) for needles in required), pattern
+    y, m, d = date.year, date.month, date.day
+    months = "|".join(re.escape(name) for name in dates._MONTH_NAMES[m - 1])
+    return [
+        rf"(?<!\d){y}\s?[-/.]\s?0?{m}\s?[-/.]\s?0?{d}(?!\d)",
+        rf"(?<!\d)0?{d}\s?[-/.]\s?0?{m}\s?[-/.]\s?(?:{y}|{y % 100:02})(?!\d)",
+        rf"(?<!\d)0?{m}/0?{d}/(?:{y}|{y % 100:02})(?!\d)",
+        rf"(?<!\d){y}\s?年\s?0?{m}\s?月\s?0?{d}\s?日",
+        rf"(?<!\d)0?{d}(?:st|nd|rd|th|er)?\.?\s*(?:de\s+)?(?:{months})\.?,?\s*(?:de\s+)?{y}(?!\d)",
+        rf"(?<![^\W\d])(?:{months})\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}(?!\d)",
+        rf"(?<!\d){y}\.?\s+(?:{months})\s+0?{d}(?!\d)",
+    ]
+
+
+_SPELLING_DAYS = [dt.date(2019, 5, 14), dt.date(2005, 5, 5), dt.date(2010, 10, 1)]
+
+
+@st.composite
+def _date_like(draw: st.DrawFn) -> tuple[str, dt.date]:
+    """Numbers near one date's (its own, with and without a leading zero, and others) between
+    the separators and month names its spellings use."""
+    day = draw(st.sampled_from(_SPELLING_DAYS))
+    y, m, d = day.year, day.month, day.day
+    numbers = [str(y), f"{y % 100:02}", str(m), f"0{m}", str(d), f"0{d}", "1", "0", "٥", "00"]
+    between = [" ", ".", "/", "-", ". ", ", ", " de ", "th ", "er ", "年", "月", "日", "x", "\n"]
+    between += [" may ", " mai ", "мая ", " october ", " octubre ", "may ", " "]
+    parts = draw(
+        st.lists(st.tuples(st.sampled_from(numbers), st.sampled_from(between)), max_size=6)
+    )
+    return draw(st.sampled_from(["", "x", " may ", "dismay "])) + "".join(
+        a + b for a, b in parts
+    ), day
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_date_like() | st.tuples(_DATE_TEXT, st.sampled_from(_SPELLING_DAYS)))
+def test_a_date_spelling_matches_where_the_dates_own_pattern_does(
+    case: tuple[str, dt.date],
+) -> None:
+    # the patterns compiled once for every date, their numbers checked after the match, find a
+    # date exactly where its own pattern (its numbers written in) does; and _shown searches one
+    # only when the text holds the strings it names as needed
+    from bot.article.metadata import dates
+
+    text, day = case
+    spellings = dates._date_spellings(day)
+    assert len(spellings) == len(_own_patterns(day))
+    for own, (pattern, numbers, required) in zip(_own_patterns(day), spellings, strict=True):
+        found = dates._spells(pattern, numbers, text)
+        assert found == bool(re.search(own, text)), own
+        if found:
+            assert all(any(n in text for n in needles) for needles in required), own
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2019-05-14", dt.date(2019, 5, 14)),
+        ("14.05.19", dt.date(2019, 5, 14)),
+        ("5/14/2019", dt.date(2019, 5, 14)),
+        ("2019年5月14日", dt.date(2019, 5, 14)),
+        ("14th may 2019", dt.date(2019, 5, 14)),
+        ("may 14, 2019", dt.date(2019, 5, 14)),
+        ("2019. május 14", dt.date(2019, 5, 14)),
+        # the runs overlap: 2010-05-2019 is no date, 2019-05-14 starts inside it
+        ("2010-05-2019-05-14", dt.date(2019, 5, 14)),
+        ("1 octubre 2010", dt.date(2010, 10, 1)),
+        # a leading zero on the day or the month
+        ("05.05.05", dt.date(2005, 5, 5)),
+        ("2005-05-05", dt.date(2005, 5, 5)),
+        ("05/05/2005", dt.date(2005, 5, 5)),
+        ("05 may 2005", dt.date(2005, 5, 5)),
+        ("may 05, 2005", dt.date(2005, 5, 5)),
+        ("2005 may 05", dt.date(2005, 5, 5)),
+        # overlapping runs of each shape
+        ("3/5/14/2019", dt.date(2019, 5, 14)),
+        ("7.14.05.2019", dt.date(2019, 5, 14)),
+        ("2005年2019年5月14日", dt.date(2019, 5, 14)),
+        ("1 may 14 may 2019", dt.date(2019, 5, 14)),
+        ("may 1 may 14, 2019", dt.date(2019, 5, 14)),
+        ("2019 may 2019 may 14", dt.date(2019, 5, 14)),
+    ],
+)
+def test_each_spelling_of_a_date_is_found(text: str, day: dt.date) -> None:
+    from bot.article.metadata import dates
+
+    assert any(dates._spells(p, n, text) for p, n, _ in dates._date_spellings(day))
+    assert not any(
+        dates._spells(p, n, text) for p, n, _ in dates._date_spellings(day + dt.timedelta(1))
+    )
+
+
+@pytest.mark.parametrize("text", ["dismay 14, 2019", "2019.05.140", "142019/5/14"])
+def test_a_date_inside_other_words_or_numbers_is_not_found(text: str) -> None:
+    from bot.article.metadata import dates
+
+    day = dt.date(2019, 5, 14)
+    assert not any(dates._spells(p, n, text) for p, n, _ in dates._date_spellings(day))
 
 
 # htmldate's answers when a page has no full date it may return. Its values: a month alone comes

@@ -5,6 +5,7 @@ disagreement between JSON-LD and Open Graph."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import logging
 import re
@@ -165,28 +166,79 @@ _DIGITS = str.maketrans(_OTHER_DIGITS, "0123456789" * 2)
 _ANY_OTHER_DIGIT = re.compile(f"[{_OTHER_DIGITS}]")
 
 
-def _date_patterns(date: dt.date) -> list[tuple[str, list[tuple[str, ...]]]]:
-    """The ways a page may write ``date``, each with the literal strings it cannot match without:
-    for each tuple, one of them (a pattern is compiled for its date on every search, the month
-    names' in a millisecond or more, and most pages hold no year or no month name to match)."""
-    y, m, d = date.year, date.month, date.day
-    names = _MONTH_NAMES[m - 1]
-    months = "|".join(re.escape(name) for name in names)
-    year, short = (str(y),), (str(y), f"{y % 100:02}")
-    named = [year, tuple(names)]
+# The ways a page may write a date, each with its numbers as groups: compiled once, not once
+# per date (a date's own patterns, its numbers written in, took 5 ms to compile for each date
+# asked about, more than searching them). Every number is a whole run of digits in any match
+# (what comes before and after it is never a digit), so which runs a match holds depends only
+# on where it starts, and a start matches the date's own pattern exactly when its runs spell
+# the date's numbers (_spells tries each start in turn). A first number is written
+# "\d(?<!\d\d)\d*", which is "(?<!\d)\d+" beginning with a digit, and a first month name
+# holds its own look behind: re then skips to where one may begin instead of trying the
+# pattern at every character (two to four times faster).
+_FIRST_NUMBER = r"(\d(?<!\d\d)\d*)"
+_THREE_NUMBERS = re.compile(_FIRST_NUMBER + r"\s?[-/.]\s?(\d+)\s?[-/.]\s?(\d+)(?!\d)")
+# (pattern, the number each group holds: y the year, Y the year or its last two digits, m the
+# month, d the day)
+_NUMERIC_SPELLINGS = [
+    (_THREE_NUMBERS, "ymd"),  # 2020-06-07
+    (_THREE_NUMBERS, "dmY"),  # 07.06.2020, 7/6/20
+    (re.compile(_FIRST_NUMBER + r"/(\d+)/(\d+)(?!\d)"), "mdY"),  # 6/7/2020
+    (re.compile(_FIRST_NUMBER + r"\s?年\s?(\d+)\s?月\s?(\d+)\s?日"), "ymd"),
+]
+
+
+@functools.cache
+def _named_spellings(month: int) -> list[tuple[re.Pattern[str], str]]:
+    """The ways a page writes a day of ``month`` with the month's name (compiled on first use,
+    a millisecond each)."""
+    names = [re.escape(name) for name in _MONTH_NAMES[month - 1]]
+    months = "|".join(names)
+    # each name not right after a letter: "(?<![^\W\d])(?:may|...)"
+    first_months = "|".join(rf"{name}(?<![^\W\d]{name})" for name in names)
     return [
-        (rf"(?<!\d){y}\s?[-/.]\s?0?{m}\s?[-/.]\s?0?{d}(?!\d)", [year]),
-        (rf"(?<!\d)0?{d}\s?[-/.]\s?0?{m}\s?[-/.]\s?(?:{y}|{y % 100:02})(?!\d)", [short]),
-        (rf"(?<!\d)0?{m}/0?{d}/(?:{y}|{y % 100:02})(?!\d)", [short]),
-        (rf"(?<!\d){y}\s?年\s?0?{m}\s?月\s?0?{d}\s?日", [year]),
         (
-            rf"(?<!\d)0?{d}(?:st|nd|rd|th|er)?\.?\s*(?:de\s+)?(?:{months})\.?,?\s*(?:de\s+)?{y}(?!\d)",
-            named,
+            re.compile(
+                rf"{_FIRST_NUMBER}(?:st|nd|rd|th|er)?\.?\s*(?:de\s+)?(?:{months})\.?,?\s*"
+                rf"(?:de\s+)?(\d+)(?!\d)"
+            ),
+            "dy",
         ),
-        (rf"(?<![^\W\d])(?:{months})\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}(?!\d)", named),
+        (re.compile(rf"(?:{first_months})\.?\s+(\d+)(?:st|nd|rd|th)?,?\s+(\d+)(?!\d)"), "dy"),
         # year first, in words: Hungarian "2020. június 7."
-        (rf"(?<!\d){y}\.?\s+(?:{months})\s+0?{d}(?!\d)", named),
+        (re.compile(rf"{_FIRST_NUMBER}\.?\s+(?:{months})\s+(\d+)(?!\d)"), "yd"),
     ]
+
+
+def _date_spellings(
+    date: dt.date,
+) -> list[tuple[re.Pattern[str], tuple[tuple[str, ...], ...], list[tuple[str, ...]]]]:
+    """The ways a page may write ``date``: each a pattern, the runs of digits each of its groups
+    must be for this date, and the literal strings it cannot match without: for each tuple, one
+    of them (most pages hold no year or no month name to match)."""
+    y, m, d = date.year, date.month, date.day
+    names = tuple(_MONTH_NAMES[m - 1])
+    year, short = (str(y),), (str(y), f"{y % 100:02}")
+    # a month or a day may be written with a leading zero
+    numbers = {"y": year, "Y": short, "m": (str(m), f"0{m}"), "d": (str(d), f"0{d}")}
+    return [
+        (pattern, tuple(numbers[g] for g in order), [short if "Y" in order else year])
+        for pattern, order in _NUMERIC_SPELLINGS
+    ] + [
+        (pattern, tuple(numbers[g] for g in order), [year, names])
+        for pattern, order in _named_spellings(m)
+    ]
+
+
+def _spells(pattern: re.Pattern[str], numbers: tuple[tuple[str, ...], ...], text: str) -> bool:
+    """Whether ``pattern`` matches somewhere in ``text`` with its groups the given numbers (a
+    match that spells other numbers may overlap one that spells these: the search goes on from
+    the next character, not from the match's end)."""
+    pos = 0
+    while (match := pattern.search(text, pos)) is not None:
+        if all(run in wanted for run, wanted in zip(match.groups(), numbers, strict=True)):
+            return True
+        pos = match.start() + 1
+    return False
 
 
 def _shown(page: Page, date: dt.date) -> bool:
@@ -199,8 +251,8 @@ def _shown(page: Page, date: dt.date) -> bool:
         text = text.translate(_DIGITS)
     return any(
         all(any(needle in text for needle in needles) for needles in required)
-        and re.search(pattern, text)
-        for pattern, required in _date_patterns(date)
+        and _spells(pattern, numbers, text)
+        for pattern, numbers, required in _date_spellings(date)
     )
 
 
