@@ -32,7 +32,7 @@ import lxml.html
 
 from bot.article import body as bodies
 from bot.article import kind as kinds
-from bot.article import missed, verbatim
+from bot.article import missed, paper, verbatim
 from bot.article.document import parse_page
 from bot.article.furniture.chrome import remove_chrome
 from bot.article.furniture.credits import is_credit_or_footer, is_marked_furniture, marked_furniture
@@ -190,6 +190,7 @@ def _body(
     paragraphs = missed.with_lead(
         paragraphs, blocks, headlines, headings, description, descriptions, body, typed=typed
     )
+    paragraphs = paper.with_abstract(paragraphs, blocks, headlines, page)
     paragraphs = missed.with_recipe(paragraphs, blocks, page.json_ld)
     paragraphs = verbatim.as_on_page(paragraphs, on_page)
     article_body = page.json_ld.article_body()
