@@ -171,7 +171,7 @@ def _beside_headline(
 ) -> set[str]:
     """The ``summaries`` that share a box with the ``headline`` block but not with the
     ``story``'s first block; those not found on the page count as beside it."""
-    found = _block_elements(body, summaries | {headline, story})
+    found = block_elements(body, summaries | {headline, story})
     beside = set()
     for text in summaries:
         places = found.get(text)
@@ -199,7 +199,7 @@ def _ancestors(element: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
     return {element, *element.iterancestors()}
 
 
-def _block_elements(
+def block_elements(
     body: lxml.html.HtmlElement, texts: set[str]
 ) -> dict[str, list[tuple[int, lxml.html.HtmlElement]]]:
     """Where each of ``texts`` (block texts, :func:`bot.article.body.page_blocks`) is on the
@@ -251,7 +251,7 @@ def stretch_from(
         (
             i
             for i in range(start, min(start + reach, len(blocks)))
-            if _is_prose(*blocks[i])
+            if is_prose(*blocks[i])
         ),
         None,
     )
@@ -261,7 +261,7 @@ def stretch_from(
     end = first
     for i in range(first, len(blocks)):
         text, share = blocks[i]
-        if _is_prose(text, share):
+        if is_prose(text, share):
             words += _words(text)
             gap = 0
             end = i + 1
@@ -340,12 +340,12 @@ def _reads_as_prose(text: str) -> bool:
     return len(_SENTENCE_END.findall(text)) * _WORDS_PER_SENTENCE >= words
 
 
-def _is_prose(text: str, share: float) -> bool:
+def is_prose(text: str, share: float) -> bool:
     return share <= _PROSE_MAX_LINK_SHARE and _reads_as_prose(text)
 
 
 def prose_words(paragraphs: list[str]) -> int:
-    return sum(_words(p) for p in paragraphs if _is_prose(p, 0.0))
+    return sum(_words(p) for p in paragraphs if is_prose(p, 0.0))
 
 
 def prose_stretch(blocks: list[tuple[str, float]]) -> list[str]:
@@ -356,7 +356,7 @@ def prose_stretch(blocks: list[tuple[str, float]]) -> list[str]:
     words = 0
     gap = 0
     for i, (text, share) in enumerate(blocks):
-        if _is_prose(text, share):
+        if is_prose(text, share):
             if start < 0:
                 start, words = i, 0
             words += _words(text)
