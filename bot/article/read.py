@@ -31,7 +31,7 @@ from urllib.parse import urljoin
 import lxml.html
 
 from bot.article import body as bodies
-from bot.article import cards, howto, missed, paper, verbatim
+from bot.article import cards, facts, howto, missed, paper, verbatim
 from bot.article import kind as kinds
 from bot.article.document import parse_page
 from bot.article.furniture.chrome import remove_chrome
@@ -192,6 +192,7 @@ def _body(
     )
     paragraphs = paper.with_abstract(paragraphs, blocks, headlines, page)
     paragraphs = cards.with_cards(paragraphs, blocks, body)
+    paragraphs = facts.with_facts(paragraphs, blocks)
     paragraphs = missed.with_recipe(paragraphs, blocks, page.json_ld)
     paragraphs = verbatim.as_on_page(paragraphs, on_page)
     article_body = page.json_ld.article_body()
