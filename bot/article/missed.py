@@ -248,11 +248,7 @@ def stretch_from(
     """(prose words, first, end) of the prose stretch whose first prose block is at most
     ``reach`` blocks after ``start``; (0, 0, 0) if none starts there."""
     first = next(
-        (
-            i
-            for i in range(start, min(start + reach, len(blocks)))
-            if is_prose(*blocks[i])
-        ),
+        (i for i in range(start, min(start + reach, len(blocks))) if is_prose(*blocks[i])),
         None,
     )
     if first is None:
