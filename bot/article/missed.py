@@ -43,7 +43,7 @@ _BYLINE_START = re.compile(r"(?:[Bb]y|BY|[Vv]on|[Pp]ar)\s+[A-ZÀ-Þ]")
 _QUOTE_OPENING = "\"“„«»‹›'‘‚「『"
 
 
-def _headline_key(text: str) -> str:
+def headline_key(text: str) -> str:
     """``text`` casefolded with punctuation and spacing dropped ("Abrechnung : Musik" is the
     headline "Abrechnung: Musik")."""
     return _NOT_WORD.sub("", text.casefold())
@@ -56,7 +56,7 @@ def _is_lead(text: str, share: float, heading: bool, description: str) -> bool:
     if _BYLINE_START.match(text) or text[0] in _QUOTE_OPENING:
         return False
     if description:
-        key = _headline_key(text)
+        key = headline_key(text)
         if key in description or description in key:
             return False
     return heading or text.rstrip()[-1:] in _PROSE_FINAL
@@ -126,18 +126,18 @@ def with_lead(
         )
         if first < 0:
             return kept
-    keys = {_headline_key(h) for h in headlines} - {""}
+    keys = {headline_key(h) for h in headlines} - {""}
     top = next(
         (
             i
             for i in range(first - 1, max(first - _LEAD_MAX_BLOCKS, 0) - 1, -1)
-            if _headline_key(texts[i]) in keys
+            if headline_key(texts[i]) in keys
         ),
         None,
     )
     if top is None:
         return kept
-    summary = _headline_key(description or "")
+    summary = headline_key(description or "")
     if len(summary) < _LEAD_MIN_DESCRIPTION_CHARS:
         summary = ""
     present = set(kept)
@@ -171,7 +171,7 @@ def _beside_headline(
 ) -> set[str]:
     """The ``summaries`` that share a box with the ``headline`` block but not with the
     ``story``'s first block; those not found on the page count as beside it."""
-    found = _block_elements(body, summaries | {headline, story})
+    found = block_elements(body, summaries | {headline, story})
     beside = set()
     for text in summaries:
         places = found.get(text)
@@ -199,7 +199,7 @@ def _ancestors(element: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
     return {element, *element.iterancestors()}
 
 
-def _block_elements(
+def block_elements(
     body: lxml.html.HtmlElement, texts: set[str]
 ) -> dict[str, list[tuple[int, lxml.html.HtmlElement]]]:
     """Where each of ``texts`` (block texts, :func:`bot.article.body.page_blocks`) is on the
@@ -242,15 +242,13 @@ def _block_of(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
 _STORY_MAX_START = 8
 
 
-def _stretch_from(blocks: list[tuple[str, float]], start: int) -> tuple[int, int, int]:
+def stretch_from(
+    blocks: list[tuple[str, float]], start: int, reach: int = _STORY_MAX_START
+) -> tuple[int, int, int]:
     """(prose words, first, end) of the prose stretch whose first prose block is at most
-    _STORY_MAX_START blocks after ``start``; (0, 0, 0) if none starts there."""
+    ``reach`` blocks after ``start``; (0, 0, 0) if none starts there."""
     first = next(
-        (
-            i
-            for i in range(start, min(start + _STORY_MAX_START, len(blocks)))
-            if _is_prose(*blocks[i])
-        ),
+        (i for i in range(start, min(start + reach, len(blocks))) if is_prose(*blocks[i])),
         None,
     )
     if first is None:
@@ -259,7 +257,7 @@ def _stretch_from(blocks: list[tuple[str, float]], start: int) -> tuple[int, int
     end = first
     for i in range(first, len(blocks)):
         text, share = blocks[i]
-        if _is_prose(text, share):
+        if is_prose(text, share):
             words += _words(text)
             gap = 0
             end = i + 1
@@ -276,24 +274,24 @@ def with_story_under_headline(
 ) -> list[str]:
     """``kept``, or the prose stretch under the headline when readability's choice lies outside
     it and holds no more prose."""
-    keys = {_headline_key(h) for h in headlines} - {""}
+    keys = {headline_key(h) for h in headlines} - {""}
     top = next(
         (
             i
             for i, (text, share) in enumerate(blocks)
-            if share <= _PROSE_MAX_LINK_SHARE and _headline_key(text) in keys
+            if share <= _PROSE_MAX_LINK_SHARE and headline_key(text) in keys
         ),
         None,
     )
     if top is None:
         return kept
-    words, first, end = _stretch_from(blocks, top + 1)
+    words, first, end = stretch_from(blocks, top + 1)
     if not words or words < prose_words(kept):
         return kept
     inside = {text for text, _ in blocks[top:end]}
     if any(p in inside for p in kept):
         return kept
-    return _stretch_text(blocks[first:end])
+    return stretch_text(blocks[first:end])
 
 
 # --- the page's prose, when readability chose the wrong node -----------------------------------
@@ -338,12 +336,12 @@ def _reads_as_prose(text: str) -> bool:
     return len(_SENTENCE_END.findall(text)) * _WORDS_PER_SENTENCE >= words
 
 
-def _is_prose(text: str, share: float) -> bool:
+def is_prose(text: str, share: float) -> bool:
     return share <= _PROSE_MAX_LINK_SHARE and _reads_as_prose(text)
 
 
 def prose_words(paragraphs: list[str]) -> int:
-    return sum(_words(p) for p in paragraphs if _is_prose(p, 0.0))
+    return sum(_words(p) for p in paragraphs if is_prose(p, 0.0))
 
 
 def prose_stretch(blocks: list[tuple[str, float]]) -> list[str]:
@@ -354,7 +352,7 @@ def prose_stretch(blocks: list[tuple[str, float]]) -> list[str]:
     words = 0
     gap = 0
     for i, (text, share) in enumerate(blocks):
-        if _is_prose(text, share):
+        if is_prose(text, share):
             if start < 0:
                 start, words = i, 0
             words += _words(text)
@@ -367,10 +365,10 @@ def prose_stretch(blocks: list[tuple[str, float]]) -> list[str]:
             if gap > _PROSE_MAX_GAP or not short:
                 start, gap = -1, 0
     _, first, end = best
-    return _stretch_text(blocks[first:end])
+    return stretch_text(blocks[first:end])
 
 
-def _stretch_text(stretch: list[tuple[str, float]]) -> list[str]:
+def stretch_text(stretch: list[tuple[str, float]]) -> list[str]:
     """The paragraphs of a prose stretch: its blocks but link text and boilerplate, and a block
     repeated (a template's teaser, a page of one paragraph over and over) only once."""
     seen: set[str] = set()

@@ -31,8 +31,8 @@ from urllib.parse import urljoin
 import lxml.html
 
 from bot.article import body as bodies
+from bot.article import cards, facts, howto, missed, paper, verbatim
 from bot.article import kind as kinds
-from bot.article import missed, verbatim
 from bot.article.document import parse_page
 from bot.article.furniture.chrome import remove_chrome
 from bot.article.furniture.credits import is_credit_or_footer, is_marked_furniture, marked_furniture
@@ -190,11 +190,19 @@ def _body(
     paragraphs = missed.with_lead(
         paragraphs, blocks, headlines, headings, description, descriptions, body, typed=typed
     )
+    paragraphs = paper.with_abstract(paragraphs, blocks, headlines, page)
+    paragraphs = cards.with_cards(paragraphs, blocks, body)
+    paragraphs = facts.with_facts(paragraphs, blocks)
     paragraphs = missed.with_recipe(paragraphs, blocks, page.json_ld)
     paragraphs = verbatim.as_on_page(paragraphs, on_page)
     article_body = page.json_ld.article_body()
-    if article_body:
-        from_json = bodies.article_body_paragraphs(article_body)
+    # a how-to's or a recipe's steps, when a script draws them (bot.article.howto)
+    from_json = (
+        bodies.article_body_paragraphs(article_body)
+        if article_body
+        else howto.structured_paragraphs(page.json_ld)
+    )
+    if from_json:
         # JSON-LD text is the publisher's own; prefer it when readability clearly missed text.
         if kinds.word_count(from_json) > 1.5 * kinds.word_count(paragraphs) + 20:
             paragraphs = from_json
