@@ -229,3 +229,28 @@ def test_author_marks_nested_by_the_thousand_cost_linear_time(mark: str) -> None
         return body
 
     assert_linear(remove_chrome, page, 250, what=mark)
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        # a related box's title whose links were dropped as a link list
+        '<h4>Audio and video on the topic</h4><ul><li><a href="/a">Harbour</a></li>'
+        '<li><a href="/b">Quay</a></li><li><a href="/c">Dock</a></li></ul>',
+        # the title of a map or an embed that is not text
+        "<h2>The map to save:</h2><iframe src='https://maps.example/x'></iframe>",
+        # two headings in a row, nothing under either
+        "<h2>Further Reading</h2><h3>Storage Reviews</h3>",
+    ],
+)
+def test_headings_ending_the_body_are_not_paragraphs(ending: str) -> None:
+    page = _html(_article(PROSE, ending), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+def test_a_subheading_with_its_paragraph_ends_the_body() -> None:
+    # the same heading with prose under it is the story's last section
+    extra = f"<h2>Audio and video on the topic</h2><p>{PROSE[0]}</p>"
+    page = _html(_article(PROSE[1:], extra), OG_ARTICLE)
+    paragraphs = extract_article(page, URL, today=TODAY).paragraphs
+    assert paragraphs[-2:] == ["Audio and video on the topic", PROSE[0]]

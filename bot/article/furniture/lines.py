@@ -121,3 +121,14 @@ def is_metadata_line(paragraph: str) -> bool:
     between a kept paragraph and a timestamp below it is still article text.
     """
     return _READING_TIME.fullmatch(paragraph) is not None or _is_dateline(paragraph)
+
+
+def without_trailing_headings(paragraphs: list[str], headings: set[str]) -> list[str]:
+    """The paragraphs without the headings that end them: a heading introduces what follows, and
+    one with nothing after it is the title of a box whose links or embed are gone ("Audios et
+    vidéos sur le sujet", "Further Reading", a map's "Die Karte zum Abspeichern:"). The first
+    paragraph stays, heading or not."""
+    end = len(paragraphs)
+    while end > 1 and paragraphs[end - 1] in headings:
+        end -= 1
+    return paragraphs[:end]
