@@ -66,6 +66,9 @@ def test_caption_and_credit_named_in_camel_case_are_not_paragraphs() -> None:
         "In Gottesdiensten gilt FFP2-Maskenpflicht. Foto: ccnull/Marco Verch/cc by sa 2.0",
         "Golf im TV: Die Übertragungszeiten der großen Turniere im Überblick. (Foto: Getty)",
         "Auch Herbert Grönemeyer gehört zu den Unterstützern. Bild: dpa",
+        # the credit given with a copyright sign, on the caption's last line
+        "Zielarten sind u.a. der Hirschkäfer (Lucanus cervus). Foto © Jörg Gemsch, Heidi Jost",
+        "Die Kastanien wachsen am Hang über dem Hafen.<br>Foto © Peter Steiger",
     ],
 )
 def test_photo_credits_and_wire_footers_are_not_paragraphs(line: str) -> None:
@@ -90,6 +93,13 @@ def test_prose_mentioning_agencies_and_reporting_is_kept(line: str) -> None:
     article = extract_article(page, URL, today=TODAY)
     assert line in article.paragraphs
     assert line not in article.furniture
+
+
+def test_prose_naming_a_photo_and_its_copyright_is_kept() -> None:
+    # the credit's words with no sentence end before them: a sentence, not a caption's credit
+    line = "Die Ausstellung am Hafen zeigt Foto © und Urheberrecht im Wandel, sagte die Kuratorin."
+    page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
+    assert line in extract_article(page, URL, today=TODAY).paragraphs
 
 
 TWEET = (
