@@ -264,3 +264,17 @@ def test_a_subheading_with_its_paragraph_ends_the_body() -> None:
     page = _html(_article(PROSE[1:], extra), OG_ARTICLE)
     paragraphs = extract_article(page, URL, today=TODAY).paragraphs
     assert paragraphs[-2:] == ["Audio and video on the topic", PROSE[0]]
+
+
+def test_an_element_in_the_role_of_a_button_is_not_text() -> None:
+    control = (
+        '<div class="step-image-toggle" role="button"><span>Show picture</span> Hide picture</div>'
+    )
+    page = _html(_article(PROSE[:3] + [control] + PROSE[3:]), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+def test_prose_beside_a_button_in_its_paragraph_is_kept() -> None:
+    line = f'{PROSE[3]} <span role="button">Show picture</span>'
+    page = _html(_article(PROSE[:3] + [line] + PROSE[4:]), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE

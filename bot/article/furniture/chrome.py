@@ -12,7 +12,9 @@ import lxml.html
 from bot.article.memo import short_string_memo
 
 _DROP_TAGS = ("nav", "aside", "figcaption", "button", "select", "noscript", "dialog", "template")
-_DROP_ROLES = {"navigation", "complementary", "banner", "dialog", "alertdialog", "search"}
+# An element with role="button" is a control like <button>: "Bild anzeigen Bild schließen" over a
+# recipe step's photo is never text.
+_DROP_ROLES = {"navigation", "complementary", "banner", "dialog", "alertdialog", "search", "button"}
 _FURNITURE_WORDS = frozenset(
     {
         "cookie",
