@@ -278,3 +278,31 @@ def test_prose_beside_a_button_in_its_paragraph_is_kept() -> None:
     line = f'{PROSE[3]} <span role="button">Show picture</span>'
     page = _html(_article(PROSE[:3] + [line] + PROSE[4:]), OG_ARTICLE)
     assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+_POPUP_TEXT = [
+    f"Popup paragraph {n} describes the training programme in many more words than the story"
+    f" has, about the academy in the hills, its history, its cadets and its officers."
+    for n in range(1, 13)
+]
+
+
+@pytest.mark.parametrize(
+    "popup",
+    [
+        '<div class="overlay" role="dialog">{}</div>',
+        '<div class="pum" role="alertdialog"><div class="pum-content">{}</div></div>',
+        "<dialog open>{}</dialog>",
+    ],
+)
+def test_a_popup_longer_than_the_story_is_not_its_text(popup: str) -> None:
+    inner = "".join(f"<p>{p}</p>" for p in _POPUP_TEXT)
+    page = _html(_article(PROSE[:4]) + popup.format(inner), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE[:4]
+
+
+def test_a_story_whose_class_names_furniture_is_kept() -> None:
+    # the same long text in a box named like furniture is the page's article
+    inner = "".join(f"<p>{p}</p>" for p in _POPUP_TEXT)
+    page = _html(_article(PROSE[:2]) + f'<div class="promo-story">{inner}</div>', OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs[-1] == _POPUP_TEXT[-1]
