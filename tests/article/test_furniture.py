@@ -306,3 +306,29 @@ def test_a_story_whose_class_names_furniture_is_kept() -> None:
     inner = "".join(f"<p>{p}</p>" for p in _POPUP_TEXT)
     page = _html(_article(PROSE[:2]) + f'<div class="promo-story">{inner}</div>', OG_ARTICLE)
     assert extract_article(page, URL, today=TODAY).paragraphs[-1] == _POPUP_TEXT[-1]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Warning: Creating default object from empty value in /www/htdocs/w1/wp-includes/classes.php"
+        " on line 407",
+        "Deprecated: preg_replace(): The /e modifier is deprecated in /srv/site/formatting.php on"
+        " line 83",
+    ],
+)
+def test_a_server_error_printed_into_the_page_is_not_text(line: str) -> None:
+    page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+def test_prose_opening_with_a_warning_is_kept() -> None:
+    line = "Warning: the harbour office said the quay on line 4 of the ferry map will close in May."
+    page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
+    assert line in extract_article(page, URL, today=TODAY).paragraphs
+
+
+def test_server_error_lines_cost_linear_time() -> None:
+    from bot.article.furniture.lines import is_boilerplate
+
+    assert_linear(is_boilerplate, lambda n: "Warning: " + ".php on line x " * n, 2000, what="php")

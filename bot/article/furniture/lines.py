@@ -106,8 +106,18 @@ _READING_TIME = re.compile(
 )
 
 
+# A PHP error the server printed into the page ("Warning: Creating default object from empty
+# value in /www/htdocs/wp-includes/classes.php on line 407"): the label, then where it happened.
+_SERVER_ERROR = re.compile(
+    r"(?:warning|notice|deprecated|fatal\ error|parse\ error|strict\ standards):\s", re.IGNORECASE
+)
+_SERVER_ERROR_PLACE = re.compile(r"\.php\s+on\s+line\s+\d")
+
+
 def is_boilerplate(paragraph: str) -> bool:
     if _MARKUP_AS_TEXT.search(paragraph):
+        return True
+    if _SERVER_ERROR.match(paragraph) and _SERVER_ERROR_PLACE.search(paragraph):
         return True
     if len(paragraph) > _BOILERPLATE_MAX_CHARS:
         return False
