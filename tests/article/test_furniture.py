@@ -332,3 +332,15 @@ def test_server_error_lines_cost_linear_time() -> None:
     from bot.article.furniture.lines import is_boilerplate
 
     assert_linear(is_boilerplate, lambda n: "Warning: " + ".php on line x " * n, 2000, what="php")
+
+
+@pytest.mark.parametrize("signature", ["RIRM", "PAP"])
+def test_a_signature_in_capitals_ending_the_story_is_not_text(signature: str) -> None:
+    page = _html(_article(PROSE + [f"<strong>{signature}</strong>"]), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+def test_a_short_word_in_capitals_inside_the_story_is_kept() -> None:
+    # an acronym line before the story's end is a subhead of the story, not its signature
+    page = _html(_article(PROSE[:4] + ["NATO"] + PROSE[4:]), OG_ARTICLE)
+    assert "NATO" in extract_article(page, URL, today=TODAY).paragraphs

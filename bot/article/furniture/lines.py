@@ -133,12 +133,18 @@ def is_metadata_line(paragraph: str) -> bool:
     return _READING_TIME.fullmatch(paragraph) is not None or _is_dateline(paragraph)
 
 
-def without_trailing_headings(paragraphs: list[str], headings: set[str]) -> list[str]:
+def without_trailing_furniture(paragraphs: list[str], headings: set[str]) -> list[str]:
     """The paragraphs without the headings that end them: a heading introduces what follows, and
     one with nothing after it is the title of a box whose links or embed are gone ("Audios et
     vidéos sur le sujet", "Further Reading", a map's "Die Karte zum Abspeichern:"). The first
-    paragraph stays, heading or not."""
+    paragraph stays, heading or not. Then a signature in capitals that ends the story goes too."""
     end = len(paragraphs)
     while end > 1 and paragraphs[end - 1] in headings:
         end -= 1
+    # The agency or desk signing the story in capitals ("RIRM", "PAP"): one short word, last.
+    if end > 1 and _SIGNATURE.fullmatch(paragraphs[end - 1]):
+        end -= 1
     return paragraphs[:end]
+
+
+_SIGNATURE = re.compile(r"[A-Z]{2,5}")
