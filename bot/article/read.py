@@ -36,7 +36,7 @@ from bot.article import kind as kinds
 from bot.article.document import parse_page
 from bot.article.furniture.chrome import remove_chrome
 from bot.article.furniture.credits import is_credit_or_footer, is_marked_furniture, marked_furniture
-from bot.article.furniture.lines import is_metadata_line
+from bot.article.furniture.lines import is_metadata_line, without_trailing_furniture
 from bot.article.genre import genre_of
 from bot.article.metadata.read import Metadata, metadata_of
 from bot.article.page import Page, read_page
@@ -130,6 +130,7 @@ def extract_article(
         for p in paragraphs
         if p.casefold() not in headlines and not is_metadata_line(p) and not is_credit_or_footer(p)
     ]
+    paragraphs = without_trailing_furniture(paragraphs, headings)
     names = {a.casefold() for a in meta.authors}
     link_share = bodies.link_share(paragraphs, blocks)
     kind = kinds.classify(signals, heading, paragraphs, page_text, link_share, url)

@@ -66,6 +66,9 @@ def test_caption_and_credit_named_in_camel_case_are_not_paragraphs() -> None:
         "In Gottesdiensten gilt FFP2-Maskenpflicht. Foto: ccnull/Marco Verch/cc by sa 2.0",
         "Golf im TV: Die Übertragungszeiten der großen Turniere im Überblick. (Foto: Getty)",
         "Auch Herbert Grönemeyer gehört zu den Unterstützern. Bild: dpa",
+        # the credit given with a copyright sign, on the caption's last line
+        "Zielarten sind u.a. der Hirschkäfer (Lucanus cervus). Foto © Jörg Gemsch, Heidi Jost",
+        "Die Kastanien wachsen am Hang über dem Hafen.<br>Foto © Peter Steiger",
     ],
 )
 def test_photo_credits_and_wire_footers_are_not_paragraphs(line: str) -> None:
@@ -90,6 +93,13 @@ def test_prose_mentioning_agencies_and_reporting_is_kept(line: str) -> None:
     article = extract_article(page, URL, today=TODAY)
     assert line in article.paragraphs
     assert line not in article.furniture
+
+
+def test_prose_naming_a_photo_and_its_copyright_is_kept() -> None:
+    # the credit's words with no sentence end before them: a sentence, not a caption's credit
+    line = "Die Ausstellung am Hafen zeigt Foto © und Urheberrecht im Wandel, sagte die Kuratorin."
+    page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
+    assert line in extract_article(page, URL, today=TODAY).paragraphs
 
 
 TWEET = (
@@ -229,3 +239,108 @@ def test_author_marks_nested_by_the_thousand_cost_linear_time(mark: str) -> None
         return body
 
     assert_linear(remove_chrome, page, 250, what=mark)
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        # a related box's title whose links were dropped as a link list
+        '<h4>Audio and video on the topic</h4><ul><li><a href="/a">Harbour</a></li>'
+        '<li><a href="/b">Quay</a></li><li><a href="/c">Dock</a></li></ul>',
+        # the title of a map or an embed that is not text
+        "<h2>The map to save:</h2><iframe src='https://maps.example/x'></iframe>",
+        # two headings in a row, nothing under either
+        "<h2>Further Reading</h2><h3>Storage Reviews</h3>",
+    ],
+)
+def test_headings_ending_the_body_are_not_paragraphs(ending: str) -> None:
+    page = _html(_article(PROSE, ending), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+def test_a_subheading_with_its_paragraph_ends_the_body() -> None:
+    # the same heading with prose under it is the story's last section
+    extra = f"<h2>Audio and video on the topic</h2><p>{PROSE[0]}</p>"
+    page = _html(_article(PROSE[1:], extra), OG_ARTICLE)
+    paragraphs = extract_article(page, URL, today=TODAY).paragraphs
+    assert paragraphs[-2:] == ["Audio and video on the topic", PROSE[0]]
+
+
+def test_an_element_in_the_role_of_a_button_is_not_text() -> None:
+    control = (
+        '<div class="step-image-toggle" role="button"><span>Show picture</span> Hide picture</div>'
+    )
+    page = _html(_article(PROSE[:3] + [control] + PROSE[3:]), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+def test_prose_beside_a_button_in_its_paragraph_is_kept() -> None:
+    line = f'{PROSE[3]} <span role="button">Show picture</span>'
+    page = _html(_article(PROSE[:3] + [line] + PROSE[4:]), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+_POPUP_TEXT = [
+    f"Popup paragraph {n} describes the training programme in many more words than the story"
+    f" has, about the academy in the hills, its history, its cadets and its officers."
+    for n in range(1, 13)
+]
+
+
+@pytest.mark.parametrize(
+    "popup",
+    [
+        '<div class="overlay" role="dialog">{}</div>',
+        '<div class="pum" role="alertdialog"><div class="pum-content">{}</div></div>',
+        "<dialog open>{}</dialog>",
+    ],
+)
+def test_a_popup_longer_than_the_story_is_not_its_text(popup: str) -> None:
+    inner = "".join(f"<p>{p}</p>" for p in _POPUP_TEXT)
+    page = _html(_article(PROSE[:4]) + popup.format(inner), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE[:4]
+
+
+def test_a_story_whose_class_names_furniture_is_kept() -> None:
+    # the same long text in a box named like furniture is the page's article
+    inner = "".join(f"<p>{p}</p>" for p in _POPUP_TEXT)
+    page = _html(_article(PROSE[:2]) + f'<div class="promo-story">{inner}</div>', OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs[-1] == _POPUP_TEXT[-1]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Warning: Creating default object from empty value in /www/htdocs/w1/wp-includes/classes.php"
+        " on line 407",
+        "Deprecated: preg_replace(): The /e modifier is deprecated in /srv/site/formatting.php on"
+        " line 83",
+    ],
+)
+def test_a_server_error_printed_into_the_page_is_not_text(line: str) -> None:
+    page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+def test_prose_opening_with_a_warning_is_kept() -> None:
+    line = "Warning: the harbour office said the quay on line 4 of the ferry map will close in May."
+    page = _html(_article(PROSE[:3] + [line] + PROSE[3:]), OG_ARTICLE)
+    assert line in extract_article(page, URL, today=TODAY).paragraphs
+
+
+def test_server_error_lines_cost_linear_time() -> None:
+    from bot.article.furniture.lines import is_boilerplate
+
+    assert_linear(is_boilerplate, lambda n: "Warning: " + ".php on line x " * n, 2000, what="php")
+
+
+@pytest.mark.parametrize("signature", ["RIRM", "PAP"])
+def test_a_signature_in_capitals_ending_the_story_is_not_text(signature: str) -> None:
+    page = _html(_article(PROSE + [f"<strong>{signature}</strong>"]), OG_ARTICLE)
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
+def test_a_short_word_in_capitals_inside_the_story_is_kept() -> None:
+    # an acronym line before the story's end is a subhead of the story, not its signature
+    page = _html(_article(PROSE[:4] + ["NATO"] + PROSE[4:]), OG_ARTICLE)
+    assert "NATO" in extract_article(page, URL, today=TODAY).paragraphs

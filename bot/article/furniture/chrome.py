@@ -12,7 +12,9 @@ import lxml.html
 from bot.article.memo import short_string_memo
 
 _DROP_TAGS = ("nav", "aside", "figcaption", "button", "select", "noscript", "dialog", "template")
-_DROP_ROLES = {"navigation", "complementary", "banner", "dialog", "alertdialog", "search"}
+# An element with role="button" is a control like <button>: "Bild anzeigen Bild schließen" over a
+# recipe step's photo is never text.
+_DROP_ROLES = {"navigation", "complementary", "banner", "dialog", "alertdialog", "search", "button"}
 _FURNITURE_WORDS = frozenset(
     {
         "cookie",
@@ -180,6 +182,13 @@ def _paragraph_chars(el: lxml.html.HtmlElement) -> int:
     return sum(len(p.text_content()) for p in el.iter("p"))
 
 
+def _is_dialog(el: lxml.html.HtmlElement) -> bool:
+    """A popup (a newsletter or promo overlay) over the page: removed however much text it holds,
+    as a long one can outweigh a short story (the 50% share that protects an article whose
+    class names furniture would keep it, and readability would choose it)."""
+    return el.tag == "dialog" or (el.get("role") or "").lower() in {"dialog", "alertdialog"}
+
+
 def remove_chrome(body: lxml.html.HtmlElement) -> None:
     """Drop navigation, asides, captions and elements whose class or id names page furniture."""
     total_paragraphs = _paragraph_chars(body) or 1
@@ -199,7 +208,7 @@ def remove_chrome(body: lxml.html.HtmlElement) -> None:
         if el.getparent() is None:
             continue
         # Text outside <p> counts too: some blogs write the article as <br>-separated text.
-        if (
+        if _is_dialog(el) or (
             _paragraph_chars(el) < total_paragraphs * _MAX_FURNITURE_SHARE
             and len(el.text_content()) < total_text * _MAX_FURNITURE_SHARE
         ):

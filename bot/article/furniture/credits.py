@@ -52,11 +52,12 @@ _CAPTION_CREDIT = re.compile(
 )
 _CAPTION_BEFORE_CREDIT = (10, 400)
 # "In Gottesdiensten gilt FFP2-Maskenpflicht. Foto: ccnull/Marco Verch/cc by sa 2.0", "… zu den
-# Unterstützern. Bild: dpa", "Roman Prymula, photo: Archives": the credit, unbracketed, after the
+# Unterstützern. Bild: dpa", "Roman Prymula, photo: Archives", "… (Lucanus cervus). Foto © Jörg
+# Gemsch": the credit, unbracketed, after the
 # caption's last sentence or its name and a comma. Searched
 # in the line's last characters only; the credit holds no sentence end ("2.0" is none).
 _TRAILING_CREDIT = re.compile(
-    r"[.!?…,]\s+(?:photo(?:graph)?|image|picture|credit|foto|bild)s?\s*:\s*"
+    r"[.!?…,]\s+(?:photo(?:graph)?|image|picture|credit|foto|bild)s?\s*[:©]\s*"
     r"(?:[^.!?…]|\.(?=\S)){1,80}\.?$",
     re.IGNORECASE,
 )

@@ -106,8 +106,18 @@ _READING_TIME = re.compile(
 )
 
 
+# A PHP error the server printed into the page ("Warning: Creating default object from empty
+# value in /www/htdocs/wp-includes/classes.php on line 407"): the label, then where it happened.
+_SERVER_ERROR = re.compile(
+    r"(?:warning|notice|deprecated|fatal\ error|parse\ error|strict\ standards):\s", re.IGNORECASE
+)
+_SERVER_ERROR_PLACE = re.compile(r"\.php\s+on\s+line\s+\d")
+
+
 def is_boilerplate(paragraph: str) -> bool:
     if _MARKUP_AS_TEXT.search(paragraph):
+        return True
+    if _SERVER_ERROR.match(paragraph) and _SERVER_ERROR_PLACE.search(paragraph):
         return True
     if len(paragraph) > _BOILERPLATE_MAX_CHARS:
         return False
@@ -121,3 +131,20 @@ def is_metadata_line(paragraph: str) -> bool:
     between a kept paragraph and a timestamp below it is still article text.
     """
     return _READING_TIME.fullmatch(paragraph) is not None or _is_dateline(paragraph)
+
+
+def without_trailing_furniture(paragraphs: list[str], headings: set[str]) -> list[str]:
+    """The paragraphs without the headings that end them: a heading introduces what follows, and
+    one with nothing after it is the title of a box whose links or embed are gone ("Audios et
+    vidéos sur le sujet", "Further Reading", a map's "Die Karte zum Abspeichern:"). The first
+    paragraph stays, heading or not. Then a signature in capitals that ends the story goes too."""
+    end = len(paragraphs)
+    while end > 1 and paragraphs[end - 1] in headings:
+        end -= 1
+    # The agency or desk signing the story in capitals ("RIRM", "PAP"): one short word, last.
+    if end > 1 and _SIGNATURE.fullmatch(paragraphs[end - 1]):
+        end -= 1
+    return paragraphs[:end]
+
+
+_SIGNATURE = re.compile(r"[A-Z]{2,5}")
