@@ -301,6 +301,15 @@ def test_a_popup_longer_than_the_story_is_not_its_text(popup: str) -> None:
     assert extract_article(page, URL, today=TODAY).paragraphs == PROSE[:4]
 
 
+def test_an_article_served_in_a_dialog_is_kept() -> None:
+    # a modal article view: the story is the dialog, nothing but chrome around it
+    inner = "".join(f"<p>{p}</p>" for p in PROSE)
+    page = _html(
+        f'<div role="dialog" aria-modal="true"><article>{inner}</article></div>', OG_ARTICLE
+    )
+    assert extract_article(page, URL, today=TODAY).paragraphs == PROSE
+
+
 def test_a_story_whose_class_names_furniture_is_kept() -> None:
     # the same long text in a box named like furniture is the page's article
     inner = "".join(f"<p>{p}</p>" for p in _POPUP_TEXT)

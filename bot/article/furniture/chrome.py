@@ -182,11 +182,20 @@ def _paragraph_chars(el: lxml.html.HtmlElement) -> int:
     return sum(len(p.text_content()) for p in el.iter("p"))
 
 
-def _is_dialog(el: lxml.html.HtmlElement) -> bool:
+# A dialog holding this share of the page's paragraphs or more is the page itself: an article
+# served in a modal view, with nothing but chrome around it (the metadata set's largest popup
+# holds 0.64 of its page's paragraphs).
+_PAGE_IN_DIALOG_SHARE = 0.9
+
+
+def _is_popup(el: lxml.html.HtmlElement, total_paragraphs: int) -> bool:
     """A popup (a newsletter or promo overlay) over the page: removed however much text it holds,
     as a long one can outweigh a short story (the 50% share that protects an article whose
-    class names furniture would keep it, and readability would choose it)."""
-    return el.tag == "dialog" or (el.get("role") or "").lower() in {"dialog", "alertdialog"}
+    class names furniture would keep it, and readability would choose it), unless it holds
+    nearly all the page's paragraphs."""
+    return (
+        el.tag == "dialog" or (el.get("role") or "").lower() in {"dialog", "alertdialog"}
+    ) and _paragraph_chars(el) < total_paragraphs * _PAGE_IN_DIALOG_SHARE
 
 
 def remove_chrome(body: lxml.html.HtmlElement) -> None:
@@ -208,7 +217,7 @@ def remove_chrome(body: lxml.html.HtmlElement) -> None:
         if el.getparent() is None:
             continue
         # Text outside <p> counts too: some blogs write the article as <br>-separated text.
-        if _is_dialog(el) or (
+        if _is_popup(el, total_paragraphs) or (
             _paragraph_chars(el) < total_paragraphs * _MAX_FURNITURE_SHARE
             and len(el.text_content()) < total_text * _MAX_FURNITURE_SHARE
         ):
