@@ -33,6 +33,29 @@ def _titled(card: lxml.html.HtmlElement) -> bool:
     return next(card.iter(*_TITLE_TAGS), None) is not None
 
 
+def _has_card_groups(body: lxml.html.HtmlElement) -> bool:
+    """Whether three titled siblings of one tag and one class exist anywhere in ``body``: what
+    :func:`with_cards` needs at the least, found from the page's titles without reading its text
+    (finding where the last kept paragraph sits costs a pass over every text node). Each element
+    above a title is looked at once, the climb stopping where an earlier title's climb went."""
+    seen: set[lxml.html.HtmlElement] = set()
+    groups: dict[tuple[lxml.html.HtmlElement, str, str], int] = {}
+    for title in body.iter(*_TITLE_TAGS):
+        for element in (title, *title.iterancestors()):
+            if element in seen:
+                break
+            seen.add(element)
+            parent, mark = element.getparent(), element.get("class")
+            if parent is not None and mark and element.tag not in _NOT_CARD_TAGS:
+                key = (parent, element.tag, mark)
+                groups[key] = groups.get(key, 0) + 1
+                if groups[key] > _MIN_OTHER_CARDS:
+                    return True
+            if element is body:
+                break
+    return False
+
+
 def _prose_of(card: lxml.html.HtmlElement, shares: dict[str, float]) -> list[str]:
     out = []
     for raw, _, _ in iter_blocks(card):
@@ -48,7 +71,7 @@ def with_cards(
 ) -> list[str]:
     """``paragraphs``, and after them the prose of the cards beside the one that holds the
     last of them."""
-    if body is None or not paragraphs:
+    if body is None or not paragraphs or not _has_card_groups(body):
         return paragraphs
     places = block_elements(body, {paragraphs[-1]}).get(paragraphs[-1])
     if not places:
