@@ -63,3 +63,20 @@ def test_finding_the_cards_grows_linearly_with_the_cards() -> None:
         return body, page_blocks(body, set())
 
     assert_linear(lambda c: with_cards([INTRO, _prose(1)], c[1], c[0]), case, 100, what="cards")
+
+
+def test_looking_for_card_groups_grows_linearly_with_nested_titles() -> None:
+    # every element above a title is looked at once, however deep the titles nest
+    from bot.article.cards import _has_card_groups
+
+    def case(n: int) -> lxml.html.HtmlElement:
+        # built, not parsed: the HTML parser flattens nesting deeper than 256
+        body = lxml.html.fromstring("<html><body></body></html>").find("body")
+        parent = body
+        for _ in range(n):
+            parent = lxml.html.etree.SubElement(parent, "div", {"class": "box"})
+            lxml.html.etree.SubElement(parent, "h3").text = "Title"
+        return body
+
+    assert not _has_card_groups(case(3))
+    assert_linear(_has_card_groups, case, 300, what="nested titles")
