@@ -12,6 +12,8 @@ and prices stay out.
 
 from __future__ import annotations
 
+import itertools
+
 import lxml.html
 
 from bot.article.body import clean_text, iter_blocks
@@ -41,7 +43,8 @@ def _has_card_groups(body: lxml.html.HtmlElement) -> bool:
     seen: set[lxml.html.HtmlElement] = set()
     groups: dict[tuple[lxml.html.HtmlElement, str, str], int] = {}
     for title in body.iter(*_TITLE_TAGS):
-        for element in (title, *title.iterancestors()):
+        # lazily: the climb stops early, and a tuple of all the ancestors would cost the depth
+        for element in itertools.chain((title,), title.iterancestors()):
             if element in seen:
                 break
             seen.add(element)
