@@ -10,6 +10,7 @@ text a reader comes for. It is put first when readability kept none of it.
 
 from __future__ import annotations
 
+from bot.article.jsonld import node_types
 from bot.article.missed import headline_key, stretch_from, stretch_text
 from bot.article.page import Page
 
@@ -26,11 +27,9 @@ def is_paper(page: Page) -> bool:
     if page.first(*_PAPER_META):
         return True
     return any(
-        isinstance(kind, str) and kind.lower().endswith("scholarlyarticle")
+        kind.endswith("scholarlyarticle")
         for node in page.json_ld.nodes
-        for kind in (
-            node.get("@type") if isinstance(node.get("@type"), list) else [node.get("@type")]
-        )
+        for kind in node_types(node)
     )
 
 
