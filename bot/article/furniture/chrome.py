@@ -3,8 +3,6 @@ and elements whose class or id names furniture (cookie banners, related boxes, s
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import re
 from typing import Any
 
@@ -12,6 +10,7 @@ import lxml.etree
 import lxml.html
 
 from bot.article.memo import short_string_memo
+from bot.article.names import names_holding
 
 _DROP_TAGS = ("nav", "aside", "figcaption", "button", "select", "noscript", "dialog", "template")
 # An element with role="button" is a control like <button>: "Bild anzeigen Bild schließen" over a
@@ -176,34 +175,10 @@ def _author_boxes(
 
 def _furniture_named(names: list[Any]) -> list[lxml.html.HtmlElement]:
     """The elements of ``names`` (strings that know their element) that name furniture."""
-    distinct = list(set(names))  # each name once
-    joined = "\n".join(distinct)
-    lowered = joined.lower()
-    if len(lowered) != len(joined):  # a letter lowercased into two ("İ"): judged one by one
-        furniture = {name for name in distinct if _is_furniture_name(name)}
-    else:
-        furniture = {
-            distinct[i]
-            for i in _hinted(lowered, distinct)
-            if _names_any(distinct[i], _FURNITURE_WORDS)
-        }
+    # each name once, the hint found by one search through them all (bot.article.names)
+    hinted = names_holding(_FURNITURE_HINT, list(set(names)))
+    furniture = {name for name in hinted if _names_any(name, _FURNITURE_WORDS)}
     return [name.getparent() for name in names if name in furniture]
-
-
-def _hinted(lowered: str, distinct: list[str]) -> list[int]:
-    """The indexes of the names of ``distinct`` holding a furniture word, found by one search
-    through ``lowered`` (the names joined by line feeds, lowercased, as long as before) rather
-    than one per name (a search and a memo per name were most of chrome removal's own time).
-    No word holds a line feed, so no match spans two names; each search starts after the name
-    the last one found."""
-    ends = list(itertools.accumulate(len(name) + 1 for name in distinct))
-    found: list[int] = []
-    pos = 0
-    while (match := _FURNITURE_HINT.search(lowered, pos)) is not None:
-        i = bisect.bisect_right(ends, match.start())
-        found.append(i)
-        pos = ends[i]
-    return found
 
 
 def _paragraph_chars(el: lxml.html.HtmlElement) -> int:
