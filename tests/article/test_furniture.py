@@ -353,3 +353,35 @@ def test_a_short_word_in_capitals_inside_the_story_is_kept() -> None:
     # an acronym line before the story's end is a subhead of the story, not its signature
     page = _html(_article(PROSE[:4] + ["NATO"] + PROSE[4:]), OG_ARTICLE)
     assert "NATO" in extract_article(page, URL, today=TODAY).paragraphs
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["share-bar", "story-body", "header", "ads\nsidebar", "photoCredit", "entry-content"],
+        # "İ" lowercases into two characters: the names are then judged one by one
+        ["İnfo-box", "related-links", "storyBody", "comment-text", "cookie-banner"],
+        ["plain", "names", "only"],
+        [],
+    ],
+    ids=["mixed", "dotted-capital-i", "none", "empty"],
+)
+def test_names_searched_together_are_judged_as_one_by_one(names: list[str]) -> None:
+    from bot.article.furniture.chrome import _furniture_named, _is_furniture_name
+
+    body = lxml.html.fromstring("<body></body>")
+    for name in names * 2:  # a name repeated on another element is judged for both
+        lxml.html.etree.SubElement(body, "div", {"class": name})
+    values = body.xpath("descendant::*/@class")
+    expected = [v.getparent() for v in values if _is_furniture_name(str(v))]
+    assert _furniture_named(values) == expected
+
+
+def test_many_distinct_class_names_cost_linear_time() -> None:
+    def page(n: int) -> lxml.html.HtmlElement:
+        body = lxml.html.fromstring(f"<body><p>{'Story. ' * 50}</p></body>")
+        for i in range(n):
+            lxml.html.etree.SubElement(body, "div", {"class": f"box-{i} header-ad-{i}"}).text = "x"
+        return body
+
+    assert_linear(remove_chrome, page, 300, what="class names")

@@ -146,6 +146,15 @@ def test_paywall_class_is_read_from_markup(markup: str, expected: bool) -> None:
     assert _has_paywall_class(markup) is expected
 
 
+def test_every_paywall_word_is_looked_for() -> None:
+    # the words are searched for only where a part of them is found: none may be left out
+    from bot.article.kind import _PAYWALL_WORDS, _has_paywall_class
+
+    for word in _PAYWALL_WORDS:
+        assert _has_paywall_class(f'<div class="x {word.upper()}">'), word
+        assert not _has_paywall_class(f"<p>{word}</p>"), word
+
+
 def test_paywall_class_on_a_short_page_is_a_paywall() -> None:
     body = _article(PROSE[:2], '<div class="paywall"><p>Members only.</p></div>')
     assert extract_article(_html(body, OG_ARTICLE), URL, today=TODAY).kind == "paywall"

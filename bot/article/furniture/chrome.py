@@ -10,6 +10,7 @@ import lxml.etree
 import lxml.html
 
 from bot.article.memo import short_string_memo
+from bot.article.names import names_holding
 
 _DROP_TAGS = ("nav", "aside", "figcaption", "button", "select", "noscript", "dialog", "template")
 # An element with role="button" is a control like <button>: "Bild anzeigen Bild schließen" over a
@@ -174,7 +175,9 @@ def _author_boxes(
 
 def _furniture_named(names: list[Any]) -> list[lxml.html.HtmlElement]:
     """The elements of ``names`` (strings that know their element) that name furniture."""
-    furniture = {name for name in set(names) if _is_furniture_name(name)}  # each name once
+    # each name once, the hint found by one search through them all (bot.article.names)
+    hinted = names_holding(_FURNITURE_HINT, list(set(names)))
+    furniture = {name for name in hinted if _names_any(name, _FURNITURE_WORDS)}
     return [name.getparent() for name in names if name in furniture]
 
 

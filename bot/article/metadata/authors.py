@@ -20,6 +20,7 @@ from bot.article.jsonld import node_types
 from bot.article.kind import is_home_address
 from bot.article.metadata.headline import host_brand, is_brand, squash
 from bot.article.metadata.shown import Shown
+from bot.article.names import names_holding
 from bot.article.page import Page, as_str, clean_meta_text
 
 log = logging.getLogger(__name__)
@@ -211,17 +212,16 @@ _CLASS_VALUES = lxml.etree.XPath("/descendant::*/@class")
 _REL_AND_ITEMPROP_VALUES = lxml.etree.XPath("/descendant::*/@rel | /descendant::*/@itemprop")
 # the elements found either way, once each, in document order
 _IN_ORDER = lxml.etree.XPath("$named | $marked")
+# a class naming a byline or an author ("autor" in German, Polish, Spanish...)
+_BYLINE_CLASS = re.compile("byline|auth?or")
 
 
 def _byline_candidates(doc: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     """Elements with rel or itemprop "author", or a class naming a byline or an author, in
     document order."""
     values = _CLASS_VALUES(doc)
-    bylines = {
-        value
-        for value in set(values)  # each class value once
-        if "byline" in (lowered := value.lower()) or "author" in lowered or "autor" in lowered
-    }
+    # each class value once, searched all together (bot.article.names)
+    bylines = set(names_holding(_BYLINE_CLASS, list(set(values))))
     named = [value.getparent() for value in values if value in bylines]
     marked = [value.getparent() for value in _REL_AND_ITEMPROP_VALUES(doc) if value == "author"]
     return _IN_ORDER(doc, named=named, marked=marked)  # type: ignore[no-any-return]
