@@ -31,9 +31,9 @@ URL = "https://news.example.com/2024/05/story"
     ],
 )
 def test_camel_case_class_names_are_read_as_words(marks: str, expected: bool) -> None:
-    from bot.article.furniture.chrome import _is_furniture_name
+    from bot.article.furniture.chrome import _FURNITURE_WORDS, _names_any
 
-    assert _is_furniture_name(marks) is expected
+    assert _names_any(marks, _FURNITURE_WORDS) is expected
 
 
 def test_caption_and_credit_named_in_camel_case_are_not_paragraphs() -> None:
@@ -367,13 +367,13 @@ def test_a_short_word_in_capitals_inside_the_story_is_kept() -> None:
     ids=["mixed", "dotted-capital-i", "none", "empty"],
 )
 def test_names_searched_together_are_judged_as_one_by_one(names: list[str]) -> None:
-    from bot.article.furniture.chrome import _furniture_named, _is_furniture_name
+    from bot.article.furniture.chrome import _FURNITURE_WORDS, _furniture_named, _names_any
 
     body = lxml.html.fromstring("<body></body>")
     for name in names * 2:  # a name repeated on another element is judged for both
         lxml.html.etree.SubElement(body, "div", {"class": name})
     values = body.xpath("descendant::*/@class")
-    expected = [v.getparent() for v in values if _is_furniture_name(str(v))]
+    expected = [v.getparent() for v in values if _names_any(str(v), _FURNITURE_WORDS)]
     assert _furniture_named(values) == expected
 
 

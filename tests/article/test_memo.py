@@ -25,13 +25,11 @@ def test_only_short_strings_are_remembered() -> None:
 def test_the_extractors_memos_keep_no_long_string() -> None:
     # a hostile page's megabyte-long class value or block must not outlive its page in a worker
     from bot.article import missed, readable
-    from bot.article.furniture import chrome
 
     long_name = "story " * 100_000
     for memo in (
         readable._unlikely_name,
         readable._feature_weight,
-        chrome._is_furniture_name,
         missed._words,
         missed._reads_as_prose,
     ):

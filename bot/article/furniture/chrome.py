@@ -9,7 +9,6 @@ from typing import Any
 import lxml.etree
 import lxml.html
 
-from bot.article.memo import short_string_memo
 from bot.article.names import names_holding
 
 _DROP_TAGS = ("nav", "aside", "figcaption", "button", "select", "noscript", "dialog", "template")
@@ -99,17 +98,6 @@ _FURNITURE_HINT = re.compile(_trie_pattern(_FURNITURE_WORDS))
 _PROTECTED_TAGS = {"html", "body", "article", "main"}
 # An element holding this share of the page's paragraph text is the article, whatever its class.
 _MAX_FURNITURE_SHARE = 0.5
-
-
-# A pure answer for a string, and a page repeats its class names (every card of a list, every
-# paragraph of a story): each distinct name is judged once.
-@short_string_memo(maxsize=8192, longest=256)
-def _is_furniture_name(marks: str) -> bool:
-    lowered = marks.lower()
-    # Most class names hold no furniture word at all: one regex search rules them out.
-    if _FURNITURE_HINT.search(lowered) is None:
-        return False
-    return _names_any(marks, _FURNITURE_WORDS)
 
 
 def _names_any(marks: str, furniture: frozenset[str]) -> bool:
